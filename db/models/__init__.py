@@ -1,0 +1,38 @@
+"""Typed SQLAlchemy models (DESIGN §8), one module per area.
+
+Importing this package registers every table on `Base.metadata` (Alembic reads it).
+"""
+
+from db.models.audit import AuditEvent
+from db.models.base import Base
+from db.models.calls import CallAttempt
+from db.models.calls import CallEvent
+from db.models.calls import Response
+from db.models.campaigns import Campaign
+from db.models.campaigns import CampaignTarget
+from db.models.campaigns import Round
+from db.models.follow_ups import FollowUp
+from db.models.organisations import Organisation
+from db.models.organisations import User
+from db.models.tenants import AwayPeriod
+from db.models.tenants import Enrolment
+from db.models.tenants import PhoneSuppression
+from db.models.tenants import Tenant
+
+__all__ = [
+    "AuditEvent",
+    "AwayPeriod",
+    "Base",
+    "CallAttempt",
+    "CallEvent",
+    "Campaign",
+    "CampaignTarget",
+    "Enrolment",
+    "FollowUp",
+    "Organisation",
+    "PhoneSuppression",
+    "Response",
+    "Round",
+    "Tenant",
+    "User",
+]

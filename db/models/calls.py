@@ -1,0 +1,85 @@
+"""Call attempts, their append-only provider events and the tenant's responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from db.models.base import Base
+from db.models.base import utcnow
+
+
+class CallAttempt(Base):
+    """One call, outbound (planned in a round, or a test call) or inbound.
+
+    `state` is the call state machine's state (voice_app.domain.call_flow); `due` attempts
+    are claimed by the dispatcher with a conditional update, so one is never placed twice.
+    """
+
+    __tablename__ = "call_attempts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "round_id", "attempt_number"),
+        Index("ix_call_attempts_state_due_at", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)  # opaque, goes in webhook URLs
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    attempt_number: Mapped[int] = mapped_column(default=1)
+    is_last_attempt: Mapped[bool] = mapped_column(default=False)
+    direction: Mapped[str] = mapped_column(String(10), default="outbound")  # outbound | inbound
+    purpose: Mapped[str] = mapped_column(String(10), default="round")  # round | test | inbound
+    state: Mapped[str] = mapped_column(String(20), default="due")
+    outcome: Mapped[str | None] = mapped_column(String(24), index=True)
+    due_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    dialled_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    last_event_at: Mapped[datetime | None]
+    provider_call_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_status: Mapped[str | None] = mapped_column(String(20))
+    answered_by: Mapped[str | None] = mapped_column(String(24))  # human | machine_* | unknown
+    to_number: Mapped[str | None] = mapped_column(String(20))
+    menu_step: Mapped[str | None] = mapped_column(String(24))
+    silences: Mapped[int] = mapped_column(default=0)
+    needs_reconciliation: Mapped[bool] = mapped_column(default=False, index=True)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallEvent(Base):
+    """What the provider told us, once: `idempotency_key` makes a retried webhook a no-op."""
+
+    __tablename__ = "call_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempts.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # never a phone number
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Response(Base):
+    """A key or word the tenant gave, as a code (`meaning`), never a recording."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("attempt_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempts.id"), index=True)
+    step: Mapped[str] = mapped_column(String(24))  # menu | help | stop_confirm ...
+    key: Mapped[str | None] = mapped_column(String(8))
+    meaning: Mapped[str] = mapped_column(String(24))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

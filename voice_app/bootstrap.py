@@ -1,0 +1,65 @@
+"""The composition root: the one place that wires concrete adapters together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
+
+from db.engine import make_engine
+from db.engine import make_session_factory
+from voice_app.config import Settings
+from voice_app.services.ports import TelephonyProvider
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_telephony(settings: Settings) -> TelephonyProvider:
+    """The provider named by TELEPHONY_PROVIDER (imported lazily: the simulator needs no SDK)."""
+    if settings.TELEPHONY_PROVIDER == "twilio":
+        from voice_app.telephony.twilio_provider import TwilioProvider
+
+        return TwilioProvider.from_settings(settings)
+    from voice_app.telephony.simulator import SimulatorProvider
+
+    return SimulatorProvider.from_settings(settings)
+
+
+@dataclass
+class Veille:
+    """Everything a process needs: settings, database, telephony and the clock."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Callable[[], datetime] = system_clock
+    _telephony: TelephonyProvider | None = field(default=None, repr=False)
+
+    @property
+    def telephony(self) -> TelephonyProvider:
+        if self._telephony is None:
+            self._telephony = build_telephony(self.settings)
+        return self._telephony
+
+    def close(self) -> None:
+        close = getattr(self._telephony, "close", None)
+        if close is not None:
+            close()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, telephony: TelephonyProvider | None = None,
+              clock: Callable[[], datetime] | None = None, **engine_kwargs) -> Veille:
+    """Wire a Veille from settings (default: the environment)."""
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.DATABASE_URL, **engine_kwargs)
+    return Veille(settings=settings, engine=engine, session_factory=make_session_factory(engine),
+                  clock=clock or system_clock, _telephony=telephony)

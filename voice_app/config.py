@@ -1,0 +1,92 @@
+"""Settings read from the environment (12-factor), with safe embedded defaults.
+
+Defaults give a service that runs on a fresh machine: SQLite under `instance/` and the
+built-in telephony simulator, which never rings a real phone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_AUTH_TOKEN = "simulator-auth-token"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a service that may start."""
+
+
+def _default_database_url(instance_dir: Path) -> str:
+    return f"sqlite:///{instance_dir / 'veille.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Veille reads, named as its environment variable."""
+
+    DATABASE_URL: str
+    TELEPHONY_PROVIDER: str = "simulator"
+    TWILIO_ACCOUNT_SID: str = ""
+    TWILIO_AUTH_TOKEN: str = ""
+    TWILIO_FROM_NUMBER: str = ""
+    TWILIO_API_BASE_URL: str = "https://api.twilio.com"
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    SECRET_KEY: str = DEV_SECRET_KEY
+    ORGANISATION_NAME: str = "Veille"
+    TZ_NAME: str = "Europe/Paris"
+    VEILLE_ENV: str = "development"
+    LOG_LEVEL: str = "INFO"
+    SIMULATOR_TIME_SCALE: float = 1.0
+    SIMULATOR_SEED: int = 1
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.VEILLE_ENV == "production"
+
+    @property
+    def auth_token(self) -> str:
+        """The token webhooks are signed with: Twilio's, or the simulator's own."""
+        return self.TWILIO_AUTH_TOKEN or DEV_AUTH_TOKEN
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read settings from `environ` (default: the process environment) and check them."""
+        env = dict(os.environ if environ is None else environ)
+        instance_dir = Path(env.get("VEILLE_INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
+        values: dict = {"DATABASE_URL": env.get("DATABASE_URL") or _default_database_url(instance_dir)}
+        for f in fields(cls):
+            if f.name in values or f.name == "extra" or f.name not in env:
+                continue
+            raw = env[f.name]
+            values[f.name] = type(f.default)(raw) if f.default is not None else raw
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse settings that would run a broken or unsafe service."""
+        if self.TELEPHONY_PROVIDER not in {"simulator", "twilio"}:
+            raise ConfigError(
+                f"TELEPHONY_PROVIDER must be 'simulator' or 'twilio', not {self.TELEPHONY_PROVIDER!r}."
+            )
+        if not self.is_production:
+            return
+        missing = []
+        if self.SECRET_KEY in ("", DEV_SECRET_KEY):
+            missing.append("SECRET_KEY")
+        if self.TELEPHONY_PROVIDER == "twilio":
+            for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"):
+                if not getattr(self, name):
+                    missing.append(name)
+        if missing:
+            raise ConfigError(
+                "Refusing to start in production: set " + ", ".join(missing)
+                + " in the environment (see .env.example)."
+            )

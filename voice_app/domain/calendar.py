@@ -1,0 +1,47 @@
+"""French working days and Paris time: the calendar every schedule rule shares."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@lru_cache(maxsize=64)
+def _french_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.France(years=year).keys())
+
+
+def is_public_holiday(day: date) -> bool:
+    """True on a French (metropolitan) public holiday."""
+    return day in _french_holidays(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a French public holiday."""
+    return day.weekday() < 5 and not is_public_holiday(day)
+
+
+def next_working_day(day: date) -> date:
+    """The first working day strictly after `day`."""
+    candidate = day + timedelta(days=1)
+    while not is_working_day(candidate):
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def paris_datetime(day: date, at: time, tz: ZoneInfo = PARIS) -> datetime:
+    """An aware datetime for a wall-clock time on a Paris date (DST handled by zoneinfo)."""
+    return datetime.combine(day, at, tzinfo=tz)
+
+
+def paris_date(moment: datetime, tz: ZoneInfo = PARIS) -> date:
+    """The Paris calendar date of an aware instant."""
+    return moment.astimezone(tz).date()

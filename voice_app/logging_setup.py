@@ -1,0 +1,35 @@
+"""Structured logging: stable dotted event names, and phone numbers masked in every line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from voice_app.domain.phones import mask_phones_in_text
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class MaskPhonesFilter(logging.Filter):
+    """Rewrites each record so no unmasked phone number reaches a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_phones_in_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send `veille.*` logs to stderr through the masking filter (idempotent)."""
+    root = logging.getLogger("veille")
+    root.setLevel(level.upper())
+    if any(getattr(h, "_veille", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(MaskPhonesFilter())
+    handler._veille = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.propagate = False

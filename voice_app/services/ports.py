@@ -1,0 +1,46 @@
+"""What the services need from the outside world, as Protocols (adapters implement them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class OutboundCall:
+    """Everything a provider needs to place one call; no tenant data beyond the number."""
+
+    attempt_token: str
+    to_number: str
+    answer_url: str
+    status_callback_url: str
+    amd_callback_url: str
+    fallback_url: str | None = None
+
+
+class ProviderError(Exception):
+    """The provider refused the request (the call was certainly not placed)."""
+
+
+class AmbiguousProviderError(ProviderError):
+    """The request may or may not have reached the provider (timeout after sending):
+    the attempt must be reconciled, never re-dialled blindly."""
+
+
+class TelephonyProvider(Protocol):
+    """DESIGN §4: the one interface for Twilio, Twilio-compatible providers and the simulator."""
+
+    def place_call(self, call: OutboundCall) -> str:
+        """Place the call now; return the provider's call id (Twilio's CallSid)."""
+
+    def hang_up(self, provider_call_id: str) -> None:
+        """End a call in progress."""
+
+    def redirect(self, provider_call_id: str, url: str) -> None:
+        """Make a call in progress fetch new TwiML from `url`."""
+
+    def send_sms(self, to_number: str, body: str) -> str:
+        """Send a text message; return the provider's message id."""
+
+    def fetch_call_status(self, provider_call_id: str) -> str | None:
+        """The provider's current status of a call (for reconciliation), None if unknown."""

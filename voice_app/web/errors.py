@@ -1,0 +1,40 @@
+"""Error pages in French; JSON for API-style clients; never a stack trace to the user."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask import render_template
+from flask import request
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+
+log = logging.getLogger("veille.web")
+
+MESSAGES = {
+    400: "La demande est incomplète ou mal formée.",
+    403: "Vous n’avez pas accès à cette page.",
+    404: "Cette page n’existe pas.",
+    405: "Cette action n’est pas permise ici.",
+    413: "La demande est trop volumineuse.",
+    500: "Une erreur est survenue de notre côté. L’équipe technique est prévenue.",
+}
+
+
+def _render(error: HTTPException):
+    code = error.code or 500
+    message = MESSAGES.get(code, error.description or "Erreur")
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": code, "message": message}, code
+    return render_template("error.html", code=code, message=message), code
+
+
+def _unexpected(error: Exception):
+    log.exception("web.unhandled_error path=%s", request.path)
+    return _render(InternalServerError())
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _render)
+    app.register_error_handler(Exception, _unexpected)
