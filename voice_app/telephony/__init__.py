@@ -1,0 +1,1 @@
+"""Telephony adapters: Twilio, the built-in simulator, TwiML and webhook plumbing."""

@@ -1,0 +1,31 @@
+"""Webhook URLs of a call. They carry the attempt's opaque token, never a phone number."""
+
+from __future__ import annotations
+
+from voice_app.services.ports import OutboundCall
+
+VOICE_PREFIX = "/voice"
+
+
+def call_path(token: str, hook: str) -> str:
+    """`/voice/calls/<token>/<hook>`; hook is answer, status, amd, gather/<step>, ..."""
+    return f"{VOICE_PREFIX}/calls/{token}/{hook}"
+
+
+def absolute(public_base_url: str, path: str) -> str:
+    return public_base_url.rstrip("/") + path
+
+
+def outbound_call(public_base_url: str, token: str, to_number: str) -> OutboundCall:
+    """What the provider needs to place the call of attempt `token`."""
+    return OutboundCall(
+        attempt_token=token,
+        to_number=to_number,
+        answer_url=absolute(public_base_url, call_path(token, "answer")),
+        status_callback_url=absolute(public_base_url, call_path(token, "status")),
+        amd_callback_url=absolute(public_base_url, call_path(token, "amd")),
+        fallback_url=absolute(public_base_url, call_path(token, "fallback")),
+    )
+
+
+INBOUND_PATH = f"{VOICE_PREFIX}/inbound"
