@@ -1,0 +1,91 @@
+"""Outcomes of a call: what one attempt established, and what follows from it.
+
+An attempt that is `ended` carries exactly one outcome. The outcome answers three questions
+the rest of Veille asks, each with one function here:
+
+- `is_reached(outcome)`: did the tenant give a key or a recognised word? Only then is the
+  tenant "reached" (a call status of `completed` alone proves nothing: voicemail completes too).
+- `is_retryable(outcome)`: should the round try again later (no answer, busy, voicemail)?
+- `escalation_reason(outcome)`: which follow-up task (voice_app.domain.escalation.Reason)
+  a person must do now, if any. The call service opens it in the same transaction that
+  records the outcome, so a help request is never lost.
+
+An outcome may be stored while the call is still `in_progress` (the tenant pressed 1 and is
+hearing goodbye); it is final once the attempt is `ended`.
+
+| outcome               | reached | retry | follow-up (reason)              |
+|-----------------------|---------|-------|---------------------------------|
+| ok                    | yes     | no    | -                               |
+| help_health           | yes     | no    | help_health (urgent)            |
+| help_food             | yes     | no    | help_food (high)                |
+| help_other            | yes     | no    | help_other (normal)             |
+| live_transfer         | yes     | no    | - (a volunteer took the call)   |
+| live_transfer_missed  | yes     | no    | live_transfer_missed (urgent)   |
+| opt_out               | yes     | no    | opt_out (low, coordinator)      |
+| opt_out_unconfirmed   | yes     | no    | call_me_back (normal)           |
+| no_key                | no      | no    | no_key (high)                   |
+| voicemail             | no      | yes   | - (the round retries)           |
+| no_answer             | no      | yes   | - (the round retries)           |
+| busy                  | no      | yes   | - (the round retries)           |
+| failed                | no      | no    | - (the round opens invalid_number) |
+
+`failed` (invalid number, provider refusal, fax) is never retried; the round logic turns it
+into a data-quality task. "Unreachable" follow-ups are a round-level decision, not a call's.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from voice_app.domain.escalation import Reason
+
+
+class Outcome(StrEnum):
+    OK = "ok"  # 1 or "oui": all is well
+    HELP_HEALTH = "help_health"  # 2 then 1
+    HELP_FOOD = "help_food"  # 2 then 2
+    HELP_OTHER = "help_other"  # 2 then 3, or 2 then anything / nothing
+    LIVE_TRANSFER = "live_transfer"  # 0, and a volunteer took the call
+    LIVE_TRANSFER_MISSED = "live_transfer_missed"  # 0, nobody on duty or nobody took it
+    OPT_OUT = "opt_out"  # 9 then 9
+    OPT_OUT_UNCONFIRMED = "opt_out_unconfirmed"  # 9 then nothing (calls continue)
+    NO_KEY = "no_key"  # answered, never gave a usable key or word
+    VOICEMAIL = "voicemail"  # an answering machine took the call
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"  # invalid number, provider failure, fax
+
+
+REACHED = frozenset({
+    Outcome.OK, Outcome.HELP_HEALTH, Outcome.HELP_FOOD, Outcome.HELP_OTHER, Outcome.LIVE_TRANSFER,
+    Outcome.LIVE_TRANSFER_MISSED, Outcome.OPT_OUT, Outcome.OPT_OUT_UNCONFIRMED,
+})
+
+RETRYABLE = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL})
+
+ESCALATIONS = {
+    Outcome.HELP_HEALTH: Reason.HELP_HEALTH,
+    Outcome.HELP_FOOD: Reason.HELP_FOOD,
+    Outcome.HELP_OTHER: Reason.HELP_OTHER,
+    Outcome.LIVE_TRANSFER_MISSED: Reason.LIVE_TRANSFER_MISSED,
+    Outcome.OPT_OUT: Reason.OPT_OUT,
+    Outcome.OPT_OUT_UNCONFIRMED: Reason.CALL_ME_BACK,
+    Outcome.NO_KEY: Reason.NO_KEY,
+}
+
+
+def is_reached(outcome: str | None) -> bool:
+    """True when the tenant gave a key or a recognised word during the call."""
+    return outcome in REACHED
+
+
+def is_retryable(outcome: str | None) -> bool:
+    """True when the round should try this tenant again later (no answer, busy, voicemail)."""
+    return outcome in RETRYABLE
+
+
+def escalation_reason(outcome: str | None) -> Reason | None:
+    """The follow-up this outcome needs at once, or None when no person is needed."""
+    if outcome is None:
+        return None
+    return ESCALATIONS.get(Outcome(outcome))
