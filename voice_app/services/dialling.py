@@ -3,13 +3,16 @@
 The claim (state `claimed`) is committed before this runs; the provider call happens
 outside any transaction; the result is committed after. A refused call is `ended` with
 outcome `failed`; an ambiguous one (maybe placed) is flagged for reconciliation and never
-re-dialled blindly.
+re-dialled blindly. Any other exception from the provider adapter is ambiguous too: we
+cannot tell whether the request left the process, so the sweep reconciles it
+(voice_app.services.sweep).
 """
 
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy import case
 from sqlalchemy import update
 
 from db.models import CallAttempt
@@ -28,7 +31,7 @@ def place_claimed_attempt(veille: Veille, attempt_id: int, token: str, to_number
     try:
         provider_call_id = veille.telephony.place_call(call)
     except AmbiguousProviderError as error:
-        _record(veille, attempt_id, needs_reconciliation=True, error=str(error)[:200])
+        _flag_for_reconciliation(veille, attempt_id, str(error))
         log.warning("call.dial_ambiguous attempt_id=%s to=%s", attempt_id, mask_phone(to_number))
         return None
     except ProviderError as error:
@@ -36,21 +39,34 @@ def place_claimed_attempt(veille: Veille, attempt_id: int, token: str, to_number
                 ended_at=veille.clock())
         log.warning("call.dial_refused attempt_id=%s to=%s", attempt_id, mask_phone(to_number))
         return None
-    _record(veille, attempt_id, provider_call_id=provider_call_id, state="queued",
-            dialled_at=veille.clock(), only_if_state="claimed")
+    except Exception as error:  # an adapter bug or a network error it did not classify
+        _flag_for_reconciliation(veille, attempt_id, f"{type(error).__name__}: {error}")
+        log.error("call.dial_crashed attempt_id=%s to=%s error=%s", attempt_id, mask_phone(to_number),
+                  type(error).__name__)
+        return None
+    _record_dialled(veille, attempt_id, provider_call_id)
     log.info("call.dialled attempt_id=%s to=%s", attempt_id, mask_phone(to_number))
     return provider_call_id
 
 
-def _record(veille: Veille, attempt_id: int, only_if_state: str | None = None, **values) -> None:
-    statement = update(CallAttempt).where(CallAttempt.id == attempt_id)
-    if only_if_state is not None:
-        # A fast provider may already have called back (ringing...): keep the newer state,
-        # but always store the provider call id.
-        with veille.session_factory.begin() as session:
-            session.execute(statement.values(provider_call_id=values.pop("provider_call_id"),
-                                             dialled_at=values.pop("dialled_at")))
-            session.execute(statement.where(CallAttempt.state == only_if_state).values(**values))
-        return
+def _flag_for_reconciliation(veille: Veille, attempt_id: int, error: str) -> None:
     with veille.session_factory.begin() as session:
-        session.execute(statement.values(**values))
+        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+                        .values(needs_reconciliation=True, error=error[:200]))
+
+
+def _record(veille: Veille, attempt_id: int, **values) -> None:
+    # Only a claim still held becomes `ended`: the sweep may have ended it meanwhile.
+    with veille.session_factory.begin() as session:
+        session.execute(update(CallAttempt)
+                        .where(CallAttempt.id == attempt_id, CallAttempt.state == "claimed")
+                        .values(**values))
+
+
+def _record_dialled(veille: Veille, attempt_id: int, provider_call_id: str) -> None:
+    # Always store the provider call id (the sweep reconciles with it), but a fast provider
+    # may already have called back (ringing...): keep the newer state.
+    state = case((CallAttempt.state == "claimed", "queued"), else_=CallAttempt.state)
+    with veille.session_factory.begin() as session:
+        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+                        .values(provider_call_id=provider_call_id, dialled_at=veille.clock(), state=state))

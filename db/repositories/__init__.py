@@ -1,0 +1,1 @@
+"""Queries that need more than the ORM's defaults: the claims (SKIP LOCKED, conditional updates)."""

@@ -1,0 +1,323 @@
+"""Dispatch: claim due attempts, re-check each tenant at claim time, then dial at the campaign's rate."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy import update
+
+from db.models import AwayPeriod
+from db.models import CallAttempt
+from db.models import Campaign
+from db.models import Enrolment
+from db.models import Round
+from db.models import Tenant
+from tests.fakes import FakeTelephony
+from tests.multiprocess_helpers import seed_due_attempts
+from voice_app.bootstrap import bootstrap
+from voice_app.domain.rate import Pacer
+from voice_app.services import dispatch
+from voice_app.services.dispatch import dispatch_due_calls
+from voice_app.services.dispatch import run_dispatcher
+from voice_app.services.ports import AmbiguousProviderError
+from voice_app.services.ports import ProviderError
+from voice_app.services.suppression import suppress
+
+WORKER = "test-host:1"
+
+
+def attempts_by_id(veille, ids):
+    with veille.session_factory() as session:
+        rows = session.scalars(select(CallAttempt).where(CallAttempt.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+
+def set_rows(veille, model, where, **values):
+    with veille.session_factory.begin() as session:
+        session.execute(update(model).where(where).values(**values))
+
+
+def test_due_attempts_are_claimed_then_dialled_once(veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 3, now=now)
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER)
+    again = dispatch_due_calls(veille, now, worker_id=WORKER)
+    assert (summary.claimed, summary.placed, again.claimed) == (3, 3, 0)
+    assert len(telephony.placed) == 3
+    for attempt in attempts_by_id(veille, seeded.attempt_ids).values():
+        assert attempt.state == "queued"
+        assert attempt.provider_call_id.startswith("CA")
+        assert (attempt.claimed_at, attempt.claimed_by, attempt.dialled_at) == (now, WORKER, now)
+
+
+def test_the_provider_gets_the_number_and_token_urls_never_a_number_in_a_url(veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 1, now=now)
+    dispatch_due_calls(veille, now, worker_id=WORKER)
+    attempt = attempts_by_id(veille, seeded.attempt_ids)[seeded.attempt_ids[0]]
+    call = telephony.placed[0]
+    assert call.to_number == attempt.to_number
+    assert call.answer_url.endswith(f"/voice/calls/{attempt.token}/answer")
+    assert attempt.to_number.lstrip("+") not in call.status_callback_url
+
+
+def test_attempts_due_later_in_closed_rounds_or_inactive_campaigns_are_left_alone(veille, telephony, now):
+    later = seed_due_attempts(veille.session_factory, 1, now=now, due_at=now + timedelta(seconds=1))
+    closed = seed_due_attempts(veille.session_factory, 1, now=now)
+    inactive = seed_due_attempts(veille.session_factory, 1, now=now)
+    set_rows(veille, Round, Round.id == closed.round_id, status="closed")
+    set_rows(veille, Campaign, Campaign.id == inactive.campaign_id, active=False)
+    assert dispatch_due_calls(veille, now, worker_id=WORKER).claimed == 0
+    assert telephony.placed == []
+    ids = later.attempt_ids + closed.attempt_ids + inactive.attempt_ids
+    assert {a.state for a in attempts_by_id(veille, ids).values()} == {"due"}
+
+
+def test_attempts_without_a_round_are_not_dispatched(veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 1, now=now)
+    set_rows(veille, CallAttempt, CallAttempt.id == seeded.attempt_ids[0], round_id=None, purpose="test")
+    assert dispatch_due_calls(veille, now, worker_id=WORKER).claimed == 0
+    assert telephony.placed == []
+
+
+def test_the_claim_cancels_tenants_who_may_no_longer_be_called(veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 6, now=now)
+    unenrolled, no_enrolment, opted_out, suppressed, away, callable_ = seeded.tenant_ids
+    set_rows(veille, Enrolment, Enrolment.tenant_id == unenrolled, status="unenrolled")
+    with veille.session_factory.begin() as session:
+        session.query(Enrolment).filter(Enrolment.tenant_id == no_enrolment).delete()
+        session.execute(update(Tenant).where(Tenant.id == opted_out).values(opted_out_at=now))
+        phone = session.scalar(select(Tenant.phone).where(Tenant.id == suppressed))
+        suppress(session, seeded.organisation_id, [phone])
+        session.add(AwayPeriod(tenant_id=away, starts_on=date(2026, 11, 20), ends_on=date(2026, 11, 24)))
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER)
+    assert summary.skipped == {"skipped_unenrolled": 2, "skipped_opt_out": 2, "skipped_away": 1}
+    assert summary.placed == 1
+    attempts = attempts_by_id(veille, seeded.attempt_ids).values()
+    outcomes = {a.tenant_id: (a.state, a.outcome) for a in attempts}
+    assert outcomes == {
+        unenrolled: ("cancelled", "skipped_unenrolled"),
+        no_enrolment: ("cancelled", "skipped_unenrolled"),
+        opted_out: ("cancelled", "skipped_opt_out"),
+        suppressed: ("cancelled", "skipped_opt_out"),
+        away: ("cancelled", "skipped_away"),
+        callable_: ("queued", None),
+    }
+    assert len(telephony.placed) == 1
+
+
+def test_away_periods_are_read_in_paris_dates(veille, telephony, now):
+    # 23:30 UTC on Monday 23 November is already Tuesday 24 in Paris.
+    late_evening = now.replace(day=23, hour=23)
+    seeded = seed_due_attempts(veille.session_factory, 2, now=late_evening)
+    tuesday_away, monday_away = seeded.tenant_ids
+    with veille.session_factory.begin() as session:
+        session.add(AwayPeriod(tenant_id=tuesday_away, starts_on=date(2026, 11, 24),
+                               ends_on=date(2026, 11, 30)))
+        session.add(AwayPeriod(tenant_id=monday_away, starts_on=date(2026, 11, 16),
+                               ends_on=date(2026, 11, 23)))
+    summary = dispatch_due_calls(veille, late_evening, worker_id=WORKER)
+    assert (summary.skipped, summary.placed) == ({"skipped_away": 1}, 1)
+
+
+def test_an_attempt_planned_without_a_number_dials_the_tenants_phone(veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 1, now=now)
+    set_rows(veille, CallAttempt, CallAttempt.id == seeded.attempt_ids[0], to_number=None)
+    dispatch_due_calls(veille, now, worker_id=WORKER)
+    attempt = attempts_by_id(veille, seeded.attempt_ids)[seeded.attempt_ids[0]]
+    assert telephony.placed[0].to_number == attempt.to_number == "+33600000000"
+
+
+def test_an_attempt_with_no_number_at_all_fails_without_dialling(veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 1, now=now)
+    set_rows(veille, CallAttempt, CallAttempt.id == seeded.attempt_ids[0], to_number=None)
+    set_rows(veille, Tenant, Tenant.id == seeded.tenant_ids[0], phone=None)
+    dispatch_due_calls(veille, now, worker_id=WORKER)
+    attempt = attempts_by_id(veille, seeded.attempt_ids)[seeded.attempt_ids[0]]
+    assert (attempt.state, attempt.outcome, telephony.placed) == ("ended", "failed", [])
+
+
+def test_only_the_free_simultaneous_call_slots_are_claimed(veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 8, now=now,
+                               policy={"calls_per_second": 100, "max_concurrent_calls": 6})
+    set_rows(veille, CallAttempt, CallAttempt.id.in_(seeded.attempt_ids[:5]), state="ringing")
+    assert dispatch_due_calls(veille, now, worker_id=WORKER).placed == 1
+    assert dispatch_due_calls(veille, now, worker_id=WORKER).claimed == 0
+    set_rows(veille, CallAttempt, CallAttempt.id.in_(seeded.attempt_ids[:2]), state="ended", outcome="ok")
+    assert dispatch_due_calls(veille, now, worker_id=WORKER).placed == 2
+
+
+@pytest.mark.parametrize("policy", [{"calls_per_second": 0}, {"max_concurrent_calls": 0},
+                                    {"calls_per_second": "vite"}])
+def test_a_campaign_with_a_zero_or_garbage_rate_is_paused_not_crashed(veille, telephony, now, policy):
+    seeded = seed_due_attempts(veille.session_factory, 2, now=now, policy=policy)
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER)
+    assert summary.claimed == 0
+    assert list(summary.paused) == [seeded.campaign_id]
+    assert {a.state for a in attempts_by_id(veille, seeded.attempt_ids).values()} == {"due"}
+
+
+class ManualTime:
+    """A monotonic clock that only moves when the dispatcher sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_calls_are_paced_at_the_campaigns_rate(veille, telephony, now):
+    seed_due_attempts(veille.session_factory, 5, now=now, policy={"calls_per_second": 4})
+    time = ManualTime()
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER, sleep=time.sleep, monotonic=time.monotonic)
+    assert summary.placed == 5
+    assert time.sleeps == pytest.approx([0.25] * 4)
+
+
+def test_pacing_carries_over_from_one_pass_to_the_next(veille, telephony, now):
+    seed_due_attempts(veille.session_factory, 12, now=now, policy={"calls_per_second": 2})
+    time, pacers = ManualTime(), {}
+    first = dispatch_due_calls(veille, now, worker_id=WORKER, pacers=pacers, sleep=time.sleep,
+                               monotonic=time.monotonic)
+    second = dispatch_due_calls(veille, now, worker_id=WORKER, pacers=pacers, sleep=time.sleep,
+                                monotonic=time.monotonic)
+    assert (first.placed, second.placed) == (4, 4)  # two seconds of dialling per claim
+    assert time.sleeps == pytest.approx([0.5] * 7)
+    assert isinstance(next(iter(pacers.values())), Pacer)
+
+
+class FlakyTelephony(FakeTelephony):
+    """Refuses, times out or crashes on chosen calls (by order), places the others."""
+
+    def __init__(self, failures: dict[int, Exception]) -> None:
+        super().__init__()
+        self.failures = failures
+        self.calls = 0
+
+    def place_call(self, call):
+        self.calls += 1
+        if self.calls in self.failures:
+            raise self.failures[self.calls]
+        return super().place_call(call)
+
+
+@pytest.fixture
+def veille_with(settings, now):
+    """Wire a Veille on the test database with the given provider."""
+    wired = []
+
+    def wire(telephony):
+        wired.append(bootstrap(settings, telephony=telephony, clock=lambda: now))
+        return wired[-1]
+
+    yield wire
+    for each in wired:
+        each.close()
+
+
+def test_provider_errors_of_any_kind_never_stop_the_batch(veille_with, now):
+    veille = veille_with(FlakyTelephony({2: ProviderError("invalid number"),
+                                         3: AmbiguousProviderError("read timeout"), 4: RuntimeError("bug")}))
+    seeded = seed_due_attempts(veille.session_factory, 5, now=now)
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER)
+    assert (summary.placed, summary.not_placed) == (2, 3)
+    attempts = attempts_by_id(veille, seeded.attempt_ids)
+    states = [(attempts[i].state, attempts[i].outcome, attempts[i].needs_reconciliation)
+              for i in seeded.attempt_ids]
+    assert states == [("queued", None, False), ("ended", "failed", False), ("claimed", None, True),
+                      ("claimed", None, True), ("queued", None, False)]
+
+
+def test_a_stop_mid_batch_gives_the_undialled_claims_back(veille, now):
+    seeded = seed_due_attempts(veille.session_factory, 6, now=now, policy={"calls_per_second": 10})
+    time = ManualTime()
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER, should_stop=lambda: len(time.sleeps) >= 2,
+                                 sleep=time.sleep, monotonic=time.monotonic)
+    assert (summary.claimed, summary.released) == (6, 4)
+    states = [attempts_by_id(veille, seeded.attempt_ids)[i].state for i in seeded.attempt_ids]
+    assert states.count("due") == 4
+    assert all(a.claimed_by is None for a in attempts_by_id(veille, seeded.attempt_ids).values()
+               if a.state == "due")
+
+
+def test_a_claim_that_went_stale_is_given_back_instead_of_dialled_late(veille, now):
+    seeded = seed_due_attempts(veille.session_factory, 3, now=now, policy={"calls_per_second": 1})
+    time = ManualTime()
+
+    def slow_sleep(seconds):
+        time.sleep(seconds + dispatch.STALE_CLAIM_SECONDS)
+
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER, sleep=slow_sleep, monotonic=time.monotonic)
+    assert (summary.placed, summary.released) == (1, 1)
+    assert {a.state for a in attempts_by_id(veille, seeded.attempt_ids).values()} == {"queued", "due"}
+
+
+def test_concurrent_dispatchers_place_each_attempt_once(veille, telephony, now):
+    seed_due_attempts(veille.session_factory, 120, now=now)
+
+    def dispatcher(worker):
+        for _ in range(30):
+            dispatch_due_calls(veille, now, worker_id=worker, limit=7)
+
+    threads = [threading.Thread(target=dispatcher, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    tokens = [call.attempt_token for call in telephony.placed]
+    assert len(tokens) == len(set(tokens)) == 120
+
+
+def test_the_dispatcher_loop_survives_database_outages_and_dials_afterwards(veille, now, monkeypatch, caplog):
+    seed_due_attempts(veille.session_factory, 2, now=now)
+    real, failures = dispatch.dispatch_due_calls, [2]
+    stop = threading.Event()
+
+    def flaky(*args, **kwargs):
+        from sqlalchemy.exc import OperationalError
+
+        if failures[0]:
+            failures[0] -= 1
+            raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+        summary = real(*args, **kwargs)
+        if summary.placed:
+            stop.set()
+        return summary
+
+    monkeypatch.setattr(dispatch, "dispatch_due_calls", flaky)
+    caplog.set_level(logging.INFO, logger="veille.dispatch")
+    thread = threading.Thread(target=run_dispatcher, args=(veille, stop),
+                              kwargs=dict(worker_id=WORKER, idle_seconds=0.01, max_backoff_seconds=0.01))
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert len(veille.telephony.placed) == 2
+    assert sum("dispatch.db_unavailable" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_the_dispatcher_loop_logs_a_paused_campaign_once(veille, now, caplog):
+    seed_due_attempts(veille.session_factory, 1, now=now, policy={"calls_per_second": 0})
+    stop = threading.Event()
+    caplog.set_level(logging.INFO, logger="veille.dispatch")
+    passes = []
+
+    def counting_wait(original=stop.wait):
+        def wait(timeout=None):
+            passes.append(timeout)
+            if len(passes) >= 3:
+                stop.set()
+            return original(0)
+        return wait
+
+    stop.wait = counting_wait()
+    run_dispatcher(veille, stop, worker_id=WORKER, idle_seconds=0.01)
+    assert sum("dispatch.campaign_paused" in r.getMessage() for r in caplog.records) == 1

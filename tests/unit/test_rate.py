@@ -1,0 +1,113 @@
+"""Pacing rules: the campaign's calls per second and its maximum of simultaneous calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_app.domain.rate import DEFAULT_CALLS_PER_SECOND
+from voice_app.domain.rate import DEFAULT_MAX_CONCURRENT_CALLS
+from voice_app.domain.rate import Pacer
+from voice_app.domain.rate import RateLimits
+from voice_app.domain.rate import claim_size
+from voice_app.domain.rate import rate_limits
+
+
+def test_a_policy_without_rate_keys_gets_the_defaults():
+    limits = rate_limits({})
+    assert (limits.calls_per_second, limits.max_concurrent_calls) == (1.0, 10)
+    assert (DEFAULT_CALLS_PER_SECOND, DEFAULT_MAX_CONCURRENT_CALLS) == (1.0, 10)
+    assert not limits.paused
+
+
+def test_a_missing_policy_gets_the_defaults():
+    assert rate_limits(None) == RateLimits(1.0, 10)
+
+
+def test_the_rate_keys_are_read_from_the_policy():
+    assert rate_limits({"calls_per_second": 2.5, "max_concurrent_calls": 30}) == RateLimits(2.5, 30)
+
+
+@pytest.mark.parametrize("policy, reason", [
+    ({"calls_per_second": 0}, "calls_per_second is 0"),
+    ({"max_concurrent_calls": 0}, "max_concurrent_calls is 0"),
+])
+def test_a_rate_or_maximum_of_zero_pauses_the_campaign(policy, reason):
+    limits = rate_limits(policy)
+    assert limits.paused
+    assert limits.pause_reason == reason
+
+
+@pytest.mark.parametrize("value", ["fast", -1, True, [3], float("nan")])
+def test_a_rate_that_is_not_a_positive_number_pauses_the_campaign_with_the_reason(value):
+    limits = rate_limits({"calls_per_second": value})
+    assert limits.paused
+    assert "calls_per_second" in limits.pause_reason
+
+
+def test_a_numeric_string_is_accepted():
+    assert rate_limits({"calls_per_second": "5", "max_concurrent_calls": "7"}) == RateLimits(5.0, 7)
+
+
+def test_the_claim_is_limited_by_the_free_call_slots():
+    assert claim_size(RateLimits(100, 10), active_calls=7, limit=200) == 3
+
+
+def test_no_claim_when_every_call_slot_is_taken():
+    assert claim_size(RateLimits(100, 10), active_calls=10, limit=200) == 0
+    assert claim_size(RateLimits(100, 10), active_calls=12, limit=200) == 0
+
+
+def test_the_claim_covers_about_two_seconds_of_dialling():
+    assert claim_size(RateLimits(5, 1000), active_calls=0, limit=200) == 10
+
+
+def test_a_slow_campaign_still_claims_one_attempt():
+    assert claim_size(RateLimits(0.1, 10), active_calls=0, limit=200) == 1
+
+
+def test_the_claim_never_exceeds_the_callers_limit():
+    assert claim_size(RateLimits(1000, 10_000), active_calls=0, limit=50) == 50
+
+
+def test_a_paused_campaign_claims_nothing():
+    assert claim_size(RateLimits(0, 10), active_calls=0, limit=200) == 0
+
+
+def test_the_first_call_goes_at_once_then_one_per_interval():
+    pacer = Pacer(calls_per_second=4)
+    assert pacer.reserve(100.0) == 0
+    assert pacer.reserve(100.0) == pytest.approx(0.25)
+    assert pacer.reserve(100.0) == pytest.approx(0.5)
+
+
+def test_n_calls_take_n_minus_one_intervals_whatever_the_callers_lateness():
+    pacer = Pacer(calls_per_second=10)
+    now = 0.0
+    starts = []
+    for _ in range(101):
+        now += pacer.reserve(now)
+        starts.append(now)
+        now += 0.003  # each provider call and its bookkeeping take a little time
+    assert starts[-1] - starts[0] == pytest.approx(10.0)
+
+
+def test_a_short_gap_between_batches_keeps_the_grid():
+    pacer = Pacer(calls_per_second=10)
+    assert pacer.reserve(0.0) == 0
+    assert pacer.reserve(0.15) == 0  # slot 0.1 is late by 0.05 (< one interval): caught up
+    assert pacer.reserve(0.15) == pytest.approx(0.05)  # back on the grid at 0.2
+
+
+def test_idle_time_is_never_banked_into_a_burst():
+    pacer = Pacer(calls_per_second=10)
+    pacer.reserve(0.0)
+    assert pacer.reserve(60.0) == 0
+    assert pacer.reserve(60.0) == pytest.approx(0.1)
+
+
+def test_a_changed_rate_applies_from_the_next_slot():
+    pacer = Pacer(calls_per_second=10)
+    pacer.reserve(0.0)
+    pacer.set_rate(2)
+    assert pacer.reserve(0.0) == pytest.approx(0.1)
+    assert pacer.reserve(0.0) == pytest.approx(0.6)

@@ -1,0 +1,247 @@
+"""Dispatch: claim the attempts that are due, re-check each tenant, then dial at the campaign's rate.
+
+Theory of operation, per campaign with due attempts:
+1. One transaction claims a batch (db.repositories.attempts: SKIP LOCKED on PostgreSQL, a
+   conditional `UPDATE ... WHERE state = 'due'` everywhere) no bigger than the campaign's free
+   simultaneous-call slots and about two seconds of dialling at its rate.
+2. In the same transaction each claimed attempt is checked again, because the world changed
+   since planning. An attempt that may not be dialled is `cancelled` with an outcome:
+   `skipped_unenrolled` (no enrolment, or unenrolled), `skipped_opt_out` (the tenant opted
+   out, or the number is on the organisation's suppression list), `skipped_away` (an away
+   period covers today's Paris date). An attempt with no number at all ends `failed`.
+3. The transaction commits, THEN each attempt is dialled outside any transaction
+   (voice_app.services.dialling), paced by voice_app.domain.rate.Pacer.
+
+A campaign whose rate or maximum of simultaneous calls is 0 (or not a number) is paused: its
+attempts stay due, nothing is claimed. A claim is never dialled late: if its batch took more
+than STALE_CLAIM_SECONDS, or the dispatcher is stopping, the rest goes back to `due` (it was
+certainly not dialled). Nothing here raises because of one call: `run_dispatcher` survives
+provider exceptions of any kind and database outages (log, back off, retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError
+
+from db.repositories import attempts
+from db.repositories.attempts import ClaimedAttempt
+from voice_app.bootstrap import Veille
+from voice_app.domain.calendar import paris_date
+from voice_app.domain.rate import Pacer
+from voice_app.domain.rate import RateLimits
+from voice_app.domain.rate import claim_size
+from voice_app.domain.rate import rate_limits
+from voice_app.services.dialling import place_claimed_attempt
+from voice_app.services.suppression import phone_hash
+
+log = logging.getLogger("veille.dispatch")
+
+DEFAULT_BATCH_LIMIT = 200
+STALE_CLAIM_SECONDS = 60.0  # well under the sweep's claim deadline (voice_app.services.sweep)
+IDLE_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 30.0
+
+SKIPPED_UNENROLLED = "skipped_unenrolled"
+SKIPPED_OPT_OUT = "skipped_opt_out"
+SKIPPED_AWAY = "skipped_away"
+
+
+@dataclass
+class DispatchSummary:
+    """What one dispatch pass did."""
+
+    claimed: int = 0
+    placed: int = 0
+    not_placed: int = 0  # refused, ambiguous or crashed: recorded on the attempt
+    released: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    paused: dict[int, str] = field(default_factory=dict)  # campaign id -> reason
+
+
+def default_worker_id() -> str:
+    """`host:pid`, stored in claimed_by so a stuck claim names the process that took it."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: int = DEFAULT_BATCH_LIMIT,
+                       pacers: dict[int, Pacer] | None = None,
+                       should_stop: Callable[[], bool] = lambda: False,
+                       sleep: Callable[[float], object] = time.sleep,
+                       monotonic: Callable[[], float] = time.monotonic) -> DispatchSummary:
+    """Claim up to `limit` attempts due by `now`, commit, then dial them at each campaign's rate.
+
+    `pacers` keeps each campaign's pacing across passes (the dispatcher loop passes the same
+    dict every time); `sleep` waits between provider calls (the loop passes its stop event's
+    `wait`, so stopping never waits for pacing).
+    """
+    summary = DispatchSummary()
+    pacers = {} if pacers is None else pacers
+    with veille.session_factory.begin() as session:
+        campaigns = attempts.campaigns_with_due_attempts(session, now)
+    for campaign_id, policy in campaigns:
+        if summary.claimed >= limit or should_stop():
+            break
+        limits = rate_limits(policy)
+        if limits.paused:
+            summary.paused[campaign_id] = limits.pause_reason
+            log.debug("dispatch.paused campaign_id=%s reason=%s", campaign_id, limits.pause_reason)
+            continue
+        batch = _claim_batch(veille, campaign_id, limits, now, worker_id, limit - summary.claimed, summary)
+        pacer = pacers.setdefault(campaign_id, Pacer(limits.calls_per_second))
+        pacer.set_rate(limits.calls_per_second)
+        _dial_batch(veille, batch, pacer, worker_id, summary, should_stop, sleep, monotonic)
+    return summary
+
+
+def _claim_batch(veille: Veille, campaign_id: int, limits: RateLimits, now: datetime, worker_id: str,
+                 limit: int, summary: DispatchSummary) -> list[ClaimedAttempt]:
+    """Claim, re-check and commit; return the attempts to dial."""
+    with veille.session_factory.begin() as session:
+        attempts.lock_campaign(session, campaign_id)
+        size = claim_size(limits, attempts.count_active_calls(session, campaign_id), limit)
+        if size == 0:
+            return []
+        claimed = attempts.claim_due_attempts(session, campaign_id, now, worker_id, size)
+        summary.claimed += len(claimed)
+        verdicts = _claim_time_verdicts(session, claimed, now)
+        to_dial = []
+        for attempt in claimed:
+            verdict = verdicts[attempt.id]
+            if isinstance(verdict, ClaimedAttempt):
+                to_dial.append(verdict)
+            else:
+                summary.skipped[verdict] += 1
+        _end_skipped(session, verdicts, worker_id, now)
+        planned_without_number = {a.id for a in claimed if a.to_number is None}
+        attempts.set_numbers(session, {a.id: a.to_number for a in to_dial if a.id in planned_without_number})
+    if claimed:
+        log.info("dispatch.claimed campaign_id=%s count=%s to_dial=%s worker=%s", campaign_id,
+                 len(claimed), len(to_dial), worker_id)
+    return to_dial
+
+
+def _claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) -> dict:
+    """For each claimed attempt: the attempt to dial (with its number), or the outcome that
+    cancels it (`skipped_*`, or `failed` when there is no number to dial)."""
+    tenant_ids = {a.tenant_id for a in claimed if a.tenant_id is not None}
+    standings = attempts.tenant_standings(session, tenant_ids)
+    away = attempts.tenants_away_on(session, tenant_ids, paris_date(now))
+    numbers = {a.id: a.to_number or getattr(standings.get(a.tenant_id), "phone", None) for a in claimed}
+    suppressed = set()
+    for organisation_id in {a.organisation_id for a in claimed}:
+        hashes = {phone_hash(n) for a in claimed if a.organisation_id == organisation_id
+                  for n in [numbers[a.id]] if n}
+        suppressed |= attempts.suppressed_among(session, organisation_id, hashes)
+    verdicts = {}
+    for attempt in claimed:
+        number = numbers[attempt.id]
+        standing = standings.get(attempt.tenant_id)
+        if standing is None or not standing.enrolled:
+            verdicts[attempt.id] = SKIPPED_UNENROLLED
+        elif standing.opted_out or (number and phone_hash(number) in suppressed):
+            verdicts[attempt.id] = SKIPPED_OPT_OUT
+        elif attempt.tenant_id in away:
+            verdicts[attempt.id] = SKIPPED_AWAY
+        elif not number:
+            verdicts[attempt.id] = "failed"
+        else:
+            verdicts[attempt.id] = ClaimedAttempt(attempt.id, attempt.token, attempt.organisation_id,
+                                                  attempt.tenant_id, number)
+    return verdicts
+
+
+def _end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None:
+    by_outcome: dict[str, list[int]] = {}
+    for attempt_id, verdict in verdicts.items():
+        if isinstance(verdict, str):
+            by_outcome.setdefault(verdict, []).append(attempt_id)
+    for outcome, ids in by_outcome.items():
+        if outcome == "failed":
+            attempts.finish_claims(session, ids, worker_id, state="ended", outcome="failed", now=now,
+                                   error="no phone number to dial")
+        else:
+            attempts.finish_claims(session, ids, worker_id, state="cancelled", outcome=outcome, now=now)
+        log.info("dispatch.skipped outcome=%s count=%s", outcome, len(ids))
+
+
+def _dial_batch(veille: Veille, batch: list[ClaimedAttempt], pacer: Pacer, worker_id: str,
+                summary: DispatchSummary, should_stop, sleep, monotonic) -> None:
+    """Dial each claimed attempt at the pacer's rate; give back what cannot be dialled in time."""
+    claimed_at = monotonic()
+    for index, attempt in enumerate(batch):
+        wait = pacer.reserve(monotonic())
+        if wait > 0:
+            sleep(wait)
+        if should_stop() or monotonic() - claimed_at > STALE_CLAIM_SECONDS:
+            _release(veille, batch[index:], worker_id, summary)
+            return
+        try:
+            placed = place_claimed_attempt(veille, attempt.id, attempt.token, attempt.to_number)
+        except Exception:  # the attempt's fate is unknown: the sweep reconciles it, never a re-dial
+            log.exception("dispatch.dial_failed attempt_id=%s", attempt.id)
+            placed = None
+        if placed:
+            summary.placed += 1
+        else:
+            summary.not_placed += 1
+
+
+def _release(veille: Veille, rest: list[ClaimedAttempt], worker_id: str, summary: DispatchSummary) -> None:
+    with veille.session_factory.begin() as session:
+        released = attempts.release_claims(session, [a.id for a in rest], worker_id)
+    summary.released += released
+    log.info("dispatch.released count=%s worker=%s", released, worker_id)
+
+
+def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: str | None = None,
+                   limit: int = DEFAULT_BATCH_LIMIT, idle_seconds: float = IDLE_SECONDS,
+                   max_backoff_seconds: float = MAX_BACKOFF_SECONDS) -> None:
+    """Dispatch until `stop_event` is set (the clock's dispatcher thread).
+
+    Loops without pause while there is work, waits `idle_seconds` when there is none, and
+    backs off exponentially (up to `max_backoff_seconds`) while the database is unreachable.
+    """
+    worker_id = worker_id or default_worker_id()
+    pacers: dict[int, Pacer] = {}
+    paused: dict[int, str] = {}
+    backoff = 0.0
+    log.info("dispatch.started worker=%s", worker_id)
+    while not stop_event.is_set():
+        try:
+            summary = dispatch_due_calls(veille, veille.clock(), worker_id=worker_id, limit=limit,
+                                         pacers=pacers, should_stop=stop_event.is_set, sleep=stop_event.wait)
+        except DBAPIError as error:
+            backoff = min(max_backoff_seconds, max(1.0, backoff * 2))
+            log.warning("dispatch.db_unavailable error=%s retry_in=%.0fs", type(error.orig).__name__, backoff)
+            stop_event.wait(backoff)
+            continue
+        except Exception:
+            backoff = min(max_backoff_seconds, max(1.0, backoff * 2))
+            log.exception("dispatch.failed retry_in=%.0fs", backoff)
+            stop_event.wait(backoff)
+            continue
+        backoff = 0.0
+        _log_pause_changes(paused, summary.paused)
+        if summary.claimed == 0:
+            stop_event.wait(idle_seconds)
+    log.info("dispatch.stopped worker=%s", worker_id)
+
+
+def _log_pause_changes(known: dict[int, str], now_paused: dict[int, str]) -> None:
+    """Log a campaign when it becomes paused (with the reason), not on every pass."""
+    for campaign_id, reason in now_paused.items():
+        if known.get(campaign_id) != reason:
+            log.warning("dispatch.campaign_paused campaign_id=%s reason=%s", campaign_id, reason)
+    known.clear()
+    known.update(now_paused)
