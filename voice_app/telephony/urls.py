@@ -29,3 +29,29 @@ def outbound_call(public_base_url: str, token: str, to_number: str) -> OutboundC
 
 
 INBOUND_PATH = f"{VOICE_PREFIX}/inbound"
+INBOUND_STATUS_PATH = f"{VOICE_PREFIX}/inbound/status"
+
+
+def gather_path(token: str, step: str, turn: int) -> str:
+    """Where a Gather at `step` posts its result; `turn` tells a late answer from a fresh one."""
+    return call_path(token, f"gather/{step}") + f"?turn={turn}"
+
+
+def dial_action_path(token: str) -> str:
+    """Where the live transfer's Dial posts DialCallStatus when it ends."""
+    return call_path(token, "dial")
+
+
+def screening_path(token: str) -> str:
+    """TwiML a volunteer hears on answering, before being connected (Number url)."""
+    return call_path(token, "screen")
+
+
+def screening_answer_path(token: str) -> str:
+    """Where the volunteer's key (1 = take the call) is posted."""
+    return call_path(token, "screen/answer")
+
+
+def voicemail_message_path(token: str) -> str:
+    """TwiML of the short message left on an answering machine (last attempt of a round)."""
+    return call_path(token, "voicemail")

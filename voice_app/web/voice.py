@@ -1,7 +1,171 @@
-"""Twilio voice webhooks (blueprint `voice`)."""
+"""Twilio voice webhooks (blueprint `voice`): the call's URLs, see docs/ivr.md.
+
+Every request must carry a valid `X-Twilio-Signature` for the public URL (PUBLIC_BASE_URL +
+path + query), or it gets 403 and changes nothing. A handler turns the form into an event
+(telephony.callbacks), applies it in one transaction (services.call_events), then performs
+the provider effects the call flow asked for, and answers TwiML (telephony.twiml). It does no
+network I/O of its own before answering, except that after-commit hang-up or redirect, whose
+failure is logged and never turns into an error for the provider.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import request
+
+from voice_app.domain.call_flow import Effect
+from voice_app.domain.ivr_script import Prompt
+from voice_app.domain.phones import mask_phone
+from voice_app.services import call_events
+from voice_app.services.call_events import Handled
+from voice_app.services.organisations import ensure_organisation
+from voice_app.telephony import callbacks
+from voice_app.telephony import twiml
+from voice_app.telephony.signature import SIGNATURE_HEADER
+from voice_app.telephony.signature import is_signed
+from voice_app.telephony.signature import signed_url
+from voice_app.telephony.urls import absolute
+from voice_app.telephony.urls import voicemail_message_path
+from voice_app.web.extensions import get_veille
+
+log = logging.getLogger("veille.voice")
 
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+@blueprint.before_request
+def require_provider_signature():
+    settings = get_veille().settings
+    url = signed_url(settings.PUBLIC_BASE_URL, request.path, request.query_string)
+    if not is_signed(settings.auth_token, url, request.form, request.headers.get(SIGNATURE_HEADER)):
+        log.warning("voice.signature_rejected endpoint=%s", request.endpoint)
+        abort(403)
+
+
+@blueprint.post("/calls/<token>/answer")
+def answer(token: str):
+    return _apply(token, callbacks.answer(request.form))
+
+
+@blueprint.post("/calls/<token>/gather/<step>")
+def gather(token: str, step: str):
+    return _apply(token, callbacks.gather(request.form, step, request.args.get("turn")))
+
+
+@blueprint.post("/calls/<token>/status")
+def status(token: str):
+    return _apply(token, callbacks.status(request.form))
+
+
+@blueprint.post("/calls/<token>/amd")
+def amd(token: str):
+    return _apply(token, callbacks.amd(request.form))
+
+
+@blueprint.post("/calls/<token>/dial")
+def dial_action(token: str):
+    return _apply(token, callbacks.dial(request.form))
+
+
+@blueprint.post("/calls/<token>/voicemail")
+def voicemail_message(token: str):
+    return _answer(call_events.current_reply(get_veille(), token))
+
+
+@blueprint.post("/calls/<token>/fallback")
+def fallback(token: str):
+    # The answer URL failed: apologise; the call then ends without a key and escalates.
+    log.warning("call.fallback error_code=%s", request.form.get("ErrorCode", "-")[:10])
+    return _xml(twiml.say_and_hang_up(Prompt.TECHNICAL_PROBLEM, get_veille().settings.ORGANISATION_NAME))
+
+
+@blueprint.post("/calls/<token>/screen")
+def screening(token: str):
+    handled = call_events.current_reply(get_veille(), token)
+    if not handled.known:
+        return _xml(twiml.hang_up())
+    return _xml(twiml.screening(_rendering(handled)))
+
+
+@blueprint.post("/calls/<token>/screen/answer")
+def screening_answer(token: str):
+    digits = request.form.get("Digits", "").strip()
+    accepted = call_events.record_screening(get_veille(), token, request.form.get("CallSid", ""), digits)
+    return _xml(twiml.connect() if accepted else twiml.hang_up())
+
+
+@blueprint.post("/inbound")
+def inbound():
+    veille = get_veille()
+    call_sid, caller = request.form.get("CallSid", "").strip(), request.form.get("From", "").strip()
+    if not call_sid or len(call_sid) > 64:
+        log.warning("voice.inbound_without_call_sid from=%s", mask_phone(caller))
+        return _polite_hang_up()
+    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    handled = call_events.start_inbound_call(veille, organisation.id, call_sid, caller)
+    return _answer(handled)
+
+
+@blueprint.post("/inbound/status")
+def inbound_status():
+    form = request.form
+    token = call_events.token_of_call(get_veille(), form.get("CallSid", "").strip())
+    return _apply(token or "", callbacks.status(form))
+
+
+def _apply(token: str, callback: callbacks.Callback):
+    veille = get_veille()
+    handled = call_events.apply_callback(veille, token, callback)
+    if handled.known and not handled.duplicate:
+        _perform(handled)
+    return _answer(handled)
+
+
+def _perform(handled: Handled) -> None:
+    """Provider side effects, after the commit: a failure is logged, the webhook still answers."""
+    veille = get_veille()
+    sid = handled.provider_call_id
+    for effect in handled.effects:
+        if not sid:
+            log.warning("call.effect_skipped effect=%s reason=no_call_id", effect)
+            continue
+        try:
+            if effect == Effect.HANG_UP_CALL:
+                veille.telephony.hang_up(sid)
+            elif effect == Effect.PLAY_VOICEMAIL_MESSAGE:
+                url = absolute(veille.settings.PUBLIC_BASE_URL, voicemail_message_path(handled.token))
+                veille.telephony.redirect(sid, url)
+            log.info("call.effect effect=%s", effect)
+        except Exception:  # the next TwiML fetch of the call ends it anyway
+            log.warning("call.effect_failed effect=%s", effect, exc_info=True)
+
+
+def _answer(handled: Handled):
+    if not handled.known:
+        log.info("voice.unknown_call endpoint=%s", request.endpoint)
+        return _polite_hang_up()
+    if handled.reply is None:
+        return _xml(str(twiml.connect()))
+    return _xml(twiml.render(handled.reply, _rendering(handled)))
+
+
+def _rendering(handled: Handled) -> twiml.Rendering:
+    settings = get_veille().settings
+    return twiml.Rendering(
+        public_base_url=settings.PUBLIC_BASE_URL, token=handled.token,
+        organisation_name=handled.organisation_name, turn=handled.turn,
+        callback_number=handled.callback_number, volunteer_numbers=handled.volunteer_numbers,
+        caller_id=settings.TWILIO_FROM_NUMBER or None,
+    )
+
+
+def _polite_hang_up():
+    return _xml(twiml.say_and_hang_up(Prompt.UNKNOWN_CALL, get_veille().settings.ORGANISATION_NAME))
+
+
+def _xml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")

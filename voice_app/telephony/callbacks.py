@@ -1,0 +1,133 @@
+"""Twilio's webhook forms turned into call-flow events, each with its idempotency key.
+
+A retried webhook carries the same parameters, so it gets the same key and is stored once.
+The key never holds a phone number, and neither does `detail` (stored as the CallEvent):
+a spoken answer is kept as the menu word it contained, never as the transcription.
+A status or verdict this code does not know gives `event=None`: recorded, changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+
+from voice_app.domain.call_flow import Answered
+from voice_app.domain.call_flow import AnsweredByHuman
+from voice_app.domain.call_flow import AnsweredByMachine
+from voice_app.domain.call_flow import Dialled
+from voice_app.domain.call_flow import DialResult
+from voice_app.domain.call_flow import Ended
+from voice_app.domain.call_flow import Event
+from voice_app.domain.call_flow import KeyPressed
+from voice_app.domain.call_flow import NoInput
+from voice_app.domain.call_flow import Ringing
+from voice_app.domain.call_flow import WordRecognised
+from voice_app.domain.ivr_script import Step
+from voice_app.domain.ivr_script import menu_word
+
+MAX_KEY_LENGTH = 100  # CallEvent.idempotency_key is 128; the service prefixes the attempt id
+MAX_FIELD_LENGTH = 64
+VALID_KEY = re.compile(r"^[0-9*#]$")
+GATHER_STEPS = frozenset({Step.MENU, Step.HELP, Step.STOP_CONFIRM})
+
+STATUS_EVENTS = {
+    "queued": Dialled,
+    "initiated": Ringing,
+    "ringing": Ringing,
+    "in-progress": Answered,
+    "answered": Answered,
+}
+FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+HUMAN_VERDICTS = frozenset({"human", "unknown"})
+MACHINE_VERDICTS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence",
+                              "machine_end_other", "fax"})
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One webhook, understood: its kind, idempotency key, event and what to store of it."""
+
+    kind: str
+    key: str
+    event: Event | None
+    call_sid: str = ""
+    detail: dict = field(default_factory=dict)
+    turn: int | None = None  # gathers only: the turn the action URL was issued for
+
+    @property
+    def wants_twiml(self) -> bool:
+        """Status and AMD callbacks only inform: their answer is never played."""
+        return self.kind in {"answer", "gather", "dial"}
+
+
+def answer(form: Mapping[str, str]) -> Callback:
+    sid = _field(form, "CallSid")
+    return Callback("answer", _key("answer", sid), Answered(), sid)
+
+
+def status(form: Mapping[str, str]) -> Callback:
+    sid, value = _field(form, "CallSid"), _field(form, "CallStatus").lower()
+    sequence = _field(form, "SequenceNumber")
+    if value in FINAL_STATUSES:
+        event: Event | None = Ended(value)
+    elif value in STATUS_EVENTS:
+        event = STATUS_EVENTS[value]()
+    else:
+        event = None
+    detail = {"status": value, "sequence": sequence, "known": event is not None}
+    return Callback("status", _key("status", sid, value, sequence), event, sid, detail)
+
+
+def amd(form: Mapping[str, str]) -> Callback:
+    sid, verdict = _field(form, "CallSid"), _field(form, "AnsweredBy").lower()
+    if verdict in HUMAN_VERDICTS:
+        event: Event | None = AnsweredByHuman()
+    elif verdict in MACHINE_VERDICTS:
+        event = AnsweredByMachine(verdict)
+    else:
+        event = None
+    detail = {"answered_by": verdict, "known": event is not None}
+    return Callback("amd", _key("amd", sid, verdict), event, sid, detail)
+
+
+def gather(form: Mapping[str, str], step_name: str, turn_text: str | None) -> Callback:
+    """A Gather's action (or the Redirect after it, on silence) for `step_name`, at `turn`."""
+    sid = _field(form, "CallSid")
+    turn = int(turn_text) if turn_text and turn_text.isdigit() and len(turn_text) < 6 else None
+    digits, speech = _field(form, "Digits"), _field(form, "SpeechResult", 500)
+    step = Step(step_name) if step_name in GATHER_STEPS else None
+    detail: dict = {"step": step_name[:24], "turn": turn}
+    if step is None or turn is None:
+        event: Event | None = None
+    elif digits:
+        key = digits if VALID_KEY.match(digits) else "?"  # garbage is a key not on the menu
+        event, detail["digits"] = KeyPressed(step, key), key
+    elif speech.strip():
+        event, detail["word"] = WordRecognised(step, speech), menu_word(step, speech)
+    else:
+        event = NoInput(step)
+    given = detail.get("digits") or detail.get("word") or ""
+    key = _key("gather", sid, step_name, str(turn), given)
+    return Callback("gather", key, event, sid, detail, turn)
+
+
+def dial(form: Mapping[str, str]) -> Callback:
+    """The live transfer ended: DialCallStatus says whether someone was connected."""
+    sid, value = _field(form, "CallSid"), _field(form, "DialCallStatus").lower()
+    leg = _field(form, "DialCallSid")
+    return Callback("dial", _key("dial", sid, leg, value), DialResult(value), sid, {"dial_status": value})
+
+
+def _field(form: Mapping[str, str], name: str, limit: int = MAX_FIELD_LENGTH) -> str:
+    return (form.get(name) or "").strip()[:limit]
+
+
+def _key(*parts: str) -> str:
+    """Parts joined; hashed when too long for the column (garbage input is still one key)."""
+    key = ":".join(parts)
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return f"{parts[0]}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"

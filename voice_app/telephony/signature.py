@@ -1,0 +1,28 @@
+"""Is this webhook really from the provider? `X-Twilio-Signature`, checked with RequestValidator.
+
+The URL that was signed is rebuilt from PUBLIC_BASE_URL, never from the Host header or the
+scheme the web process sees: behind a TLS-terminating proxy the app receives plain HTTP on an
+internal host, while the provider signed `https://public.host/path?query`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twilio.request_validator import RequestValidator
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+
+
+def signed_url(public_base_url: str, path: str, query_string: bytes | str = b"") -> str:
+    """The public URL the provider requested (and signed) for `path` and `query_string`."""
+    query = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
+    url = public_base_url.rstrip("/") + path
+    return f"{url}?{query}" if query else url
+
+
+def is_signed(auth_token: str, url: str, params: Mapping, signature: str | None) -> bool:
+    """True when `signature` is the provider's signature of `url` and the POSTed `params`."""
+    if not signature or not auth_token:
+        return False
+    return RequestValidator(auth_token).validate(url, params, signature)

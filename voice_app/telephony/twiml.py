@@ -1,0 +1,123 @@
+"""The only TwiML builder: turns the call flow's `Reply` into Twilio's XML with VoiceResponse.
+
+Only standard verbs: Say, Gather (action + POST), Redirect, Dial with an action and Number
+nouns with a screening url, Hangup. Every sentence is its own Say in French, inside the
+Gather so a key interrupts it. When a Gather hears nothing, Twilio moves to the next verb: a
+Redirect to the same action URL, so silence reaches the call flow as a request without
+Digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from voice_app.domain.call_flow import Reply
+from voice_app.domain.call_flow import Then
+from voice_app.domain.ivr_script import GATHER_TIMEOUT_SECONDS
+from voice_app.domain.ivr_script import HINTS
+from voice_app.domain.ivr_script import LANGUAGE
+from voice_app.domain.ivr_script import Prompt
+from voice_app.domain.ivr_script import sentences
+from voice_app.telephony.urls import absolute
+from voice_app.telephony.urls import dial_action_path
+from voice_app.telephony.urls import gather_path
+from voice_app.telephony.urls import screening_answer_path
+from voice_app.telephony.urls import screening_path
+
+VOICE = "Polly.Lea"  # a French voice; `language` keeps the basic voices French too
+DIAL_TIMEOUT_SECONDS = 25
+SCREENING_TIMEOUT_SECONDS = 8
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What a reply needs to become TwiML for one call."""
+
+    public_base_url: str
+    token: str
+    organisation_name: str
+    turn: int = 1
+    callback_number: str | None = None
+    volunteer_numbers: tuple[str, ...] = ()
+    caller_id: str | None = None
+
+    def url(self, path: str) -> str:
+        return absolute(self.public_base_url, path)
+
+
+def render(reply: Reply, rendering: Rendering) -> str:
+    """TwiML for `reply`."""
+    response = VoiceResponse()
+    if reply.then == Then.GATHER:
+        _gather(response, reply, rendering)
+        return str(response)
+    _say(response, reply.prompts, rendering)
+    if reply.then == Then.DIAL:
+        _dial(response, rendering)
+    else:
+        response.hangup()
+    return str(response)
+
+
+def say_and_hang_up(prompt: Prompt, organisation_name: str) -> str:
+    """A polite end: an unknown call, a technical problem."""
+    response = VoiceResponse()
+    _say(response, (prompt,), Rendering("", "", organisation_name))
+    response.hangup()
+    return str(response)
+
+
+def screening(rendering: Rendering) -> str:
+    """What a volunteer hears on answering: press 1 to take the call, else this leg hangs up,
+    so a volunteer's voicemail never takes a tenant's call."""
+    response = VoiceResponse()
+    action = rendering.url(screening_answer_path(rendering.token))
+    gather = response.gather(input="dtmf", num_digits=1, timeout=SCREENING_TIMEOUT_SECONDS,
+                             action=action, method="POST")
+    for _ in range(2):
+        _say(gather, (Prompt.SCREENING,), rendering)
+    response.hangup()
+    return str(response)
+
+
+def connect() -> str:
+    """An empty document: the screened volunteer is connected to the tenant."""
+    return str(VoiceResponse())
+
+
+def hang_up() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def _gather(response: VoiceResponse, reply: Reply, rendering: Rendering) -> None:
+    action = rendering.url(gather_path(rendering.token, str(reply.step), rendering.turn))
+    options = {"hints": HINTS[reply.step]} if HINTS.get(reply.step) else {}
+    gather = response.gather(input="dtmf speech", action=action, method="POST", num_digits=1,
+                             timeout=GATHER_TIMEOUT_SECONDS, speech_timeout="auto", language=LANGUAGE,
+                             **options)
+    _say(gather, reply.prompts, rendering)
+    response.redirect(action, method="POST")
+
+
+def _dial(response: VoiceResponse, rendering: Rendering) -> None:
+    action = rendering.url(dial_action_path(rendering.token))
+    if not rendering.volunteer_numbers:  # went off duty meanwhile: a missed transfer, not a silent line
+        response.redirect(action, method="POST")
+        return
+    options = {"caller_id": rendering.caller_id} if rendering.caller_id else {}
+    dial = response.dial(action=action, method="POST",
+                         timeout=DIAL_TIMEOUT_SECONDS, **options)
+    screen = rendering.url(screening_path(rendering.token))
+    for number in rendering.volunteer_numbers:
+        dial.number(number, url=screen, method="POST")
+
+
+def _say(verb, prompts: tuple[Prompt, ...], rendering: Rendering) -> None:
+    for prompt in prompts:
+        for sentence in sentences(prompt, organisation_name=rendering.organisation_name,
+                                  callback_number=rendering.callback_number):
+            verb.say(sentence, voice=VOICE, language=LANGUAGE)
