@@ -25,6 +25,7 @@ TABLE = [
     (Outcome.NO_ANSWER, False, True, None),
     (Outcome.BUSY, False, True, None),
     (Outcome.FAILED, False, False, None),
+    (Outcome.UNKNOWN, False, True, None),
 ]
 
 
@@ -46,3 +47,8 @@ def test_outcomes_stored_as_plain_strings_are_understood():
 
 def test_no_outcome_yet_is_neither_reached_nor_retryable_nor_escalated():
     assert not is_reached(None) and not is_retryable(None) and escalation_reason(None) is None
+
+
+def test_an_outcome_this_module_does_not_know_needs_nothing_and_is_not_reached():
+    assert not is_reached("exploded") and not is_retryable("exploded")
+    assert escalation_reason("exploded") is None

@@ -5,7 +5,8 @@ the rest of Veille asks, each with one function here:
 
 - `is_reached(outcome)`: did the tenant give a key or a recognised word? Only then is the
   tenant "reached" (a call status of `completed` alone proves nothing: voicemail completes too).
-- `is_retryable(outcome)`: should the round try again later (no answer, busy, voicemail)?
+- `is_retryable(outcome)`: should the round try again later (no answer, busy, voicemail,
+  unknown)?
 - `escalation_reason(outcome)`: which follow-up task (voice_app.domain.escalation.Reason)
   a person must do now, if any. The call service opens it in the same transaction that
   records the outcome, so a help request is never lost.
@@ -28,6 +29,7 @@ hearing goodbye); it is final once the attempt is `ended`.
 | no_answer             | no      | yes   | - (the round retries)           |
 | busy                  | no      | yes   | - (the round retries)           |
 | failed                | no      | no    | - (the round opens invalid_number) |
+| unknown               | no      | yes   | - (the sweep could not learn the call's fate) |
 
 `failed` (invalid number, provider refusal, fax) is never retried; the round logic turns it
 into a data-quality task. "Unreachable" follow-ups are a round-level decision, not a call's.
@@ -54,6 +56,7 @@ class Outcome(StrEnum):
     NO_ANSWER = "no_answer"
     BUSY = "busy"
     FAILED = "failed"  # invalid number, provider failure, fax
+    UNKNOWN = "unknown"  # set by the sweep: the provider never told us; retried, never re-dialled at once
 
 
 REACHED = frozenset({
@@ -61,7 +64,7 @@ REACHED = frozenset({
     Outcome.LIVE_TRANSFER_MISSED, Outcome.OPT_OUT, Outcome.OPT_OUT_UNCONFIRMED,
 })
 
-RETRYABLE = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL})
+RETRYABLE = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL, Outcome.UNKNOWN})
 
 ESCALATIONS = {
     Outcome.HELP_HEALTH: Reason.HELP_HEALTH,
@@ -80,12 +83,10 @@ def is_reached(outcome: str | None) -> bool:
 
 
 def is_retryable(outcome: str | None) -> bool:
-    """True when the round should try this tenant again later (no answer, busy, voicemail)."""
+    """True when the round should try this tenant again later (no answer, busy, voicemail, unknown)."""
     return outcome in RETRYABLE
 
 
 def escalation_reason(outcome: str | None) -> Reason | None:
     """The follow-up this outcome needs at once, or None when no person is needed."""
-    if outcome is None:
-        return None
-    return ESCALATIONS.get(Outcome(outcome))
+    return ESCALATIONS.get(outcome) if outcome else None
