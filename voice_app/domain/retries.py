@@ -1,0 +1,124 @@
+"""Retries within a round, and what a round's attempts add up to for one tenant.
+
+Theory of operation: a tenant's attempts in a round form its history. After an attempt
+ends with a retryable outcome (no answer, busy, voicemail, or `unknown` when the sweep
+could not tell whether the call was placed), the next attempt is due at the first window
+instant that is at least `retry_gap_minutes` after the previous call ended and lies in a
+half-day none of the earlier attempts used, before the round ends. When no such instant
+exists the tenant is unreachable for this round: there is no retry.
+
+Outcome vocabulary (set by the call webhooks): reached = `ok`, `help_*`, `live_transfer`,
+`live_transfer_missed`, `opt_out`; `no_key` = answered but silent (escalated already, not
+retried); `failed` = invalid number (no retry, a data-quality task).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from enum import StrEnum
+
+from voice_app.domain.campaigns import CampaignPolicy
+from voice_app.domain.windows import half_day_of
+from voice_app.domain.windows import next_open_at
+
+RETRYABLE_OUTCOMES = frozenset({"no_answer", "busy", "voicemail", "unknown"})
+REACHED_OUTCOMES = frozenset({"ok", "live_transfer", "live_transfer_missed", "opt_out"})
+NO_KEY = "no_key"
+FAILED = "failed"
+DUE = "due"
+ENDED = "ended"
+CANCELLED = "cancelled"
+TERMINAL_STATES = frozenset({ENDED, CANCELLED})
+# How long we assume a call lasts when asking "would another attempt still fit after this one?"
+ASSUMED_CALL_DURATION = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class PastAttempt:
+    """What the retry rules need to know about one attempt of a tenant in a round."""
+
+    number: int
+    state: str
+    outcome: str | None = None
+    placed_at: datetime | None = None  # dialled_at, or due_at when not dialled yet
+    ended_at: datetime | None = None
+    is_last: bool = False
+
+
+class Verdict(StrEnum):
+    """What a round came to for one tenant."""
+
+    REACHED = "reached"
+    NO_KEY = "no_key"  # answered, silent: already escalated by the call itself
+    INVALID_NUMBER = "invalid_number"
+    UNREACHABLE = "unreachable"
+    NOT_CALLED = "not_called"  # every attempt cancelled before dialling (away, opted out...)
+    PENDING = "pending"  # a call is due, in flight, or a retry may still come
+
+
+def is_reached(outcome: str | None) -> bool:
+    return outcome is not None and (outcome in REACHED_OUTCOMES or outcome.startswith("help_"))
+
+
+def is_retryable(outcome: str | None) -> bool:
+    return outcome in RETRYABLE_OUTCOMES
+
+
+def _settles(outcome: str | None) -> bool:
+    return is_reached(outcome) or outcome in (NO_KEY, FAILED)
+
+
+def next_attempt_at(policy: CampaignPolicy, history: Sequence[PastAttempt], round_ends_at: datetime,
+                    now: datetime) -> datetime | None:
+    """When the next attempt of this tenant is due, or None when there is no retry."""
+    if not history:
+        return None
+    last = max(history, key=lambda a: a.number)
+    if last.number >= policy.max_attempts or last.is_last:
+        return None
+    if last.state != ENDED or not is_retryable(last.outcome):
+        return None
+    if any(_settles(a.outcome) for a in history):
+        return None
+    previous_call = last.ended_at or last.placed_at or now
+    earliest = max(now, previous_call + timedelta(minutes=policy.retry_gap_minutes))
+    avoid = frozenset()
+    if policy.retry_other_half_day:
+        avoid = frozenset(half_day_of(a.placed_at) for a in history if a.placed_at is not None)
+    return next_open_at(policy, earliest, round_ends_at, avoid)
+
+
+def is_last_attempt(policy: CampaignPolicy, history: Sequence[PastAttempt], number: int,
+                    due_at: datetime, round_ends_at: datetime) -> bool:
+    """True when attempt `number`, due at `due_at`, is the last that can fit in the round
+    (on the last attempt a voicemail gets a message)."""
+    if number >= policy.max_attempts:
+        return True
+    assumed = PastAttempt(number, ENDED, "no_answer", placed_at=due_at,
+                          ended_at=due_at + ASSUMED_CALL_DURATION)
+    return next_attempt_at(policy, [*history, assumed], round_ends_at, due_at) is None
+
+
+def round_verdict(history: Sequence[PastAttempt], *, round_over: bool) -> Verdict:
+    """What the round came to for one tenant. Once the round is over, a call still in
+    flight counts as placed and not reached (a person checking is safer than silence)."""
+    if any(is_reached(a.outcome) for a in history):
+        return Verdict.REACHED
+    if any(a.outcome == NO_KEY for a in history):
+        return Verdict.NO_KEY
+    if any(a.outcome == FAILED for a in history):
+        return Verdict.INVALID_NUMBER
+    if not round_over and _may_continue(history):
+        return Verdict.PENDING
+    placed = [a for a in history if a.state not in (DUE, CANCELLED)]
+    return Verdict.UNREACHABLE if placed else Verdict.NOT_CALLED
+
+
+def _may_continue(history: Sequence[PastAttempt]) -> bool:
+    if any(a.state not in TERMINAL_STATES for a in history):
+        return True
+    last = max(history, key=lambda a: a.number, default=None)
+    return last is not None and is_retryable(last.outcome) and not last.is_last

@@ -1,0 +1,295 @@
+"""Planning: a campaign round becomes one due CallAttempt per targeted tenant.
+
+Idempotent under repetition and concurrency: the Round row is inserted with
+ON CONFLICT DO NOTHING on (campaign_id, scheduled_on), so of two planners only the one that
+inserted it plans; the attempts themselves are inserted with ON CONFLICT DO NOTHING on
+(tenant_id, round_id, attempt_number). Round and attempts commit together.
+
+On PostgreSQL the attempts are one INSERT ... SELECT: the due times come from each
+tenant's rank (row_number) and the domain's short list of slot ranges, the tokens from
+gen_random_uuid(); a million rows never travel through Python. On SQLite the rows are
+computed here and inserted by chunks.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import BigInteger
+from sqlalchemy import String
+from sqlalchemy import and_
+from sqlalchemy import case
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import literal_column
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy import values
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import column
+
+from db.engine import is_sqlite
+from db.models import CallAttempt
+from db.models import Campaign
+from db.models import Enrolment
+from db.models import Round
+from db.models import Tenant
+from db.models.base import UTCDateTime
+from voice_app.bootstrap import Veille
+from voice_app.domain.calendar import paris_date
+from voice_app.domain.phones import mask_phone
+from voice_app.domain.rounds import ANY
+from voice_app.domain.rounds import RoundSpan
+from voice_app.domain.rounds import SpreadPlan
+from voice_app.domain.rounds import dialling_rate
+from voice_app.domain.rounds import is_time_to_plan
+from voice_app.domain.rounds import round_span
+from voice_app.domain.rounds import round_starting_on
+from voice_app.domain.rounds import spread
+from voice_app.domain.windows import intervals_between
+from voice_app.services.campaigns import CampaignError
+from voice_app.services.campaigns import campaign_policy
+from voice_app.services.campaigns import get_campaign
+from voice_app.services.campaigns import targeted_tenants_filter
+
+log = logging.getLogger("veille.planning")
+
+SQLITE_CHUNK = 5000
+ATTEMPT_KEY = ["tenant_id", "round_id", "attempt_number"]
+
+
+class PlanningError(CampaignError):
+    """A round that cannot be planned (in the past, no window that day, paused campaign)."""
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    reference: str
+    masked_phone: str
+    due_at: datetime
+
+
+@dataclass
+class PlanResult:
+    """What planning did (or, in a dry run, would do) for one round."""
+
+    campaign_id: int
+    campaign_name: str
+    span: RoundSpan
+    attempts: int
+    created: bool
+    round_id: int | None = None
+    over_capacity: bool = False
+    rate: float = 0.0
+    preview: list[PlannedCall] = field(default_factory=list)
+
+
+def plan_due_rounds(veille: Veille, now: datetime) -> list[PlanResult]:
+    """Plan every active campaign's round starting today (Paris) once its planning time has
+    come. Called by the clock every minute: a bad campaign is logged and skipped."""
+    results = []
+    for campaign in _active_campaigns(veille):
+        try:
+            result = _plan_if_due(veille, campaign, now)
+        except Exception:  # one damaged campaign must never stop the others
+            log.exception("round.plan_failed campaign_id=%s", campaign.id)
+            continue
+        if result is not None and result.created:
+            results.append(result)
+    return results
+
+
+def _active_campaigns(veille: Veille) -> list[Campaign]:
+    with veille.session_factory.begin() as session:
+        return list(session.scalars(select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id)))
+
+
+def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResult | None:
+    policy = campaign_policy(campaign)
+    span = round_starting_on(policy, paris_date(now))
+    if span is None or not is_time_to_plan(span, now) or not _in_campaign_dates(campaign, span.scheduled_on):
+        return None
+    if _round_exists(veille, campaign.id, span.scheduled_on):
+        return None
+    return _plan(veille, campaign, span, now)
+
+
+def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, now: datetime | None = None,
+               dry_run: bool = False, preview_limit: int = 100) -> PlanResult:
+    """Plan (or with `dry_run`, preview) the round of `campaign_name` starting on `day`
+    (default: today in Paris). Raises PlanningError with a French message."""
+    now = now or veille.clock()
+    campaign = get_campaign(veille, campaign_name)
+    today = paris_date(now)
+    day = day or today
+    if day < today:
+        raise PlanningError(f"Impossible de planifier une tournée dans le passé ({day:%d/%m/%Y}).")
+    if not campaign.active and not dry_run:
+        raise PlanningError(f"La campagne « {campaign.name} » est en pause (veille campaigns resume).")
+    if not _in_campaign_dates(campaign, day):
+        raise PlanningError(f"Le {day:%d/%m/%Y} est hors des dates de la campagne « {campaign.name} ».")
+    policy = campaign_policy(campaign)
+    span = round_starting_on(policy, day) or round_span(policy, day)
+    if span is None:
+        raise PlanningError(f"Aucune fenêtre d'appel le {day:%d/%m/%Y} pour « {campaign.name} ».")
+    if now >= span.ends_at:
+        raise PlanningError(f"La tournée du {day:%d/%m/%Y} est déjà terminée.")
+    if dry_run:
+        return _preview(veille, campaign, span, now, preview_limit)
+    return _plan(veille, campaign, span, now)
+
+
+def _in_campaign_dates(campaign: Campaign, day: date) -> bool:
+    return (campaign.starts_on is None or campaign.starts_on <= day) and (
+        campaign.ends_on is None or day <= campaign.ends_on)
+
+
+def _round_exists(veille: Veille, campaign_id: int, day: date) -> bool:
+    with veille.session_factory.begin() as session:
+        return session.scalar(select(Round.id).where(Round.campaign_id == campaign_id,
+                                                     Round.scheduled_on == day)) is not None
+
+
+def _plan(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime) -> PlanResult:
+    policy = campaign_policy(campaign)
+    with veille.session_factory.begin() as session:
+        round_id = _insert_round(session, campaign.id, span, now)
+        if round_id is None:
+            existing = session.scalar(select(Round).where(Round.campaign_id == campaign.id,
+                                                          Round.scheduled_on == span.scheduled_on))
+            return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id)
+        group, halves, plan = _spread_plan(session, campaign, span, now)
+        is_last = policy.max_attempts == 1
+        if is_sqlite(session.get_bind()):
+            _insert_rows_sqlite(session, campaign, round_id, span, group, plan, is_last, now)
+        else:
+            _insert_select_postgres(session, campaign, round_id, span, group, plan, is_last, now)
+        count = session.scalar(select(func.count()).select_from(CallAttempt).where(
+            CallAttempt.round_id == round_id, CallAttempt.attempt_number == 1))
+        session.execute(update(Round).where(Round.id == round_id).values(planned_count=count))
+    log.info("round.planned campaign_id=%s round_id=%s scheduled_on=%s attempts=%s rate=%.3f "
+             "over_capacity=%s", campaign.id, round_id, span.scheduled_on, count, plan.rate,
+             plan.over_capacity)
+    if plan.over_capacity:
+        log.warning("round.over_capacity campaign_id=%s round_id=%s attempts=%s", campaign.id, round_id,
+                    count)
+    if count == 0:
+        log.info("round.no_tenants campaign_id=%s round_id=%s", campaign.id, round_id)
+    return PlanResult(campaign.id, campaign.name, span, count, True, round_id, plan.over_capacity, plan.rate)
+
+
+def _insert_round(session: Session, campaign_id: int, span: RoundSpan, now: datetime) -> int | None:
+    dialect_insert = sqlite.insert if is_sqlite(session.get_bind()) else postgresql.insert
+    statement = dialect_insert(Round).values(
+        campaign_id=campaign_id, scheduled_on=span.scheduled_on, starts_at=span.starts_at,
+        ends_at=span.ends_at, status="planned", planned_count=0, planned_at=now,
+    ).on_conflict_do_nothing(index_elements=["campaign_id", "scheduled_on"]).returning(Round.id)
+    return session.scalar(statement)
+
+
+def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: datetime):
+    """The tenants' grouping expression, the half-days on offer and the spreading plan."""
+    policy = campaign_policy(campaign)
+    intervals = intervals_between(policy, max(span.starts_at, now), span.ends_at)
+    halves = frozenset(interval.half for interval in intervals)
+    group = _group_expression(halves)
+    counts = dict(session.execute(
+        select(group, func.count()).select_from(Tenant).join(Enrolment, Enrolment.tenant_id == Tenant.id)
+        .where(*targeted_tenants_filter(campaign, span.scheduled_on)).group_by(group)).all())
+    if not intervals:
+        raise PlanningError(f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.")
+    return group, halves, spread(intervals, counts, dialling_rate(policy))
+
+
+def _group_expression(halves: frozenset[str]):
+    if not halves:
+        return literal(ANY, String)
+    return case((Tenant.preferred_half_day.in_(sorted(halves)), Tenant.preferred_half_day),
+                else_=literal(ANY, String))
+
+
+def _candidates(session: Session, campaign: Campaign, span: RoundSpan, group):
+    """(tenant id, reference, phone, group) of every targeted tenant, by tenant id."""
+    return session.execute(
+        select(Tenant.id, Tenant.reference, Tenant.phone, group).select_from(Tenant)
+        .join(Enrolment, Enrolment.tenant_id == Tenant.id)
+        .where(*targeted_tenants_filter(campaign, span.scheduled_on)).order_by(Tenant.id))
+
+
+def _ranked_due_times(rows, plan: SpreadPlan):
+    ranks: dict[str, int] = {}
+    for tenant_id, reference, phone, group in rows:
+        rank = ranks.get(group, 0)
+        ranks[group] = rank + 1
+        yield tenant_id, reference, phone, plan.due_at(group, rank)
+
+
+def _insert_rows_sqlite(session: Session, campaign: Campaign, round_id: int, span: RoundSpan, group,
+                        plan: SpreadPlan, is_last: bool, now: datetime) -> None:
+    statement = sqlite.insert(CallAttempt).on_conflict_do_nothing(index_elements=ATTEMPT_KEY)
+    rows = _candidates(session, campaign, span, group).all()
+    chunk = []
+    for tenant_id, _reference, phone, due_at in _ranked_due_times(rows, plan):
+        chunk.append(dict(
+            token=secrets.token_urlsafe(32), organisation_id=campaign.organisation_id, tenant_id=tenant_id,
+            round_id=round_id, attempt_number=1, is_last_attempt=is_last, direction="outbound",
+            purpose="round", state="due", due_at=due_at, to_number=phone, silences=0,
+            needs_reconciliation=False, created_at=now,
+        ))
+        if len(chunk) >= SQLITE_CHUNK:
+            session.execute(statement, chunk)
+            chunk = []
+    if chunk:
+        session.execute(statement, chunk)
+
+
+def postgres_token():
+    """43 URL-safe characters from 256 random bits, like secrets.token_urlsafe(32)."""
+    random_bytes = func.uuid_send(func.gen_random_uuid()).op("||")(func.uuid_send(func.gen_random_uuid()))
+    return func.rtrim(func.translate(func.encode(random_bytes, "base64"), "+/", "-_"), "=")
+
+
+def _insert_select_postgres(session: Session, campaign: Campaign, round_id: int, span: RoundSpan, group,
+                            plan: SpreadPlan, is_last: bool, now: datetime) -> None:
+    if not plan.ranges:
+        return
+    ranked = (
+        select(Tenant.id.label("tenant_id"), Tenant.phone.label("phone"), group.label("grp"),
+               (func.row_number().over(partition_by=group, order_by=Tenant.id) - 1).label("rank"))
+        .select_from(Tenant).join(Enrolment, Enrolment.tenant_id == Tenant.id)
+        .where(*targeted_tenants_filter(campaign, span.scheduled_on))
+    ).subquery("ranked")
+    slots = values(column("grp", String), column("first_rank", BigInteger), column("last_rank", BigInteger),
+                   column("first_at", UTCDateTime()), column("step_us", BigInteger), name="slots").data(
+        [(r.group, r.first_rank, r.first_rank + r.count - 1, r.first_at, r.step_us) for r in plan.ranges])
+    offset = (ranked.c.rank - slots.c.first_rank) * slots.c.step_us
+    due_at = slots.c.first_at + literal_column("interval '1 microsecond'") * offset
+    source = select(
+        postgres_token(), literal(campaign.organisation_id), ranked.c.tenant_id, literal(round_id),
+        literal(1), literal(is_last), literal("outbound"), literal("round"), literal("due"), due_at,
+        ranked.c.phone, literal(0), literal(False), literal(now, UTCDateTime()),
+    ).select_from(ranked.join(slots, and_(slots.c.grp == ranked.c.grp, ranked.c.rank >= slots.c.first_rank,
+                                          ranked.c.rank <= slots.c.last_rank)))
+    names = ["token", "organisation_id", "tenant_id", "round_id", "attempt_number", "is_last_attempt",
+             "direction", "purpose", "state", "due_at", "to_number", "silences", "needs_reconciliation",
+             "created_at"]
+    session.execute(postgresql.insert(CallAttempt).from_select(names, source)
+                    .on_conflict_do_nothing(index_elements=ATTEMPT_KEY))
+
+
+def _preview(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime, limit: int) -> PlanResult:
+    with veille.session_factory.begin() as session:
+        group, _halves, plan = _spread_plan(session, campaign, span, now)
+        rows = _candidates(session, campaign, span, group).all()
+        calls = sorted(_ranked_due_times(rows, plan), key=lambda row: row[3])
+    shown = calls if limit <= 0 else calls[:limit]
+    preview = [PlannedCall(reference, mask_phone(phone), due_at) for _id, reference, phone, due_at in shown]
+    return PlanResult(campaign.id, campaign.name, span, len(calls), False, None, plan.over_capacity,
+                      plan.rate, preview)
