@@ -78,6 +78,7 @@ class TwilioProvider:
 
     @classmethod
     def from_settings(cls, settings: Settings, retry: RetryPolicy | None = None) -> TwilioProvider:
+        """The adapter the settings describe; ConfigError when they cannot work."""
         missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
                    if not getattr(settings, name)]
         if missing:
@@ -107,11 +108,13 @@ class TwilioProvider:
         log.info("twilio.hung_up sid=%s%s", provider_call_id, ended_before)
 
     def redirect(self, provider_call_id: str, url: str) -> None:
+        """Make the call in progress fetch its TwiML from `url` (POST); an ended call is refused."""
         self._repeatable("redirect",
                          lambda: self._client.calls(provider_call_id).update(url=url, method="POST"))
         log.info("twilio.redirected sid=%s", provider_call_id)
 
     def send_sms(self, to_number: str, body: str) -> str:
+        """Text `to_number` from the service number; AmbiguousProviderError means maybe sent."""
         message = self._once("send_sms", lambda: self._client.messages.create(
             to=to_number, from_=self._from_number, body=body))
         if not getattr(message, "sid", None):
@@ -128,6 +131,7 @@ class TwilioProvider:
         return str(call.status)
 
     def close(self) -> None:
+        """Release pooled connections (the process is shutting down)."""
         self._http.close()
 
     def _call_parameters(self, call: OutboundCall) -> dict:
