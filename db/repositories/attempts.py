@@ -63,13 +63,9 @@ class SilentCall:
     """A dialled attempt that has not called back for too long."""
 
     id: int
+    token: str
     state: str
     provider_call_id: str | None
-    organisation_id: int
-    tenant_id: int | None
-    outcome: str | None
-    answered_by: str | None
-    answered_at: datetime | None
 
 
 def _due(now: datetime):
@@ -224,8 +220,7 @@ def silent_calls(session: Session, silent_since: datetime, limit: int) -> list[S
     dialled = or_(CallAttempt.state.in_(DIALLED_STATES),
                   and_(CallAttempt.state == "claimed", CallAttempt.provider_call_id.is_not(None)))
     rows = session.execute(
-        select(CallAttempt.id, CallAttempt.state, CallAttempt.provider_call_id, CallAttempt.organisation_id,
-               CallAttempt.tenant_id, CallAttempt.outcome, CallAttempt.answered_by, CallAttempt.answered_at)
+        select(CallAttempt.id, CallAttempt.token, CallAttempt.state, CallAttempt.provider_call_id)
         .where(dialled, last_heard <= silent_since)
         .order_by(CallAttempt.id)
         .limit(limit)

@@ -56,9 +56,10 @@ def dialled(veille, telephony, now, status, **values):
 
 @pytest.mark.parametrize("status, outcome", [
     ("busy", "busy"), ("no-answer", "no_answer"), ("failed", "failed"), ("canceled", "no_answer"),
-    ("completed", "no_answer"),
+    ("completed", "no_key"),
 ])
-def test_a_final_provider_status_ends_a_silent_call_with_its_outcome(veille, telephony, now, status, outcome):
+def test_a_final_provider_status_ends_a_silent_call_as_its_callback_would(veille, telephony, now, status,
+                                                                          outcome):
     attempt_id = dialled(veille, telephony, now, status)
     summary = sweep_stuck_attempts(veille, now)
     ended = attempt(veille, attempt_id)
@@ -75,16 +76,9 @@ def test_a_completed_call_keeps_the_outcome_its_webhooks_recorded(veille, teleph
     assert attempt(veille, attempt_id).outcome == "ok"
 
 
-def test_a_completed_call_answered_by_a_machine_is_voicemail(veille, telephony, now):
-    attempt_id = dialled(veille, telephony, now, "completed", state="in_progress",
-                         answered_by="machine_start")
-    sweep_stuck_attempts(veille, now)
-    assert attempt(veille, attempt_id).outcome == "voicemail"
-
-
 def test_a_completed_call_answered_by_a_person_without_a_key_is_no_key_and_escalates(veille, telephony, now):
-    attempt_id = dialled(veille, telephony, now, "completed", state="in_progress", answered_by="human",
-                         answered_at=now - SILENCE_DEADLINE)
+    attempt_id = dialled(veille, telephony, now, "completed", state="in_progress", menu_step="menu",
+                         answered_by="human", answered_at=now - SILENCE_DEADLINE)
     sweep_stuck_attempts(veille, now)
     assert attempt(veille, attempt_id).outcome == "no_key"
     with veille.session_factory() as session:
@@ -140,8 +134,8 @@ def test_a_callback_that_lands_during_the_sweep_wins(veille, telephony, now):
             return "no-answer"
 
     veille._telephony = CallbackRacingProvider()
-    summary = sweep_stuck_attempts(veille, now)
-    assert (attempt(veille, attempt_id).outcome, summary.reconciled) == ("help_health", {})
+    sweep_stuck_attempts(veille, now)
+    assert attempt(veille, attempt_id).outcome == "help_health"
 
 
 def test_terminal_and_due_attempts_are_never_touched(veille, telephony, now):

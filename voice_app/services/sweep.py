@@ -9,14 +9,16 @@ Two kinds of stuck attempts (each deadline is generous against normal operation)
   outcome `unknown` and is never re-dialled blindly: the round's retry logic treats `unknown`
   like `no_answer`, i.e. a NEW attempt later, in another half-day, never an immediate re-dial.
 - **Dialled (queued, ringing, in progress), no callback for SILENCE_DEADLINE** (since the
-  last event, else since dialling). The provider is asked (`fetch_call_status`):
-  a final status ends the attempt with the matching outcome (FINAL_OUTCOMES; `completed` keeps
-  an outcome already recorded, else `no_key` if a person answered, `voicemail` if a machine
-  did, `no_answer` otherwise); a call still in progress is left alone; a call the provider does
-  not know ends `unknown`; a provider error leaves it for the next sweep.
+  last event, else since dialling). The provider is asked (`fetch_call_status`). A final
+  status (completed, busy, no-answer, failed, canceled) is applied exactly as the provider's
+  own status callback would be, through the call service (voice_app.services.call_events),
+  so the call flow decides the outcome (an outcome already recorded is kept; answered and
+  silent is `no_key`, never "ok") and opens the follow-up it needs. A call still in progress
+  is left alone; a call the provider does not know ends `unknown`; a provider error leaves
+  it for the next sweep.
 
-Every update is conditional on the state the sweep saw, so a late webhook always wins.
-An outcome that needs a person (`no_key`) opens its follow-up in the same transaction.
+Every update is conditional on the state the sweep saw, and the call flow never moves a
+terminal state, so a late webhook always wins.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from db.models import CallAttempt
 from db.repositories import attempts
 from db.repositories.attempts import SilentCall
 from voice_app.bootstrap import Veille
-from voice_app.domain.escalation import Reason
-from voice_app.services.escalations import open_follow_up
+from voice_app.services.call_events import apply_callback
+from voice_app.telephony import callbacks
+from voice_app.telephony.callbacks import FINAL_STATUSES
 
 log = logging.getLogger("veille.sweep")
 
@@ -41,8 +47,7 @@ SILENCE_DEADLINE = timedelta(minutes=15)
 BATCH = 500
 UNKNOWN = "unknown"
 
-FINAL_OUTCOMES = {"busy": "busy", "no-answer": "no_answer", "failed": "failed", "canceled": "no_answer"}
-IN_PROGRESS = frozenset({"queued", "initiated", "ringing", "in-progress"})
+SWEEP_SEQUENCE = "sweep"  # the status "callback" the sweep applies has its own idempotency key
 
 
 @dataclass
@@ -53,21 +58,6 @@ class SweepSummary:
     reconciled: Counter = field(default_factory=Counter)  # outcome -> count
     still_in_progress: int = 0
     errors: int = 0
-
-
-def final_outcome(provider_status: str, call: SilentCall) -> str | None:
-    """The outcome a final provider status gives this call, or None while it is in progress."""
-    if provider_status in FINAL_OUTCOMES:
-        return FINAL_OUTCOMES[provider_status]
-    if provider_status != "completed":
-        return None
-    if call.outcome:
-        return call.outcome
-    if (call.answered_by or "").startswith("machine"):
-        return "voicemail"
-    if call.answered_at is not None or call.answered_by == "human":
-        return "no_key"  # answered, pressed nothing: silence is never "ok"
-    return "no_answer"
 
 
 def sweep_stuck_attempts(veille: Veille, now: datetime) -> SweepSummary:
@@ -90,7 +80,7 @@ def sweep_stuck_attempts(veille: Veille, now: datetime) -> SweepSummary:
 
 def _reconcile(veille: Veille, call: SilentCall, now: datetime, summary: SweepSummary) -> None:
     if call.provider_call_id is None:
-        _end(veille, call, UNKNOWN, None, now, summary, error="dialled without a provider call id")
+        _end_unknown(veille, call, now, summary, "dialled without a provider call id")
         return
     try:
         status = veille.telephony.fetch_call_status(call.provider_call_id)
@@ -99,30 +89,37 @@ def _reconcile(veille: Veille, call: SilentCall, now: datetime, summary: SweepSu
         log.warning("sweep.fetch_failed attempt_id=%s error=%s", call.id, type(error).__name__)
         return
     if status is None:
-        _end(veille, call, UNKNOWN, None, now, summary, error="the provider does not know this call")
+        _end_unknown(veille, call, now, summary, "the provider does not know this call")
         return
-    outcome = final_outcome(status, call)
-    if outcome is None:
+    status = status.lower()
+    if status not in FINAL_STATUSES:
         summary.still_in_progress += 1
         log.info("sweep.still_in_progress attempt_id=%s status=%s", call.id, status)
         return
-    _end(veille, call, outcome, status, now, summary)
+    _apply_final_status(veille, call, status, summary)
 
 
-def _end(veille: Veille, call: SilentCall, outcome: str, status: str | None, now: datetime,
-         summary: SweepSummary, error: str | None = None) -> None:
+def _apply_final_status(veille: Veille, call: SilentCall, status: str, summary: SweepSummary) -> None:
+    form = {"CallSid": call.provider_call_id, "CallStatus": status, "SequenceNumber": SWEEP_SEQUENCE}
+    apply_callback(veille, call.token, callbacks.status(form))
+    with veille.session_factory() as session:
+        state, outcome = session.execute(
+            select(CallAttempt.state, CallAttempt.outcome).where(CallAttempt.id == call.id)).one()
+    if state != "ended":
+        summary.errors += 1
+        log.error("sweep.not_settled attempt_id=%s state=%s status=%s", call.id, state, status)
+        return
+    summary.reconciled[outcome] += 1
+    log.info("sweep.reconciled attempt_id=%s status=%s outcome=%s", call.id, status, outcome)
+
+
+def _end_unknown(veille: Veille, call: SilentCall, now: datetime, summary: SweepSummary, why: str) -> None:
     with veille.session_factory.begin() as session:
-        if not attempts.end_silent_call(session, call, outcome=outcome, provider_status=status, now=now,
-                                        error=error):
-            return  # a callback arrived meanwhile: it knows better
-        if outcome == "no_key":
-            open_follow_up(session, organisation_id=call.organisation_id, tenant_id=call.tenant_id,
-                           reason=Reason.NO_KEY, now=now, attempt_id=call.id)
-    if outcome == UNKNOWN:
+        ended = attempts.end_silent_call(session, call, outcome=UNKNOWN, provider_status=None, now=now,
+                                         error=why)
+    if ended:  # otherwise a callback arrived meanwhile: it knows better
         summary.ended_unknown += 1
-    else:
-        summary.reconciled[outcome] += 1
-    log.info("sweep.reconciled attempt_id=%s status=%s outcome=%s", call.id, status or "-", outcome)
+        log.info("sweep.ended_unknown attempt_id=%s why=%s", call.id, why)
 
 
 def _ids(ids: list[int], shown: int = 20) -> str:
