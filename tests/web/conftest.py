@@ -63,10 +63,10 @@ class Twilio:
     def status(self, call_status: str, sequence: int | None = None, **extra):
         seq = next(self._sequence) if sequence is None else sequence
         params = self.params(CallStatus=call_status, SequenceNumber=str(seq), **extra)
-        return self.post(call_path(self.token, "status"), params)
+        return self.post(call_path(self.token, "status"), params, document=False)
 
     def amd(self, answered_by: str):
-        return self.post(call_path(self.token, "amd"), self.params(AnsweredBy=answered_by))
+        return self.post(call_path(self.token, "amd"), self.params(AnsweredBy=answered_by), document=False)
 
     def dial_result(self, dial_status: str):
         dial = self.twiml.find("Dial")
@@ -94,7 +94,10 @@ class Twilio:
         assert gather is not None, "the last TwiML has no Gather"
         return gather.get("action")
 
-    def post(self, url_or_path: str, params: dict[str, str], signature: str | None = None, **kwargs):
+    def post(self, url_or_path: str, params: dict[str, str], signature: str | None = None,
+             document: bool = True, **kwargs):
+        """POST like Twilio; a `document` answer becomes the call's current TwiML (status and
+        AMD callbacks inform only: Twilio never plays their answer)."""
         url = url_or_path if url_or_path.startswith("http") else PUBLIC_BASE_URL + url_or_path
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -103,7 +106,7 @@ class Twilio:
         # Behind the proxy the app sees plain http on an internal host.
         self.response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature},
                                          base_url="http://10.0.0.7:8000", **kwargs)
-        if self.response.status_code == 200 and self.response.data:
+        if document and self.response.status_code == 200 and self.response.data:
             self.twiml = ET.fromstring(self.response.data)
         return self.response
 
