@@ -119,7 +119,9 @@ class CampaignPolicy:
             for name, kind in _SCALARS.items():
                 if name in data:
                     known[name] = kind(data.pop(name))
-        except (TypeError, KeyError, AttributeError) as error:
+        except InvalidPolicy:
+            raise
+        except (TypeError, KeyError, AttributeError, ValueError) as error:
             raise InvalidPolicy(f"Politique de campagne illisible ({error}).") from error
         return cls(**known, extra=data)
 

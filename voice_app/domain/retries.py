@@ -7,27 +7,31 @@ instant that is at least `retry_gap_minutes` after the previous call ended and l
 half-day none of the earlier attempts used, before the round ends. When no such instant
 exists the tenant is unreachable for this round: there is no retry.
 
-Outcome vocabulary (set by the call webhooks): reached = `ok`, `help_*`, `live_transfer`,
-`live_transfer_missed`, `opt_out`; `no_key` = answered but silent (escalated already, not
-retried); `failed` = invalid number (no retry, a data-quality task).
+Outcomes are those of voice_app.domain.outcomes: reached ones settle the tenant; `no_key` (answered,
+silent) is escalated by the call itself and not retried; `failed` (invalid number) is not
+retried and becomes a data-quality task when the round closes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from enum import StrEnum
 
 from voice_app.domain.campaigns import CampaignPolicy
+from voice_app.domain.outcomes import RETRYABLE
+from voice_app.domain.outcomes import Outcome
+from voice_app.domain.outcomes import is_reached
+from voice_app.domain.outcomes import is_retryable
 from voice_app.domain.windows import half_day_of
 from voice_app.domain.windows import next_open_at
 
-RETRYABLE_OUTCOMES = frozenset({"no_answer", "busy", "voicemail", "unknown"})
-REACHED_OUTCOMES = frozenset({"ok", "live_transfer", "live_transfer_missed", "opt_out"})
-NO_KEY = "no_key"
-FAILED = "failed"
+RETRYABLE_OUTCOMES = frozenset(str(outcome) for outcome in RETRYABLE)
+NO_KEY = str(Outcome.NO_KEY)
+FAILED = str(Outcome.FAILED)
 DUE = "due"
 ENDED = "ended"
 CANCELLED = "cancelled"
@@ -59,14 +63,6 @@ class Verdict(StrEnum):
     PENDING = "pending"  # a call is due, in flight, or a retry may still come
 
 
-def is_reached(outcome: str | None) -> bool:
-    return outcome is not None and (outcome in REACHED_OUTCOMES or outcome.startswith("help_"))
-
-
-def is_retryable(outcome: str | None) -> bool:
-    return outcome in RETRYABLE_OUTCOMES
-
-
 def _settles(outcome: str | None) -> bool:
     return is_reached(outcome) or outcome in (NO_KEY, FAILED)
 
@@ -83,7 +79,8 @@ def next_attempt_at(policy: CampaignPolicy, history: Sequence[PastAttempt], roun
         return None
     if any(_settles(a.outcome) for a in history):
         return None
-    previous_call = last.ended_at or last.placed_at or now
+    # In UTC: adding hours to a Paris wall time would skip or repeat the DST hour.
+    previous_call = (last.ended_at or last.placed_at or now).astimezone(UTC)
     earliest = max(now, previous_call + timedelta(minutes=policy.retry_gap_minutes))
     avoid = frozenset()
     if policy.retry_other_half_day:
@@ -98,7 +95,7 @@ def is_last_attempt(policy: CampaignPolicy, history: Sequence[PastAttempt], numb
     if number >= policy.max_attempts:
         return True
     assumed = PastAttempt(number, ENDED, "no_answer", placed_at=due_at,
-                          ended_at=due_at + ASSUMED_CALL_DURATION)
+                          ended_at=due_at.astimezone(UTC) + ASSUMED_CALL_DURATION)
     return next_attempt_at(policy, [*history, assumed], round_ends_at, due_at) is None
 
 
