@@ -1,0 +1,64 @@
+"""`python -m scheduler`: the clock process of the Procfile.
+
+SIGTERM or SIGINT stops it cleanly: the scheduler stops, the dispatcher stops between two
+calls, running jobs finish, the leader lock is released, and the process exits with 0.
+
+For tests only, `VEILLE_TEST_PROVIDER=module:factory` replaces the telephony provider with
+the object `factory()` returns; it is refused when VEILLE_ENV is production.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+
+from scheduler.clock import Clock
+from scheduler.leader import leader_lock_for
+from voice_app.bootstrap import bootstrap
+from voice_app.config import ConfigError
+from voice_app.config import Settings
+from voice_app.logging_setup import configure_logging
+
+log = logging.getLogger("veille.clock")
+
+TEST_PROVIDER_VARIABLE = "VEILLE_TEST_PROVIDER"
+
+
+def provider_override(settings: Settings, environ=os.environ):
+    """The provider named by VEILLE_TEST_PROVIDER, or None to use TELEPHONY_PROVIDER."""
+    spec = environ.get(TEST_PROVIDER_VARIABLE)
+    if not spec:
+        return None
+    if settings.is_production:
+        raise ConfigError(f"{TEST_PROVIDER_VARIABLE} is for tests and is refused in production.")
+    module_name, _, factory = spec.partition(":")
+    return getattr(importlib.import_module(module_name), factory)()
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    configure_logging(settings.LOG_LEVEL)
+    veille = bootstrap(settings, telephony=provider_override(settings))
+    stop_event = threading.Event()
+
+    def request_stop(signum, _frame) -> None:
+        log.info("clock.stopping signal=%s", signal.Signals(signum).name)
+        stop_event.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    lock = leader_lock_for(settings.DATABASE_URL)
+    try:
+        Clock(veille, lock).run(stop_event)
+    finally:
+        lock.close()
+        veille.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The clock: wait for leadership, then run the jobs and the dispatcher until told to stop.
+
+Theory of operation:
+- Standby: try the leader lock (scheduler.leader) every `standby_poll_seconds`; log
+  `clock.standby` once, `clock.leader` when the lock is ours.
+- Leading: an APScheduler 3.x BlockingScheduler (memory job store: campaign state lives in
+  our tables) runs the periodic jobs (scheduler.jobs.JOBS) with explicit `misfire_grace_time`,
+  `coalesce=True` and `max_instances=1`, and a dedicated dispatcher thread places due calls
+  (voice_app.services.dispatch.run_dispatcher), so pacing is continuous rather than chopped
+  into job runs. A heartbeat job checks the lock every `heartbeat_seconds`: when the lock is
+  lost or a stop is requested, the scheduler shuts down, the dispatcher stops, running jobs
+  finish, and the clock goes back to standby (or exits).
+- Each job run catches and logs its own exception: one bad campaign never crash-loops the clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from scheduler.jobs import JOBS
+from scheduler.jobs import Job
+from scheduler.leader import LeaderLock
+from voice_app.bootstrap import Veille
+
+log = logging.getLogger("veille.clock")
+
+Dispatcher = Callable[[Veille, threading.Event], None]
+DISPATCHER_JOIN_SECONDS = 30.0
+
+
+def default_dispatcher(veille: Veille, stop_event: threading.Event) -> None:
+    from voice_app.services.dispatch import run_dispatcher
+
+    run_dispatcher(veille, stop_event)
+
+
+class Clock:
+    """One clock process: standby until it holds the lock, then the jobs and the dispatcher."""
+
+    def __init__(self, veille: Veille, lock: LeaderLock, *, jobs: Sequence[Job] = JOBS,
+                 dispatcher: Dispatcher | None = default_dispatcher, heartbeat_seconds: float = 1.0,
+                 standby_poll_seconds: float = 1.0) -> None:
+        self.veille = veille
+        self.lock = lock
+        self.jobs = tuple(jobs)
+        self.dispatcher = dispatcher
+        self.heartbeat_seconds = heartbeat_seconds
+        self.standby_poll_seconds = standby_poll_seconds
+
+    def run(self, stop_event: threading.Event) -> None:
+        """Serve as standby or leader until `stop_event` is set; always release the lock."""
+        log.info("clock.started pid=%s jobs=%s", os.getpid(), ",".join(job.name for job in self.jobs))
+        in_standby = False
+        try:
+            while not stop_event.is_set():
+                if not self._try_acquire():
+                    if not in_standby:
+                        log.info("clock.standby pid=%s", os.getpid())
+                        in_standby = True
+                    stop_event.wait(self.standby_poll_seconds)
+                    continue
+                in_standby = False
+                log.info("clock.leader pid=%s", os.getpid())
+                self._lead(stop_event)
+                self.lock.release()  # stopped or lost: either way, hold nothing while not leading
+        finally:
+            self.lock.release()
+            log.info("clock.stopped pid=%s", os.getpid())
+
+    def _try_acquire(self) -> bool:
+        try:
+            return self.lock.try_acquire()
+        except Exception as error:  # the database is down: stay in standby, try again
+            log.warning("clock.lock_unavailable error=%s", type(error).__name__)
+            return False
+
+    def _lead(self, stop_event: threading.Event) -> None:
+        executor = ThreadPoolExecutor(max_workers=len(self.jobs) + 1)
+        scheduler = self.build_scheduler(executor)
+        scheduler.add_job(self._heartbeat, "interval", args=(scheduler, stop_event), id="heartbeat",
+                          seconds=self.heartbeat_seconds, coalesce=True, max_instances=1,
+                          misfire_grace_time=max(1, int(self.heartbeat_seconds)))
+        dispatch_stop = threading.Event()
+        dispatcher = self._start_dispatcher(dispatch_stop)
+        try:
+            scheduler.start()  # blocks until the heartbeat shuts the scheduler down
+        finally:
+            dispatch_stop.set()
+            if dispatcher is not None:
+                dispatcher.join(DISPATCHER_JOIN_SECONDS)
+            executor.shutdown(wait=True)  # let running jobs finish before the lock is released
+
+    def build_scheduler(self, executor: ThreadPoolExecutor | None = None) -> BlockingScheduler:
+        """A scheduler with every job added (first runs at once), not started."""
+        scheduler = BlockingScheduler(timezone=UTC, executors={"default": executor or ThreadPoolExecutor()})
+        for job in self.jobs:
+            scheduler.add_job(self._guarded(job), "interval", id=job.name, name=job.name,
+                              seconds=job.every_seconds, misfire_grace_time=job.misfire_grace_seconds,
+                              coalesce=True, max_instances=1, next_run_time=datetime.now(UTC))
+        return scheduler
+
+    def _guarded(self, job: Job) -> Callable[[], None]:
+        def run_once() -> None:
+            started = time.monotonic()
+            try:
+                result = job.run(self.veille)
+            except Exception as error:
+                # The traceback goes through the message, where phone numbers are masked.
+                log.error("clock.job_failed job=%s error=%s\n%s", job.name, type(error).__name__,
+                          traceback.format_exc())
+                return
+            log.info("clock.job_done job=%s seconds=%.2f result=%s", job.name, time.monotonic() - started,
+                     _summary(result))
+
+        run_once.__name__ = job.name
+        return run_once
+
+    def _heartbeat(self, scheduler: BlockingScheduler, stop_event: threading.Event) -> None:
+        if stop_event.is_set():
+            scheduler.shutdown(wait=False)
+        elif not self.lock.still_held():
+            log.error("clock.leadership_lost pid=%s", os.getpid())
+            scheduler.shutdown(wait=False)
+
+    def _start_dispatcher(self, dispatch_stop: threading.Event) -> threading.Thread | None:
+        if self.dispatcher is None:
+            return None
+        thread = threading.Thread(target=self._run_dispatcher, args=(dispatch_stop,), name="dispatcher",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def _run_dispatcher(self, dispatch_stop: threading.Event) -> None:
+        try:
+            self.dispatcher(self.veille, dispatch_stop)
+        except Exception:
+            log.error("clock.dispatcher_crashed\n%s", traceback.format_exc())
+
+
+def _summary(result: object) -> str:
+    """A short rendering of what a service returned: numbers only, never personal data."""
+    if isinstance(result, bool | int | float):
+        return str(result)
+    if isinstance(result, list | tuple):
+        return f"{len(result)}"
+    if dataclasses.is_dataclass(result):
+        counts = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+        return ",".join(f"{name}={sum(value.values()) if isinstance(value, dict) else value}"
+                        for name, value in counts.items() if isinstance(value, int | dict)) or "-"
+    return "-"
