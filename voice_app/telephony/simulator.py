@@ -41,6 +41,7 @@ from voice_app.telephony.simulation.twiml_player import TwimlPlayer
 from voice_app.telephony.simulation.webhooks import RefusedUrl
 from voice_app.telephony.simulation.webhooks import WebhookClient
 from voice_app.telephony.urls import INBOUND_PATH
+from voice_app.telephony.urls import INBOUND_STATUS_PATH
 from voice_app.telephony.urls import absolute
 
 log = logging.getLogger("veille.simulator")
@@ -137,9 +138,11 @@ class SimulatorProvider:
         return self._start(record, self.behaviour_for(call.to_number), urls)
 
     def call_in(self, from_number: str, behaviour: Behaviour | None = None) -> str:
-        """A person calls the service number: the inbound voice URL gets the call."""
+        """A person calls the service number: the number's voice URL gets the call, and its
+        status callback the final status (Twilio sends a number's callback `completed` only)."""
         record = SimulatedCall(new_call_sid(), "inbound", self.service_number, from_number, behaviour="")
-        urls = CallUrls(absolute(self.public_base_url, INBOUND_PATH))
+        urls = CallUrls(absolute(self.public_base_url, INBOUND_PATH),
+                        status_callback=absolute(self.public_base_url, INBOUND_STATUS_PATH))
         return self._start(record, behaviour or self.behaviour_for(from_number), urls)
 
     def hang_up(self, provider_call_id: str) -> None:
