@@ -117,7 +117,8 @@ class Twilio:
 
 def inbound_call(client, caller: str, call_sid: str | None = None) -> Twilio:
     """Twilio posting an inbound call to the service number; the driver follows the call."""
-    driver = Twilio(client, token="", call_sid=call_sid or "CA" + secrets.token_hex(16), to_number=caller)
+    sid = "CA" + secrets.token_hex(16) if call_sid is None else call_sid
+    driver = Twilio(client, token="", call_sid=sid, to_number=caller)
     params = {"AccountSid": "AC" + "0" * 32, "CallSid": driver.call_sid, "From": caller,
               "To": "+33159000000", "Direction": "inbound", "CallStatus": "ringing"}
     driver.post(INBOUND_PATH, params)

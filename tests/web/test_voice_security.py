@@ -1,0 +1,122 @@
+"""Signatures and bad input: a forged request changes nothing; garbage never causes a 500."""
+
+from __future__ import annotations
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from tests.conftest import TEST_AUTH_TOKEN
+from tests.web.conftest import Twilio
+from tests.web.conftest import reload
+from tests.web.conftest import snapshot
+
+HOOKS = ["answer", "status", "amd", "dial", "voicemail", "fallback", "screen", "screen/answer",
+         "gather/menu?turn=1"]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_forged_signature_is_refused_and_changes_nothing(veille, twilio, hook):
+    before = snapshot(veille)
+    params = twilio.params(Digits="9", CallStatus="busy")
+    response = twilio.post(f"/voice/calls/{twilio.token}/{hook}", params, signature="bm90IGEgc2lnbmF0dXJl")
+    assert response.status_code == 403
+    assert snapshot(veille) == before
+
+
+def test_an_unsigned_request_is_refused(veille, client, twilio):
+    before = snapshot(veille)
+    response = client.post(f"/voice/calls/{twilio.token}/status", data=twilio.params(CallStatus="busy"))
+    assert response.status_code == 403 and snapshot(veille) == before
+
+
+def test_an_unsigned_inbound_call_opens_nothing(veille, client, tenant):
+    before = snapshot(veille)
+    response = client.post("/voice/inbound", data={"CallSid": "CA" + "2" * 32, "From": tenant.phone})
+    assert response.status_code == 403 and snapshot(veille) == before
+
+
+def test_a_request_signed_for_the_internal_host_is_refused(veille, twilio):
+    """The public URL is authoritative: the Host header behind the proxy is not what was signed."""
+    params = twilio.params(CallStatus="busy")
+    internal = f"http://10.0.0.7:8000/voice/calls/{twilio.token}/status"
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(internal, params)
+    assert twilio.post(internal, params, signature=signature).status_code == 403
+
+
+def test_changing_a_parameter_after_signing_is_refused(veille, twilio, attempt):
+    path = f"/voice/calls/{twilio.token}/status"
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(
+        "https://veille.example.org" + path, twilio.params(CallStatus="ringing"))
+    response = twilio.post(path, twilio.params(CallStatus="busy"), signature=signature)
+    assert response.status_code == 403 and reload(veille, attempt).state == "queued"
+
+
+def test_changing_the_query_after_signing_is_refused(veille, twilio):
+    twilio.answer()
+    url = twilio.gather_action()
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(url, twilio.params(Digits="1"))
+    before = snapshot(veille)
+    response = twilio.post(url.replace("turn=1", "turn=2"), twilio.params(Digits="1"), signature=signature)
+    assert response.status_code == 403 and snapshot(veille) == before
+
+
+@pytest.mark.parametrize("hook", ["answer", "status", "amd", "gather/menu?turn=1", "dial", "voicemail"])
+def test_an_unknown_token_gets_a_polite_hang_up_and_no_write(veille, client, twilio, hook):
+    stranger = Twilio(client, "not-a-token-we-know", "CA" + "9" * 32)
+    before = snapshot(veille)
+    response = stranger.post(f"/voice/calls/not-a-token-we-know/{hook}", stranger.params(CallStatus="busy"))
+    assert response.status_code == 200
+    assert stranger.twiml.find("Hangup") is not None
+    assert "Nous ne pouvons pas donner suite à cet appel." in stranger.says()
+    assert snapshot(veille) == before
+
+
+def test_an_oversized_body_is_refused_cleanly_and_changes_nothing(veille, twilio):
+    before = snapshot(veille)
+    response = twilio.post(f"/voice/calls/{twilio.token}/status",
+                           twilio.params(CallStatus="busy", Junk="x" * 70_000), signature="irrelevant")
+    assert response.status_code == 413
+    assert snapshot(veille) == before
+
+
+def test_missing_digits_are_silence(veille, twilio, attempt):
+    twilio.answer()
+    twilio.post(twilio.gather_action(), twilio.params(Digits=""))
+    assert "Je n'ai pas entendu votre réponse." in twilio.says()
+    assert reload(veille, attempt).silences == 1
+
+
+def test_a_gather_for_an_unknown_step_repeats_what_is_current(veille, twilio, attempt):
+    twilio.answer()
+    twilio.post(f"/voice/calls/{twilio.token}/gather/launch-missiles?turn=1", twilio.params(Digits="1"))
+    assert twilio.response.status_code == 200 and twilio.twiml.find("Gather") is not None
+    assert reload(veille, attempt).outcome is None
+
+
+def test_a_gather_with_a_garbage_turn_changes_nothing(veille, twilio, attempt):
+    twilio.answer()
+    twilio.post(f"/voice/calls/{twilio.token}/gather/menu?turn=abc", twilio.params(Digits="1"))
+    assert twilio.response.status_code == 200 and reload(veille, attempt).outcome is None
+
+
+def test_a_late_gather_from_an_earlier_turn_changes_nothing(veille, twilio, attempt):
+    twilio.answer()
+    first = twilio.gather_action()
+    twilio.press("9")
+    twilio.post(first.replace("turn=1", "turn=1"), twilio.params(Digits="1", Extra="late"))
+    stored = reload(veille, attempt)
+    assert (stored.menu_step, stored.outcome) == ("stop_confirm", None)
+
+
+def test_a_huge_call_sid_and_speech_are_stored_safely(veille, twilio, attempt):
+    twilio.answer()
+    response = twilio.post(twilio.gather_action(), twilio.params(CallSid="CA" + "z" * 5000,
+                                                                 SpeechResult="aide " * 2000))
+    assert response.status_code == 200 and reload(veille, attempt).menu_step == "help"
+
+
+def test_the_fallback_apologises_and_gives_the_emergency_numbers(twilio):
+    twilio.post(f"/voice/calls/{twilio.token}/fallback", twilio.params(ErrorCode="11200"))
+    assert "Nous rencontrons un problème technique." in twilio.says()
+    assert "En cas d'urgence, appelez le 15 ou le 112." in twilio.says()
+    assert twilio.twiml.find("Hangup") is not None
