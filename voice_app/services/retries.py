@@ -128,9 +128,9 @@ def _insert_retry(session: Session, previous: CallAttempt, phone: str, due_at: d
         direction="outbound", purpose="round", state="due", due_at=due_at, to_number=phone, silences=0,
         needs_reconciliation=False, created_at=now,
     ).on_conflict_do_nothing(index_elements=["tenant_id", "round_id", "attempt_number"])
-    inserted = session.execute(statement).rowcount
+    inserted = session.scalar(statement.returning(CallAttempt.id)) is not None
     if inserted:
         log.info("retry.scheduled attempt_id=%s round_id=%s attempt_number=%s is_last=%s", previous.id,
                  previous.round_id, previous.attempt_number + 1, is_last)
-    return inserted
+    return int(inserted)
 
