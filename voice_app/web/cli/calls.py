@@ -1,10 +1,140 @@
-"""`veille calls ...`."""
+"""`veille calls ...`: `veille calls test TENANT_REFERENCE` places one call now and says how it went."""
 
 from __future__ import annotations
 
 import click
+import requests
+from flask.cli import with_appcontext
+
+from voice_app.domain.phones import mask_phone
+from voice_app.services.test_calls import CallTestRefused
+from voice_app.services.test_calls import CallTestReport
+from voice_app.services.test_calls import start_test_call
+from voice_app.services.test_calls import wait_for_end
+from voice_app.web.extensions import get_veille
+
+HEALTH_TIMEOUT_SECONDS = 3.0
+SIMULATOR_GRACE_SECONDS = 5.0
+
+OUTCOMES = {
+    "ok": "tout va bien",
+    "help_health": "besoin d’aide : santé",
+    "help_food": "besoin d’aide : courses ou repas",
+    "help_other": "besoin d’aide : autre chose",
+    "live_transfer": "mis en relation avec un bénévole",
+    "live_transfer_missed": "voulait parler à quelqu’un, aucun bénévole n’a pris l’appel",
+    "opt_out": "ne souhaite plus être appelé",
+    "opt_out_unconfirmed": "a demandé l’arrêt des appels sans confirmer",
+    "no_key": "a décroché mais n’a rien répondu",
+    "voicemail": "répondeur",
+    "no_answer": "pas de réponse",
+    "busy": "occupé",
+    "failed": "échec de l’appel (numéro invalide ?)",
+}
+REASONS = {
+    "live_transfer_missed": "transfert manqué",
+    "help_health": "aide : santé",
+    "help_food": "aide : courses ou repas",
+    "help_other": "aide : autre",
+    "call_me_back": "à rappeler",
+    "no_key": "décroché sans réponse",
+    "opt_out": "arrêt des appels",
+    "invalid_number": "numéro invalide",
+}
+PRIORITIES = {"urgent": "urgent", "high": "haute", "normal": "normale", "low": "basse"}
 
 
 @click.group("calls")
 def calls() -> None:
-    """Calls commands."""
+    """Appels : appel de test."""
+
+
+@calls.command("test")
+@click.argument("tenant_reference")
+@click.option("--behaviour", metavar="COMPORTEMENT",
+              help="Simulateur seulement : press:2,1 | say:oui | silent | hang-up | voicemail | "
+                   "no-answer | busy | failed.")
+@click.option("--timeout", type=float, default=120.0, show_default=True,
+              help="Secondes d’attente de la fin de l’appel.")
+@with_appcontext
+def test_call(tenant_reference: str, behaviour: str | None, timeout: float) -> None:
+    """Appelle maintenant le locataire TENANT_REFERENCE et affiche le déroulé de l’appel."""
+    veille = get_veille()
+    simulated = veille.settings.TELEPHONY_PROVIDER == "simulator"
+    if behaviour and not simulated:
+        raise click.ClickException(
+            "--behaviour ne s’utilise qu’avec le simulateur (TELEPHONY_PROVIDER=simulator).")
+    script = _scripting(veille.telephony, behaviour) if behaviour else None
+    if simulated:
+        _require_web_process(veille.settings.PUBLIC_BASE_URL)
+    try:
+        attempt_id, call_sid = start_test_call(veille, tenant_reference, before_dial=script)
+    except CallTestRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    report = wait_for_end(veille, attempt_id, timeout)
+    record = _simulated_call(veille.telephony, call_sid) if simulated and call_sid else None
+    click.echo(describe(report, tenant_reference, record))
+    if not report.finished:
+        raise SystemExit(1)
+
+
+def _scripting(provider, spec: str):
+    from voice_app.telephony.simulation.behaviours import parse_behaviour
+
+    try:
+        scripted = parse_behaviour(spec)
+    except ValueError:
+        raise click.BadParameter(f"comportement inconnu « {spec} »", param_hint="--behaviour") from None
+    return lambda number: provider.script(number, scripted)
+
+
+def _require_web_process(public_base_url: str) -> None:
+    """With the simulator, the calls are played against our own web process: it must be up."""
+    url = public_base_url.rstrip("/") + "/healthz"
+    try:
+        response = requests.get(url, timeout=HEALTH_TIMEOUT_SECONDS)
+    except requests.RequestException:
+        response = None
+    if response is None or response.status_code != 200:
+        state = "injoignable" if response is None else f"en erreur (HTTP {response.status_code})"
+        raise click.ClickException(
+            f"Le processus web est {state} à {url}. Le simulateur joue l’appel contre lui : "
+            "démarrez-le (scripts/run, ou gunicorn \"voice_app.web:create_app()\") ou corrigez "
+            "PUBLIC_BASE_URL, puis relancez l’appel de test.")
+
+
+def _simulated_call(provider, call_sid: str):
+    try:
+        return provider.wait(call_sid, SIMULATOR_GRACE_SECONDS)
+    except (KeyError, TimeoutError):
+        return None
+
+
+def describe(report: CallTestReport, reference: str, record=None) -> str:
+    """The report in French, phone number masked."""
+    lines = [f"Appel de test vers {mask_phone(report.to_number)} (locataire {reference}), "
+             f"tentative n° {report.attempt_id}, appel {report.provider_call_id or 'non passé'}."]
+    statuses = " → ".join(report.provider_statuses) or "aucun"
+    lines.append(f"Statuts reçus de l’opérateur : {statuses}")
+    if report.answered_by:
+        who = "une personne" if report.answered_by == "human" else (
+            "un répondeur" if report.answered_by.startswith("machine") else report.answered_by)
+        lines.append(f"Décroché par : {who} ({report.answered_by})")
+    if record is not None:
+        lines.append(f"Simulateur : comportement « {record.behaviour} », saisies : "
+                     f"{', '.join(record.inputs) or 'aucune'}")
+    for step, key, meaning in report.responses:
+        lines.append(f"Réponse à l’étape {step} : {('touche ' + key) if key else 'mot reconnu'} ({meaning})")
+    if report.outcome:
+        lines.append(f"Résultat : {OUTCOMES.get(report.outcome, report.outcome)} ({report.outcome})")
+    for reason, priority in report.follow_ups:
+        lines.append(f"Suivi créé pour un bénévole : {REASONS.get(reason, reason)}, "
+                     f"priorité {PRIORITIES.get(priority, priority)}")
+    if report.error:
+        lines.append(f"Erreur de l’opérateur : {report.error}")
+    if report.finished:
+        seconds = f"{report.seconds:.1f}".replace(".", ",")
+        lines.append(f"Appel terminé en {seconds} s.")
+    else:
+        lines.append(f"L’appel n’est pas terminé après {report.seconds:.0f} s (état : {report.state}).")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""`veille calls test TENANT_REFERENCE`: a real test call through the running web process."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from db.models import CallAttempt
+from db.models import Tenant
+from tests.fakes import FakeTelephony
+from voice_app.bootstrap import bootstrap
+from voice_app.telephony.simulator import SimulatorProvider
+from voice_app.web import create_app
+
+
+def run(app, *arguments):
+    return app.test_cli_runner().invoke(args=["calls", "test", *arguments])
+
+
+def test_a_test_call_prints_how_it_went_in_french_with_the_number_masked(live):
+    tenant = live.tenant("T-0042")
+    result = run(live.app, "T-0042", "--behaviour", "press:1", "--timeout", "20")
+    assert result.exit_code == 0, result.output
+    assert "Statuts reçus de l’opérateur : initiated → ringing → in-progress → completed" in result.output
+    assert "Décroché par : une personne (human)" in result.output
+    assert "Réponse à l’étape menu : touche 1 (all_well)" in result.output
+    assert "Résultat : tout va bien (ok)" in result.output
+    assert "Appel terminé en" in result.output
+    assert tenant.phone not in result.output and "•• •• ••" in result.output
+
+
+def test_a_test_call_is_a_test_attempt_outside_any_round_and_still_escalates_help(live):
+    live.tenant("T-0043")
+    result = run(live.app, "T-0043", "--behaviour", "press:2,1", "--timeout", "20")
+    assert result.exit_code == 0, result.output
+    assert "Suivi créé pour un bénévole : aide : santé, priorité urgent" in result.output
+    with live.veille.session_factory.begin() as session:
+        attempt = session.scalars(select(CallAttempt)).one()
+        assert (attempt.purpose, attempt.round_id, attempt.direction) == ("test", None, "outbound")
+        assert (attempt.state, attempt.outcome) == ("ended", "help_health")
+        assert len(attempt.token) >= 43
+
+
+def test_an_unanswered_test_call_says_so(live):
+    live.tenant("T-0044")
+    result = run(live.app, "T-0044", "--behaviour", "no-answer", "--timeout", "20")
+    assert result.exit_code == 0, result.output
+    assert "Résultat : pas de réponse (no_answer)" in result.output
+    assert "Décroché par" not in result.output
+
+
+def test_a_call_still_running_at_the_timeout_is_reported_as_not_finished(live):
+    live.tenant("T-0045")
+    result = run(live.app, "T-0045", "--behaviour", "silent", "--timeout", "0")
+    assert result.exit_code == 1
+    assert "L’appel n’est pas terminé" in result.output
+
+
+def test_an_unknown_reference_is_refused_without_calling_anyone(live):
+    result = run(live.app, "T-9999", "--timeout", "1")
+    assert result.exit_code == 1
+    assert "Aucun locataire avec la référence « T-9999 »." in result.output
+    assert live.simulator.calls == [] and live.count(CallAttempt) == 0
+
+
+def test_a_tenant_who_stopped_the_calls_is_not_test_called(live):
+    tenant = live.tenant("T-0046")
+    with live.veille.session_factory.begin() as session:
+        session.get(Tenant, tenant.id).opted_out_at = live.veille.clock()
+    result = run(live.app, "T-0046")
+    assert result.exit_code == 1 and "ne plus être appelé" in result.output
+    assert live.simulator.calls == []
+
+
+def test_a_behaviour_that_means_nothing_is_a_usage_error(live):
+    live.tenant("T-0047")
+    result = run(live.app, "T-0047", "--behaviour", "dance")
+    assert result.exit_code == 2 and "comportement inconnu" in result.output
+    assert live.count(CallAttempt) == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_with_the_simulator_an_unreachable_web_process_is_said_clearly(settings):
+    down = replace(settings, PUBLIC_BASE_URL=f"http://127.0.0.1:{_closed_port()}")
+    simulator = SimulatorProvider.from_settings(down)
+    veille = bootstrap(down, telephony=simulator)
+    try:
+        result = run(create_app({"TESTING": True}, veille=veille), "T-0001")
+    finally:
+        veille.close()
+    assert result.exit_code == 1
+    assert "Le processus web est injoignable" in result.output and "/healthz" in result.output
+    assert simulator.calls == []
+
+
+def test_behaviours_are_refused_with_a_real_provider(settings):
+    real = replace(settings, TELEPHONY_PROVIDER="twilio")
+    telephony = FakeTelephony()
+    veille = bootstrap(real, telephony=telephony)
+    try:
+        result = run(create_app({"TESTING": True}, veille=veille), "T-0001", "--behaviour", "press:1")
+    finally:
+        veille.close()
+    assert result.exit_code == 1 and "qu’avec le simulateur" in result.output
+    assert telephony.placed == []

@@ -1,0 +1,121 @@
+"""A test call placed now (`veille calls test`): a coordinator checks a number or the set-up.
+
+The call is a real CallAttempt (purpose `test`, no round) so it goes through exactly what a
+campaign call goes through: claim committed first, dialled through the configured provider,
+webhooks, outcome, and the follow-up a real answer needs (a test call where the tenant asks
+for help still opens the task: a help request is never lost). Then we poll the database
+until the attempt is over, and report what happened.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+
+from sqlalchemy import select
+
+from db.models import CallAttempt
+from db.models import CallEvent
+from db.models import FollowUp
+from db.models import Response
+from db.models import Tenant
+from voice_app.bootstrap import Veille
+from voice_app.services.dialling import place_claimed_attempt
+from voice_app.services.organisations import ensure_organisation
+
+TERMINAL_STATES = frozenset({"ended", "cancelled"})
+POLL_SECONDS = 0.2
+
+
+class CallTestRefused(ValueError):
+    """The test call cannot be placed; the message is French, for the coordinator."""
+
+
+@dataclass(frozen=True)
+class CallTestReport:
+    """How a test call went, as stored by the webhooks."""
+
+    attempt_id: int
+    to_number: str
+    state: str
+    outcome: str | None
+    provider_call_id: str | None
+    provider_statuses: list[str] = field(default_factory=list)
+    answered_by: str | None = None
+    responses: list[tuple[str, str | None, str]] = field(default_factory=list)  # step, key, meaning
+    follow_ups: list[tuple[str, str]] = field(default_factory=list)  # reason, priority
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+def start_test_call(veille: Veille, reference: str,
+                    before_dial: Callable[[str], None] | None = None) -> tuple[int, str | None]:
+    """Create the test attempt for the tenant `reference` and dial it; (attempt id, call id).
+
+    `before_dial(to_number)` runs after the commit, before the provider is called (the CLI
+    scripts the simulated tenant there)."""
+    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    with veille.session_factory.begin() as session:
+        tenant = session.scalar(select(Tenant).where(Tenant.organisation_id == organisation.id,
+                                                     Tenant.reference == reference))
+        if tenant is None:
+            raise CallTestRefused(f"Aucun locataire avec la référence « {reference} ».")
+        if tenant.opted_out_at is not None:
+            raise CallTestRefused(f"Le locataire « {reference} » a demandé à ne plus être appelé.")
+        if not tenant.phone:
+            raise CallTestRefused(f"Le locataire « {reference} » n’a pas de numéro de téléphone.")
+        now = veille.clock()
+        attempt = CallAttempt(token=secrets.token_urlsafe(32), organisation_id=organisation.id,
+                              tenant_id=tenant.id, direction="outbound", purpose="test", state="claimed",
+                              due_at=now, claimed_at=now, claimed_by="calls-test", to_number=tenant.phone)
+        session.add(attempt)
+        session.flush()
+        attempt_id, token, to_number = attempt.id, attempt.token, tenant.phone
+    if before_dial is not None:
+        before_dial(to_number)
+    return attempt_id, place_claimed_attempt(veille, attempt_id, token, to_number)
+
+
+def wait_for_end(veille: Veille, attempt_id: int, timeout: float,
+                 poll: float = POLL_SECONDS) -> CallTestReport:
+    """Poll until the attempt is ended or cancelled, or `timeout` seconds have passed."""
+    started = time.monotonic()
+    while True:
+        report = call_test_report(veille, attempt_id, seconds=time.monotonic() - started)
+        if report.finished or time.monotonic() - started >= timeout:
+            return report
+        time.sleep(poll)
+
+
+def place_test_call(veille: Veille, reference: str, timeout: float) -> CallTestReport:
+    """Place a test call to the tenant `reference` now and wait for how it went."""
+    attempt_id, _ = start_test_call(veille, reference)
+    return wait_for_end(veille, attempt_id, timeout)
+
+
+def call_test_report(veille: Veille, attempt_id: int, seconds: float = 0.0) -> CallTestReport:
+    """What the database says about the attempt now."""
+    with veille.session_factory.begin() as session:
+        attempt = session.get(CallAttempt, attempt_id)
+        events = session.scalars(select(CallEvent).where(CallEvent.attempt_id == attempt_id,
+                                                         CallEvent.kind == "status")
+                                 .order_by(CallEvent.id)).all()
+        responses = session.scalars(select(Response).where(Response.attempt_id == attempt_id)
+                                    .order_by(Response.id)).all()
+        follow_ups = session.scalars(select(FollowUp).where(FollowUp.attempt_id == attempt_id)
+                                     .order_by(FollowUp.id)).all()
+        return CallTestReport(
+            attempt_id=attempt.id, to_number=attempt.to_number or "", state=attempt.state,
+            outcome=attempt.outcome, provider_call_id=attempt.provider_call_id,
+            provider_statuses=[event.detail.get("status", "?") for event in events],
+            answered_by=attempt.answered_by,
+            responses=[(r.step, r.key, r.meaning) for r in responses],
+            follow_ups=[(f.reason, f.priority) for f in follow_ups],
+            error=attempt.error, seconds=round(seconds, 1))
