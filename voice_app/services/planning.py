@@ -123,11 +123,13 @@ def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResul
 
 def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, now: datetime | None = None,
                dry_run: bool = False, preview_limit: int = 100) -> PlanResult:
-    """Plan (or with `dry_run`, preview) the round of `campaign_name` starting on `day`
-    (default: today in Paris). Raises PlanningError with a French message."""
+    """Plan (or with `dry_run`, preview) the round of `campaign_name` starting on `day`.
+    Without `day`, today's scheduled round (Paris); with it, that date's round, scheduled or
+    exceptional. Raises PlanningError with a French message."""
     now = now or veille.clock()
     campaign = get_campaign(veille, campaign_name)
     today = paris_date(now)
+    exceptional_allowed = day is not None
     day = day or today
     if day < today:
         raise PlanningError(f"Impossible de planifier une tournée dans le passé ({day:%d/%m/%Y}).")
@@ -136,7 +138,11 @@ def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, n
     if not _in_campaign_dates(campaign, day):
         raise PlanningError(f"Le {day:%d/%m/%Y} est hors des dates de la campagne « {campaign.name} ».")
     policy = campaign_policy(campaign)
-    span = round_starting_on(policy, day) or round_span(policy, day)
+    span = round_starting_on(policy, day)
+    if span is None and not exceptional_allowed:
+        raise PlanningError(f"Pas de tournée prévue aujourd'hui pour « {campaign.name} » "
+                            "(précisez --date pour une tournée exceptionnelle).")
+    span = span or round_span(policy, day)
     if span is None:
         raise PlanningError(f"Aucune fenêtre d'appel le {day:%d/%m/%Y} pour « {campaign.name} ».")
     if now >= span.ends_at:
