@@ -95,7 +95,7 @@ class Twilio:
         return gather.get("action")
 
     def post(self, url_or_path: str, params: dict[str, str], signature: str | None = None,
-             document: bool = True, **kwargs):
+             document: bool = True, keep_open: bool = False, **kwargs):
         """POST like Twilio; a `document` answer becomes the call's current TwiML (status and
         AMD callbacks inform only: Twilio never plays their answer)."""
         url = url_or_path if url_or_path.startswith("http") else PUBLIC_BASE_URL + url_or_path
@@ -106,8 +106,11 @@ class Twilio:
         # Behind the proxy the app sees plain http on an internal host.
         self.response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature},
                                          base_url="http://10.0.0.7:8000", **kwargs)
-        if document and self.response.status_code == 200 and self.response.data:
-            self.twiml = ET.fromstring(self.response.data)
+        body = self.response.get_data()
+        if not keep_open:
+            self.response.close()  # Twilio ends the HTTP exchange: after-response work runs now
+        if document and self.response.status_code == 200 and body:
+            self.twiml = ET.fromstring(body)
         return self.response
 
     def says(self) -> list[str]:

@@ -91,6 +91,15 @@ def test_an_unknown_verdict_is_recorded_and_changes_nothing(veille, twilio, atte
     assert (stored.menu_step, stored.outcome, stored.answered_by) == ("menu", None, "robot")
 
 
+def test_the_provider_is_asked_to_hang_up_only_once_the_answer_is_sent(twilio, attempt, telephony):
+    twilio.answer()
+    params = twilio.params(AnsweredBy="machine_end_beep")
+    response = twilio.post(f"/voice/calls/{twilio.token}/amd", params, document=False, keep_open=True)
+    assert response.status_code == 200 and telephony.hung_up == []
+    response.close()
+    assert telephony.hung_up == [attempt.provider_call_id]
+
+
 class BrokenTelephony:
     """A provider that refuses every request."""
 

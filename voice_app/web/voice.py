@@ -4,19 +4,21 @@ Every request must carry a valid `X-Twilio-Signature` for the public URL (PUBLIC
 path + query), or it gets 403 and changes nothing. A handler turns the form into an event
 (telephony.callbacks), applies it in one transaction (services.call_events), then performs
 the provider effects the call flow asked for, and answers TwiML (telephony.twiml). It does no
-network I/O of its own before answering, except that after-commit hang-up or redirect, whose
-failure is logged and never turns into an error for the provider.
+network I/O of its own: the provider hang-up or redirect the call flow asks for runs after the
+commit, once the answer has been sent (`call_on_close`), and a failure there is only logged.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import request
 
+from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import Effect
 from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.phones import mask_phone
@@ -120,14 +122,15 @@ def inbound_status():
 def _apply(token: str, callback: callbacks.Callback):
     veille = get_veille()
     handled = call_events.apply_callback(veille, token, callback)
-    if handled.known and not handled.duplicate:
-        _perform(handled)
-    return _answer(handled)
+    response = _answer(handled)
+    if handled.known and not handled.duplicate and handled.effects:
+        # After the commit, and after the answer is sent: a slow provider never delays a webhook.
+        response.call_on_close(partial(_perform, veille, handled))
+    return response
 
 
-def _perform(handled: Handled) -> None:
-    """Provider side effects, after the commit: a failure is logged, the webhook still answers."""
-    veille = get_veille()
+def _perform(veille: Veille, handled: Handled) -> None:
+    """Provider side effects, after the commit: a failure is logged, the call ends anyway."""
     sid = handled.provider_call_id
     for effect in handled.effects:
         if not sid:
