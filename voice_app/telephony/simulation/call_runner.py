@@ -95,6 +95,7 @@ class CallRunner:
             self.record.status = self.record.status if self.record.is_finished else "failed"
         finally:
             self.client.close()
+            self.timeline.control.discard()
             self.record.done.set()
             log.info("simulator.call_ended sid=%s status=%s duration=%s", self.record.sid,
                      self.record.status, self.record.duration_seconds)

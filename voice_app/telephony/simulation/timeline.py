@@ -89,6 +89,13 @@ class CallControl:
             self._commands.append(command)
         self.wake.set()
 
+    def discard(self) -> None:
+        """Forget what is left (the call is over): no stale command files are left behind."""
+        if self._inbox is not None:
+            self._inbox.take(self.sid)
+        with self._lock:
+            self._commands.clear()
+
     def pop(self) -> dict | None:
         if self._inbox is not None:
             for command in self._inbox.take(self.sid):
