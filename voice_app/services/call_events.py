@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 
 from sqlalchemy import func
@@ -35,6 +36,7 @@ from voice_app.domain.calendar import paris_date
 from voice_app.domain.call_flow import Call
 from voice_app.domain.call_flow import Context
 from voice_app.domain.call_flow import Effect
+from voice_app.domain.call_flow import Event
 from voice_app.domain.call_flow import Reply
 from voice_app.domain.call_flow import State
 from voice_app.domain.call_flow import Then
@@ -48,12 +50,29 @@ from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.suppression import suppress
-from voice_app.telephony.callbacks import Callback
 
 log = logging.getLogger("veille.calls")
 
 MAX_VOLUNTEERS_RUNG = 10  # Twilio dials at most ten Number nouns at once
 SCREEN_ACCEPTED = "screen_accepted"
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One webhook, understood (voice_app.telephony.callbacks builds it from the form): its kind,
+    idempotency key, event (None: recorded, changes nothing) and what to store of it."""
+
+    kind: str
+    key: str
+    event: Event | None
+    call_sid: str = ""
+    detail: dict = field(default_factory=dict)
+    turn: int | None = None  # gathers only: the turn the action URL was issued for
+
+    @property
+    def wants_twiml(self) -> bool:
+        """Status and AMD callbacks only inform: their answer is never played."""
+        return self.kind in {"answer", "gather", "dial"}
 
 
 @dataclass(frozen=True)

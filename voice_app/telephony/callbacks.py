@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import field
 
 from voice_app.domain.call_flow import Answered
 from voice_app.domain.call_flow import AnsweredByHuman
@@ -27,6 +25,9 @@ from voice_app.domain.call_flow import Ringing
 from voice_app.domain.call_flow import WordRecognised
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_script import menu_word
+from voice_app.services.call_events import Callback
+
+__all__ = ["FINAL_STATUSES", "Callback", "amd", "answer", "dial", "gather", "status"]
 
 MAX_KEY_LENGTH = 100  # CallEvent.idempotency_key is 128; the service prefixes the attempt id
 MAX_FIELD_LENGTH = 64
@@ -44,23 +45,6 @@ FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "cancele
 HUMAN_VERDICTS = frozenset({"human", "unknown"})
 MACHINE_VERDICTS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence",
                               "machine_end_other", "fax"})
-
-
-@dataclass(frozen=True)
-class Callback:
-    """One webhook, understood: its kind, idempotency key, event and what to store of it."""
-
-    kind: str
-    key: str
-    event: Event | None
-    call_sid: str = ""
-    detail: dict = field(default_factory=dict)
-    turn: int | None = None  # gathers only: the turn the action URL was issued for
-
-    @property
-    def wants_twiml(self) -> bool:
-        """Status and AMD callbacks only inform: their answer is never played."""
-        return self.kind in {"answer", "gather", "dial"}
 
 
 def answer(form: Mapping[str, str]) -> Callback:
