@@ -391,3 +391,12 @@ def test_wait_gives_up_after_its_timeout(double):
 def test_sms_are_recorded_not_sent(simulator):
     sid = simulator.send_sms(TENANT, "Bonjour")
     assert sid.startswith("SM") and simulator.messages == [(sid, TENANT, "Bonjour")]
+
+
+def test_a_long_running_simulator_forgets_its_oldest_finished_calls(simulator, double, monkeypatch):
+    monkeypatch.setattr("voice_app.telephony.simulator.MAX_KEPT_RECORDS", 2)
+    first = play(simulator, double, Behaviour.busy())
+    second = play(simulator, double, Behaviour.busy())
+    third = play(simulator, double, Behaviour.busy())
+    assert [call.sid for call in simulator.calls] == [second.sid, third.sid]
+    assert simulator.fetch_call_status(first.sid) is None

@@ -49,6 +49,7 @@ log = logging.getLogger("veille.simulator")
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_SERVICE_NUMBER = "+33180000000"
 MAX_CONCURRENT_CALLS = 32
+MAX_KEPT_RECORDS = 10_000  # a long-running clock process forgets its oldest finished calls
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
@@ -206,10 +207,21 @@ class SimulatorProvider:
         player = TwimlPlayer(client, timeline, record, dial)
         runner = CallRunner(record, behaviour, urls, self.account_sid, client, timeline, player)
         with self._lock:
+            self._forget_old_calls()
             self._calls[record.sid] = record
             self._controls[record.sid] = control
         self._pool.submit(runner.run)
         return record.sid
+
+    def _forget_old_calls(self) -> None:
+        """Keep memory bounded: drop the oldest finished records beyond MAX_KEPT_RECORDS."""
+        excess = len(self._calls) - MAX_KEPT_RECORDS + 1
+        if excess <= 0:
+            return
+        finished = [sid for sid, record in self._calls.items() if record.done.is_set()][:excess]
+        for sid in finished:
+            del self._calls[sid]
+            del self._controls[sid]
 
     def _command(self, sid: str, command: dict) -> None:
         record = self._calls.get(sid)
