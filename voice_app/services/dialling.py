@@ -66,7 +66,9 @@ def _record(veille: Veille, attempt_id: int, **values) -> None:
 def _record_dialled(veille: Veille, attempt_id: int, provider_call_id: str) -> None:
     # Always store the provider call id (the sweep reconciles with it), but a fast provider
     # may already have called back (ringing...): keep the newer state.
-    state = case((CallAttempt.state == "claimed", "queued"), else_=CallAttempt.state)
+    # On the table, not the entity: this runs once per call and the ORM's bookkeeping is not needed.
+    attempts = CallAttempt.__table__
+    state = case((attempts.c.state == "claimed", "queued"), else_=attempts.c.state)
     with veille.session_factory.begin() as session:
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+        session.execute(update(attempts).where(attempts.c.id == attempt_id)
                         .values(provider_call_id=provider_call_id, dialled_at=veille.clock(), state=state))
