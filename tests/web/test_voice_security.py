@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import TEST_AUTH_TOKEN
 from tests.web.conftest import Twilio
+from tests.web.conftest import inbound_call
 from tests.web.conftest import reload
 from tests.web.conftest import snapshot
 
@@ -120,3 +123,30 @@ def test_the_fallback_apologises_and_gives_the_emergency_numbers(twilio):
     assert "Nous rencontrons un problème technique." in twilio.says()
     assert "En cas d'urgence, appelez le 15 ou le 112." in twilio.says()
     assert twilio.twiml.find("Hangup") is not None
+
+
+def test_an_inbound_status_for_an_unknown_call_sid_is_answered_politely_without_a_write(veille, client,
+                                                                                        tenant):
+    stranger = Twilio(client, "", "CA" + "7" * 32)
+    before = snapshot(veille)
+    response = stranger.post("/voice/inbound/status", stranger.params(CallStatus="completed"))
+    assert response.status_code == 200 and stranger.twiml.find("Hangup") is not None
+    assert snapshot(veille) == before
+
+
+def test_logs_of_a_whole_call_hold_no_phone_number_and_no_name(veille, client, twilio, tenant, caplog):
+    logger = logging.getLogger("veille")
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="veille"):
+            twilio.answer()
+            twilio.press("2")
+            twilio.press("1")
+            twilio.status("completed")
+            inbound_call(client, tenant.phone2).press("9")
+    finally:
+        logger.removeHandler(caplog.handler)
+    text = caplog.text
+    assert "call.outcome" in text and "call.inbound" in text
+    for secret in (tenant.phone, tenant.phone2, tenant.phone[3:], tenant.last_name, tenant.first_name):
+        assert secret not in text
