@@ -26,6 +26,7 @@ def test_answering_plays_identity_emergency_and_menu_inside_a_french_gather(twil
     assert gather.get("numDigits") == "1"
     assert 8 <= int(gather.get("timeout")) <= 10
     assert gather.get("method") == "POST"
+    assert gather.get("finishOnKey") == "", "# is a key like the others, not an empty answer"
     assert "oui" in gather.get("hints") and "aide" in gather.get("hints")
     action = urlsplit(gather.get("action"))
     assert f"{action.scheme}://{action.netloc}" == PUBLIC_BASE_URL
@@ -121,6 +122,8 @@ def test_silence_repeats_the_menu_twice_then_promises_a_call_and_escalates(veill
 def test_a_key_not_on_the_menu_repeats_the_menu(veille, twilio, attempt):
     twilio.answer()
     twilio.press("7")
+    assert "Ce choix n'existe pas." in twilio.says()
+    twilio.press("#")
     assert "Ce choix n'existe pas." in twilio.says()
     assert any("tapez 1" in s for s in twilio.says())
     twilio.press("1")

@@ -96,9 +96,11 @@ def hang_up() -> str:
 def _gather(response: VoiceResponse, reply: Reply, rendering: Rendering) -> None:
     action = rendering.url(gather_path(rendering.token, str(reply.step), rendering.turn))
     options = {"hints": HINTS[reply.step]} if HINTS.get(reply.step) else {}
+    # No finishOnKey: # and * are keys like the others (not on the menu: the question again),
+    # rather than an empty answer taken for silence.
     gather = response.gather(input="dtmf speech", action=action, method="POST", num_digits=1,
-                             timeout=GATHER_TIMEOUT_SECONDS, speech_timeout="auto", language=LANGUAGE,
-                             **options)
+                             finish_on_key="", timeout=GATHER_TIMEOUT_SECONDS, speech_timeout="auto",
+                             language=LANGUAGE, **options)
     _say(gather, reply.prompts, rendering)
     response.redirect(action, method="POST")
 
