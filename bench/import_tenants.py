@@ -1,0 +1,116 @@
+"""Benchmark: import a generated 100,000-row tenant file on SQLite and PostgreSQL.
+
+Prints seconds and rows/s for a first import (every tenant created), a re-import of the same
+file (every tenant unchanged) and a re-import where every tenant changed (every tenant
+updated). Run: `.venv/bin/python bench/import_tenants.py [--rows N] [--backends sqlite,postgresql]`.
+PostgreSQL: a database `veille_bench_import` is (re)created through VEILLE_BENCH_POSTGRES_URL
+(default: postgresql+psycopg://127.0.0.1:5432/test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from db import migrate  # noqa: E402
+from voice_app.bootstrap import bootstrap  # noqa: E402
+from voice_app.config import Settings  # noqa: E402
+from voice_app.services.tenant_import import import_tenants  # noqa: E402
+
+ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+BENCH_DATABASE = "veille_bench_import"
+HEADER = ("Référence;Civilité;Nom;Prénom;Année de naissance;Composition du foyer;Téléphone;"
+          "Téléphone 2;Langue;Site;Gardien;Année de naissance du conjoint;Demi-journée préférée;Suivi manuel")
+LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+              "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux")
+FIRST_NAMES = ("Jeanne", "Marie", "Louise", "Odette", "Simone", "Yvette", "André", "Marcel", "Henri",
+               "Lucien", "Paul", "Gisèle", "Denise", "Raymond", "Germaine", "René", "Suzanne", "Roger")
+FICTION_LANDLINES = ("01 99 00", "02 61 91", "03 53 01", "04 65 71", "05 36 49")  # ARCEP: for fiction
+HOUSEHOLDS = ("seul", "seule", "couple", "autre")
+
+
+def tenant_line(index: int, rng: random.Random, site_suffix: str = "") -> str:
+    household = rng.choice(HOUSEHOLDS)
+    mobile = f"06 {rng.randrange(10, 39)} {rng.randrange(10, 100)} {rng.randrange(10, 100)} " \
+             f"{rng.randrange(10, 100)}"
+    landline = f"{rng.choice(FICTION_LANDLINES)} {rng.randrange(10, 100)} {rng.randrange(10, 100)}"
+    phone, phone2 = (mobile, landline) if index % 3 else (landline, "")  # 0639, 069x: overseas
+    partner = str(rng.randrange(1930, 1965)) if household == "couple" and index % 2 else ""
+    return ";".join((
+        f"BX-{index:06d}", rng.choice(("M.", "Mme")), rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES),
+        str(rng.randrange(1925, 1990)), household, phone, phone2, "fr",
+        f"Résidence {index % 400}{site_suffix}", "Gardien " + rng.choice(LAST_NAMES), partner,
+        rng.choice(("matin", "après-midi", "")), rng.choice(("non", "non", "non", "oui"))))
+
+
+def write_file(path: Path, rows: int, site_suffix: str = "") -> Path:
+    rng = random.Random(42)
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.write(HEADER + "\r\n")
+        for index in range(1, rows + 1):
+            stream.write(tenant_line(index, rng, site_suffix) + "\r\n")
+    return path
+
+
+def postgres_url() -> str:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+    admin.dispose()
+    return make_url(ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+
+
+def run(database_url: str, original: Path, changed: Path, rows: int) -> list[tuple[str, float, str]]:
+    """Migrate, then time the three imports; returns (label, seconds, counts) per import."""
+    migrate.upgrade(database_url)
+    veille = bootstrap(Settings(DATABASE_URL=database_url, ORGANISATION_NAME="Bailleur Bench"),
+                       clock=lambda: datetime.now(UTC))
+    results = []
+    try:
+        for label, path in (("first import", original), ("re-import, unchanged", original),
+                            ("re-import, all changed", changed)):
+            started = time.perf_counter()
+            report = import_tenants(veille, path)
+            seconds = time.perf_counter() - started
+            counts = f"created={report.created} updated={report.updated} unchanged={report.unchanged}"
+            assert report.created + report.updated + report.unchanged == rows, counts
+            results.append((label, seconds, counts))
+    finally:
+        veille.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        original = write_file(directory / "tenants.csv", args.rows)
+        changed = write_file(directory / "tenants-changed.csv", args.rows, site_suffix=" bis")
+        size_mb = original.stat().st_size / 1024 / 1024
+        print(f"file: {args.rows} rows, {size_mb:.1f} MB; cpus: {os.cpu_count()}")
+        for backend in args.backends.split(","):
+            url = f"sqlite:///{directory / 'bench.sqlite3'}" if backend == "sqlite" else postgres_url()
+            for label, seconds, counts in run(url, original, changed, args.rows):
+                print(f"{backend:<10} {label:<24} {seconds:6.2f} s  {args.rows / seconds:9,.0f} rows/s  "
+                      f"({counts})")
+
+
+if __name__ == "__main__":
+    main()
