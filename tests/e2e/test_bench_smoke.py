@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bench.webhooks import REQUESTS_PER_CALL
 from bench.webhooks import drive
 from bench.webhooks import seed_calls
 from db.models import CallAttempt
+
+pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
 
 def test_the_load_generator_plays_whole_calls_that_end_ok(live):

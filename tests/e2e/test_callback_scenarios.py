@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
@@ -10,6 +11,8 @@ from db.models import FollowUp
 from db.models import Response
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.urls import call_path
+
+pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
 
 def _status_events(result) -> list[str]:

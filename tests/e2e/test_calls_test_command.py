@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from db.models import CallAttempt
@@ -13,6 +14,8 @@ from tests.fakes import FakeTelephony
 from voice_app.bootstrap import bootstrap
 from voice_app.telephony.simulator import SimulatorProvider
 from voice_app.web import create_app
+
+pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
 
 def run(app, *arguments):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
+
+pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
 UNKNOWN_CALLER = "+33147000000"
 

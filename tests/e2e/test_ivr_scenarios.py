@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from db.models import PhoneSuppression
 from db.models import Tenant
 from voice_app.telephony.simulation.behaviours import SILENCE
 from voice_app.telephony.simulation.behaviours import Behaviour
+
+pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
 
 def test_pressing_1_ends_the_call_as_all_well_with_no_follow_up(live):

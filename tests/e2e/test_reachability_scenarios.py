@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voice_app.telephony.simulation.behaviours import Behaviour
+
+pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
 
 def _paths(call) -> list[str]:

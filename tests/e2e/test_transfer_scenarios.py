@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
+
+pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
 
 def test_a_volunteer_who_presses_1_takes_the_call_and_no_task_is_needed(live):

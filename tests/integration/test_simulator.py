@@ -400,3 +400,14 @@ def test_a_long_running_simulator_forgets_its_oldest_finished_calls(simulator, d
     third = play(simulator, double, Behaviour.busy())
     assert [call.sid for call in simulator.calls] == [second.sid, third.sid]
     assert simulator.fetch_call_status(first.sid) is None
+
+
+def test_keys_without_num_digits_or_finish_key_are_submitted_after_the_timeout(double):
+    double.replies["/answer"] = '<Response><Gather action="/menu" timeout="5" finishOnKey=""/></Response>'
+    provider = SimulatorProvider(public_base_url=double.url, auth_token=TOKEN, time_scale=2000)
+    try:
+        call = play(provider, double, Behaviour.presses("12"))
+    finally:
+        provider.close()
+    assert double.requests_to("/menu")[0]["Digits"] == "12"
+    assert call.duration_seconds >= 5 + 2  # the reaction, then the timeout waiting for more keys

@@ -179,7 +179,11 @@ class TwimlPlayer:
         if answer.kind == "speech":
             return self.next_request(action, document_url, method,
                               {"SpeechResult": answer.value, "Confidence": SPEECH_CONFIDENCE})
-        return self.next_request(action, document_url, method, self._digits(verb, answer.value))
+        digits = self._digits(verb, answer.value)
+        num_digits = int(verb.number("numDigits", 0))
+        if not digits["FinishedOnKey"] and (not num_digits or len(digits["Digits"]) < num_digits):
+            self.timeline.sleep(timeout)  # Twilio waits `timeout` after the last key for more
+        return self.next_request(action, document_url, method, digits)
 
     @staticmethod
     def _digits(verb: Verb, keys: str) -> dict[str, str]:
