@@ -30,7 +30,8 @@ def sqlite_template(tmp_path_factory):
 def postgres_url(worker_id):
     url = databases.postgres_url_for(worker_id)
     databases.reset_postgres(url)
-    return url
+    yield url
+    databases.drop_postgres(url)
 
 
 @pytest.fixture(params=databases.BACKENDS)

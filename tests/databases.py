@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -20,9 +21,14 @@ POSTGRES_ADMIN_URL = os.environ.get(
 BACKENDS = ("sqlite", "postgresql")
 
 
+def _run_id() -> str:
+    # Unique per pytest run (shared by its xdist workers), so concurrent runs never collide.
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:10]
+
+
 def postgres_url_for(worker: str) -> str:
-    """Create (once) and return a database of our own for this xdist worker."""
-    name = f"veille_test_{worker}"
+    """Create and return a database of our own for this run and xdist worker."""
+    name = f"veille_test_{_run_id()}_{worker}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
@@ -30,6 +36,15 @@ def postgres_url_for(worker: str) -> str:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str) -> None:
+    """Remove a test database at the end of its run."""
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def reset_postgres(url: str) -> None:
