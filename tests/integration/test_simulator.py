@@ -3,63 +3,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import pytest
-from flask import Flask
-from flask import request
-from twilio.request_validator import RequestValidator
 
 from tests.e2e.live_server import LiveServer
-from voice_app.services.ports import OutboundCall
+from tests.integration.simulator_double import MENU
+from tests.integration.simulator_double import TENANT
+from tests.integration.simulator_double import TOKEN
+from tests.integration.simulator_double import IvrDouble
+from tests.integration.simulator_double import play
 from voice_app.services.ports import ProviderError
 from voice_app.telephony.simulation.behaviours import Behaviour
-from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
 from voice_app.telephony.simulator import SimulatorProvider
-
-TOKEN = "simulator-test-token"
-TENANT = "+33612345678"
-VOLUNTEER = "+33698765432"
-OTHER_VOLUNTEER = "+33698765400"
-MENU = ('<Response><Gather action="/menu" numDigits="1" input="dtmf speech" timeout="8">'
-        "<Say>Tapez 1 si tout va bien.</Say></Gather><Say>Au revoir.</Say></Response>")
-
-
-@dataclass
-class Seen:
-    path: str
-    form: dict
-    signed: bool
-
-
-class IvrDouble:
-    """Answers webhooks from a table path -> TwiML (or a function), records every request."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.seen: list[Seen] = []
-        self.replies: dict = {"/answer": MENU, "/menu": "<Response><Say>Merci.</Say><Hangup/></Response>"}
-        self.app = Flask("ivr_double")
-        self.app.add_url_rule("/<path:path>", view_func=self._handle, methods=["GET", "POST"])
-        self.validator = RequestValidator(TOKEN)
-        self.url = server.url
-
-    def _handle(self, path: str):
-        params = request.form.to_dict() if request.method == "POST" else {}
-        signed = self.validator.validate(request.url, params, request.headers.get("X-Twilio-Signature", ""))
-        self.seen.append(Seen("/" + path, request.values.to_dict(), signed))
-        reply = self.replies.get("/" + path, "")
-        if callable(reply):
-            reply = reply(request.values.to_dict())
-        if isinstance(reply, tuple):
-            return reply
-        return reply, 200, {"Content-Type": "text/xml"}
-
-    def requests_to(self, path: str) -> list[dict]:
-        return [s.form for s in self.seen if s.path == path]
-
-    def outbound(self, to_number: str = TENANT) -> OutboundCall:
-        return OutboundCall("token", to_number, self.url + "/answer", self.url + "/status",
-                            self.url + "/amd", self.url + "/fallback")
 
 
 @pytest.fixture
@@ -77,12 +32,6 @@ def simulator(double):
                                  service_number="+33180000000")
     yield provider
     provider.close()
-
-
-def play(simulator, double, behaviour, to_number=TENANT):
-    simulator.script(to_number, behaviour)
-    sid = simulator.place_call(double.outbound(to_number))
-    return simulator.wait(sid, timeout=10)
 
 
 def test_a_call_id_looks_like_twilios_and_comes_back_at_once(simulator, double):
@@ -225,65 +174,6 @@ def test_a_verb_twilio_does_not_know_is_a_schema_error(simulator, double):
     double.replies["/answer"] = "<Response><Dance/></Response>"
     play(simulator, double, Behaviour.silent())
     assert double.requests_to("/fallback")[0]["ErrorCode"] == "12200"
-
-
-SCREENED_DIAL = (f'<Response><Dial action="/dialled" timeout="20"><Number url="/screen">{VOLUNTEER}</Number>'
-                 "</Dial></Response>")
-SCREEN = ('<Response><Gather action="/screened" numDigits="1" timeout="5"><Say>Tapez 1.</Say></Gather>'
-          "<Hangup/></Response>")
-
-
-def _screened(form):
-    return "<Response/>" if form.get("Digits") == "1" else "<Response><Hangup/></Response>"
-
-
-def dial_scenario(simulator, double, volunteer):
-    double.replies.update({"/menu": SCREENED_DIAL, "/screen": SCREEN, "/screened": _screened,
-                           "/dialled": "<Response><Hangup/></Response>"})
-    simulator.script_volunteer(VOLUNTEER, volunteer)
-    return play(simulator, double, Behaviour.presses("0"))
-
-
-def test_a_volunteer_who_presses_1_at_screening_is_bridged(simulator, double):
-    call = dial_scenario(simulator, double, VolunteerBehaviour.accepts())
-    dialled = double.requests_to("/dialled")[0]
-    assert dialled["DialCallStatus"] == "completed" and dialled["DialBridged"] == "true"
-    assert int(dialled["DialCallDuration"]) > 0
-    screen = double.requests_to("/screen")[0]
-    assert screen["Direction"] == "outbound-dial" and screen["ParentCallSid"] == call.sid
-    assert screen["To"] == VOLUNTEER and screen["CallSid"] == dialled["DialCallSid"]
-    assert call.dial_legs[0].bridged and call.dial_legs[0].inputs == ["1"]
-
-
-def test_a_volunteer_who_hangs_up_at_screening_is_not_bridged(simulator, double):
-    call = dial_scenario(simulator, double, VolunteerBehaviour.declines())
-    assert double.requests_to("/dialled")[0]["DialCallStatus"] == "no-answer"
-    assert double.requests_to("/screened") == [] and not call.dial_legs[0].bridged
-
-
-def test_a_volunteers_voicemail_is_kept_out_by_the_screening(simulator, double):
-    call = dial_scenario(simulator, double, VolunteerBehaviour.voicemail())
-    assert double.requests_to("/dialled")[0]["DialCallStatus"] == "no-answer"
-    assert call.dial_legs[0].inputs == ["silence"]
-
-
-@pytest.mark.parametrize(("volunteer", "status"), [(VolunteerBehaviour.no_answer(), "no-answer"),
-                                                    (VolunteerBehaviour.busy(), "busy")])
-def test_a_volunteer_who_does_not_pick_up_gives_the_dial_status(simulator, double, volunteer, status):
-    dial_scenario(simulator, double, volunteer)
-    assert double.requests_to("/dialled")[0]["DialCallStatus"] == status
-    assert double.requests_to("/screen") == []
-
-
-def test_simultaneous_ringing_bridges_the_first_volunteer_who_accepts(simulator, double):
-    double.replies["/menu"] = SCREENED_DIAL.replace(
-        "</Dial>", f'<Number url="/screen">{OTHER_VOLUNTEER}</Number></Dial>')
-    double.replies.update({"/screen": SCREEN, "/screened": _screened, "/dialled": "<Response/>"})
-    simulator.script_volunteer(VOLUNTEER, VolunteerBehaviour.declines())
-    simulator.script_volunteer(OTHER_VOLUNTEER, VolunteerBehaviour.accepts())
-    call = play(simulator, double, Behaviour.presses("0"))
-    assert [leg.bridged for leg in call.dial_legs] == [False, True]
-    assert double.requests_to("/dialled")[0]["DialCallStatus"] == "completed"
 
 
 def test_duplicated_callbacks_repeat_each_status_with_the_same_sequence_number(simulator, double):
