@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from datetime import timedelta
 
@@ -289,7 +291,7 @@ def test_the_dispatcher_loop_survives_database_outages_and_dials_afterwards(veil
             failures[0] -= 1
             raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
         summary = real(*args, **kwargs)
-        if summary.placed:
+        if summary.dialled:
             stop.set()
         return summary
 
@@ -321,3 +323,29 @@ def test_the_dispatcher_loop_logs_a_paused_campaign_once(veille, now, caplog):
     stop.wait = counting_wait()
     run_dispatcher(veille, stop, worker_id=WORKER, idle_seconds=0.01)
     assert sum("dispatch.campaign_paused" in r.getMessage() for r in caplog.records) == 1
+
+
+class SlowTelephony(FakeTelephony):
+    """A provider that takes 200 ms to accept a call (a real Twilio request takes about that)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[float] = []
+
+    def place_call(self, call):
+        with self._lock:
+            self.arrivals.append(time.monotonic())
+        time.sleep(0.2)
+        return super().place_call(call)
+
+
+def test_a_slow_provider_does_not_lower_the_rate_when_calls_go_through_the_dial_pool(veille_with, now):
+    veille = veille_with(SlowTelephony())
+    seed_due_attempts(veille.session_factory, 20, now=now,
+                      policy={"calls_per_second": 50, "max_concurrent_calls": 100})
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        summary = dispatch_due_calls(veille, now, worker_id=WORKER, dial_pool=pool)
+    arrivals = veille.telephony.arrivals
+    assert (summary.dialled, summary.placed, len(arrivals)) == (20, 20, 20)
+    span = max(arrivals) - min(arrivals)
+    assert 19 / 50 * 0.95 <= span < 1.0  # inline, 20 calls of 200 ms would take 4 s

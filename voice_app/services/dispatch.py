@@ -10,7 +10,9 @@ Theory of operation, per campaign with due attempts:
    out, or the number is on the organisation's suppression list), `skipped_away` (an away
    period covers today's Paris date). An attempt with no number at all ends `failed`.
 3. The transaction commits, THEN each attempt is dialled outside any transaction
-   (voice_app.services.dialling), paced by voice_app.domain.rate.Pacer.
+   (voice_app.services.dialling), paced by voice_app.domain.rate.Pacer. The dispatcher loop
+   hands each call to a small pool of dial threads at its slot, so the provider's latency (a
+   Twilio request takes a few hundred milliseconds) never lowers the achieved rate.
 
 A campaign whose rate or maximum of simultaneous calls is 0 (or not a number) is paused: its
 attempts stay due, nothing is claimed. A claim is never dialled late: if its batch took more
@@ -26,8 +28,11 @@ import os
 import socket
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -50,6 +55,8 @@ log = logging.getLogger("veille.dispatch")
 DEFAULT_BATCH_LIMIT = 200
 STALE_CLAIM_SECONDS = 60.0  # well under the sweep's claim deadline (voice_app.services.sweep)
 IDLE_SECONDS = 1.0
+DIAL_THREADS = 32  # provider calls in flight at once (a Twilio request takes a few hundred ms)
+_COUNTS = threading.Lock()  # dial threads update a pass's summary
 MAX_BACKOFF_SECONDS = 30.0
 
 SKIPPED_UNENROLLED = "skipped_unenrolled"
@@ -62,6 +69,7 @@ class DispatchSummary:
     """What one dispatch pass did."""
 
     claimed: int = 0
+    dialled: int = 0  # handed to the provider (placed + not_placed, once every dial is done)
     placed: int = 0
     not_placed: int = 0  # refused, ambiguous or crashed: recorded on the attempt
     released: int = 0
@@ -78,12 +86,15 @@ def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: 
                        pacers: dict[int, Pacer] | None = None,
                        should_stop: Callable[[], bool] = lambda: False,
                        sleep: Callable[[float], object] = time.sleep,
-                       monotonic: Callable[[], float] = time.monotonic) -> DispatchSummary:
+                       monotonic: Callable[[], float] = time.monotonic,
+                       dial_pool: Executor | None = None) -> DispatchSummary:
     """Claim up to `limit` attempts due by `now`, commit, then dial them at each campaign's rate.
 
     `pacers` keeps each campaign's pacing across passes (the dispatcher loop passes the same
     dict every time); `sleep` waits between provider calls (the loop passes its stop event's
-    `wait`, so stopping never waits for pacing).
+    `wait`, so stopping never waits for pacing). Without `dial_pool` each call is dialled
+    inline and the summary is complete on return; with it, calls are dialled on the pool and
+    `placed`/`not_placed` count those finished by then.
     """
     summary = DispatchSummary()
     pacers = {} if pacers is None else pacers
@@ -100,7 +111,7 @@ def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: 
         batch = _claim_batch(veille, campaign_id, limits, now, worker_id, limit - summary.claimed, summary)
         pacer = pacers.setdefault(campaign_id, Pacer(limits.calls_per_second))
         pacer.set_rate(limits.calls_per_second)
-        _dial_batch(veille, batch, pacer, worker_id, summary, should_stop, sleep, monotonic)
+        _dial_batch(veille, batch, pacer, worker_id, summary, should_stop, sleep, monotonic, dial_pool)
     return summary
 
 
@@ -176,8 +187,10 @@ def _end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None
 
 
 def _dial_batch(veille: Veille, batch: list[ClaimedAttempt], pacer: Pacer, worker_id: str,
-                summary: DispatchSummary, should_stop, sleep, monotonic) -> None:
-    """Dial each claimed attempt at the pacer's rate; give back what cannot be dialled in time."""
+                summary: DispatchSummary, should_stop, sleep, monotonic, dial_pool: Executor | None) -> None:
+    """Hand each claimed attempt to the provider at the pacer's rate (inline, or on `dial_pool`
+    so a slow provider or slow bookkeeping never holds the rate back); give back what cannot
+    be dialled in time."""
     claimed_at = monotonic()
     for index, attempt in enumerate(batch):
         wait = pacer.reserve(monotonic())
@@ -186,11 +199,26 @@ def _dial_batch(veille: Veille, batch: list[ClaimedAttempt], pacer: Pacer, worke
         if should_stop() or monotonic() - claimed_at > STALE_CLAIM_SECONDS:
             _release(veille, batch[index:], worker_id, summary)
             return
-        try:
-            placed = place_claimed_attempt(veille, attempt.id, attempt.token, attempt.to_number)
-        except Exception:  # the attempt's fate is unknown: the sweep reconciles it, never a re-dial
-            log.exception("dispatch.dial_failed attempt_id=%s", attempt.id)
-            placed = None
+        summary.dialled += 1
+        if dial_pool is None:
+            _dial(veille, attempt, worker_id, summary, claimed_at, monotonic)
+        else:
+            dial_pool.submit(_dial, veille, attempt, worker_id, summary, claimed_at, monotonic)
+
+
+def _dial(veille: Veille, attempt: ClaimedAttempt, worker_id: str, summary: DispatchSummary,
+          claimed_at: float, monotonic) -> None:
+    try:
+        if monotonic() - claimed_at > STALE_CLAIM_SECONDS:  # waited too long for a free dial thread
+            with _COUNTS:
+                summary.dialled -= 1
+            _release(veille, [attempt], worker_id, summary)
+            return
+        placed = place_claimed_attempt(veille, attempt.id, attempt.token, attempt.to_number)
+    except Exception:  # the attempt's fate is unknown: the sweep reconciles it, never a re-dial
+        log.error("dispatch.dial_failed attempt_id=%s\n%s", attempt.id, traceback.format_exc())
+        placed = None
+    with _COUNTS:
         if placed:
             summary.placed += 1
         else:
@@ -200,27 +228,39 @@ def _dial_batch(veille: Veille, batch: list[ClaimedAttempt], pacer: Pacer, worke
 def _release(veille: Veille, rest: list[ClaimedAttempt], worker_id: str, summary: DispatchSummary) -> None:
     with veille.session_factory.begin() as session:
         released = attempts.release_claims(session, [a.id for a in rest], worker_id)
-    summary.released += released
+    with _COUNTS:
+        summary.released += released
     log.info("dispatch.released count=%s worker=%s", released, worker_id)
 
 
 def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: str | None = None,
                    limit: int = DEFAULT_BATCH_LIMIT, idle_seconds: float = IDLE_SECONDS,
-                   max_backoff_seconds: float = MAX_BACKOFF_SECONDS) -> None:
+                   max_backoff_seconds: float = MAX_BACKOFF_SECONDS,
+                   dial_threads: int = DIAL_THREADS) -> None:
     """Dispatch until `stop_event` is set (the clock's dispatcher thread).
 
     Loops without pause while there is work, waits `idle_seconds` when there is none, and
     backs off exponentially (up to `max_backoff_seconds`) while the database is unreachable.
+    Provider calls run on `dial_threads` threads; on stop, calls already handed over finish.
     """
     worker_id = worker_id or default_worker_id()
+    log.info("dispatch.started worker=%s", worker_id)
+    with ThreadPoolExecutor(max_workers=dial_threads, thread_name_prefix="dial") as dial_pool:
+        _dispatch_until_stopped(veille, stop_event, worker_id, limit, idle_seconds, max_backoff_seconds,
+                                dial_pool)
+    log.info("dispatch.stopped worker=%s", worker_id)
+
+
+def _dispatch_until_stopped(veille: Veille, stop_event: threading.Event, worker_id: str, limit: int,
+                            idle_seconds: float, max_backoff_seconds: float, dial_pool: Executor) -> None:
     pacers: dict[int, Pacer] = {}
     paused: dict[int, str] = {}
     backoff = 0.0
-    log.info("dispatch.started worker=%s", worker_id)
     while not stop_event.is_set():
         try:
             summary = dispatch_due_calls(veille, veille.clock(), worker_id=worker_id, limit=limit,
-                                         pacers=pacers, should_stop=stop_event.is_set, sleep=stop_event.wait)
+                                         pacers=pacers, should_stop=stop_event.is_set, sleep=stop_event.wait,
+                                         dial_pool=dial_pool)
         except DBAPIError as error:
             backoff = min(max_backoff_seconds, max(1.0, backoff * 2))
             log.warning("dispatch.db_unavailable error=%s retry_in=%.0fs", type(error.orig).__name__, backoff)
@@ -228,14 +268,14 @@ def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: st
             continue
         except Exception:
             backoff = min(max_backoff_seconds, max(1.0, backoff * 2))
-            log.exception("dispatch.failed retry_in=%.0fs", backoff)
+            # The traceback goes through the message, where phone numbers are masked.
+            log.error("dispatch.failed retry_in=%.0fs\n%s", backoff, traceback.format_exc())
             stop_event.wait(backoff)
             continue
         backoff = 0.0
         _log_pause_changes(paused, summary.paused)
         if summary.claimed == 0:
             stop_event.wait(idle_seconds)
-    log.info("dispatch.stopped worker=%s", worker_id)
 
 
 def _log_pause_changes(known: dict[int, str], now_paused: dict[int, str]) -> None:
