@@ -186,14 +186,15 @@ def test_calls_are_paced_at_the_campaigns_rate(veille, telephony, now):
 
 
 def test_pacing_carries_over_from_one_pass_to_the_next(veille, telephony, now):
-    seed_due_attempts(veille.session_factory, 12, now=now, policy={"calls_per_second": 2})
+    seed_due_attempts(veille.session_factory, 25, now=now,
+                      policy={"calls_per_second": 2, "max_concurrent_calls": 100})
     time, pacers = ManualTime(), {}
     first = dispatch_due_calls(veille, now, worker_id=WORKER, pacers=pacers, sleep=time.sleep,
                                monotonic=time.monotonic)
     second = dispatch_due_calls(veille, now, worker_id=WORKER, pacers=pacers, sleep=time.sleep,
                                 monotonic=time.monotonic)
-    assert (first.placed, second.placed) == (4, 4)  # two seconds of dialling per claim
-    assert time.sleeps == pytest.approx([0.5] * 7)
+    assert (first.placed, second.placed) == (10, 10)  # five seconds of dialling per claim
+    assert time.sleeps == pytest.approx([0.5] * 19)
     assert isinstance(next(iter(pacers.values())), Pacer)
 
 
@@ -259,7 +260,7 @@ def test_a_claim_that_went_stale_is_given_back_instead_of_dialled_late(veille, n
         time.sleep(seconds + dispatch.STALE_CLAIM_SECONDS)
 
     summary = dispatch_due_calls(veille, now, worker_id=WORKER, sleep=slow_sleep, monotonic=time.monotonic)
-    assert (summary.placed, summary.released) == (1, 1)
+    assert (summary.placed, summary.released) == (1, 2)
     assert {a.state for a in attempts_by_id(veille, seeded.attempt_ids).values()} == {"queued", "due"}
 
 

@@ -57,8 +57,8 @@ def test_no_claim_when_every_call_slot_is_taken():
     assert claim_size(RateLimits(100, 10), active_calls=12, limit=200) == 0
 
 
-def test_the_claim_covers_about_two_seconds_of_dialling():
-    assert claim_size(RateLimits(5, 1000), active_calls=0, limit=200) == 10
+def test_the_claim_covers_about_five_seconds_of_dialling():
+    assert claim_size(RateLimits(5, 1000), active_calls=0, limit=200) == 25
 
 
 def test_a_slow_campaign_still_claims_one_attempt():

@@ -21,7 +21,7 @@ DEFAULT_CALLS_PER_SECOND = 1.0
 DEFAULT_MAX_CONCURRENT_CALLS = 10
 # A claim covers about this many seconds of dialling at the campaign's rate: long enough
 # that claim overhead is small against pacing, short enough that claims never grow stale.
-CLAIM_HORIZON_SECONDS = 2.0
+CLAIM_HORIZON_SECONDS = 5.0
 
 
 @dataclass(frozen=True)

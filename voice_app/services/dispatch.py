@@ -3,7 +3,7 @@
 Theory of operation, per campaign with due attempts:
 1. One transaction claims a batch (db.repositories.attempts: SKIP LOCKED on PostgreSQL, a
    conditional `UPDATE ... WHERE state = 'due'` everywhere) no bigger than the campaign's free
-   simultaneous-call slots and about two seconds of dialling at its rate.
+   simultaneous-call slots and about five seconds of dialling at its rate.
 2. In the same transaction each claimed attempt is checked again, because the world changed
    since planning. An attempt that may not be dialled is `cancelled` with an outcome:
    `skipped_unenrolled` (no enrolment, or unenrolled), `skipped_opt_out` (the tenant opted
@@ -52,7 +52,7 @@ from voice_app.services.suppression import phone_hash
 
 log = logging.getLogger("veille.dispatch")
 
-DEFAULT_BATCH_LIMIT = 200
+DEFAULT_BATCH_LIMIT = 500
 STALE_CLAIM_SECONDS = 60.0  # well under the sweep's claim deadline (voice_app.services.sweep)
 IDLE_SECONDS = 1.0
 DIAL_THREADS = 32  # provider calls in flight at once (a Twilio request takes a few hundred ms)

@@ -1,0 +1,156 @@
+"""Benchmark: dispatch overhead per call, and the achieved rate against a configured one.
+
+Two figures per backend (DESIGN §10: Veille must never be the provider's bottleneck):
+
+1. Overhead: N due attempts, a no-op provider, no pacing. Time per call spent in Veille
+   (claim, claim-time checks, commit, dial bookkeeping): elapsed / N.
+2. Rate: for each configured calls-per-second R, R x S due attempts dialled by the clock's
+   dispatcher loop (`run_dispatcher`) with a no-op provider that notes when each call
+   arrives; achieved rate = (calls - 1) / (last arrival - first arrival), target within 1 %.
+
+    .venv/bin/python bench/dispatch.py
+    .venv/bin/python bench/dispatch.py --backends sqlite --calls 2000 --seconds 5 --rates 10,50
+
+PostgreSQL: a database of its own (`veille_bench_dispatch`, created through the admin URL
+in VEILLE_BENCH_POSTGRES_URL, default the local `test` database), emptied and migrated each
+run. SQLite: a file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from db import migrate  # noqa: E402
+from db.models import Base  # noqa: E402
+from tests.multiprocess_helpers import UNPACED  # noqa: E402
+from tests.multiprocess_helpers import seed_due_attempts  # noqa: E402
+from voice_app.bootstrap import bootstrap  # noqa: E402
+from voice_app.config import Settings  # noqa: E402
+from voice_app.services.dispatch import dispatch_due_calls  # noqa: E402
+from voice_app.services.dispatch import run_dispatcher  # noqa: E402
+
+ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+BENCH_DATABASE = "veille_bench_dispatch"
+WORKER = "bench:1"
+
+
+class NoopTelephony:
+    """Accepts every call at once and notes when it arrived."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[float] = []
+
+    def place_call(self, call) -> str:
+        self.arrivals.append(time.perf_counter())
+        return f"CA{len(self.arrivals):032x}"
+
+    def hang_up(self, provider_call_id: str) -> None:
+        """No call exists."""
+
+    def redirect(self, provider_call_id: str, url: str) -> None:
+        """No call exists."""
+
+    def send_sms(self, to_number: str, body: str) -> str:
+        return "SM0"
+
+    def fetch_call_status(self, provider_call_id: str) -> str | None:
+        return "in-progress"
+
+
+def postgres_database() -> str:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DATABASE}):
+            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+    admin.dispose()
+    url = make_url(ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(url)
+    return url
+
+
+def sqlite_database(directory: str) -> str:
+    url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+def empty(veille) -> None:
+    with veille.session_factory.begin() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+
+
+def overhead(url: str, calls: int) -> None:
+    telephony = NoopTelephony()
+    veille = bootstrap(Settings(DATABASE_URL=url), telephony=telephony)
+    empty(veille)
+    seed_due_attempts(veille.session_factory, calls, now=veille.clock(), policy=UNPACED)
+    started = time.perf_counter()
+    while dispatch_due_calls(veille, veille.clock(), worker_id=WORKER, limit=200).claimed:
+        pass
+    elapsed = time.perf_counter() - started
+    assert len(telephony.arrivals) == calls, "every attempt must be placed once"
+    print(f"  overhead: {calls} calls in {elapsed:.2f} s = {1000 * elapsed / calls:.2f} ms per call "
+          f"({calls / elapsed:,.0f} calls/s unpaced)")
+    veille.close()
+
+
+def achieved_rate(url: str, rate: int, seconds: float) -> None:
+    telephony = NoopTelephony()
+    veille = bootstrap(Settings(DATABASE_URL=url), telephony=telephony)
+    empty(veille)
+    calls = int(rate * seconds) + 1
+    seed_due_attempts(veille.session_factory, calls, now=veille.clock(),
+                      policy={"calls_per_second": rate, "max_concurrent_calls": 1_000_000})
+    stop = threading.Event()
+    dispatcher = threading.Thread(target=run_dispatcher, args=(veille, stop), kwargs={"worker_id": WORKER})
+    dispatcher.start()
+    deadline = time.monotonic() + seconds * 3 + 30
+    while len(telephony.arrivals) < calls and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    dispatcher.join()
+    arrivals = telephony.arrivals
+    span = arrivals[-1] - arrivals[0]
+    achieved = (len(arrivals) - 1) / span
+    print(f"  rate {rate:>3}/s: {len(arrivals)} calls over {span:.2f} s = {achieved:.2f} calls/s "
+          f"({100 * (achieved - rate) / rate:+.2f} %)")
+    veille.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--calls", type=int, default=5000, help="calls for the overhead figure")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each rate run")
+    parser.add_argument("--rates", default="10,50,100")
+    args = parser.parse_args()
+    rates = [int(rate) for rate in args.rates.split(",")]
+    with tempfile.TemporaryDirectory() as directory:
+        for backend in args.backends.split(","):
+            url = postgres_database() if backend == "postgresql" else sqlite_database(directory)
+            print(f"{backend}:")
+            overhead(url, args.calls)
+            for rate in rates:
+                achieved_rate(url, rate, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
