@@ -256,3 +256,38 @@ def test_two_planners_at_once_on_postgresql_create_each_attempt_once(postgres_ur
         for veille in planners:
             veille.close()
         databases.empty_postgres(postgres_url)
+
+
+def test_a_round_left_half_planned_by_a_dead_planner_is_finished_later(veille, organisation):
+    for n in range(3):
+        add_tenant(veille, organisation, f"T-{n}")
+    campaign = weekly_campaign(veille)
+    started = datetime(2026, 11, 24, 8, 40, tzinfo=UTC)
+    with veille.session_factory.begin() as session:  # what a planner killed after its first commit leaves
+        session.add(Round(campaign_id=campaign.id, scheduled_on=TUESDAY, status="planning",
+                          planned_at=started, starts_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+                          ends_at=datetime(2026, 11, 25, 17, 0, tzinfo=UTC)))
+    assert plan_due_rounds(veille, started + timedelta(minutes=5)) == []  # its planner may still be at work
+    resumed = plan_due_rounds(veille, started + timedelta(minutes=11))
+    assert [r.attempts for r in resumed] == [3]
+    with veille.session_factory.begin() as session:
+        assert session.scalar(select(Round.status)) == "planned"
+    assert plan_due_rounds(veille, started + timedelta(minutes=12)) == []
+
+
+def test_a_big_round_inserted_by_parallel_workers_plans_each_tenant_once(veille, organisation, monkeypatch):
+    from voice_app.services import planning
+
+    for n in range(30):
+        add_tenant(veille, organisation, f"T-{n:02d}", preferred_half_day=("am", "pm", None)[n % 3])
+    weekly_campaign(veille, calls_per_second=1, max_concurrent_calls=60)
+    monkeypatch.setattr(planning, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(planning, "POSTGRES_WORKERS", 3)
+    plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    planned = attempts(veille)
+    assert len(planned) == 30 and len({a.tenant_id for a in planned}) == 30
+    assert len({a.due_at for a in planned}) == 30
+    by_group = {}
+    for attempt in planned:
+        by_group.setdefault(attempt.due_at.astimezone(PARIS).hour, []).append(attempt.due_at)
+    assert sorted(by_group) == [10, 14]

@@ -263,3 +263,13 @@ def test_two_clocks_scheduling_retries_at_once_on_postgresql_create_each_retry_o
         for clock in clocks:
             clock.close()
         databases.empty_postgres(postgres_url)
+
+
+def test_a_round_still_being_planned_closes_only_once_its_end_and_grace_have_passed(veille, planned):
+    for tenant in planned:
+        end_attempt(veille, tenant, 1, "ok", paris(2026, 11, 24, 10, 31))
+    with veille.session_factory.begin() as session:
+        session.execute(update(Round).values(status="planning"))
+    assert close_finished_rounds(veille, paris(2026, 11, 24, 10, 40)) == 0
+    assert close_finished_rounds(veille, AFTER_END) == 0
+    assert close_finished_rounds(veille, ROUND_END + rounds_service.CLOSE_GRACE) == 1

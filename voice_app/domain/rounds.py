@@ -134,6 +134,10 @@ class SpreadPlan:
     over_capacity: bool
     rate: float
 
+    @property
+    def total(self) -> int:
+        return sum(slot.count for slot in self.ranges)
+
     def due_at(self, group: str, rank: int) -> datetime:
         for slot in self.ranges:
             if slot.group == group and slot.first_rank <= rank < slot.first_rank + slot.count:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import BigInteger
 from sqlalchemy import String
@@ -28,6 +30,7 @@ from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import literal_column
 from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy import update
 from sqlalchemy import values
 from sqlalchemy.dialects import postgresql
@@ -62,6 +65,11 @@ from voice_app.services.campaigns import targeted_tenants_filter
 log = logging.getLogger("veille.planning")
 
 SQLITE_CHUNK = 5000
+PLANNING = "planning"  # Round.status while its attempts are being inserted
+STALE_PLANNING = timedelta(minutes=10)  # a round still `planning` after this lost its planner
+POSTGRES_WORKERS = 2
+PARALLEL_FROM = 20_000  # tenants; smaller rounds are one statement
+POSTGRES_WORK_MEM = "128MB"  # the ranking sort stays in memory for a million tenants
 ATTEMPT_KEY = ["tenant_id", "round_id", "attempt_number"]
 
 
@@ -116,9 +124,13 @@ def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResul
     span = round_starting_on(policy, paris_date(now))
     if span is None or not is_time_to_plan(span, now) or not _in_campaign_dates(campaign, span.scheduled_on):
         return None
-    if _round_exists(veille, campaign.id, span.scheduled_on):
-        return None
-    return _plan(veille, campaign, span, now)
+    existing = _existing_round(veille, campaign.id, span.scheduled_on)
+    if existing is None:
+        return _plan(veille, campaign, span, now)
+    if existing.status == PLANNING and now - existing.planned_at >= STALE_PLANNING:
+        log.warning("round.planning_resumed campaign_id=%s round_id=%s", campaign.id, existing.id)
+        return _fill_round(veille, campaign, existing.id, span, now)
+    return None
 
 
 def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, now: datetime | None = None,
@@ -157,29 +169,41 @@ def _in_campaign_dates(campaign: Campaign, day: date) -> bool:
         campaign.ends_on is None or day <= campaign.ends_on)
 
 
-def _round_exists(veille: Veille, campaign_id: int, day: date) -> bool:
+def _existing_round(veille: Veille, campaign_id: int, day: date) -> Round | None:
     with veille.session_factory.begin() as session:
-        return session.scalar(select(Round.id).where(Round.campaign_id == campaign_id,
-                                                     Round.scheduled_on == day)) is not None
+        return session.scalar(select(Round).where(Round.campaign_id == campaign_id,
+                                                  Round.scheduled_on == day))
 
 
 def _plan(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime) -> PlanResult:
-    policy = campaign_policy(campaign)
+    """Claim the round (the Round row commits first, status `planning`), then fill it."""
     with veille.session_factory.begin() as session:
         round_id = _insert_round(session, campaign.id, span, now)
-        if round_id is None:
-            existing = session.scalar(select(Round).where(Round.campaign_id == campaign.id,
-                                                          Round.scheduled_on == span.scheduled_on))
-            return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id)
-        group, halves, plan = _spread_plan(session, campaign, span, now)
-        is_last = policy.max_attempts == 1
-        if is_sqlite(session.get_bind()):
+    if round_id is None:  # planned, or being planned, by someone else
+        existing = _existing_round(veille, campaign.id, span.scheduled_on)
+        return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id)
+    return _fill_round(veille, campaign, round_id, span, now)
+
+
+def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSpan,
+                now: datetime) -> PlanResult:
+    """Insert the round's first attempts (again, if resuming: existing ones are kept), then
+    mark it `planned`."""
+    policy = campaign_policy(campaign)
+    with veille.session_factory.begin() as session:
+        group, plan = _spread_plan(session, campaign, span, now)
+    is_last = policy.max_attempts == 1
+    if is_sqlite(veille.engine):
+        with veille.session_factory.begin() as session:
             _insert_rows_sqlite(session, campaign, round_id, span, group, plan, is_last, now)
-        else:
-            _insert_select_postgres(session, campaign, round_id, span, group, plan, is_last, now)
+    else:
+        workers = POSTGRES_WORKERS if plan.total >= PARALLEL_FROM else 1
+        _insert_select_postgres(veille, workers, campaign, round_id, span, group, plan, is_last, now)
+    with veille.session_factory.begin() as session:
         count = session.scalar(select(func.count()).select_from(CallAttempt).where(
             CallAttempt.round_id == round_id, CallAttempt.attempt_number == 1))
-        session.execute(update(Round).where(Round.id == round_id).values(planned_count=count))
+        session.execute(update(Round).where(Round.id == round_id, Round.status == PLANNING).values(
+            planned_count=count, status="planned"))
     log.info("round.planned campaign_id=%s round_id=%s scheduled_on=%s attempts=%s rate=%.3f "
              "over_capacity=%s", campaign.id, round_id, span.scheduled_on, count, plan.rate,
              plan.over_capacity)
@@ -195,13 +219,13 @@ def _insert_round(session: Session, campaign_id: int, span: RoundSpan, now: date
     dialect_insert = sqlite.insert if is_sqlite(session.get_bind()) else postgresql.insert
     statement = dialect_insert(Round).values(
         campaign_id=campaign_id, scheduled_on=span.scheduled_on, starts_at=span.starts_at,
-        ends_at=span.ends_at, status="planned", planned_count=0, planned_at=now,
+        ends_at=span.ends_at, status=PLANNING, planned_count=0, planned_at=now,
     ).on_conflict_do_nothing(index_elements=["campaign_id", "scheduled_on"]).returning(Round.id)
     return session.scalar(statement)
 
 
 def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: datetime):
-    """The tenants' grouping expression, the half-days on offer and the spreading plan."""
+    """The tenants' grouping expression (their usable half-day preference) and the plan."""
     policy = campaign_policy(campaign)
     intervals = intervals_between(policy, max(span.starts_at, now), span.ends_at)
     halves = frozenset(interval.half for interval in intervals)
@@ -211,7 +235,7 @@ def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: dat
         .where(*targeted_tenants_filter(campaign, span.scheduled_on)).group_by(group)).all())
     if not intervals:
         raise PlanningError(f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.")
-    return group, halves, spread(intervals, counts, dialling_rate(policy))
+    return group, spread(intervals, counts, dialling_rate(policy))
 
 
 def _group_expression(halves: frozenset[str]):
@@ -262,10 +286,36 @@ def postgres_token():
     return func.rtrim(func.translate(func.encode(random_bytes, "base64"), "+/", "-_"), "=")
 
 
-def _insert_select_postgres(session: Session, campaign: Campaign, round_id: int, span: RoundSpan, group,
-                            plan: SpreadPlan, is_last: bool, now: datetime) -> None:
+def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, round_id: int, span: RoundSpan,
+                            group, plan: SpreadPlan, is_last: bool, now: datetime) -> None:
+    """Run the INSERT ... SELECT as `workers` statements on their own connections, each
+    writing the tenants whose id is its share modulo `workers` (a 2-core server inserts and
+    checks foreign keys about twice as fast)."""
     if not plan.ranges:
         return
+    errors: list[BaseException] = []
+
+    def insert_share(share: int) -> None:
+        try:
+            statement = _insert_statement(campaign, round_id, span, group, plan, is_last, now, workers, share)
+            with veille.session_factory.begin() as session:
+                session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
+                session.execute(statement)
+        except BaseException as error:  # re-raised in the caller's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=insert_share, args=(share,)) for share in range(1, workers)]
+    for thread in threads:
+        thread.start()
+    insert_share(0)
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group, plan: SpreadPlan,
+                      is_last: bool, now: datetime, workers: int, share: int):
     ranked = (
         select(Tenant.id.label("tenant_id"), Tenant.phone.label("phone"), group.label("grp"),
                (func.row_number().over(partition_by=group, order_by=Tenant.id) - 1).label("rank"))
@@ -283,16 +333,18 @@ def _insert_select_postgres(session: Session, campaign: Campaign, round_id: int,
         ranked.c.phone, literal(0), literal(False), literal(now, UTCDateTime()),
     ).select_from(ranked.join(slots, and_(slots.c.grp == ranked.c.grp, ranked.c.rank >= slots.c.first_rank,
                                           ranked.c.rank <= slots.c.last_rank)))
+    if workers > 1:
+        source = source.where(ranked.c.tenant_id % workers == share)
     names = ["token", "organisation_id", "tenant_id", "round_id", "attempt_number", "is_last_attempt",
              "direction", "purpose", "state", "due_at", "to_number", "silences", "needs_reconciliation",
              "created_at"]
-    session.execute(postgresql.insert(CallAttempt).from_select(names, source)
-                    .on_conflict_do_nothing(index_elements=ATTEMPT_KEY))
+    return postgresql.insert(CallAttempt).from_select(names, source).on_conflict_do_nothing(
+        index_elements=ATTEMPT_KEY)
 
 
 def _preview(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime, limit: int) -> PlanResult:
     with veille.session_factory.begin() as session:
-        group, _halves, plan = _spread_plan(session, campaign, span, now)
+        group, plan = _spread_plan(session, campaign, span, now)
         rows = _candidates(session, campaign, span, group).all()
         calls = sorted(_ranked_due_times(rows, plan), key=lambda row: row[3])
     shown = calls if limit <= 0 else calls[:limit]

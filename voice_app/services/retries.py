@@ -60,7 +60,7 @@ def _candidates(session: Session, skipped_campaigns: set[int]) -> list:
         .join(Round, Round.id == CallAttempt.round_id).join(Campaign, Campaign.id == Round.campaign_id)
         .where(CallAttempt.state == "ended", CallAttempt.outcome.in_(sorted(RETRYABLE_OUTCOMES)),
                CallAttempt.is_last_attempt.is_(False), CallAttempt.purpose == "round",
-               Round.status == "planned", ~has_successor)
+               Round.status != "closed", ~has_successor)
         .order_by(CallAttempt.id).limit(BATCH_SIZE)
     )
     if skipped_campaigns:

@@ -48,6 +48,7 @@ log = logging.getLogger("veille.rounds")
 
 CLOSE_GRACE = timedelta(hours=1)  # calls in flight at the round's end get this long to end
 FOLLOW_UP_CHUNK = 500
+OPEN_STATUSES = ("planning", "planned")  # `planning`: its attempts are still being inserted
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,15 @@ def close_finished_rounds(veille: Veille, now: datetime) -> int:
 
 def _open_rounds(veille: Veille) -> list[Round]:
     with veille.session_factory.begin() as session:
-        return list(session.scalars(select(Round).where(Round.status == "planned").order_by(Round.id)))
+        return list(session.scalars(select(Round).where(Round.status.in_(OPEN_STATUSES)).order_by(Round.id)))
 
 
 def _ready_to_close(veille: Veille, round_: Round, now: datetime) -> bool:
     with veille.session_factory.begin() as session:
         if now >= round_.ends_at + CLOSE_GRACE:
             return True
+        if round_.status != "planned":  # still being planned: only its end closes it
+            return False
         in_flight = _exists(session, CallAttempt.round_id == round_.id, CallAttempt.state.not_in(
             sorted(TERMINAL_STATES | {"due"})))
         if now >= round_.ends_at:
@@ -108,7 +111,7 @@ def close_round(veille: Veille, round_id: int, now: datetime) -> int:
     """Close one round now (see the module docstring); return 1 if this call closed it."""
     with veille.session_factory.begin() as session:
         round_ = session.get(Round, round_id)
-        if round_ is None or round_.status != "planned":
+        if round_ is None or round_.status not in OPEN_STATUSES:
             return 0
         organisation_id = session.scalar(select(Campaign.organisation_id).where(
             Campaign.id == round_.campaign_id))
@@ -125,8 +128,8 @@ def close_round(veille: Veille, round_id: int, now: datetime) -> int:
                 open_follow_up(session, organisation_id=organisation_id, tenant_id=tenant_id, reason=reason,
                                now=now, round_id=round_id)
     with veille.session_factory.begin() as session:
-        closed = session.execute(update(Round).where(Round.id == round_id, Round.status == "planned").values(
-            status="closed", closed_at=now)).rowcount
+        still_open = update(Round).where(Round.id == round_id, Round.status.in_(OPEN_STATUSES))
+        closed = session.execute(still_open.values(status="closed", closed_at=now)).rowcount
     figures = Counter(str(v) for v in verdicts.values())
     log.info("round.closed round_id=%s campaign_id=%s cancelled=%s reached=%s no_key=%s unreachable=%s "
              "unreachable_twice=%s invalid_number=%s not_called=%s", round_id, round_.campaign_id, cancelled,
