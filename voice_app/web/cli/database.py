@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from db import migrate
 from voice_app.web.extensions import get_veille
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)  # commands run in the app context
 def database() -> None:
     """Database schema (Alembic migrations)."""
 

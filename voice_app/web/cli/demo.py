@@ -1,10 +1,48 @@
-"""`veille demo ...`."""
+"""`veille demo ...`: fictitious data for trying Veille on the embedded default."""
 
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
+
+from voice_app.services.demo import DemoRefused
+from voice_app.services.demo import demo_status
+from voice_app.services.demo import seed_demo
+from voice_app.web.extensions import get_veille
 
 
-@click.group("demo")
+@click.group("demo", cls=AppGroup)  # commands run in the app context
 def demo() -> None:
-    """Demo commands."""
+    """Demo data (simulator only: a demo never rings a real phone)."""
+
+
+@demo.command("seed")
+def seed() -> None:
+    """Seed fictitious tenants, on-duty volunteers and a demo campaign (once)."""
+    try:
+        result = seed_demo(get_veille())
+    except DemoRefused as error:
+        raise click.ClickException(str(error)) from error
+    if result.already_seeded:
+        click.echo("Démonstration déjà en place : rien à ajouter.")
+        return
+    click.echo(f"Démonstration prête : {result.tenants} locataires fictifs importés, "
+               f"{result.enrolled} inscrits au suivi, 2 bénévoles de permanence, "
+               "campagne « Démonstration » (tous les jours, toute la journée).")
+
+
+@demo.command("status")
+def status() -> None:
+    """Print calls by state and outcome, and follow-ups by reason (counts only)."""
+    figures = demo_status(get_veille())
+    click.echo("Appels par état : " + _pairs(figures.attempts_by_state))
+    click.echo("Résultats : " + _pairs(figures.outcomes))
+    click.echo("Suivis pour les bénévoles :")
+    if not figures.follow_ups:
+        click.echo("  aucun pour l’instant")
+    for (reason, priority), count in sorted(figures.follow_ups.items()):
+        click.echo(f"  {reason} ({priority}) : {count}")
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items())) or "aucun"

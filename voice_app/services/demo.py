@@ -1,0 +1,141 @@
+"""Fictitious demo data for the embedded default (SQLite + simulator).
+
+Seeding goes through the real flow: a tenant file is written and imported, the eligibility
+rules enrol tenants, volunteers go on duty, and a demo campaign that calls every day, all
+day, is created, so the clock places simulated calls at once. Every number is in the range
+ARCEP reserves for fiction (01 99 00 xx xx). Seeding is refused with a real provider, so a
+demo can never ring a real person.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+
+from db.models import CallAttempt
+from db.models import Campaign
+from db.models import FollowUp
+from db.models import Organisation
+from db.models import User
+from voice_app.bootstrap import Veille
+from voice_app.domain.campaigns import CampaignPolicy
+from voice_app.domain.campaigns import parse_window
+from voice_app.services.campaigns import create_campaign
+from voice_app.services.enrolment import enrol_eligible
+from voice_app.services.organisations import ensure_organisation
+from voice_app.services.tenant_import import import_tenants
+
+log = logging.getLogger("veille.demo")
+
+DEMO_CAMPAIGN = "Démonstration"
+DEMO_CALLBACK_NUMBER = "+33199000000"
+FIRST_NAMES = ("Jeanne", "Marcel", "Odette", "Lucien", "Simone", "René", "Paulette", "Henri",
+               "Yvette", "Georges", "Huguette", "Maurice", "Colette", "Roger", "Germaine", "André")
+LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
+              "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David")
+SITES = ("Résidence des Lilas", "Cité Jardin", "Les Hauts de Belleville")
+VOLUNTEERS = (("Claire (bénévole)", "+33199009901"), ("Karim (bénévole)", "+33199009902"))
+DEMO_TENANTS = 40
+
+
+class DemoRefused(RuntimeError):
+    """Demo data must never reach a real telephony provider."""
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    already_seeded: bool
+    tenants: int = 0
+    enrolled: int = 0
+
+
+def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS) -> SeedResult:
+    """Seed the demo once (idempotent); refuse unless the simulator is the provider."""
+    if veille.settings.TELEPHONY_PROVIDER != "simulator":
+        raise DemoRefused(
+            "Données de démonstration refusées : un opérateur téléphonique réel est configuré "
+            f"(TELEPHONY_PROVIDER={veille.settings.TELEPHONY_PROVIDER}). Une démonstration ne doit "
+            "jamais appeler une vraie personne.")
+    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    with veille.session_factory() as session:
+        if session.scalar(select(Campaign.id).where(Campaign.organisation_id == organisation.id,
+                                                    Campaign.name == DEMO_CAMPAIGN)):
+            return SeedResult(already_seeded=True)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "locataires-demo.csv"
+        write_demo_tenant_file(path, tenants)
+        report = import_tenants(veille, path)
+    enrolled = enrol_eligible(veille, legal_basis="public_interest")
+    _volunteers_on_duty(veille, organisation.id)
+    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(), urgent=True)
+    log.info("demo.seeded tenants=%d enrolled=%d", report.created, len(enrolled))
+    return SeedResult(already_seeded=False, tenants=report.created, enrolled=len(enrolled))
+
+
+def demo_policy() -> CampaignPolicy:
+    """Every day, all day, holidays included, so a demo calls whenever it is started; one call
+    a second (simulated calls are short, so many lines may be open at once)."""
+    return CampaignPolicy(rhythm="daily", weekdays=frozenset(range(7)),
+                          windows=(parse_window("all 00:00-24:00"),), include_holidays=True,
+                          max_attempts=3, calls_per_second=1.0, max_concurrent_calls=60)
+
+
+def write_demo_tenant_file(path: Path, count: int) -> None:
+    """A landlord-style file (French headers, `;`) of fictitious tenants."""
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";")
+        writer.writerow(["Référence", "Civilité", "Nom", "Prénom", "Année de naissance",
+                         "Année de naissance du conjoint", "Composition du foyer", "Téléphone",
+                         "Site", "Gardien"])
+        for n in range(1, count + 1):
+            writer.writerow(_demo_row(n))
+
+
+def _demo_row(n: int) -> list[str]:
+    first = FIRST_NAMES[n % len(FIRST_NAMES)]
+    couple = n % 5 == 0
+    young = n % 9 == 0  # a few tenants the rules do not select, to show eligibility at work
+    birth_year = 1962 if young else 1930 + (n * 7) % 20
+    return [f"DEMO-{n:03d}", "Mme" if n % 2 else "M.", LAST_NAMES[(n * 3) % len(LAST_NAMES)], first,
+            str(birth_year), str(1935 + n % 10) if couple else "", "couple" if couple else "seul",
+            f"01 99 00 {n // 100:02d} {n % 100:02d}", SITES[n % len(SITES)], "M. Gardien"]
+
+
+def _volunteers_on_duty(veille: Veille, organisation_id: int) -> None:
+    with veille.session_factory.begin() as session:
+        session.execute(update(Organisation).where(Organisation.id == organisation_id)
+                        .values(callback_number=DEMO_CALLBACK_NUMBER))
+        for index, (name, phone) in enumerate(VOLUNTEERS, start=1):
+            email = f"benevole{index}@demo.veille.invalid"
+            if session.scalar(select(User.id).where(User.email == email)) is None:
+                session.add(User(organisation_id=organisation_id, email=email, display_name=name,
+                                 role="volunteer", on_duty=True, on_duty_phone=phone))
+
+
+@dataclass(frozen=True)
+class DemoStatus:
+    attempts_by_state: dict[str, int]
+    outcomes: dict[str, int]
+    follow_ups: dict[tuple[str, str], int]
+
+
+def demo_status(veille: Veille) -> DemoStatus:
+    """Counts only: calls by state and outcome, open follow-ups by reason and priority."""
+    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    org = organisation.id
+    with veille.session_factory() as session:
+        states = session.execute(select(CallAttempt.state, func.count()).where(
+            CallAttempt.organisation_id == org).group_by(CallAttempt.state)).all()
+        outcomes = session.execute(select(CallAttempt.outcome, func.count()).where(
+            CallAttempt.organisation_id == org, CallAttempt.outcome.is_not(None))
+            .group_by(CallAttempt.outcome)).all()
+        follow_ups = session.execute(select(FollowUp.reason, FollowUp.priority, func.count()).where(
+            FollowUp.organisation_id == org).group_by(FollowUp.reason, FollowUp.priority)).all()
+    return DemoStatus(dict(states), dict(outcomes), {(r, p): c for r, p, c in follow_ups})
