@@ -35,3 +35,22 @@ def test_the_check_catches_a_forbidden_import(tmp_path):
     module = tmp_path / "bad.py"
     module.write_text("from sqlalchemy import select\nimport flask.json\n")
     assert imported_roots(module) & FORBIDDEN == {"sqlalchemy", "flask"}
+
+
+def test_the_web_process_never_starts_a_scheduler():
+    web_dir = DOMAIN_DIR.parent / "web"
+    offenders = {
+        path.name: sorted(imported_roots(path) & {"apscheduler", "scheduler"})
+        for path in web_dir.rglob("*.py")
+        if imported_roots(path) & {"apscheduler", "scheduler"}
+    }
+    assert offenders == {}
+
+
+def test_dependencies_point_inward_services_never_import_the_web_layer():
+    services_dir = DOMAIN_DIR.parent / "services"
+    offenders = [
+        path.name for path in services_dir.rglob("*.py")
+        if "voice_app.web" in path.read_text() or "flask" in imported_roots(path)
+    ]
+    assert offenders == []
