@@ -158,16 +158,17 @@ def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
             return _replay(session, veille, attempt, stored)
         turn = _turn(session, attempt)
         transition = _transition(session, attempt, callback, turn)
-        counted = callback.kind == "gather" and transition.changed
+        late_gather = callback.kind == "gather" and not transition.changed
+        next_turn = turn + (callback.kind == "gather" and transition.changed)
         reply = transition.reply if callback.wants_twiml else None
-        detail = dict(callback.detail, reply=_reply_data(reply, turn + counted))
+        detail = dict(callback.detail, reply=_reply_data(reply, next_turn))
+        # A late gather is kept under its own kind so that it does not count as a turn.
         session.add(CallEvent(attempt_id=attempt.id, idempotency_key=key,
-                              kind=callback.kind if counted or callback.kind != "gather" else "gather_late",
+                              kind="gather_late" if late_gather else callback.kind,
                               detail=detail, received_at=now))
         _store(session, attempt, callback, transition, now)
         session.flush()
-        handled = _handled(session, veille, attempt, reply, turn + counted, transition.effects)
-    return handled
+        return _handled(session, veille, attempt, reply, next_turn, transition.effects)
 
 
 def _transition(session: Session, attempt: CallAttempt, callback: Callback, turn: int) -> Transition:

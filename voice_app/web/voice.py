@@ -152,7 +152,7 @@ def _answer(handled: Handled):
         log.info("voice.unknown_call endpoint=%s", request.endpoint)
         return _polite_hang_up()
     if handled.reply is None:
-        return _xml(str(twiml.connect()))
+        return _xml(twiml.connect())  # an empty document
     return _xml(twiml.render(handled.reply, _rendering(handled)))
 
 
