@@ -98,6 +98,32 @@ def test_a_short_gap_between_batches_keeps_the_grid():
     assert pacer.reserve(0.15) == pytest.approx(0.05)  # back on the grid at 0.2
 
 
+def test_slots_missed_while_claiming_the_next_batch_are_caught_up_at_once():
+    pacer = Pacer(calls_per_second=100)
+    assert pacer.reserve(0.0) == 0
+    waits = [pacer.reserve(0.08) for _ in range(9)]  # 80 ms spent claiming: slots 0.01..0.08 missed
+    assert waits[:8] == [0] * 8
+    assert waits[8] == pytest.approx(0.01)
+
+
+def test_a_gap_longer_than_the_catch_up_allowance_restarts_the_grid():
+    pacer = Pacer(calls_per_second=100)
+    pacer.reserve(0.0)
+    assert pacer.reserve(0.2) == 0
+    assert pacer.reserve(0.2) == pytest.approx(0.01)
+
+
+def test_no_window_sees_more_than_the_rate_plus_the_catch_up_allowance():
+    pacer, now, sent = Pacer(calls_per_second=100), 0.0, []
+    for index in range(2000):
+        if index % 500 == 0:
+            now += 0.09  # claiming the next batch
+        now += pacer.reserve(now)
+        sent.append(now)
+    for start in sent:
+        assert sum(1 for t in sent if start <= t < start + 1.0) <= 111
+
+
 def test_idle_time_is_never_banked_into_a_burst():
     pacer = Pacer(calls_per_second=10)
     pacer.reserve(0.0)

@@ -5,11 +5,12 @@ Pure: time is a number of seconds given by the caller (a monotonic clock in prod
 so every rule here is tested without waiting.
 
 Theory of operation: a `Pacer` hands out provider-call slots on a fixed grid, one every
-`1 / calls_per_second` seconds. A caller that is a little late (less than one interval)
-keeps the grid, so the small gaps between batches do not erode the achieved rate; a caller
-that was idle longer restarts the grid at `now`, so idle time is never banked into a burst.
-Two calls are therefore never closer than one interval, except one catch-up call after a
-gap shorter than an interval.
+`1 / calls_per_second` seconds. A caller that is a little late (by at most CATCH_UP_SECONDS,
+or one interval if that is longer: the time to claim the next batch) keeps the grid and
+sends the missed slots at once, so the gaps between batches do not erode the achieved rate;
+a caller that was idle longer restarts the grid at `now`, so idle time is never banked into
+a burst. Over any window of W seconds, at most `rate x (W + CATCH_UP_SECONDS) + 1` calls go
+out (at 100 calls/s: at most 111 in any second), and the long-run rate is the configured one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ DEFAULT_MAX_CONCURRENT_CALLS = 10
 # A claim covers about this many seconds of dialling at the campaign's rate: long enough
 # that claim overhead is small against pacing, short enough that claims never grow stale.
 CLAIM_HORIZON_SECONDS = 5.0
+CATCH_UP_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Pacer:
 
     def reserve(self, now: float) -> float:
         """Take the next slot; return how many seconds to wait before calling (0 = now)."""
-        if self.next_slot is None or self.next_slot < now - self.interval:
+        if self.next_slot is None or self.next_slot < now - max(self.interval, CATCH_UP_SECONDS):
             self.next_slot = now
         slot = self.next_slot
         self.next_slot = slot + self.interval
