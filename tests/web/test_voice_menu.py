@@ -206,6 +206,13 @@ def test_a_retried_gather_is_stored_once_and_hears_the_same_twiml(veille, twilio
     assert reload(veille, attempt).menu_step == "help"
 
 
+def test_a_retried_answer_webhook_hears_the_same_and_is_stored_once(veille, twilio, attempt):
+    first = twilio.answer().data
+    again = twilio.answer().data
+    assert again == first
+    assert [e.kind for e in load(veille, CallEvent, attempt_id=attempt.id)] == ["answer"]
+
+
 def test_a_retried_silence_does_not_count_twice(veille, twilio, attempt):
     twilio.answer()
     redirect = twilio.twiml.find("Redirect").text

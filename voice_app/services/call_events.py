@@ -15,6 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func
@@ -347,7 +348,7 @@ def _replay(session: Session, veille: Veille, attempt: CallAttempt, stored: Call
                       Step(data["step"]) if data.get("step") else None)
         handled = _handled(session, veille, attempt, reply, data.get("turn") or 1)
     log.info("call.duplicate_webhook attempt_id=%s kind=%s", attempt.id, stored.kind if stored else "-")
-    return Handled(**{**handled.__dict__, "duplicate": True})
+    return replace(handled, duplicate=True)
 
 
 def _handled(session: Session, veille: Veille, attempt: CallAttempt, reply: Reply | None, turn: int = 1,
