@@ -21,7 +21,7 @@ not on the menu repeat the question until the step's `MAX_TRIES`, then `GIVE_UP`
 An outcome, once set, is never replaced: a `no-answer` after a key keeps the key's outcome.
 
 The caller of `advance` (voice_app.services.call_events) stores the new call, records the
-`response`, opens the follow-up the outcome needs, renders `reply` as TwiML and, after the
+`answer` as a Response, opens the follow-up the outcome needs, renders `reply` as TwiML and, after the
 commit, performs the provider `effects` (hang up, or redirect to the voicemail message).
 """
 
