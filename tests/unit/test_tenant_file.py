@@ -194,6 +194,19 @@ def test_a_quoted_value_may_hold_the_separator_and_a_line_break():
     assert str(result.errors[0]).startswith("ligne 3,")  # one spreadsheet row per record
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_kind_of_line_ending_is_read(newline):
+    text = newline.join((HEADER, "PH-1;Martin;;1940;seul;0612345678;;", "PH-2;Blanc;;1940;seul;06 12;;", ""))
+    result = check_tenant_file(text.encode(), TODAY)
+    assert [r.reference for r in result.rows] == ["PH-1"]
+    assert str(result.errors[0]).startswith("ligne 3,")
+
+
+def test_a_value_too_large_for_a_csv_field_is_reported_with_its_line():
+    with pytest.raises(TenantFileError, match="ligne 3 illisible"):
+        checked("PH-1;Martin;;1940;seul;0612345678;;", "PH-2;" + "x" * 200_000 + ";;1940;seul;0612345678;;")
+
+
 def test_a_header_without_any_line_is_refused():
     with pytest.raises(TenantFileError, match="aucun locataire"):
         checked()

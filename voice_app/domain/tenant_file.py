@@ -23,6 +23,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 DELIMITERS = (";", ",", "\t")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_FIRST_LINE = re.compile(r"[^\r\n]*")
 
 # Canonical field -> accepted headers (already in `simplify` form); the first two are shown.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -124,8 +125,7 @@ def _decode_text(data: bytes) -> tuple[str, str]:
 
 def read_records(text: str) -> tuple[Layout, Iterator[tuple[int, list[str]]]]:
     """The layout of the header line and the data records, each with its spreadsheet line."""
-    end = text.find("\n")
-    layout = read_layout(text if end < 0 else text[:end].rstrip("\r"))
+    layout = read_layout(_FIRST_LINE.match(text).group(0))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter)
     next(reader)
     return layout, _data_records(reader)
