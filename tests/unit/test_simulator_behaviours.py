@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -210,3 +212,14 @@ def test_commands_cross_processes_through_the_inbox(tmp_path):
 def test_time_cannot_stand_still():
     with pytest.raises(ValueError):
         make_timeline(scale=0)
+
+
+def test_commands_nobody_took_for_an_hour_are_cleaned_up(tmp_path):
+    inbox = ControlInbox(tmp_path / "inbox")
+    inbox.post("CA-over", {"action": "hangup"})
+    stale = next((tmp_path / "inbox").glob("CA-over.*.json"))
+    an_hour_and_more_ago = time.time() - 3700
+    os.utime(stale, (an_hour_and_more_ago, an_hour_and_more_ago))
+    inbox.post("CA-live", {"action": "hangup"})
+    assert not stale.exists()
+    assert inbox.take("CA-live") == [{"action": "hangup"}]

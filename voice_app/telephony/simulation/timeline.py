@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 POLL_SECONDS = 0.05  # real seconds between two looks at the cross-process inbox
+STALE_COMMAND_SECONDS = 3600.0  # a command nobody took in an hour was for a call already over
 
 
 class CallInterrupted(Exception):
@@ -57,9 +58,19 @@ class ControlInbox:
 
     def post(self, sid: str, command: dict) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._remove_stale()
         temporary = self.directory / f".{sid}.{time.monotonic_ns()}.tmp"
         temporary.write_text(json.dumps(command))
         os.replace(temporary, self.directory / f"{sid}.{time.monotonic_ns()}.json")
+
+    def _remove_stale(self) -> None:
+        cutoff = time.time() - STALE_COMMAND_SECONDS
+        for path in self.directory.glob("*.json"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue  # taken meanwhile
 
     def take(self, sid: str) -> list[dict]:
         if not self.directory.is_dir():
