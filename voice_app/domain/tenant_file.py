@@ -45,10 +45,14 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "preferred_half_day": ("demi journee preferee", "preferred half day", "demi journee"),
     "manual_flag": ("suivi manuel", "manual flag", "manual"),
 }
-LABELS = {field: names[0] for field, names in HEADERS.items()}
-LABELS.update(reference="référence", civility="civilité", first_name="prénom",
-              birth_year="année de naissance", phone="téléphone", phone2="téléphone 2",
-              preferred_half_day="demi-journée préférée", partner_birth_year="année de naissance du conjoint")
+# How messages name each column, in French then in English.
+LABELS = {field: names[0] for field, names in HEADERS.items()} | {
+    "reference": "référence", "civility": "civilité", "first_name": "prénom",
+    "birth_year": "année de naissance", "phone": "téléphone", "phone2": "téléphone 2",
+    "site": "site ou résidence", "partner_birth_year": "année de naissance du conjoint",
+    "preferred_half_day": "demi-journée préférée"}
+ENGLISH_LABELS = {field: names[1] for field, names in HEADERS.items()} | {
+    "reference": "reference", "site": "building"}
 REQUIRED = ("reference", "last_name", "household", "phone")
 BIRTH_FIELDS = ("birth_year", "birth_date")
 _FIELD_BY_HEADER = {header: field for field, names in HEADERS.items() for header in names}
@@ -185,5 +189,5 @@ def _check_required(layout: Layout) -> None:
 
 def accepted_headers() -> str:
     """The header names Veille recognises, French then English, for error messages."""
-    names = "; ".join(f"{LABELS[field]} / {names[1]}" for field, names in HEADERS.items())
+    names = "; ".join(f"{LABELS[field]} / {ENGLISH_LABELS[field]}" for field in HEADERS)
     return f"En-têtes reconnus (majuscules et accents indifférents) : {names}."
