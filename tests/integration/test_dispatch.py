@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -350,3 +352,20 @@ def test_a_slow_provider_does_not_lower_the_rate_when_calls_go_through_the_dial_
     assert (summary.dialled, summary.placed, len(arrivals)) == (20, 20, 20)
     span = max(arrivals) - min(arrivals)
     assert 19 / 50 * 0.95 <= span < 1.0  # inline, 20 calls of 200 ms would take 4 s
+
+
+def load_benchmark():
+    path = Path(__file__).resolve().parents[2] / "bench" / "dispatch.py"
+    spec = importlib.util.spec_from_file_location("bench_dispatch", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_dispatch_benchmark_runs_and_prints_its_figures(database_url, capsys):
+    bench = load_benchmark()
+    bench.overhead(database_url, calls=20)
+    bench.achieved_rate(database_url, rate=50, seconds=0.2)
+    printed = capsys.readouterr().out
+    assert "20 calls in" in printed and "ms per call" in printed
+    assert "rate  50/s: 11 calls" in printed
