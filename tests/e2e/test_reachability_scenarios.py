@@ -29,6 +29,18 @@ def test_a_machine_on_the_last_attempt_gets_a_short_message_to_call_back(live):
     assert result.call.hung_up_by == "twiml" and result.follow_ups == []
 
 
+@pytest.mark.parametrize("verdict", ["machine_end_beep", "machine_end_silence"])
+def test_every_machine_verdict_is_a_voicemail(live, verdict):
+    result = live.call(live.tenant(), Behaviour.voicemail(answered_by=verdict))
+    assert (result.attempt.outcome, result.attempt.answered_by) == ("voicemail", verdict)
+
+
+def test_a_fax_is_a_failed_call_never_retried(live):
+    result = live.call(live.tenant(), Behaviour.voicemail(answered_by="fax"))
+    assert (result.attempt.state, result.attempt.outcome) == ("ended", "failed")
+    assert result.follow_ups == []
+
+
 def test_no_answer_is_retryable_and_needs_no_task(live):
     result = live.call(live.tenant(), Behaviour.no_answer())
     assert (result.attempt.state, result.attempt.outcome) == ("ended", "no_answer")
