@@ -198,6 +198,7 @@ def test_an_inbound_call_reaches_the_inbound_url_as_twilio_sends_it(simulator, d
     assert first["Direction"] == "inbound" and first["CallStatus"] == "ringing" and first["From"] == TENANT
     assert first["To"] == "+33180000000"
     assert double.requests_to("/menu")[0]["CallStatus"] == "in-progress"
+    assert double.requests_to("/voice/inbound/status")[0]["CallDuration"] != "0"
     assert [s["CallStatus"] for s in double.requests_to("/voice/inbound/status")] == ["completed"]
     assert call.status == "completed" and double.requests_to("/status") == []
 

@@ -130,6 +130,7 @@ class TwimlPlayer:
         if not leg.answered:
             leg.answered = True
             leg.params["CallStatus"] = "in-progress"
+            self.record.status = "in-progress"
 
     def _play_verb(self, leg: Leg, verb: Verb, document_url: str) -> Fetch | Ended | None:
         if verb.name in ("Say", "Play", "Pause"):
