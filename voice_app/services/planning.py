@@ -230,12 +230,16 @@ def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: dat
     intervals = intervals_between(policy, max(span.starts_at, now), span.ends_at)
     halves = frozenset(interval.half for interval in intervals)
     group = _group_expression(halves)
-    counts = dict(session.execute(
-        select(group, func.count()).select_from(Tenant).join(Enrolment, Enrolment.tenant_id == Tenant.id)
-        .where(*targeted_tenants_filter(campaign, span.scheduled_on)).group_by(group)).all())
+    counts = dict(session.execute(_targeted(campaign, span, group, func.count()).group_by(group)).all())
     if not intervals:
         raise PlanningError(f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.")
     return group, spread(intervals, counts, dialling_rate(policy))
+
+
+def _targeted(campaign: Campaign, span: RoundSpan, *columns, extra=()):
+    """SELECT `columns` FROM the tenants (joined to their enrolment) a round on `span` calls."""
+    return (select(*columns).select_from(Tenant).join(Enrolment, Enrolment.tenant_id == Tenant.id)
+            .where(*targeted_tenants_filter(campaign, span.scheduled_on), *extra))
 
 
 def _group_expression(halves: frozenset[str]):
@@ -247,10 +251,8 @@ def _group_expression(halves: frozenset[str]):
 
 def _candidates(session: Session, campaign: Campaign, span: RoundSpan, group):
     """(tenant id, reference, phone, group) of every targeted tenant, by tenant id."""
-    return session.execute(
-        select(Tenant.id, Tenant.reference, Tenant.phone, group).select_from(Tenant)
-        .join(Enrolment, Enrolment.tenant_id == Tenant.id)
-        .where(*targeted_tenants_filter(campaign, span.scheduled_on)).order_by(Tenant.id))
+    return session.execute(_targeted(campaign, span, Tenant.id, Tenant.reference, Tenant.phone, group)
+                           .order_by(Tenant.id))
 
 
 def _ranked_due_times(rows, plan: SpreadPlan):
@@ -290,14 +292,18 @@ def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, ro
                             group, plan: SpreadPlan, is_last: bool, now: datetime) -> None:
     """Run the INSERT ... SELECT as `workers` statements on their own connections, each
     writing the tenants whose id is its share modulo `workers` (a 2-core server inserts and
-    checks foreign keys about twice as fast)."""
+    checks foreign keys about twice as fast). Each share ranks only its own tenants; its
+    ranks are offset by the size of the earlier shares, so the shares take consecutive
+    blocks of each group's slots."""
     if not plan.ranges:
         return
+    offsets = _share_offsets(veille, campaign, span, group, workers)
     errors: list[BaseException] = []
 
     def insert_share(share: int) -> None:
         try:
-            statement = _insert_statement(campaign, round_id, span, group, plan, is_last, now, workers, share)
+            statement = _insert_statement(campaign, round_id, span, group, plan, is_last, now, workers, share,
+                                          offsets[share])
             with veille.session_factory.begin() as session:
                 session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
                 session.execute(statement)
@@ -314,17 +320,38 @@ def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, ro
         raise errors[0]
 
 
+def _share_of(workers: int, share: int) -> list:
+    return [Tenant.id % workers == share] if workers > 1 else []
+
+
+def _share_offsets(veille: Veille, campaign: Campaign, span: RoundSpan, group,
+                   workers: int) -> list[dict[str, int]]:
+    """For each share, per group: how many tenants of that group the earlier shares hold."""
+    if workers == 1:
+        return [{}]
+    share = (Tenant.id % workers).label("share")
+    with veille.session_factory.begin() as session:
+        counts = session.execute(_targeted(campaign, span, group, share, func.count()).group_by(group, share))
+    offsets: list[dict[str, int]] = [{} for _ in range(workers)]
+    for group_name, share_number, count in sorted(counts, key=lambda row: row[1]):
+        for later in range(share_number + 1, workers):
+            offsets[later][group_name] = offsets[later].get(group_name, 0) + count
+    return offsets
+
+
 def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group, plan: SpreadPlan,
-                      is_last: bool, now: datetime, workers: int, share: int):
-    ranked = (
-        select(Tenant.id.label("tenant_id"), Tenant.phone.label("phone"), group.label("grp"),
-               (func.row_number().over(partition_by=group, order_by=Tenant.id) - 1).label("rank"))
-        .select_from(Tenant).join(Enrolment, Enrolment.tenant_id == Tenant.id)
-        .where(*targeted_tenants_filter(campaign, span.scheduled_on))
-    ).subquery("ranked")
+                      is_last: bool, now: datetime, workers: int, share: int, offsets: dict[str, int]):
+    rank = func.row_number().over(partition_by=group, order_by=Tenant.id) - 1
+    ranked = _targeted(campaign, span, Tenant.id.label("tenant_id"), Tenant.phone.label("phone"),
+                       group.label("grp"), rank.label("rank"), extra=_share_of(workers, share))
+    ranked = ranked.subquery("ranked")
+    slot_rows = []
+    for slot in plan.ranges:
+        first = slot.first_rank - offsets.get(slot.group, 0)
+        slot_rows.append((slot.group, first, first + slot.count - 1, slot.first_at, slot.step_us))
     slots = values(column("grp", String), column("first_rank", BigInteger), column("last_rank", BigInteger),
-                   column("first_at", UTCDateTime()), column("step_us", BigInteger), name="slots").data(
-        [(r.group, r.first_rank, r.first_rank + r.count - 1, r.first_at, r.step_us) for r in plan.ranges])
+                   column("first_at", UTCDateTime()), column("step_us", BigInteger), name="slots")
+    slots = slots.data(slot_rows)
     offset = (ranked.c.rank - slots.c.first_rank) * slots.c.step_us
     due_at = slots.c.first_at + literal_column("interval '1 microsecond'") * offset
     source = select(
@@ -333,8 +360,6 @@ def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group,
         ranked.c.phone, literal(0), literal(False), literal(now, UTCDateTime()),
     ).select_from(ranked.join(slots, and_(slots.c.grp == ranked.c.grp, ranked.c.rank >= slots.c.first_rank,
                                           ranked.c.rank <= slots.c.last_rank)))
-    if workers > 1:
-        source = source.where(ranked.c.tenant_id % workers == share)
     names = ["token", "organisation_id", "tenant_id", "round_id", "attempt_number", "is_last_attempt",
              "direction", "purpose", "state", "due_at", "to_number", "silences", "needs_reconciliation",
              "created_at"]

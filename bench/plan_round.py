@@ -1,0 +1,161 @@
+"""Benchmark: plan one round for N enrolled tenants (DESIGN §10: planning must stay far
+ahead of the provider). Prints the figures quoted in docs/campaigns.md.
+
+    .venv/bin/python bench/plan_round.py --tenants 100000
+    .venv/bin/python bench/plan_round.py --tenants 1000000
+    .venv/bin/python bench/plan_round.py --backend sqlite --tenants 100000
+
+PostgreSQL: a database of its own (`veille_bench_plan`, created through the admin URL in
+VEILLE_BENCH_POSTGRES_URL, default the local `test` database), emptied and migrated each
+run. SQLite: a file in a temporary folder. Tenants are generated in SQL (1 % opted out,
+1 % away on the round's day, 10 % preferring the morning, 10 % the afternoon).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from db import migrate  # noqa: E402
+from db.models import CallAttempt  # noqa: E402
+from voice_app.bootstrap import bootstrap  # noqa: E402
+from voice_app.config import Settings  # noqa: E402
+from voice_app.domain.campaigns import CampaignPolicy  # noqa: E402
+from voice_app.services import planning  # noqa: E402
+from voice_app.services.campaigns import create_campaign  # noqa: E402
+from voice_app.services.organisations import ensure_organisation  # noqa: E402
+from voice_app.services.planning import plan_due_rounds  # noqa: E402
+from voice_app.services.planning import plan_round  # noqa: E402
+
+ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+BENCH_DATABASE = "veille_bench_plan"
+ORGANISATION = "Bench Habitat"
+ROUND_DAY = date(2026, 11, 23)  # a Monday
+PLANNED_AT = datetime(2026, 11, 23, 8, 45, tzinfo=UTC)  # 09:45 Paris, before the 10:00 window
+# Fast enough for a million calls in two call days (the provider limit is raised on request).
+POLICY = CampaignPolicy(weekdays=frozenset({0}), calls_per_second=50, max_concurrent_calls=3000)
+
+NUMBERS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) SELECT i FROM n"
+TENANTS_SQL = """
+INSERT INTO tenants (organisation_id, reference, last_name, household, phone, language, site,
+                     preferred_half_day, manual_flag, opted_out_at, created_at, updated_at)
+SELECT :organisation_id, 'B-' || i, 'Locataire', 'alone',
+       '+336' || substr('00000000' || i, -8, 8), 'fr', 'Site ' || (i % 50),
+       CASE WHEN i % 10 = 1 THEN 'am' WHEN i % 10 = 2 THEN 'pm' END, false,
+       CASE WHEN i % 100 = 3 THEN :now END, :now, :now
+FROM ({numbers}) AS numbers
+"""
+ENROLMENTS_SQL = """
+INSERT INTO enrolments (tenant_id, organisation_id, status, legal_basis, source, enrolled_on, created_at)
+SELECT id, organisation_id, 'enrolled', 'public_interest', 'bench', :day, :now FROM tenants
+"""
+AWAY_SQL = """
+INSERT INTO away_periods (tenant_id, starts_on, ends_on, reason)
+SELECT id, :day, :day, 'hospital' FROM tenants WHERE id % 100 = 4
+"""
+
+
+def postgres_url() -> str:
+    """Create (once), empty and migrate the benchmark's own PostgreSQL database."""
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DATABASE}):
+            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+    admin.dispose()
+    url = make_url(ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(url)
+    return url
+
+
+def sqlite_url(directory: Path) -> str:
+    url = f"sqlite:///{directory / 'bench.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+def load_tenants(veille, organisation_id: int, count: int) -> float:
+    """Insert `count` enrolled tenants in SQL; return the seconds it took."""
+    started = time.perf_counter()
+    postgres = veille.engine.dialect.name == "postgresql"
+    numbers = "SELECT generate_series(1, :count) AS i" if postgres else NUMBERS
+    parameters = {"organisation_id": organisation_id, "count": count, "now": PLANNED_AT, "day": ROUND_DAY}
+    with veille.engine.begin() as connection:
+        connection.execute(text(TENANTS_SQL.format(numbers=numbers)), parameters)
+        connection.execute(text(ENROLMENTS_SQL), parameters)
+        connection.execute(text(AWAY_SQL), parameters)
+        connection.execute(text("ANALYZE"))
+    return time.perf_counter() - started
+
+
+def run(url: str, count: int) -> dict:
+    """Load `count` tenants into the empty database at `url`, plan their round, time it."""
+    veille = bootstrap(Settings(DATABASE_URL=url, ORGANISATION_NAME=ORGANISATION), clock=lambda: PLANNED_AT)
+    try:
+        organisation = ensure_organisation(veille.session_factory, ORGANISATION)
+        load_seconds = load_tenants(veille, organisation.id, count)
+        create_campaign(veille, "Bench", POLICY, starts_on=date(2026, 11, 1))
+        started = time.perf_counter()
+        result = plan_round(veille, "Bench", ROUND_DAY, now=PLANNED_AT)
+        plan_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        again = plan_due_rounds(veille, PLANNED_AT)
+        replan_seconds = time.perf_counter() - started
+        with veille.session_factory.begin() as session:
+            stored = session.scalar(select(func.count()).select_from(CallAttempt))
+            bounds = select(func.min(CallAttempt.due_at), func.max(CallAttempt.due_at))
+            first, last = session.execute(bounds).one()
+        return {"tenants": count, "load_s": load_seconds, "plan_s": plan_seconds, "attempts": result.attempts,
+                "stored": stored, "replanned": len(again), "replan_s": replan_seconds,
+                "over_capacity": result.over_capacity, "first_due": first, "last_due": last}
+    finally:
+        veille.close()
+
+
+def report(backend: str, figures: dict) -> None:
+    rate = figures["attempts"] / figures["plan_s"] if figures["plan_s"] else float("inf")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"backend={backend} workers={planning.POSTGRES_WORKERS} load_average=({load}) "
+          f"tenants={figures['tenants']:,} load={figures['load_s']:.1f}s plan={figures['plan_s']:.2f}s "
+          f"attempts={figures['attempts']:,} ({rate:,.0f} attempts/s) "
+          f"second_run={figures['replan_s'] * 1000:.0f}ms new_rounds={figures['replanned']} "
+          f"over_capacity={figures['over_capacity']}")
+    print(f"  due from {figures['first_due']:%Y-%m-%d %H:%M} to {figures['last_due']:%Y-%m-%d %H:%M} UTC")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--workers", type=int, default=planning.POSTGRES_WORKERS,
+                        help="parallel INSERT statements on PostgreSQL")
+    arguments = parser.parse_args()
+    planning.POSTGRES_WORKERS = arguments.workers
+    if arguments.backend == "postgresql":
+        report("postgresql", run(postgres_url(), arguments.tenants))
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        report("sqlite", run(sqlite_url(Path(directory)), arguments.tenants))
+
+
+if __name__ == "__main__":
+    main()
