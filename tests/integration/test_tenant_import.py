@@ -14,7 +14,9 @@ from db.models import AuditEvent
 from db.models import Organisation
 from db.models import Tenant
 from voice_app.domain.tenant_file import TenantFileError
+from voice_app.services import tenant_import
 from voice_app.services.suppression import suppress
+from voice_app.services.tenant_import import ImportConflict
 from voice_app.services.tenant_import import import_tenants
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tenants"
@@ -163,6 +165,25 @@ def test_a_dry_run_counts_what_would_change_and_writes_nothing(veille, tmp_path)
     report = import_tenants(veille, write_csv(tmp_path, changed, *LINES[1:], NEW_LINE), dry_run=True)
     assert (report.created, report.updated, report.unchanged) == (1, 1, 2)
     assert snapshot(veille) == before
+
+
+def test_an_import_racing_another_one_saves_nothing(veille, tmp_path, monkeypatch):
+    import_tenants(veille, write_csv(tmp_path, LINES[0]))
+    before = snapshot(veille)
+    # As if another import had created PH-1 after this one looked at the existing tenants.
+    monkeypatch.setattr(tenant_import, "_existing_tenants", lambda session, organisation_id: {})
+    with pytest.raises(ImportConflict, match="rien n'a été enregistré"):
+        import_tenants(veille, write_csv(tmp_path, NEW_LINE, LINES[0]))
+    assert snapshot(veille) == before
+
+
+def test_progress_is_reported_while_checking_and_while_saving(veille, tmp_path):
+    lines = [f"PH-{n:04d};Martin;;1940;seul;06 12 34 {n // 100:02d} {n % 100:02d};;" for n in range(1200)]
+    seen = []
+    import_tenants(veille, write_csv(tmp_path, *lines), progress=lambda *step: seen.append(step))
+    assert [step for step in seen if step[0] == "Vérification"] == [
+        ("Vérification", 500, 1201), ("Vérification", 1000, 1201), ("Vérification", 1201, 1201)]
+    assert [step for step in seen if step[0] == "Enregistrement"] == [("Enregistrement", 1200, 1200)]
 
 
 def big_file(directory: Path) -> Path:

@@ -48,6 +48,8 @@ def check_tenant_file(data: bytes, today: date,
             checked.errors.extend(result)
         if on_line is not None and line % 500 == 0:
             on_line(line)
+    if on_line is not None and checked.lines:
+        on_line(line)
     if checked.lines == 0:
         raise TenantFileError("le fichier ne contient aucun locataire : seulement la ligne d'en-têtes.")
     _drop_duplicates(checked)
