@@ -253,6 +253,16 @@ def test_optional_columns_are_read_in_french_and_in_english():
             english.values["manual_flag"], english.values["caretaker"]) == ("M.", "en", "am", False, None)
 
 
+@pytest.mark.parametrize(("written", "code"), [
+    ("Français", "fr"), ("fr-FR", "fr"), ("français (France)", "fr"), ("ANGLAIS", "en"), ("ar", "ar"),
+    ("", "fr"),
+])
+def test_languages_are_stored_as_codes(written, code):
+    header = "Référence;Nom;Année de naissance;Composition du foyer;Téléphone;Langue"
+    (row,) = checked(f"PH-1;Martin;1940;seul;0612345678;{written}", header=header).rows
+    assert row.values["language"] == code
+
+
 @pytest.mark.parametrize(("column", "value", "reason"), [
     ("Suivi manuel", "peut-être", "valeur inconnue « peut-être » (valeurs acceptées : oui ou non)"),
     ("Demi-journée préférée", "soir", "demi-journée inconnue « soir »"),

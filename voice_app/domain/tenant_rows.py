@@ -132,15 +132,20 @@ def _choice(table: dict, what: str, expected: str) -> Callable[[str, date], obje
     return parse
 
 
+_civility_as_written = _text("civility")
+
+
 def parse_civility(raw: str, today: date) -> str | None:
-    return CIVILITIES.get(simplify(raw)) or _text("civility")(raw, today)
+    return CIVILITIES.get(simplify(raw)) or _civility_as_written(raw, today)
 
 
 def parse_language(raw: str, today: date) -> str:
+    """`Français`, `fr`, `fr-FR`, `français (France)` -> `fr`; any two-letter code is kept."""
     key = simplify(raw)
     if not key:
         return "fr"
-    code = LANGUAGES.get(key) or key.split(" ")[0]
+    first_word = key.split(" ")[0]
+    code = LANGUAGES.get(key) or LANGUAGES.get(first_word) or first_word
     if code in LANGUAGES.values() or (len(code) == 2 and code.isalpha()):
         return code
     raise FieldError(f"langue inconnue « {raw.strip()} » (par exemple : français, fr, anglais, en)")
