@@ -32,6 +32,7 @@ from voice_app.domain.calendar import paris_date
 from voice_app.domain.tenant_batch import CheckedFile
 from voice_app.domain.tenant_batch import check_tenant_file
 from voice_app.domain.tenant_file import MAX_FILE_BYTES
+from voice_app.domain.tenant_file import TenantFileError
 from voice_app.domain.tenant_file import check_size
 from voice_app.domain.tenant_rows import RowError
 from voice_app.domain.tenant_rows import TenantRow
@@ -107,15 +108,19 @@ def import_tenants(veille: Veille, path: str | Path, *, dry_run: bool = False, s
                    progress: Progress | None = None) -> ImportReport:
     """Check `path` and create or update its tenants; raises TenantFileError for a file that
     cannot be read at all, returns a refused report for a file with invalid lines."""
-    path = Path(path)
-    data = read_tenant_file(path)
-    now = veille.clock()
-    total_lines = data.count(b"\n")
-    on_line = (lambda line: progress("Vérification", line, total_lines)) if progress else None
-    checked = check_tenant_file(data, paris_date(now), on_line)
+    path, now = Path(path), veille.clock()
+    try:
+        data = read_tenant_file(path)
+        total_lines = data.count(b"\n")
+        on_line = (lambda line: progress("Vérification", line, total_lines)) if progress else None
+        checked = check_tenant_file(data, paris_date(now), on_line)
+    except TenantFileError:
+        log.warning("tenants.import_refused reason=unreadable_file")
+        raise
     report = _report(path, checked, dry_run, skip_invalid)
     if report.refused:
-        log.warning("tenants.import_refused lines=%d errors=%d", report.lines, len(report.errors))
+        log.warning("tenants.import_refused reason=invalid_lines lines=%d errors=%d", report.lines,
+                    len(report.errors))
         return report
     if dry_run:
         _dry_run(veille, checked.rows, report, now)
