@@ -2,7 +2,8 @@
 
 Prints seconds and rows/s for a first import (every tenant created), a re-import of the same
 file (every tenant unchanged) and a re-import where every tenant changed (every tenant
-updated). Run: `.venv/bin/python bench/import_tenants.py [--rows N] [--backends sqlite,postgresql]`.
+updated); then the time to list the eligible tenants and to enrol them all.
+Run: `.venv/bin/python bench/import_tenants.py [--rows N] [--backends sqlite,postgresql]`.
 PostgreSQL: a database `veille_bench_import` is (re)created through VEILLE_BENCH_POSTGRES_URL
 (default: postgresql+psycopg://127.0.0.1:5432/test).
 """
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from db import migrate  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
+from voice_app.services.enrolment import eligible_tenants  # noqa: E402
+from voice_app.services.enrolment import enrol_eligible  # noqa: E402
 from voice_app.services.tenant_import import import_tenants  # noqa: E402
 
 ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
@@ -40,6 +44,7 @@ FIRST_NAMES = ("Jeanne", "Marie", "Louise", "Odette", "Simone", "Yvette", "Andr�
                "Lucien", "Paul", "Gisèle", "Denise", "Raymond", "Germaine", "René", "Suzanne", "Roger")
 FICTION_LANDLINES = ("01 99 00", "02 61 91", "03 53 01", "04 65 71", "05 36 49")  # ARCEP: for fiction
 HOUSEHOLDS = ("seul", "seule", "couple", "autre")
+TODAY = date(2026, 11, 24)
 
 
 def tenant_line(index: int, rng: random.Random, site_suffix: str = "") -> str:
@@ -91,8 +96,20 @@ def run(database_url: str, original: Path, changed: Path, rows: int) -> list[tup
             counts = f"created={report.created} updated={report.updated} unchanged={report.unchanged}"
             assert report.created + report.updated + report.unchanged == rows, counts
             results.append((label, seconds, f"{counts}; importer CPU {cpu:.2f} s"))
+        results += _enrolment(veille)
     finally:
         veille.close()
+    return results
+
+
+def _enrolment(veille) -> list[tuple[str, float, str]]:
+    """Time listing the eligible tenants, then enrolling them all (the step after an import)."""
+    results = []
+    for label, step in (("eligible listing", lambda: eligible_tenants(veille, TODAY).eligible),
+                        ("enrol all eligible", lambda: enrol_eligible(veille, today=TODAY))):
+        started = time.perf_counter()
+        count = len(step())
+        results.append((label, time.perf_counter() - started, f"tenants={count}"))
     return results
 
 
@@ -110,9 +127,9 @@ def main(argv: list[str] | None = None) -> None:
               f"load average: {os.getloadavg()[0]:.1f}")
         for backend in args.backends.split(","):
             url = f"sqlite:///{directory / 'bench.sqlite3'}" if backend == "sqlite" else postgres_url()
-            for label, seconds, counts in run(url, original, changed, args.rows):
-                print(f"{backend:<10} {label:<24} {seconds:6.2f} s  {args.rows / seconds:9,.0f} rows/s  "
-                      f"({counts})")
+            for label, seconds, details in run(url, original, changed, args.rows):
+                rate = f"{args.rows / seconds:9,.0f} rows/s" if "import" in label else " " * 16
+                print(f"{backend:<10} {label:<24} {seconds:6.2f} s  {rate}  ({details})")
 
 
 if __name__ == "__main__":

@@ -259,6 +259,11 @@ def test_the_import_benchmark_runs_on_a_small_file(tmp_path):
     original = write_file(tmp_path / "a.csv", 60)
     changed = write_file(tmp_path / "b.csv", 60, site_suffix=" bis")
     results = run(f"sqlite:///{tmp_path / 'bench.sqlite3'}", original, changed, 60)
-    assert [details.split(";")[0] for _, _, details in results] == ["created=60 updated=0 unchanged=0",
-                                                     "created=0 updated=0 unchanged=60",
-                                                     "created=0 updated=60 unchanged=0"]
+    labels = [label for label, _, _ in results]
+    assert labels == ["first import", "re-import, unchanged", "re-import, all changed", "eligible listing",
+                      "enrol all eligible"]
+    assert [details.split(";")[0] for _, _, details in results[:3]] == ["created=60 updated=0 unchanged=0",
+                                                                        "created=0 updated=0 unchanged=60",
+                                                                        "created=0 updated=60 unchanged=0"]
+    eligible, enrolled = (int(details.split("=")[1]) for _, _, details in results[3:])
+    assert 0 < eligible == enrolled < 60
