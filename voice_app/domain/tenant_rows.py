@@ -32,6 +32,7 @@ HALF_DAYS = {"matin": "am", "am": "am", "a m": "am", "morning": "am", "apres mid
 FLAGS = {"oui": True, "o": True, "yes": True, "y": True, "x": True, "1": True, "vrai": True,
          "true": True, "non": False, "n": False, "no": False, "0": False, "faux": False,
          "false": False, "": False}
+# "Mademoiselle" left French administrative forms in 2012: it becomes "Mme".
 CIVILITIES = {"m": "M.", "mr": "M.", "monsieur": "M.", "mme": "Mme", "madame": "Mme", "mrs": "Mme",
               "ms": "Mme", "mlle": "Mme", "mademoiselle": "Mme", "miss": "Mme"}
 LANGUAGES = {"francais": "fr", "french": "fr", "anglais": "en", "english": "en", "arabe": "ar",
