@@ -305,3 +305,15 @@ def test_the_planning_benchmark_runs_on_a_small_sqlite_database(tmp_path):
     figures = bench.run(bench.sqlite_url(tmp_path), 300)
     assert figures["attempts"] == figures["stored"] == 294  # 1 % opted out, 1 % away
     assert figures["replanned"] == 0 and not figures["over_capacity"]
+
+
+def test_an_every_day_campaign_plans_its_25_hour_round_on_the_autumn_dst_sunday(veille, organisation):
+    add_tenant(veille, organisation, "T-1")
+    create_campaign(veille, "Démo", always_open_policy(), starts_on=date(2026, 10, 1))
+    just_after_midnight = datetime(2026, 10, 24, 22, 1, tzinfo=UTC)  # 00:01 summer time, Sunday 25
+    planned = plan_due_rounds(veille, just_after_midnight)
+    assert [r.span.scheduled_on for r in planned] == [date(2026, 10, 25)]
+    with veille.session_factory.begin() as session:
+        round_ = session.scalars(select(Round)).one()
+    assert round_.ends_at - round_.starts_at == timedelta(hours=25)
+    assert attempts(veille)[0].due_at == just_after_midnight

@@ -273,3 +273,10 @@ def test_a_round_still_being_planned_closes_only_once_its_end_and_grace_have_pas
     assert close_finished_rounds(veille, paris(2026, 11, 24, 10, 40)) == 0
     assert close_finished_rounds(veille, AFTER_END) == 0
     assert close_finished_rounds(veille, ROUND_END + rounds_service.CLOSE_GRACE) == 1
+
+
+def test_a_retry_that_is_the_last_to_fit_before_the_end_is_marked_last(veille, planned):
+    end_attempt(veille, planned[0], 1, "no_answer", paris(2026, 11, 25, 10, 5))  # Wednesday, the last day
+    assert schedule_retries(veille, paris(2026, 11, 25, 10, 10)) == 1
+    second = attempts(veille, tenant_id=planned[0], attempt_number=2)[0]
+    assert second.due_at == paris(2026, 11, 25, 14, 0) and second.is_last_attempt
