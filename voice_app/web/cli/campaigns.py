@@ -74,12 +74,13 @@ def paris_time(moment: datetime, with_day: bool = True) -> str:
     return f"{day}{local:%H:%M}"
 
 
-@click.group("campaigns", cls=AppGroup)  # AppGroup: every command runs in the app context
+# AppGroup: every command runs inside the application context (get_veille works).
+@click.group("campaigns", cls=AppGroup, help="Campagnes : qui est appelé, quand, combien de fois.")
 def campaigns() -> None:
     """Campaigns: who is called, when, how often."""
 
 
-@campaigns.command("create")
+@campaigns.command("create", help="Créer la campagne NAME.")
 @click.argument("name")
 @click.option("--weekdays", help="Jours de tournée d'une campagne hebdomadaire, ex. mon,wed (défaut : mon).")
 @click.option("--urgent", is_flag=True, help="Campagne urgente (canicule) : tous les jours, fériés compris.")
@@ -151,7 +152,7 @@ def _echo_policy(policy: CampaignPolicy) -> None:
                f"{policy.max_concurrent_calls} simultanés au plus")
 
 
-@campaigns.command("list")
+@campaigns.command("list", help="Lister les campagnes.")
 @_fail_on_bad_input
 def list_command() -> None:
     """List the campaigns."""
@@ -168,7 +169,7 @@ def list_command() -> None:
         click.echo(f"{campaign.name:<30} {campaign.kind:<8} {state:<9} {campaign.target:<10} {count}")
 
 
-@campaigns.command("show")
+@campaigns.command("show", help="Afficher la campagne NAME : règles, cible, dernières tournées.")
 @click.argument("name")
 @_fail_on_bad_input
 def show(name: str) -> None:
@@ -186,7 +187,7 @@ def show(name: str) -> None:
     _echo_rounds(list_rounds(veille, campaign.id, limit=5))
 
 
-@campaigns.command("pause")
+@campaigns.command("pause", help="Mettre en pause la campagne NAME (plus de nouvelle tournée).")
 @click.argument("name")
 @_fail_on_bad_input
 def pause(name: str) -> None:
@@ -195,7 +196,7 @@ def pause(name: str) -> None:
     click.echo(f"Campagne « {name} » en pause : aucune nouvelle tournée ne sera planifiée.")
 
 
-@campaigns.command("resume")
+@campaigns.command("resume", help="Reprendre la campagne NAME.")
 @click.argument("name")
 @_fail_on_bad_input
 def resume(name: str) -> None:
@@ -204,12 +205,12 @@ def resume(name: str) -> None:
     click.echo(f"Campagne « {name} » reprise.")
 
 
-@click.group("rounds", cls=AppGroup)
+@click.group("rounds", cls=AppGroup, help="Tournées : planification et clôture.")
 def rounds() -> None:
     """Rounds: planning and closing campaign occurrences."""
 
 
-@rounds.command("plan")
+@rounds.command("plan", help="Planifier les tournées du jour (ou celle d'une campagne à --date).")
 @click.option("--campaign", "campaign_name", help="Une seule campagne (défaut : toutes les actives).")
 @click.option("--date", "day", type=FrenchDate(), help="Jour de la tournée (défaut : aujourd'hui).")
 @click.option("--dry-run", is_flag=True, help="Montrer qui serait appelé et quand, sans rien enregistrer.")
@@ -256,7 +257,7 @@ def _echo_plan(result: PlanResult, dry_run: bool) -> None:
                    "ou --max-concurrent (les appels en retard seront annulés à la clôture).")
 
 
-@rounds.command("list")
+@rounds.command("list", help="Lister les dernières tournées.")
 @click.option("--campaign", "campaign_name", help="Une seule campagne.")
 @click.option("--limit", type=int, default=20, show_default=True)
 @_fail_on_bad_input
@@ -280,7 +281,7 @@ def _echo_rounds(summaries) -> None:
                    f"{summary.campaign_name:<24} {state:<9} {round_.planned_count} prévu(s) ; {counts}")
 
 
-@rounds.command("close")
+@rounds.command("close", help="Clôturer les tournées terminées et créer les suivis « injoignable ».")
 @_fail_on_bad_input
 def close() -> None:
     """Close the rounds that are over (or settled) and open the unreachable follow-ups."""
