@@ -36,7 +36,10 @@ def _begin_immediate(conn) -> None:
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine for `url`; SQLite files get their folder, WAL and a busy timeout."""
+    """Create an engine for `url`; SQLite files get their folder, WAL and a busy timeout.
+
+    SQL parameters are hidden from error messages: they hold phone numbers and answers."""
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

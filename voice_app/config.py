@@ -26,6 +26,24 @@ def _default_database_url(instance_dir: Path) -> str:
     return f"sqlite:///{instance_dir / 'veille.sqlite3'}"
 
 
+PROVIDERS = ("simulator", "twilio")
+ENVIRONMENTS = ("development", "production")
+SUPPORTED_TZ = "Europe/Paris"
+
+
+def _typed(name: str, raw: str, kind: type):
+    """`raw` converted to the setting's type, or a ConfigError naming the setting."""
+    try:
+        return kind(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}.") from error
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}.")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting Veille reads, named as its environment variable."""
@@ -58,26 +76,33 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read settings from `environ` (default: the process environment) and check them."""
-        env = dict(os.environ if environ is None else environ)
+        # An empty variable (`SECRET_KEY=` copied from .env.example) means "use the default".
+        env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
         instance_dir = Path(env.get("VEILLE_INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
         values: dict = {"DATABASE_URL": env.get("DATABASE_URL") or _default_database_url(instance_dir)}
         for f in fields(cls):
             if f.name in values or f.name == "extra" or f.name not in env:
                 continue
-            raw = env[f.name]
-            values[f.name] = type(f.default)(raw) if f.default is not None else raw
+            values[f.name] = _typed(f.name, env[f.name], type(f.default))
         settings = cls(**values)
         settings.check()
         return settings
 
     def check(self) -> None:
         """Refuse settings that would run a broken or unsafe service."""
-        if self.TELEPHONY_PROVIDER not in {"simulator", "twilio"}:
-            raise ConfigError(
-                f"TELEPHONY_PROVIDER must be 'simulator' or 'twilio', not {self.TELEPHONY_PROVIDER!r}."
-            )
+        _one_of("TELEPHONY_PROVIDER", self.TELEPHONY_PROVIDER, PROVIDERS)
+        _one_of("VEILLE_ENV", self.VEILLE_ENV, ENVIRONMENTS)
+        if self.TZ_NAME != SUPPORTED_TZ:
+            # Windows, rounds and public holidays are computed on the French mainland calendar.
+            raise ConfigError(f"TZ_NAME={self.TZ_NAME!r} is not supported yet: call windows are "
+                              f"computed in {SUPPORTED_TZ} (see README, Configuration).")
+        if self.SIMULATOR_TIME_SCALE <= 0:
+            raise ConfigError("SIMULATOR_TIME_SCALE must be a positive number.")
         if not self.is_production:
             return
+        if self.TELEPHONY_PROVIDER == "simulator":
+            raise ConfigError("Refusing to start in production with the telephony simulator: its "
+                              "webhook token is public. Set TELEPHONY_PROVIDER=twilio.")
         missing = []
         if self.SECRET_KEY in ("", DEV_SECRET_KEY):
             missing.append("SECRET_KEY")

@@ -13,11 +13,20 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 class MaskPhonesFilter(logging.Filter):
     """Rewrites each record so no unmasked phone number reaches a handler."""
 
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = mask_phones_in_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # Tracebacks quote values too (an SQL error's parameters, a provider's message).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_phones_in_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_phones_in_text(record.stack_info)
         return True
 
 

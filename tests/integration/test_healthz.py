@@ -22,3 +22,17 @@ def test_unknown_pages_get_a_french_error_page(client):
     response = client.get("/nulle-part")
     assert response.status_code == 404
     assert "Cette page n’existe pas." in response.get_data(as_text=True)
+
+
+def test_database_errors_never_quote_their_parameters(veille):
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with veille.engine.connect() as connection:
+        try:
+            connection.execute(text("SELECT * FROM no_such_table WHERE phone = :phone"),
+                               {"phone": "+33612345678"})
+        except SQLAlchemyError as error:
+            message = str(error)
+    assert "no_such_table" in message
+    assert "+33612345678" not in message

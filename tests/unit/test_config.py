@@ -42,3 +42,35 @@ def test_production_starts_when_everything_is_set():
 def test_an_unknown_provider_is_refused():
     with pytest.raises(ConfigError, match="TELEPHONY_PROVIDER"):
         Settings.from_env({"TELEPHONY_PROVIDER": "carrier-pigeon"})
+
+
+@pytest.mark.parametrize("value", ["Production", "prod", "staging"])
+def test_a_misspelt_environment_is_refused_rather_than_silently_development(value):
+    with pytest.raises(ConfigError, match="VEILLE_ENV"):
+        Settings.from_env({"VEILLE_ENV": value})
+
+
+def test_a_setting_of_the_wrong_type_names_itself():
+    with pytest.raises(ConfigError, match="SIMULATOR_TIME_SCALE='fast'"):
+        Settings.from_env({"SIMULATOR_TIME_SCALE": "fast"})
+    with pytest.raises(ConfigError, match="SIMULATOR_TIME_SCALE must be a positive"):
+        Settings.from_env({"SIMULATOR_TIME_SCALE": "0"})
+
+
+def test_production_refuses_the_simulator_whose_webhook_token_is_public():
+    with pytest.raises(ConfigError, match="simulator"):
+        Settings.from_env({"VEILLE_ENV": "production", "SECRET_KEY": "s" * 32})
+
+
+def test_only_the_paris_time_zone_is_supported():
+    assert Settings.from_env({"TZ_NAME": "Europe/Paris"}).TZ_NAME == "Europe/Paris"
+    with pytest.raises(ConfigError, match="TZ_NAME"):
+        Settings.from_env({"TZ_NAME": "Indian/Reunion"})
+
+
+def test_empty_variables_take_their_default(tmp_path):
+    settings = Settings.from_env({"VEILLE_INSTANCE_DIR": str(tmp_path), "VEILLE_ENV": "", "SECRET_KEY": "",
+                                  "TELEPHONY_PROVIDER": "", "SIMULATOR_TIME_SCALE": ""})
+    assert settings.VEILLE_ENV == "development" and settings.TELEPHONY_PROVIDER == "simulator"
+    assert settings.SIMULATOR_TIME_SCALE == 1.0
+    assert Settings.from_env({"VEILLE_INSTANCE_DIR": ""}).DATABASE_URL.endswith("instance/veille.sqlite3")

@@ -27,3 +27,27 @@ def test_the_log_filter_masks_the_formatted_message():
                                None)
     MaskPhonesFilter().filter(record)
     assert record.getMessage() == "dial to=+33 6 •• •• •• 78"
+
+
+def test_dates_ids_and_times_in_log_lines_are_left_alone():
+    line = "round.planned scheduled_on=2026-11-30 attempt_id=123456789 at 14:00:00 count=98000"
+    assert mask_phones_in_text(line) == line
+
+
+def test_url_encoded_and_international_prefixes_are_masked():
+    text = mask_phones_in_text("To=%2B33612345678 and 0033 6 12 34 56 78 and +262692123456")
+    assert "12345678" not in text and "6 12 34 56" not in text and "692123456" not in text
+
+
+def test_a_traceback_that_quotes_a_number_is_masked():
+    try:
+        raise ValueError("could not dial +33612345678")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("veille.x", logging.ERROR, __file__, 1, "dial failed", (),
+                                   sys.exc_info())
+    MaskPhonesFilter().filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "+33612345678" not in formatted
+    assert "ValueError: could not dial +33 6 •• •• •• 78" in formatted

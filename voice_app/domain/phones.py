@@ -19,7 +19,9 @@ import phonenumbers
 from phonenumbers import PhoneMetadata
 from phonenumbers import PhoneNumberType
 
-_PHONE_LIKE = re.compile(r"\+?\d[\d .\-]{7,}\d")
+# A number as it may appear in text: starts with +, %2B (URL-encoded +) or 0, then 8 to 13
+# digits with optional single separators. Dates (2026-11-30) and ids do not start that way.
+_PHONE_LIKE = re.compile(r"(?<![\w+%])(?:\+|%2B|0)\d(?:[ .\-]?\d){7,12}(?!\d)")
 _NON_DIGITS = re.compile(r"\D")
 _SEPARATORS = re.compile(r"[\s.\-/]")
 _COMMON_SHAPE = re.compile(r"(?:0|\+33|0033)([1-9]\d{8})")
