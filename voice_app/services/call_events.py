@@ -153,6 +153,9 @@ def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
         attempt = _attempt(session, token)
         if attempt is None:
             return UNKNOWN
+        if not _owns_call_sid(session, attempt, callback):
+            log.warning("call.foreign_call_sid attempt_id=%s kind=%s", attempt.id, callback.kind)
+            return UNKNOWN
         key = f"{attempt.id}:{callback.key}"
         stored = session.scalar(select(CallEvent).where(CallEvent.idempotency_key == key))
         if stored is not None:
@@ -189,7 +192,7 @@ def _store(session: Session, attempt: CallAttempt, callback: Callback, transitio
         attempt.provider_status = callback.detail.get("status", "")[:20]
     if callback.kind == "amd":
         attempt.answered_by = callback.detail.get("answered_by", "")[:24]
-    _adopt_call_sid(session, attempt, callback)
+    _adopt_call_sid(attempt, callback)
     if not transition.changed:
         return
     before, call = attempt.outcome, transition.call
@@ -206,14 +209,23 @@ def _store(session: Session, attempt: CallAttempt, callback: Callback, transitio
         _consequences(session, attempt, Outcome(call.outcome), now)
 
 
-def _adopt_call_sid(session: Session, attempt: CallAttempt, callback: Callback) -> None:
-    """A fast provider calls back before the dispatcher stored the call id: keep it now."""
+def _owns_call_sid(session: Session, attempt: CallAttempt, callback: Callback) -> bool:
+    """Is the webhook about this attempt's call? A signed webhook with a known token but
+    another call's CallSid (or none) is treated as unknown: it changes nothing."""
     sid = callback.call_sid
-    if attempt.provider_call_id or not sid or callback.kind not in {"answer", "status", "amd"}:
-        return
+    if attempt.provider_call_id:
+        return sid == attempt.provider_call_id
+    if not sid:
+        return False
     taken = session.scalar(select(CallAttempt.id).where(CallAttempt.provider_call_id == sid))
-    if taken is None:
-        attempt.provider_call_id = sid
+    return taken is None
+
+
+def _adopt_call_sid(attempt: CallAttempt, callback: Callback) -> None:
+    """A fast provider calls back before the dispatcher stored the call id: keep it now (the
+    unique constraint on the column settles a race with another attempt)."""
+    if not attempt.provider_call_id:
+        attempt.provider_call_id = callback.call_sid
 
 
 def _record_response(session: Session, attempt: CallAttempt, transition: Transition, now: datetime) -> None:

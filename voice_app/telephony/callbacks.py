@@ -27,11 +27,12 @@ from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_script import menu_word
 from voice_app.services.call_events import Callback
 
-__all__ = ["FINAL_STATUSES", "Callback", "amd", "answer", "dial", "gather", "status"]
+__all__ = ["FINAL_STATUSES", "Callback", "amd", "answer", "dial", "form_field", "gather", "status"]
 
 MAX_KEY_LENGTH = 100  # CallEvent.idempotency_key is 128; the service prefixes the attempt id
 MAX_FIELD_LENGTH = 64
 VALID_KEY = re.compile(r"^[0-9*#]$")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 GATHER_STEPS = frozenset({Step.MENU, Step.HELP, Step.STOP_CONFIRM})
 
 STATUS_EVENTS = {
@@ -48,13 +49,13 @@ MACHINE_VERDICTS = frozenset({"machine_start", "machine_end_beep", "machine_end_
 
 
 def answer(form: Mapping[str, str]) -> Callback:
-    sid = _field(form, "CallSid")
+    sid = form_field(form, "CallSid")
     return Callback("answer", _key("answer", sid), Answered(), sid)
 
 
 def status(form: Mapping[str, str]) -> Callback:
-    sid, value = _field(form, "CallSid"), _field(form, "CallStatus").lower()
-    sequence = _field(form, "SequenceNumber")
+    sid, value = form_field(form, "CallSid"), form_field(form, "CallStatus").lower()
+    sequence = form_field(form, "SequenceNumber")
     if value in FINAL_STATUSES:
         event: Event | None = Ended(value)
     elif value in STATUS_EVENTS:
@@ -66,7 +67,7 @@ def status(form: Mapping[str, str]) -> Callback:
 
 
 def amd(form: Mapping[str, str]) -> Callback:
-    sid, verdict = _field(form, "CallSid"), _field(form, "AnsweredBy").lower()
+    sid, verdict = form_field(form, "CallSid"), form_field(form, "AnsweredBy").lower()
     if verdict in HUMAN_VERDICTS:
         event: Event | None = AnsweredByHuman()
     elif verdict in MACHINE_VERDICTS:
@@ -79,9 +80,10 @@ def amd(form: Mapping[str, str]) -> Callback:
 
 def gather(form: Mapping[str, str], step_name: str, turn_text: str | None) -> Callback:
     """A Gather's action (or the Redirect after it, on silence) for `step_name`, at `turn`."""
-    sid = _field(form, "CallSid")
-    turn = int(turn_text) if turn_text and turn_text.isdigit() and len(turn_text) < 6 else None
-    digits, speech = _field(form, "Digits"), _field(form, "SpeechResult", 500)
+    sid = form_field(form, "CallSid")
+    step_name = CONTROL_CHARACTERS.sub("", step_name)[:MAX_FIELD_LENGTH]
+    turn = _small_number(turn_text)
+    digits, speech = form_field(form, "Digits"), form_field(form, "SpeechResult", 500)
     step = Step(step_name) if step_name in GATHER_STEPS else None
     detail: dict = {"step": step_name[:24], "turn": turn}
     if step is None or turn is None:
@@ -100,13 +102,24 @@ def gather(form: Mapping[str, str], step_name: str, turn_text: str | None) -> Ca
 
 def dial(form: Mapping[str, str]) -> Callback:
     """The live transfer ended: DialCallStatus says whether someone was connected."""
-    sid, value = _field(form, "CallSid"), _field(form, "DialCallStatus").lower()
-    leg = _field(form, "DialCallSid")
+    sid, value = form_field(form, "CallSid"), form_field(form, "DialCallStatus").lower()
+    leg = form_field(form, "DialCallSid")
     return Callback("dial", _key("dial", sid, leg, value), DialResult(value), sid, {"dial_status": value})
 
 
-def _field(form: Mapping[str, str], name: str, limit: int = MAX_FIELD_LENGTH) -> str:
-    return (form.get(name) or "").strip()[:limit]
+def _small_number(text: str | None) -> int | None:
+    """A short run of ASCII digits as an int; anything else (including "²" or "٣", which
+    str.isdigit accepts and int() does not, or does differently) is None."""
+    if not text or len(text) >= 6 or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
+def form_field(form: Mapping[str, str], name: str, limit: int = MAX_FIELD_LENGTH) -> str:
+    """A form field, trimmed, without control characters (PostgreSQL refuses NUL in text),
+    cut to `limit` characters."""
+    value = (form.get(name) or "")[:limit * 4]
+    return CONTROL_CHARACTERS.sub("", value).strip()[:limit]
 
 
 def _key(*parts: str) -> str:

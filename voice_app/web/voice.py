@@ -81,7 +81,7 @@ def voicemail_message(token: str):
 @blueprint.post("/calls/<token>/fallback")
 def fallback(token: str):
     # The answer URL failed: apologise; the call then ends without a key and escalates.
-    log.warning("call.fallback error_code=%s", request.form.get("ErrorCode", "-")[:10])
+    log.warning("call.fallback error_code=%s", callbacks.form_field(request.form, "ErrorCode", 10) or "-")
     return _xml(twiml.say_and_hang_up(Prompt.TECHNICAL_PROBLEM, get_veille().settings.ORGANISATION_NAME))
 
 
@@ -95,15 +95,17 @@ def screening(token: str):
 
 @blueprint.post("/calls/<token>/screen/answer")
 def screening_answer(token: str):
-    digits = request.form.get("Digits", "").strip()
-    accepted = call_events.record_screening(get_veille(), token, request.form.get("CallSid", ""), digits)
+    leg_sid = callbacks.form_field(request.form, "CallSid")
+    digits = callbacks.form_field(request.form, "Digits")
+    accepted = call_events.record_screening(get_veille(), token, leg_sid, digits)
     return _xml(twiml.connect() if accepted else twiml.hang_up())
 
 
 @blueprint.post("/inbound")
 def inbound():
     veille = get_veille()
-    call_sid, caller = request.form.get("CallSid", "").strip(), request.form.get("From", "").strip()
+    call_sid = callbacks.form_field(request.form, "CallSid", 65)
+    caller = callbacks.form_field(request.form, "From")
     if not call_sid or len(call_sid) > 64:
         log.warning("voice.inbound_without_call_sid from=%s", mask_phone(caller))
         return _polite_hang_up()
@@ -115,7 +117,7 @@ def inbound():
 @blueprint.post("/inbound/status")
 def inbound_status():
     form = request.form
-    token = call_events.token_of_call(get_veille(), form.get("CallSid", "").strip())
+    token = call_events.token_of_call(get_veille(), callbacks.form_field(form, "CallSid"))
     return _apply(token or "", callbacks.status(form))
 
 
