@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import socket
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from db.models import CallAttempt
+from db.models import Enrolment
 from db.models import Tenant
 from tests.fakes import FakeTelephony
 from voice_app.bootstrap import bootstrap
@@ -22,8 +24,17 @@ def run(app, *arguments):
     return app.test_cli_runner().invoke(args=["calls", "test", *arguments])
 
 
+def enrolled(live, reference: str) -> Tenant:
+    """A tenant enrolled in the calls: the only kind a test call rings without --force."""
+    tenant = live.tenant(reference)
+    with live.veille.session_factory.begin() as session:
+        session.add(Enrolment(tenant_id=tenant.id, organisation_id=tenant.organisation_id, status="enrolled",
+                              legal_basis="public_interest", source="manual", enrolled_on=date(2026, 1, 5)))
+    return tenant
+
+
 def test_a_test_call_prints_how_it_went_in_french_with_the_number_masked(live):
-    tenant = live.tenant("T-0042")
+    tenant = enrolled(live, "T-0042")
     result = run(live.app, "T-0042", "--behaviour", "press:1", "--timeout", "20")
     assert result.exit_code == 0, result.output
     assert "Statuts reçus de l’opérateur : initiated → ringing → in-progress → completed" in result.output
@@ -35,7 +46,7 @@ def test_a_test_call_prints_how_it_went_in_french_with_the_number_masked(live):
 
 
 def test_a_test_call_is_a_test_attempt_outside_any_round_and_still_escalates_help(live):
-    live.tenant("T-0043")
+    enrolled(live, "T-0043")
     result = run(live.app, "T-0043", "--behaviour", "press:2,1", "--timeout", "20")
     assert result.exit_code == 0, result.output
     assert "Suivi créé pour un bénévole : aide : santé, priorité urgent" in result.output
@@ -47,7 +58,7 @@ def test_a_test_call_is_a_test_attempt_outside_any_round_and_still_escalates_hel
 
 
 def test_an_unanswered_test_call_says_so(live):
-    live.tenant("T-0044")
+    enrolled(live, "T-0044")
     result = run(live.app, "T-0044", "--behaviour", "no-answer", "--timeout", "20")
     assert result.exit_code == 0, result.output
     assert "Résultat : pas de réponse (no_answer)" in result.output
@@ -55,7 +66,7 @@ def test_an_unanswered_test_call_says_so(live):
 
 
 def test_a_call_still_running_at_the_timeout_is_reported_as_not_finished(live):
-    live.tenant("T-0045")
+    enrolled(live, "T-0045")
     result = run(live.app, "T-0045", "--behaviour", "silent", "--timeout", "0")
     assert result.exit_code == 1
     assert "L’appel n’est pas terminé" in result.output
@@ -69,7 +80,7 @@ def test_an_unknown_reference_is_refused_without_calling_anyone(live):
 
 
 def test_a_tenant_who_stopped_the_calls_is_not_test_called(live):
-    tenant = live.tenant("T-0046")
+    tenant = enrolled(live, "T-0046")
     with live.veille.session_factory.begin() as session:
         session.get(Tenant, tenant.id).opted_out_at = live.veille.clock()
     result = run(live.app, "T-0046")
@@ -77,8 +88,18 @@ def test_a_tenant_who_stopped_the_calls_is_not_test_called(live):
     assert live.simulator.calls == []
 
 
+def test_a_tenant_not_enrolled_is_test_called_only_with_force(live):
+    live.tenant("T-0048")
+    refused = run(live.app, "T-0048", "--behaviour", "press:1", "--timeout", "20")
+    assert refused.exit_code == 1 and "relancez avec --force" in refused.output
+    assert live.simulator.calls == [] and live.count(CallAttempt) == 0
+    forced = run(live.app, "T-0048", "--force", "--behaviour", "press:1", "--timeout", "20")
+    assert forced.exit_code == 0, forced.output
+    assert "Résultat : tout va bien (ok)" in forced.output
+
+
 def test_a_behaviour_that_means_nothing_is_a_usage_error(live):
-    live.tenant("T-0047")
+    enrolled(live, "T-0047")
     result = run(live.app, "T-0047", "--behaviour", "dance")
     assert result.exit_code == 2 and "comportement inconnu" in result.output
     assert live.count(CallAttempt) == 0

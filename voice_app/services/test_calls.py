@@ -5,26 +5,40 @@ campaign call goes through: claim committed first, dialled through the configure
 webhooks, outcome, and the follow-up a real answer needs (a test call where the tenant asks
 for help still opens the task: a help request is never lost). Then we poll the database
 until the attempt is over, and report what happened.
+
+Only enrolled tenants are called (DESIGN §2): a tenant not enrolled, or away today, is test
+called only when the coordinator forces it (checking a number before enrolment, with the
+tenant's agreement); a tenant who stopped the calls, or whose number is on the suppression
+list, never is.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from db.models import AwayPeriod
 from db.models import CallAttempt
 from db.models import CallEvent
+from db.models import Enrolment
 from db.models import FollowUp
 from db.models import Response
 from db.models import Tenant
 from voice_app.bootstrap import Veille
+from voice_app.domain.calendar import paris_date
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.organisations import ensure_organisation
+from voice_app.services.suppression import is_suppressed
+
+log = logging.getLogger("veille.calls")
 
 TERMINAL_STATES = frozenset({"ended", "cancelled"})
 POLL_SECONDS = 0.2
@@ -32,6 +46,11 @@ POLL_SECONDS = 0.2
 
 class CallTestRefused(ValueError):
     """The test call cannot be placed; the message is French, for the coordinator."""
+
+
+class CallTestNeedsForce(CallTestRefused):
+    """The tenant is not to be called now (not enrolled, or away today): only a coordinator
+    checking the number with the tenant's agreement may force the call."""
 
 
 @dataclass(frozen=True)
@@ -55,32 +74,64 @@ class CallTestReport:
         return self.state in TERMINAL_STATES
 
 
-def start_test_call(veille: Veille, reference: str,
-                    before_dial: Callable[[str], None] | None = None) -> tuple[int, str | None]:
+def start_test_call(veille: Veille, reference: str, before_dial: Callable[[str], None] | None = None,
+                    *, force: bool = False) -> tuple[int, str | None]:
     """Create the test attempt for the tenant `reference` and dial it; (attempt id, call id).
 
-    `before_dial(to_number)` runs after the commit, before the provider is called (the CLI
-    scripts the simulated tenant there)."""
+    Only enrolled tenants who are not away today are called, unless `force` (a coordinator
+    checking a number before enrolment, with the tenant's agreement); a tenant who stopped
+    the calls, or whose number is suppressed, never is. `before_dial(to_number)` runs after
+    the commit, before the provider is called (the CLI scripts the simulated tenant there)."""
     organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    now = veille.clock()
     with veille.session_factory.begin() as session:
         tenant = session.scalar(select(Tenant).where(Tenant.organisation_id == organisation.id,
                                                      Tenant.reference == reference))
         if tenant is None:
             raise CallTestRefused(f"Aucun locataire avec la référence « {reference} ».")
-        if tenant.opted_out_at is not None:
-            raise CallTestRefused(f"Le locataire « {reference} » a demandé à ne plus être appelé.")
-        if not tenant.phone:
-            raise CallTestRefused(f"Le locataire « {reference} » n’a pas de numéro de téléphone.")
-        now = veille.clock()
+        _refuse_if_never_called(session, tenant, reference)
+        waived = _reasons_to_wait(session, tenant, reference, paris_date(now))
+        if waived and not force:
+            raise CallTestNeedsForce(" ".join(waived))
         attempt = CallAttempt(token=secrets.token_urlsafe(32), organisation_id=organisation.id,
                               tenant_id=tenant.id, direction="outbound", purpose="test", state="claimed",
                               due_at=now, claimed_at=now, claimed_by="calls-test", to_number=tenant.phone)
         session.add(attempt)
         session.flush()
         attempt_id, token, to_number = attempt.id, attempt.token, tenant.phone
+    if waived:
+        log.warning("call.test_forced attempt_id=%s tenant_id=%s", attempt_id, tenant.id)
     if before_dial is not None:
         before_dial(to_number)
     return attempt_id, place_claimed_attempt(veille, attempt_id, token, to_number)
+
+
+def _refuse_if_never_called(session: Session, tenant: Tenant, reference: str) -> None:
+    """Opted out, suppressed or without a number: no override."""
+    if tenant.opted_out_at is not None:
+        raise CallTestRefused(f"Le locataire « {reference} » a demandé à ne plus être appelé.")
+    if not tenant.phone:
+        raise CallTestRefused(f"Le locataire « {reference} » n’a pas de numéro de téléphone.")
+    if is_suppressed(session, tenant.organisation_id, tenant.phone):
+        raise CallTestRefused(f"Le numéro du locataire « {reference} » est sur la liste des numéros "
+                              "à ne plus appeler (arrêt des appels demandé) : il ne sera pas appelé.")
+
+
+def _reasons_to_wait(session: Session, tenant: Tenant, reference: str, today: date) -> list[str]:
+    """Why this tenant is not called today (French sentences); empty when they may be."""
+    reasons = []
+    enrolled = session.scalar(select(Enrolment.id).where(
+        Enrolment.tenant_id == tenant.id, Enrolment.organisation_id == tenant.organisation_id,
+        Enrolment.status == "enrolled"))
+    if enrolled is None:
+        reasons.append(f"Le locataire « {reference} » n’est pas inscrit aux appels.")
+    away = session.scalar(select(AwayPeriod).where(
+        AwayPeriod.tenant_id == tenant.id, AwayPeriod.starts_on <= today, AwayPeriod.ends_on >= today)
+        .order_by(AwayPeriod.ends_on.desc()).limit(1))
+    if away is not None:
+        reasons.append(f"Le locataire « {reference} » est absent du {away.starts_on:%d/%m/%Y} "
+                       f"au {away.ends_on:%d/%m/%Y}.")
+    return reasons
 
 
 def wait_for_end(veille: Veille, attempt_id: int, timeout: float,
@@ -94,9 +145,9 @@ def wait_for_end(veille: Veille, attempt_id: int, timeout: float,
         time.sleep(poll)
 
 
-def place_test_call(veille: Veille, reference: str, timeout: float) -> CallTestReport:
+def place_test_call(veille: Veille, reference: str, timeout: float, *, force: bool = False) -> CallTestReport:
     """Place a test call to the tenant `reference` now and wait for how it went."""
-    attempt_id, _ = start_test_call(veille, reference)
+    attempt_id, _ = start_test_call(veille, reference, force=force)
     return wait_for_end(veille, attempt_id, timeout)
 
 

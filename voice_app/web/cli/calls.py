@@ -7,6 +7,7 @@ import requests
 from flask.cli import with_appcontext
 
 from voice_app.domain.phones import mask_phone
+from voice_app.services.test_calls import CallTestNeedsForce
 from voice_app.services.test_calls import CallTestRefused
 from voice_app.services.test_calls import CallTestReport
 from voice_app.services.test_calls import start_test_call
@@ -56,9 +57,15 @@ def calls() -> None:
                    "no-answer | busy | failed.")
 @click.option("--timeout", type=float, default=120.0, show_default=True,
               help="Secondes d’attente de la fin de l’appel.")
+@click.option("--force", is_flag=True,
+              help="Appelle aussi un locataire non inscrit ou absent aujourd’hui : pour vérifier un numéro "
+                   "avant l’inscription, avec l’accord du locataire. Jamais un locataire qui a demandé "
+                   "l’arrêt des appels ni un numéro de la liste des numéros à ne plus appeler.")
 @with_appcontext
-def test_call(tenant_reference: str, behaviour: str | None, timeout: float) -> None:
-    """Appelle maintenant le locataire TENANT_REFERENCE et affiche le déroulé de l’appel."""
+def test_call(tenant_reference: str, behaviour: str | None, timeout: float, force: bool) -> None:
+    """Appelle maintenant le locataire TENANT_REFERENCE et affiche le déroulé de l’appel.
+
+    Seuls les locataires inscrits et présents aujourd’hui sont appelés, sauf avec --force."""
     veille = get_veille()
     simulated = veille.settings.TELEPHONY_PROVIDER == "simulator"
     if behaviour and not simulated:
@@ -68,7 +75,10 @@ def test_call(tenant_reference: str, behaviour: str | None, timeout: float) -> N
     if simulated:
         _require_web_process(veille.settings.PUBLIC_BASE_URL)
     try:
-        attempt_id, call_sid = start_test_call(veille, tenant_reference, before_dial=script)
+        attempt_id, call_sid = start_test_call(veille, tenant_reference, before_dial=script, force=force)
+    except CallTestNeedsForce as refused:
+        raise click.ClickException(
+            f"{refused} Pour vérifier son numéro avec son accord, relancez avec --force.") from None
     except CallTestRefused as refused:
         raise click.ClickException(str(refused)) from None
     report = wait_for_end(veille, attempt_id, timeout)
