@@ -317,3 +317,40 @@ def test_an_every_day_campaign_plans_its_25_hour_round_on_the_autumn_dst_sunday(
         round_ = session.scalars(select(Round)).one()
     assert round_.ends_at - round_.starts_at == timedelta(hours=25)
     assert attempts(veille)[0].due_at == just_after_midnight
+
+
+def test_a_round_planned_at_17_00_on_its_last_day_marks_its_attempts_last(veille, organisation):
+    """No retry fits before 18:00: an answering machine must get the message with the number."""
+    for n in range(3):
+        add_tenant(veille, organisation, f"T-{n}")
+    weekly_campaign(veille, round_days=1)
+    plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 17, 0, tzinfo=PARIS))
+    planned = attempts(veille)
+    assert len(planned) == 3 and [a.is_last_attempt for a in planned] == [True, True, True]
+
+
+def test_a_round_planned_at_its_start_does_not_mark_its_first_attempts_last(veille, organisation, now):
+    for n in range(3):
+        add_tenant(veille, organisation, f"T-{n}")
+    weekly_campaign(veille, round_days=1)
+    plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 10, 0, tzinfo=PARIS))
+    assert [a.is_last_attempt for a in attempts(veille)] == [False, False, False]
+
+
+def test_on_the_last_day_only_the_attempts_after_which_no_retry_fits_are_marked_last(veille, organisation):
+    morning = add_tenant(veille, organisation, "AM", preferred_half_day="am")
+    afternoon = add_tenant(veille, organisation, "PM", preferred_half_day="pm")
+    weekly_campaign(veille, round_days=1)
+    plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 11, 0, tzinfo=PARIS))
+    last = {a.tenant_id: a.is_last_attempt for a in attempts(veille)}
+    assert last == {morning: False, afternoon: True}  # a morning no-answer is retried at 14:00
+
+
+def test_a_big_round_planned_late_by_parallel_workers_marks_every_attempt_last(veille, organisation,
+                                                                              monkeypatch):
+    monkeypatch.setattr("voice_app.services.planning.PARALLEL_FROM", 2)
+    for n in range(6):
+        add_tenant(veille, organisation, f"T-{n}")
+    weekly_campaign(veille, round_days=1)
+    plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 16, 30, tzinfo=PARIS))
+    assert [a.is_last_attempt for a in attempts(veille)] == [True] * 6

@@ -14,6 +14,7 @@ from voice_app.domain.campaigns import always_open_policy
 from voice_app.domain.retries import PastAttempt
 from voice_app.domain.retries import Verdict
 from voice_app.domain.retries import is_last_attempt
+from voice_app.domain.retries import last_attempt_from
 from voice_app.domain.retries import next_attempt_at
 from voice_app.domain.retries import round_verdict
 
@@ -154,3 +155,34 @@ def test_a_round_in_progress_is_pending_while_a_call_or_a_retry_may_come():
     assert round_verdict(retry_may_come, round_over=False) == Verdict.PENDING
     last = [PastAttempt(1, "ended", "busy", is_last=True)]
     assert round_verdict(last, round_over=False) == Verdict.UNREACHABLE
+
+
+def first_attempt_is_last(policy: CampaignPolicy, due_at: datetime, round_end: datetime) -> bool:
+    return is_last_attempt(policy, (), 1, due_at, round_end)
+
+
+@pytest.mark.parametrize(("policy", "start", "end"), [
+    (DEFAULT, paris(2026, 11, 24, 10, 0), ROUND_END),
+    (DEFAULT, paris(2026, 11, 24, 10, 0), paris(2026, 11, 24, 18, 0)),
+    (DEFAULT.with_changes(retry_other_half_day=False), paris(2026, 11, 24, 10, 0), ROUND_END),
+    (DEFAULT.with_changes(retry_gap_minutes=300), paris(2026, 11, 24, 10, 0), ROUND_END),
+    (always_open_policy(), paris(2026, 10, 25, 0, 0), paris(2026, 10, 26, 0, 0)),  # 25 hours
+])
+def test_a_first_attempt_is_the_last_exactly_from_the_cutoff_instant(policy, start, end):
+    cutoff = last_attempt_from(policy, start, end)
+    assert first_attempt_is_last(policy, cutoff, end)
+    assert cutoff == start or not first_attempt_is_last(policy, cutoff - timedelta(microseconds=1), end)
+    moment = start.astimezone(UTC)
+    while moment < end:
+        assert first_attempt_is_last(policy, moment, end) == (moment >= cutoff)
+        moment += timedelta(minutes=7)
+
+
+def test_on_the_last_day_of_the_round_morning_first_attempts_may_be_retried_and_afternoon_ones_are_last():
+    cutoff = last_attempt_from(DEFAULT, paris(2026, 11, 24, 10, 0), ROUND_END)
+    assert paris(2026, 11, 25, 12, 30) < cutoff <= paris(2026, 11, 25, 14, 0)
+
+
+def test_a_single_attempt_round_has_every_attempt_last_from_its_start():
+    start = paris(2026, 11, 24, 10, 0)
+    assert last_attempt_from(DEFAULT.with_changes(max_attempts=1), start, ROUND_END) == start

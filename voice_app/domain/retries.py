@@ -38,6 +38,7 @@ CANCELLED = "cancelled"
 TERMINAL_STATES = frozenset({ENDED, CANCELLED})
 # How long we assume a call lasts when asking "would another attempt still fit after this one?"
 ASSUMED_CALL_DURATION = timedelta(minutes=2)
+MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,27 @@ def is_last_attempt(policy: CampaignPolicy, history: Sequence[PastAttempt], numb
     assumed = PastAttempt(number, ENDED, "no_answer", placed_at=due_at,
                           ended_at=due_at.astimezone(UTC) + ASSUMED_CALL_DURATION)
     return next_attempt_at(policy, [*history, assumed], round_ends_at, due_at) is None
+
+
+def last_attempt_from(policy: CampaignPolicy, round_starts_at: datetime, round_ends_at: datetime) -> datetime:
+    """The first instant (UTC) from which a round's first attempt, due then, is its last: no retry
+    would fit after it before the round ends. Planning compares each due time with it, so a
+    million attempts need one computation, not a million.
+
+    `is_last_attempt` only turns from False to True as the due time grows (a retry that fits
+    after a later first call fits after an earlier one too: it is later by at least the gap and
+    in another half-day), so a binary search to the microsecond finds the exact instant."""
+    if is_last_attempt(policy, (), 1, round_starts_at, round_ends_at):
+        return round_starts_at.astimezone(UTC)
+    # In UTC: between two Paris times, datetime arithmetic would ignore the DST shift.
+    low, high = round_starts_at.astimezone(UTC), round_ends_at.astimezone(UTC)  # not last, last
+    while high - low > MICROSECOND:
+        middle = low + (high - low) // 2
+        if is_last_attempt(policy, (), 1, middle, round_ends_at):
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def round_verdict(history: Sequence[PastAttempt], *, round_over: bool) -> Verdict:

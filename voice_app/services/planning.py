@@ -50,6 +50,7 @@ from db.models.base import UTCDateTime
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.phones import mask_phone
+from voice_app.domain.retries import last_attempt_from
 from voice_app.domain.rounds import ANY
 from voice_app.domain.rounds import RoundSpan
 from voice_app.domain.rounds import SpreadPlan
@@ -194,13 +195,15 @@ def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSp
     policy = campaign_policy(campaign)
     with veille.session_factory.begin() as session:
         group, plan = _spread_plan(session, campaign, span, now)
-    is_last = policy.max_attempts == 1
+    # An attempt due at or after `last_from` is the round's last: no retry would fit after it
+    # (an answering machine then gets the message with the number to call back).
+    last_from = last_attempt_from(policy, span.starts_at, span.ends_at)
     if is_sqlite(veille.engine):
         with veille.session_factory.begin() as session:
-            _insert_rows_sqlite(session, campaign, round_id, span, group, plan, is_last, now)
+            _insert_rows_sqlite(session, campaign, round_id, span, group, plan, last_from, now)
     else:
         workers = POSTGRES_WORKERS if plan.total >= PARALLEL_FROM else 1
-        _insert_select_postgres(veille, workers, campaign, round_id, span, group, plan, is_last, now)
+        _insert_select_postgres(veille, workers, campaign, round_id, span, group, plan, last_from, now)
     with veille.session_factory.begin() as session:
         count = session.scalar(select(func.count()).select_from(CallAttempt).where(
             CallAttempt.round_id == round_id, CallAttempt.attempt_number == 1))
@@ -266,14 +269,14 @@ def _ranked_due_times(rows, plan: SpreadPlan):
 
 
 def _insert_rows_sqlite(session: Session, campaign: Campaign, round_id: int, span: RoundSpan, group,
-                        plan: SpreadPlan, is_last: bool, now: datetime) -> None:
+                        plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
     statement = sqlite.insert(CallAttempt).on_conflict_do_nothing(index_elements=ATTEMPT_KEY)
     rows = _candidates(session, campaign, span, group).all()
     chunk = []
     for tenant_id, _reference, phone, due_at in _ranked_due_times(rows, plan):
         chunk.append(dict(
             token=secrets.token_urlsafe(32), organisation_id=campaign.organisation_id, tenant_id=tenant_id,
-            round_id=round_id, attempt_number=1, is_last_attempt=is_last, direction="outbound",
+            round_id=round_id, attempt_number=1, is_last_attempt=due_at >= last_from, direction="outbound",
             purpose="round", state="due", due_at=due_at, to_number=phone, silences=0,
             needs_reconciliation=False, created_at=now,
         ))
@@ -292,7 +295,7 @@ def postgres_token():
 
 
 def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, round_id: int, span: RoundSpan,
-                            group, plan: SpreadPlan, is_last: bool, now: datetime) -> None:
+                            group, plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
     """Run the INSERT ... SELECT as `workers` statements on their own connections, each
     writing the tenants whose id is its share modulo `workers` (a 2-core server inserts and
     checks foreign keys about twice as fast). Each share ranks only its own tenants; its
@@ -305,8 +308,8 @@ def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, ro
 
     def insert_share(share: int) -> None:
         try:
-            statement = _insert_statement(campaign, round_id, span, group, plan, is_last, now, workers, share,
-                                          offsets[share])
+            statement = _insert_statement(campaign, round_id, span, group, plan, last_from, now, workers,
+                                          share, offsets[share])
             with veille.session_factory.begin() as session:
                 session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
                 # Not waiting for the WAL flush is safe here: a commit lost in a crash leaves
@@ -346,7 +349,7 @@ def _share_offsets(veille: Veille, campaign: Campaign, span: RoundSpan, group,
 
 
 def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group, plan: SpreadPlan,
-                      is_last: bool, now: datetime, workers: int, share: int, offsets: dict[str, int]):
+                      last_from: datetime, now: datetime, workers: int, share: int, offsets: dict[str, int]):
     rank = func.row_number().over(partition_by=group, order_by=Tenant.id) - 1
     ranked = _targeted(campaign, span, Tenant.id.label("tenant_id"), Tenant.phone.label("phone"),
                        group.label("grp"), rank.label("rank"), extra=_share_of(workers, share))
@@ -362,8 +365,8 @@ def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group,
     due_at = slots.c.first_at + literal_column("interval '1 microsecond'") * offset
     source = select(
         postgres_token(), literal(campaign.organisation_id), ranked.c.tenant_id, literal(round_id),
-        literal(1), literal(is_last), literal("outbound"), literal("round"), literal("due"), due_at,
-        ranked.c.phone, literal(0), literal(False), literal(now, UTCDateTime()),
+        literal(1), due_at >= literal(last_from, UTCDateTime()), literal("outbound"), literal("round"),
+        literal("due"), due_at, ranked.c.phone, literal(0), literal(False), literal(now, UTCDateTime()),
     ).select_from(ranked.join(slots, and_(slots.c.grp == ranked.c.grp, ranked.c.rank >= slots.c.first_rank,
                                           ranked.c.rank <= slots.c.last_rank)))
     names = ["token", "organisation_id", "tenant_id", "round_id", "attempt_number", "is_last_attempt",
