@@ -137,3 +137,17 @@ def test_an_inbound_call_with_a_garbage_caller_never_gets_a_500(veille, client, 
 def test_an_inbound_call_with_a_garbage_call_sid_never_gets_a_500(veille, client, tenant, call_sid):
     call = inbound_call(client, tenant.phone, call_sid=call_sid)
     assert call.response.status_code == 200 and call.says()
+
+
+def test_a_screening_leg_of_another_call_cannot_connect_a_volunteer(veille, twilio, attempt, volunteer):
+    """A volunteer leg has its own CallSid; its ParentCallSid must be the tenant's call."""
+    twilio.answer()
+    twilio.press("0")
+    leg = Twilio(twilio.client, twilio.token, FOREIGN_SID)  # its parent: another call
+    leg.twiml = twilio.twiml
+    leg.screen()
+    before = snapshot(veille)
+    leg.screen_answer("1")
+    assert leg.twiml.find("Hangup") is not None and snapshot(veille) == before
+    twilio.dial_result("completed")
+    assert reload(veille, attempt).outcome == "live_transfer_missed"

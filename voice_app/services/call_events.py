@@ -114,12 +114,16 @@ def current_reply(veille: Veille, token: str) -> Handled:
         return _handled(session, veille, attempt, reply_for(_call_of(attempt), context))
 
 
-def record_screening(veille: Veille, token: str, leg_sid: str, digits: str) -> bool:
-    """A volunteer answered the screening question: True connects them (1, tenant waiting)."""
+def record_screening(veille: Veille, token: str, leg_sid: str, digits: str, parent_sid: str = "") -> bool:
+    """A volunteer answered the screening question: True connects them (1, tenant waiting).
+    The leg has its own CallSid; its ParentCallSid, when sent, must be the tenant's call."""
     with veille.session_factory.begin() as session:
         attempt = _attempt(session, token)
         if attempt is None or digits != "1" or attempt.state != State.IN_PROGRESS \
                 or attempt.menu_step != Step.TRANSFER:
+            return False
+        if parent_sid and attempt.provider_call_id and parent_sid != attempt.provider_call_id:
+            log.warning("call.foreign_call_sid attempt_id=%s kind=screen", attempt.id)
             return False
         key = f"{attempt.id}:screen:{leg_sid[:64]}"
         if session.scalar(select(CallEvent.id).where(CallEvent.idempotency_key == key)) is None:

@@ -95,9 +95,10 @@ def screening(token: str):
 
 @blueprint.post("/calls/<token>/screen/answer")
 def screening_answer(token: str):
-    leg_sid = callbacks.form_field(request.form, "CallSid")
-    digits = callbacks.form_field(request.form, "Digits")
-    accepted = call_events.record_screening(get_veille(), token, leg_sid, digits)
+    form = request.form
+    leg_sid, digits = callbacks.form_field(form, "CallSid"), callbacks.form_field(form, "Digits")
+    parent_sid = callbacks.form_field(form, "ParentCallSid")
+    accepted = call_events.record_screening(get_veille(), token, leg_sid, digits, parent_sid)
     return _xml(twiml.connect() if accepted else twiml.hang_up())
 
 
