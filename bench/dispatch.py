@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db import migrate  # noqa: E402
 from db.models import Base  # noqa: E402
+from tests.multiprocess_helpers import ALWAYS_OPEN  # noqa: E402
 from tests.multiprocess_helpers import UNPACED  # noqa: E402
 from tests.multiprocess_helpers import seed_due_attempts  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
@@ -118,7 +119,7 @@ def achieved_rate(url: str, rate: int, seconds: float) -> None:
     empty(veille)
     calls = int(rate * seconds) + 1
     seed_due_attempts(veille.session_factory, calls, now=veille.clock(),
-                      policy={"calls_per_second": rate, "max_concurrent_calls": 1_000_000})
+                      policy={"calls_per_second": rate, "max_concurrent_calls": 1_000_000, **ALWAYS_OPEN})
     stop = threading.Event()
     dispatcher = threading.Thread(target=run_dispatcher, args=(veille, stop), kwargs={"worker_id": WORKER})
     dispatcher.start()

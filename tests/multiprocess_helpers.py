@@ -27,9 +27,12 @@ from db.models import Enrolment
 from db.models import Organisation
 from db.models import Round
 from db.models import Tenant
+from voice_app.domain.campaigns import always_open_policy
 from voice_app.services.ports import OutboundCall
 
-UNPACED = {"calls_per_second": 1_000_000, "max_concurrent_calls": 1_000_000}
+# Calling hours of every day, all day: processes on the real clock dispatch whatever the time.
+ALWAYS_OPEN = {key: always_open_policy().to_dict()[key] for key in ("windows", "include_holidays")}
+UNPACED = {"calls_per_second": 1_000_000, "max_concurrent_calls": 1_000_000, **ALWAYS_OPEN}
 
 
 @dataclass(frozen=True)

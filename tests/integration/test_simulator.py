@@ -12,9 +12,12 @@ from tests.integration.simulator_double import TENANT
 from tests.integration.simulator_double import TOKEN
 from tests.integration.simulator_double import IvrDouble
 from tests.integration.simulator_double import play
+from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import ProviderError
+from voice_app.services.ports import ProviderUnavailable
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.simulator import SimulatorProvider
+from voice_app.telephony.urls import outbound_call
 
 
 @pytest.fixture
@@ -226,8 +229,14 @@ def test_urls_outside_public_base_url_are_never_requested(simulator, double):
 
 
 def test_an_invalid_number_is_refused_like_twilios_api_does(simulator, double):
-    with pytest.raises(ProviderError):
+    with pytest.raises(NumberRejected):
         simulator.place_call(double.outbound("0612345678"))
+
+
+def test_webhook_urls_outside_public_base_url_make_the_simulator_unavailable_for_every_call(simulator):
+    elsewhere = outbound_call("https://elsewhere.example.org", "tok-1", "+33612345678")
+    with pytest.raises(ProviderUnavailable):
+        simulator.place_call(elsewhere)
 
 
 def test_hanging_up_a_call_that_is_over_is_refused(simulator, double):

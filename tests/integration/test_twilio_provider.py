@@ -22,7 +22,9 @@ from tests.twilio_mock import twilio_settings
 from voice_app.bootstrap import build_telephony
 from voice_app.config import ConfigError
 from voice_app.services.ports import AmbiguousProviderError
+from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import ProviderError
+from voice_app.services.ports import ProviderUnavailable
 from voice_app.telephony.twilio_provider import RetryPolicy
 from voice_app.telephony.twilio_provider import TwilioProvider
 from voice_app.telephony.urls import outbound_call
@@ -202,6 +204,71 @@ def test_wrong_credentials_are_refused_without_retry(mock, pauses):
         provider.place_call(a_call())
 
     assert len(mock.requests) == 1
+    provider.close()
+
+
+@pytest.mark.parametrize("code", [21211, 21214, 21217, 13224])
+def test_a_refusal_about_the_destination_number_is_a_rejected_number(provider, mock, code):
+    mock.script(twilio_error(400, code, INVALID_TO))
+
+    with pytest.raises(NumberRejected) as refused:
+        provider.place_call(a_call())
+
+    assert f"Twilio error {code}" in str(refused.value)
+    assert TENANT_NUMBER not in str(refused.value)
+    assert len(mock.requests) == 1
+
+
+@pytest.mark.parametrize("status, code", [
+    (400, 21210),  # the caller id is not a number of the account
+    (400, 21212),  # invalid caller id
+    (400, 21215),  # geographic permission for France not enabled
+    (400, 13227),  # no international authorisation
+    (401, 20005),  # account not active
+    (403, 10001),  # account suspended
+    (400, 21401),  # about a number of the account, not clearly about the destination
+    (400, 99999),  # a code we do not know
+])
+def test_a_refusal_every_call_would_meet_is_the_provider_being_unavailable(provider, mock, status, code):
+    mock.script(twilio_error(status, code, "The source phone number +33159000000 is not yours"))
+
+    with pytest.raises(ProviderUnavailable) as refused:
+        provider.place_call(a_call())
+
+    assert (refused.value.code, refused.value.status) == (code, status)
+    assert not isinstance(refused.value, NumberRejected | AmbiguousProviderError)
+    assert "+33159000000" not in str(refused.value)
+    assert mock.calls == {}
+
+
+def test_wrong_credentials_are_the_provider_being_unavailable(mock, pauses):
+    settings = dataclasses.replace(twilio_settings(mock.url), TWILIO_AUTH_TOKEN="not-the-token")
+    provider = TwilioProvider.from_settings(settings, retry=fast_policy(pauses))
+
+    with pytest.raises(ProviderUnavailable) as refused:
+        provider.place_call(a_call())
+
+    assert (refused.value.code, refused.value.status) == (20003, 401)
+    provider.close()
+
+
+def test_throttling_that_outlasts_the_retries_is_the_provider_being_unavailable(provider, mock):
+    mock.script(*[twilio_error(429, 20429, "Too Many Requests")] * 3)
+
+    with pytest.raises(ProviderUnavailable) as refused:
+        provider.place_call(a_call())
+
+    assert refused.value.code == 20429
+
+
+def test_an_unreachable_provider_is_unavailable_not_a_bad_number(pauses):
+    provider = TwilioProvider.from_settings(twilio_settings(f"http://127.0.0.1:{unused_port()}"),
+                                            retry=fast_policy(pauses))
+
+    with pytest.raises(ProviderUnavailable) as refused:
+        provider.place_call(a_call())
+
+    assert refused.value.code is None
     provider.close()
 
 

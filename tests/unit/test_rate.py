@@ -7,7 +7,9 @@ import pytest
 from voice_app.domain.rate import DEFAULT_CALLS_PER_SECOND
 from voice_app.domain.rate import DEFAULT_MAX_CONCURRENT_CALLS
 from voice_app.domain.rate import Pacer
+from voice_app.domain.rate import ProviderPause
 from voice_app.domain.rate import RateLimits
+from voice_app.domain.rate import account_rate
 from voice_app.domain.rate import claim_size
 from voice_app.domain.rate import rate_limits
 
@@ -137,3 +139,40 @@ def test_a_changed_rate_applies_from_the_next_slot():
     pacer.set_rate(2)
     assert pacer.reserve(0.0) == pytest.approx(0.1)
     assert pacer.reserve(0.0) == pytest.approx(0.6)
+
+
+def test_campaigns_sharing_the_account_dial_at_the_lowest_of_their_rates():
+    assert account_rate([RateLimits(5.0, 100), RateLimits(2.0, 10), RateLimits(30.0, 10)]) == 2.0
+
+
+def test_a_paused_campaign_does_not_lower_the_account_rate():
+    assert account_rate([RateLimits(5.0, 100), RateLimits(0.0, 10), RateLimits(3.0, 0)]) == 5.0
+    assert account_rate([RateLimits(0.0, 10)]) is None
+    assert account_rate([]) is None
+
+
+def test_a_provider_pause_blocks_calls_until_it_ends():
+    pause = ProviderPause()
+    assert not pause.blocks(100.0)
+    assert pause.start(100.0) == 60.0
+    assert pause.blocks(100.0) and pause.blocks(159.9)
+    assert not pause.blocks(160.0)
+
+
+def test_refusals_in_flight_during_a_pause_do_not_lengthen_it():
+    pause = ProviderPause()
+    pause.start(100.0)
+    assert pause.start(101.0) is None
+    assert pause.until == 160.0
+
+
+def test_each_pause_in_a_row_is_twice_as_long_up_to_the_cap_and_a_placed_call_resets_it():
+    pause = ProviderPause(first_seconds=60.0, max_seconds=300.0)
+    lengths = []
+    moment = 0.0
+    for _ in range(5):
+        lengths.append(pause.start(moment))
+        moment = pause.until
+    assert lengths == [60.0, 120.0, 240.0, 300.0, 300.0]
+    pause.call_placed()
+    assert pause.start(moment) == 60.0

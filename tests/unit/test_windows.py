@@ -11,15 +11,18 @@ import pytest
 
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
+from voice_app.domain.campaigns import InvalidPolicy
 from voice_app.domain.campaigns import always_open_policy
 from voice_app.domain.campaigns import parse_window
 from voice_app.domain.windows import Interval
+from voice_app.domain.windows import calling_hours
 from voice_app.domain.windows import day_intervals
 from voice_app.domain.windows import half_day_of
 from voice_app.domain.windows import intervals_between
 from voice_app.domain.windows import is_call_day
 from voice_app.domain.windows import is_open
 from voice_app.domain.windows import next_open_at
+from voice_app.domain.windows import open_until
 
 DEFAULT = CampaignPolicy()
 SPRING_FORWARD = date(2026, 3, 29)  # last Sunday of March: 02:00 -> 03:00
@@ -149,3 +152,35 @@ def test_intervals_between_are_clipped_to_the_span():
         (paris(2026, 11, 24, 11, 0), paris(2026, 11, 24, 12, 30)),
         (paris(2026, 11, 24, 14, 0), paris(2026, 11, 24, 15, 0)),
     ]
+
+
+def test_a_window_in_progress_says_when_it_closes():
+    assert open_until(DEFAULT, paris(2026, 11, 24, 10, 30)) == paris(2026, 11, 24, 12, 30)
+    assert open_until(DEFAULT, paris(2026, 11, 24, 17, 59)) == paris(2026, 11, 24, 18, 0)
+
+
+def test_outside_every_window_nothing_is_open_until_anything():
+    assert open_until(DEFAULT, paris(2026, 11, 24, 23, 30)) is None
+    assert open_until(DEFAULT, paris(2026, 11, 24, 12, 30)) is None  # the end is not inside
+    assert open_until(DEFAULT, paris(2026, 11, 28, 10, 30)) is None  # a Saturday
+    assert open_until(DEFAULT, paris(2026, 11, 11, 10, 30)) is None  # Armistice Day
+
+
+def test_a_window_across_the_half_day_split_closes_at_its_own_end_not_at_one_pm():
+    policy = every_day("11:00-14:00")
+    assert open_until(policy, paris(2026, 11, 24, 12, 0)) == paris(2026, 11, 24, 14, 0)
+
+
+def test_an_all_day_window_runs_on_past_midnight():
+    assert open_until(always_open_policy(), paris(2026, 11, 24, 23, 59)) > paris(2026, 11, 25, 23, 0)
+
+
+def test_calling_hours_are_read_even_when_the_rate_is_damaged():
+    stored = {**always_open_policy().to_dict(), "calls_per_second": "vite", "max_attempts": 0}
+    assert is_open(calling_hours(stored), paris(2026, 11, 28, 23, 30))
+    assert calling_hours({"calls_per_second": 0}).windows == DEFAULT.windows
+
+
+def test_damaged_calling_hours_are_an_invalid_policy():
+    with pytest.raises(InvalidPolicy):
+        calling_hours({"windows": [{"days": ["mon"], "start": "25:00", "end": "26:00"}]})

@@ -1,5 +1,6 @@
 """Pacing of outbound calls: the provider's calls-per-second limit and the maximum of
-simultaneous calls of a campaign (DESIGN §6, §10).
+simultaneous calls of a campaign (DESIGN §6, §10), and the pause after the provider said it
+cannot take calls at all.
 
 Pure: time is a number of seconds given by the caller (a monotonic clock in production),
 so every rule here is tested without waiting.
@@ -11,11 +12,17 @@ sends the missed slots at once, so the gaps between batches do not erode the ach
 a caller that was idle longer restarts the grid at `now`, so idle time is never banked into
 a burst. Over any window of W seconds, at most `rate x (W + CATCH_UP_SECONDS) + 1` calls go
 out (at 100 calls/s: at most 111 in any second), and the long-run rate is the configured one.
+
+The provider's limit is per account, and one process dials through one account, so the
+dispatcher keeps ONE pacer for every campaign, at `account_rate`: the lowest rate among the
+campaigns it is dialling for (each campaign's `calls_per_second` states the account's limit;
+when they disagree the lowest is the only one known to be safe).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 DEFAULT_CALLS_PER_SECOND = 1.0
@@ -24,6 +31,10 @@ DEFAULT_MAX_CONCURRENT_CALLS = 10
 # that claim overhead is small against pacing, short enough that claims never grow stale.
 CLAIM_HORIZON_SECONDS = 5.0
 CATCH_UP_SECONDS = 0.1
+# After the provider refused a call for a reason that is not the number (credentials, account,
+# caller id, permissions, throttling): no call for this long, doubled each time in a row.
+FIRST_PAUSE_SECONDS = 60.0
+MAX_PAUSE_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -115,3 +126,40 @@ class Pacer:
     def set_rate(self, calls_per_second: float) -> None:
         """Follow a changed policy without losing the grid's position."""
         self.calls_per_second = calls_per_second
+
+
+def account_rate(limits: Iterable[RateLimits]) -> float | None:
+    """The rate of the one pacer shared by the campaigns being dialled: the lowest of their
+    rates (paused campaigns do not count); None when none of them may dial."""
+    rates = [each.calls_per_second for each in limits if not each.paused]
+    return min(rates) if rates else None
+
+
+@dataclass
+class ProviderPause:
+    """No call while the provider cannot take any (bad credentials, caller id not owned,
+    account suspended, throttled): `FIRST_PAUSE_SECONDS`, doubled for each pause in a row up
+    to `MAX_PAUSE_SECONDS`; a call placed starts the count again."""
+
+    first_seconds: float = FIRST_PAUSE_SECONDS
+    max_seconds: float = MAX_PAUSE_SECONDS
+    in_a_row: int = 0
+    until: float | None = None
+
+    def blocks(self, now: float) -> bool:
+        """True while calls must wait."""
+        return self.until is not None and now < self.until
+
+    def start(self, now: float) -> float | None:
+        """The provider refused: pause; return the pause's length, or None when a pause is
+        already running (calls that were in flight do not lengthen it)."""
+        if self.blocks(now):
+            return None
+        seconds = min(self.max_seconds, self.first_seconds * 2 ** self.in_a_row)
+        self.in_a_row += 1
+        self.until = now + seconds
+        return seconds
+
+    def call_placed(self) -> None:
+        """The provider took a call: the next pause is a short one again."""
+        self.in_a_row = 0

@@ -127,3 +127,24 @@ def next_open_at(policy: CampaignPolicy, after: datetime, until: datetime,
         if interval.half_day not in avoid:
             return interval.start
     return None
+
+
+def open_until(policy: CampaignPolicy, moment: datetime) -> datetime | None:
+    """When the window `moment` lies in closes (windows that touch count as one, up to two days
+    ahead), None when no window is open at `moment`."""
+    end = None
+    for interval in intervals_between(policy, moment, moment + timedelta(days=2)):
+        if end is None and interval.start > moment:
+            return None
+        if end is not None and interval.start > end:
+            break
+        end = interval.end
+    return end
+
+
+def calling_hours(stored_policy: dict | None) -> CampaignPolicy:
+    """The calling hours of a stored policy (its windows and `include_holidays`), read alone:
+    a damaged rate never hides the hours. InvalidPolicy when the hours themselves are damaged."""
+    stored_policy = stored_policy or {}
+    return CampaignPolicy.from_dict({key: stored_policy[key] for key in ("windows", "include_holidays")
+                                     if key in stored_policy})

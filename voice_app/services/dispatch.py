@@ -1,6 +1,12 @@
-"""Dispatch: claim the attempts that are due, re-check each tenant, then dial at the campaign's rate.
+"""Dispatch: claim the attempts that are due, re-check each tenant, then dial at the account's rate.
 
 Theory of operation, per campaign with due attempts:
+0. A campaign outside its calling hours (voice_app.domain.windows) claims nothing, whatever
+   is due: after an outage, a pause or a backlog, nobody is rung at night, on a weekend or a
+   public holiday the campaign does not call on. When its window opens, the backlog is
+   dialled oldest first at the usual rate (the pacer never bursts), and a batch is never
+   dialled past the window's end. What is still due when the round ends is cancelled by the
+   round's closing (voice_app.services.rounds).
 1. One transaction claims a batch (db.repositories.attempts: SKIP LOCKED on PostgreSQL, a
    conditional `UPDATE ... WHERE state = 'due'` everywhere) no bigger than the campaign's free
    simultaneous-call slots and about five seconds of dialling at its rate.
@@ -13,6 +19,13 @@ Theory of operation, per campaign with due attempts:
    (voice_app.services.dialling), paced by voice_app.domain.rate.Pacer. The dispatcher loop
    hands each call to a small pool of dial threads at its slot, so the provider's latency (a
    Twilio request takes a few hundred milliseconds) never lowers the achieved rate.
+
+The provider's calls-per-second limit is per account and a process dials through one
+account, so one pacer serves every campaign, at the lowest rate among the campaigns being
+dialled (voice_app.domain.rate.account_rate). When the provider refuses a call for a reason
+that is not the number (ProviderUnavailable: credentials, caller id, suspended account,
+throttling...), the claim goes back to `due` and no call is made for a pause that grows
+while it lasts (voice_app.domain.rate.ProviderPause): a whole round never ends `failed`.
 
 A campaign whose rate or maximum of simultaneous calls is 0 (or not a number) is paused: its
 attempts stay due, nothing is claimed. A claim is never dialled late: if its batch took more
@@ -36,6 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 
@@ -43,11 +57,20 @@ from db.repositories import attempts
 from db.repositories.attempts import ClaimedAttempt
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.campaigns import InvalidPolicy
+from voice_app.domain.rate import CLAIM_HORIZON_SECONDS
+from voice_app.domain.rate import DEFAULT_CALLS_PER_SECOND
 from voice_app.domain.rate import Pacer
+from voice_app.domain.rate import ProviderPause
 from voice_app.domain.rate import RateLimits
+from voice_app.domain.rate import account_rate
 from voice_app.domain.rate import claim_size
 from voice_app.domain.rate import rate_limits
+from voice_app.domain.windows import calling_hours
+from voice_app.domain.windows import next_open_at
+from voice_app.domain.windows import open_until
 from voice_app.services.dialling import place_claimed_attempt
+from voice_app.services.ports import ProviderUnavailable
 from voice_app.services.suppression import phone_hash
 
 log = logging.getLogger("veille.dispatch")
@@ -58,6 +81,7 @@ IDLE_SECONDS = 1.0
 DIAL_THREADS = 32  # provider calls in flight at once (a Twilio request takes a few hundred ms)
 _COUNTS = threading.Lock()  # dial threads update a pass's summary
 MAX_BACKOFF_SECONDS = 30.0
+OPENING_LOOKAHEAD = timedelta(days=14)  # how far ahead a closed campaign's next window is looked for
 
 SKIPPED_UNENROLLED = "skipped_unenrolled"
 SKIPPED_OPT_OUT = "skipped_opt_out"
@@ -71,10 +95,26 @@ class DispatchSummary:
     claimed: int = 0
     dialled: int = 0  # handed to the provider (placed + not_placed, once every dial is done)
     placed: int = 0
-    not_placed: int = 0  # refused, ambiguous or crashed: recorded on the attempt
-    released: int = 0
+    not_placed: int = 0  # refused, ambiguous, crashed (recorded on the attempt) or given back
+    released: int = 0  # given back to `due` undialled (stopping, stale, window closed, provider paused)
     skipped: Counter = field(default_factory=Counter)
     paused: dict[int, str] = field(default_factory=dict)  # campaign id -> reason
+    outside_hours: dict[int, datetime | None] = field(default_factory=dict)  # campaign id -> next opening
+    provider_paused: bool = False  # the provider cannot take calls: nothing is dialled for a while
+
+
+@dataclass
+class DispatcherState:
+    """What the dispatcher keeps from one pass to the next: the account's one pacer, and the
+    pause after the provider said it cannot take calls (dial threads start it: hence the lock)."""
+
+    pacer: Pacer = field(default_factory=lambda: Pacer(DEFAULT_CALLS_PER_SECOND))
+    pause: ProviderPause = field(default_factory=ProviderPause)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def provider_paused(self, now: float) -> bool:
+        with self.lock:
+            return self.pause.blocks(now)
 
 
 def default_worker_id() -> str:
@@ -83,44 +123,75 @@ def default_worker_id() -> str:
 
 
 def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: int = DEFAULT_BATCH_LIMIT,
-                       pacers: dict[int, Pacer] | None = None,
+                       state: DispatcherState | None = None,
                        should_stop: Callable[[], bool] = lambda: False,
                        sleep: Callable[[float], object] = time.sleep,
                        monotonic: Callable[[], float] = time.monotonic,
                        dial_pool: Executor | None = None) -> DispatchSummary:
-    """Claim up to `limit` attempts due by `now`, commit, then dial them at each campaign's rate.
+    """Claim up to `limit` attempts due by `now` in campaigns whose window is open, commit,
+    then dial them at the account's rate.
 
-    `pacers` keeps each campaign's pacing across passes (the dispatcher loop passes the same
-    dict every time); `sleep` waits between provider calls (the loop passes its stop event's
-    `wait`, so stopping never waits for pacing). Without `dial_pool` each call is dialled
-    inline and the summary is complete on return; with it, calls are dialled on the pool and
-    `placed`/`not_placed` count those finished by then.
+    `state` keeps the pacing and the provider pause across passes (the dispatcher loop passes
+    the same one every time); `sleep` waits between provider calls (the loop passes its stop
+    event's `wait`, so stopping never waits for pacing). Without `dial_pool` each call is
+    dialled inline and the summary is complete on return; with it, calls are dialled on the
+    pool and `placed`/`not_placed` count those finished by then.
     """
     summary = DispatchSummary()
-    pacers = {} if pacers is None else pacers
+    state = DispatcherState() if state is None else state
+    started = monotonic()
+    if state.provider_paused(started):
+        summary.provider_paused = True
+        return summary
     with veille.session_factory.begin() as session:
         campaigns = attempts.campaigns_with_due_attempts(session, now)
-    for campaign_id, policy in campaigns:
-        if summary.claimed >= limit or should_stop():
+    dialable = _dialable_now(campaigns, now, summary)
+    rate = account_rate(limits for _campaign_id, limits, _closes in dialable)
+    if rate is None:
+        return summary
+    state.pacer.set_rate(rate)
+    for campaign_id, limits, closes in dialable:
+        if summary.claimed >= limit or should_stop() or state.provider_paused(monotonic()):
             break
+        open_seconds = (closes - now).total_seconds()
+        shared = RateLimits(rate, limits.max_concurrent_calls)  # the account's rate, the campaign's lines
+        batch = _claim_batch(veille, campaign_id, shared, now, worker_id, limit - summary.claimed, summary,
+                             min(CLAIM_HORIZON_SECONDS, open_seconds))
+        _dial_batch(veille, batch, state, started + open_seconds, worker_id, summary, should_stop, sleep,
+                    monotonic, dial_pool)
+    return summary
+
+
+def _dialable_now(campaigns: list[tuple[int, dict]], now: datetime,
+                  summary: DispatchSummary) -> list[tuple[int, RateLimits, datetime]]:
+    """(id, limits, when its window closes) of each campaign that may dial at `now`; the
+    others are noted in the summary: paused (with the reason) or outside their calling hours
+    (with when they open next)."""
+    dialable = []
+    for campaign_id, policy in campaigns:
         limits = rate_limits(policy)
+        try:
+            hours = calling_hours(policy)
+        except InvalidPolicy as error:
+            limits = RateLimits(0.0, 0, problem=f"unreadable calling hours: {error}")
         if limits.paused:
             summary.paused[campaign_id] = limits.pause_reason
             log.debug("dispatch.paused campaign_id=%s reason=%s", campaign_id, limits.pause_reason)
             continue
-        batch = _claim_batch(veille, campaign_id, limits, now, worker_id, limit - summary.claimed, summary)
-        pacer = pacers.setdefault(campaign_id, Pacer(limits.calls_per_second))
-        pacer.set_rate(limits.calls_per_second)
-        _dial_batch(veille, batch, pacer, worker_id, summary, should_stop, sleep, monotonic, dial_pool)
-    return summary
+        closes = open_until(hours, now)
+        if closes is None:
+            summary.outside_hours[campaign_id] = next_open_at(hours, now, now + OPENING_LOOKAHEAD)
+            continue
+        dialable.append((campaign_id, limits, closes))
+    return dialable
 
 
 def _claim_batch(veille: Veille, campaign_id: int, limits: RateLimits, now: datetime, worker_id: str,
-                 limit: int, summary: DispatchSummary) -> list[ClaimedAttempt]:
+                 limit: int, summary: DispatchSummary, horizon_seconds: float) -> list[ClaimedAttempt]:
     """Claim, re-check and commit; return the attempts to dial."""
     with veille.session_factory.begin() as session:
         attempts.lock_campaign(session, campaign_id)
-        size = claim_size(limits, attempts.count_active_calls(session, campaign_id), limit)
+        size = claim_size(limits, attempts.count_active_calls(session, campaign_id), limit, horizon_seconds)
         if size == 0:
             return []
         claimed = attempts.claim_due_attempts(session, campaign_id, now, worker_id, size)
@@ -186,43 +257,67 @@ def _end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None
         log.info("dispatch.skipped outcome=%s count=%s", outcome, len(ids))
 
 
-def _dial_batch(veille: Veille, batch: list[ClaimedAttempt], pacer: Pacer, worker_id: str,
-                summary: DispatchSummary, should_stop, sleep, monotonic, dial_pool: Executor | None) -> None:
+def _dial_batch(veille: Veille, batch: list[ClaimedAttempt], state: DispatcherState, window_closes: float,
+                worker_id: str, summary: DispatchSummary, should_stop, sleep, monotonic,
+                dial_pool: Executor | None) -> None:
     """Hand each claimed attempt to the provider at the pacer's rate (inline, or on `dial_pool`
     so a slow provider or slow bookkeeping never holds the rate back); give back what cannot
-    be dialled in time."""
+    be dialled in time, before the window closes (`window_closes`, on the `monotonic` clock)
+    or while the provider is paused."""
     claimed_at = monotonic()
     for index, attempt in enumerate(batch):
-        wait = pacer.reserve(monotonic())
+        wait = state.pacer.reserve(monotonic())
         if wait > 0:
             sleep(wait)
-        if should_stop() or monotonic() - claimed_at > STALE_CLAIM_SECONDS:
+        moment = monotonic()
+        if (should_stop() or moment - claimed_at > STALE_CLAIM_SECONDS or moment >= window_closes
+                or state.provider_paused(moment)):
             _release(veille, batch[index:], worker_id, summary)
             return
         summary.dialled += 1
         if dial_pool is None:
-            _dial(veille, attempt, worker_id, summary, claimed_at, monotonic)
+            _dial(veille, attempt, state, worker_id, summary, claimed_at, monotonic)
         else:
-            dial_pool.submit(_dial, veille, attempt, worker_id, summary, claimed_at, monotonic)
+            dial_pool.submit(_dial, veille, attempt, state, worker_id, summary, claimed_at, monotonic)
 
 
-def _dial(veille: Veille, attempt: ClaimedAttempt, worker_id: str, summary: DispatchSummary,
-          claimed_at: float, monotonic) -> None:
+def _dial(veille: Veille, attempt: ClaimedAttempt, state: DispatcherState, worker_id: str,
+          summary: DispatchSummary, claimed_at: float, monotonic) -> None:
+    unavailable: list[ProviderUnavailable] = []
     try:
-        if monotonic() - claimed_at > STALE_CLAIM_SECONDS:  # waited too long for a free dial thread
+        # Waited too long for a free dial thread, or the provider refused another call meanwhile.
+        if monotonic() - claimed_at > STALE_CLAIM_SECONDS or state.provider_paused(monotonic()):
             with _COUNTS:
                 summary.dialled -= 1
             _release(veille, [attempt], worker_id, summary)
             return
-        placed = place_claimed_attempt(veille, attempt.id, attempt.token, attempt.to_number)
+        placed = place_claimed_attempt(veille, attempt.id, attempt.token, attempt.to_number,
+                                       on_unavailable=unavailable.append)
     except Exception:  # the attempt's fate is unknown: the sweep reconciles it, never a re-dial
         log.error("dispatch.dial_failed attempt_id=%s\n%s", attempt.id, traceback.format_exc())
         placed = None
+    if unavailable:
+        _pause_dialling(state, unavailable[0], monotonic(), summary)
+    elif placed:
+        with state.lock:
+            state.pause.call_placed()
     with _COUNTS:
         if placed:
             summary.placed += 1
         else:
             summary.not_placed += 1
+
+
+def _pause_dialling(state: DispatcherState, error: ProviderUnavailable, now: float,
+                    summary: DispatchSummary) -> None:
+    """The provider cannot take calls (the attempt is already due again): stop dialling for a
+    while, and say so loudly once per pause (the error code, never a number)."""
+    with state.lock:
+        seconds = state.pause.start(now)
+    summary.provider_paused = True
+    if seconds is not None:
+        log.error("dispatch.provider_unavailable code=%s status=%s pause=%.0fs error=%s", error.code,
+                  error.status, seconds, error)
 
 
 def _release(veille: Veille, rest: list[ClaimedAttempt], worker_id: str, summary: DispatchSummary) -> None:
@@ -253,13 +348,14 @@ def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: st
 
 def _dispatch_until_stopped(veille: Veille, stop_event: threading.Event, worker_id: str, limit: int,
                             idle_seconds: float, max_backoff_seconds: float, dial_pool: Executor) -> None:
-    pacers: dict[int, Pacer] = {}
+    state = DispatcherState()
     paused: dict[int, str] = {}
+    closed: dict[int, datetime | None] = {}
     backoff = 0.0
     while not stop_event.is_set():
         try:
             summary = dispatch_due_calls(veille, veille.clock(), worker_id=worker_id, limit=limit,
-                                         pacers=pacers, should_stop=stop_event.is_set, sleep=stop_event.wait,
+                                         state=state, should_stop=stop_event.is_set, sleep=stop_event.wait,
                                          dial_pool=dial_pool)
         except DBAPIError as error:
             backoff = min(max_backoff_seconds, max(1.0, backoff * 2))
@@ -273,7 +369,9 @@ def _dispatch_until_stopped(veille: Veille, stop_event: threading.Event, worker_
             stop_event.wait(backoff)
             continue
         backoff = 0.0
-        _log_pause_changes(paused, summary.paused)
+        if summary.claimed or not summary.provider_paused:  # else the pass looked at no campaign
+            _log_pause_changes(paused, summary.paused)
+            _log_closed_windows(closed, summary.outside_hours)
         if summary.claimed == 0:
             stop_event.wait(idle_seconds)
 
@@ -285,3 +383,13 @@ def _log_pause_changes(known: dict[int, str], now_paused: dict[int, str]) -> Non
             log.warning("dispatch.campaign_paused campaign_id=%s reason=%s", campaign_id, reason)
     known.clear()
     known.update(now_paused)
+
+
+def _log_closed_windows(known: dict[int, datetime | None], now_closed: dict[int, datetime | None]) -> None:
+    """Log a campaign with calls due when its calling hours keep them waiting, not on every pass."""
+    for campaign_id, opens_at in now_closed.items():
+        if campaign_id not in known:
+            shown = opens_at.isoformat() if opens_at else "none within 14 days"
+            log.info("dispatch.outside_calling_hours campaign_id=%s opens_at=%s", campaign_id, shown)
+    known.clear()
+    known.update(now_closed)

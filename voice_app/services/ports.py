@@ -27,6 +27,25 @@ class AmbiguousProviderError(ProviderError):
     the attempt must be reconciled, never re-dialled blindly."""
 
 
+class NumberRejected(ProviderError):
+    """The call was not placed because of the number itself (invalid, not a phone number,
+    unreachable by the provider): this number cannot be called, the attempt fails."""
+
+
+class ProviderUnavailable(ProviderError):
+    """The call was not placed for a reason that is not the number: credentials, caller id
+    not owned, account suspended, permissions, throttling, provider unreachable. Every other
+    call would meet it too: the attempt stays due and dialling pauses.
+
+    `code` is the provider's error code (Twilio's), `status` the HTTP status, when known.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
 class TelephonyProvider(Protocol):
     """DESIGN §4: the one interface for Twilio, Twilio-compatible providers and the simulator."""
 

@@ -24,8 +24,10 @@ from urllib.parse import urlsplit
 
 from voice_app.config import Settings
 from voice_app.domain.phones import mask_phone
+from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import OutboundCall
 from voice_app.services.ports import ProviderError
+from voice_app.services.ports import ProviderUnavailable
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
 from voice_app.telephony.simulation.behaviours import random_behaviour
@@ -129,11 +131,11 @@ class SimulatorProvider:
     def place_call(self, call: OutboundCall) -> str:
         """Accept the call like Twilio's API (status queued) and play it in the background."""
         if not E164.match(call.to_number or ""):
-            raise ProviderError(f"The 'To' number {mask_phone(call.to_number)} is not a valid phone number.")
+            raise NumberRejected(f"The 'To' number {mask_phone(call.to_number)} is not a valid phone number.")
         urls = CallUrls(call.answer_url, call.status_callback_url, call.amd_callback_url, call.fallback_url)
         for url in (urls.answer, urls.status_callback, urls.amd_callback, urls.fallback):
-            if url and not self._is_ours(url):
-                raise ProviderError("webhook URLs must be under PUBLIC_BASE_URL")
+            if url and not self._is_ours(url):  # a set-up problem: every call would meet it
+                raise ProviderUnavailable("webhook URLs must be under PUBLIC_BASE_URL")
         record = SimulatedCall(new_call_sid(), "outbound-api", call.to_number, self.service_number,
                                behaviour="")
         return self._start(record, self.behaviour_for(call.to_number), urls)
@@ -198,7 +200,7 @@ class SimulatorProvider:
 
     def _start(self, record: SimulatedCall, behaviour: Behaviour, urls: CallUrls) -> str:
         if self._stopping.is_set():
-            raise ProviderError("the simulator is closed")
+            raise ProviderUnavailable("the simulator is closed")
         record.behaviour = behaviour.label
         control = CallControl(record.sid, self._inbox)
         timeline = Timeline(self.time_scale, control, self._stopping)

@@ -6,7 +6,9 @@ api.twilio.com (Twilio-compatible providers, a local mock), it always uses expli
 read timeouts, and it raises `ApiFailure` for every HTTP error so the caller sees the status,
 Twilio's error code and the Retry-After header together (the SDK's own exception drops headers).
 
-The predicates at the bottom classify a failure for the retry policy of `twilio_provider`.
+The predicates at the bottom classify a failure for the retry policy of `twilio_provider`, and
+tell a refusal about the destination number (that number cannot be called) from every other
+refusal (credentials, caller id, account, permissions, throttling: no call would go through).
 """
 
 from __future__ import annotations
@@ -27,6 +29,20 @@ from urllib3.exceptions import NewConnectionError
 from voice_app.domain.phones import mask_phones_in_text
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
+
+# Twilio error codes that are about the destination number itself, and only those: anything
+# else (20003 credentials, 20005 account not active, 21210/21212 caller id, 21215/13227
+# geographic permissions, 21219 trial account, 20429 throttling...) would refuse every call.
+NUMBER_REJECTED_CODES = frozenset({
+    21211,  # invalid 'To' phone number
+    21214,  # 'To' phone number cannot be reached
+    21217,  # phone number does not appear to be valid
+    13223,  # invalid phone number format
+    13224,  # Twilio does not support calling this number, or the number is invalid
+    13226,  # invalid country code
+    21610,  # the recipient unsubscribed (texts)
+    21614,  # 'To' is not a valid mobile number (texts)
+})
 
 log = logging.getLogger("veille.twilio.http")
 
@@ -130,6 +146,11 @@ def certainly_refused(error: BaseException) -> bool:
     if isinstance(error, ApiFailure) and error.status < 500:
         return True
     return certainly_not_processed(error)
+
+
+def about_the_number(error: BaseException) -> bool:
+    """A client error saying the destination number cannot be called (see NUMBER_REJECTED_CODES)."""
+    return isinstance(error, ApiFailure) and 400 <= error.status < 500 and error.code in NUMBER_REJECTED_CODES
 
 
 def transient(error: BaseException) -> bool:

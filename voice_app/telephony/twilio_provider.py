@@ -10,7 +10,11 @@ rule chosen by whether it is safe to repeat:
   the request left may have placed the call: `AmbiguousProviderError`, never a second call.
 - Fetching a call, and updating it to the same values, are: 429, 5xx and timeouts are retried.
 
-A refusal raises `ProviderError` with Twilio's error code and no phone number.
+A refused create raises `NumberRejected` when Twilio's error code is about the destination
+number (twilio_http.NUMBER_REJECTED_CODES), else `ProviderUnavailable` (credentials, caller id,
+account, permissions, throttling that outlasts the retries, provider unreachable): such a
+refusal would meet every call, so the dispatcher gives the attempt back and pauses. Other
+refusals raise `ProviderError`. Messages carry Twilio's error code and never a phone number.
 """
 
 from __future__ import annotations
@@ -34,11 +38,14 @@ from voice_app.config import ConfigError
 from voice_app.config import Settings
 from voice_app.domain.phones import mask_phone
 from voice_app.services.ports import AmbiguousProviderError
+from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import OutboundCall
 from voice_app.services.ports import ProviderError
+from voice_app.services.ports import ProviderUnavailable
 from voice_app.telephony.twilio_http import TWILIO_API_BASE_URL
 from voice_app.telephony.twilio_http import ApiFailure
 from voice_app.telephony.twilio_http import RebasedHttpClient
+from voice_app.telephony.twilio_http import about_the_number
 from voice_app.telephony.twilio_http import certainly_not_processed
 from voice_app.telephony.twilio_http import certainly_refused
 from voice_app.telephony.twilio_http import describe
@@ -152,7 +159,7 @@ class TwilioProvider:
             return self._with_retries(operation, send, certainly_not_processed)
         except (ApiFailure, requests.RequestException) as error:
             if certainly_refused(error):
-                raise _refused(operation, error) from error
+                raise _create_refused(operation, error) from error
             reason = describe(error)
             log.warning("twilio.outcome_unknown operation=%s reason=%s", operation, reason)
             raise AmbiguousProviderError(f"Twilio {operation}: outcome unknown ({reason})") from error
@@ -200,6 +207,15 @@ class TwilioProvider:
         if retry_after is not None:
             return retry_after
         return min(self._retry.first_wait * 2 ** (state.attempt_number - 1), self._retry.max_wait)
+
+
+def _create_refused(operation: str, error: BaseException) -> ProviderError:
+    """Nothing was created: because of the number, or for a reason every call would meet."""
+    refusal = _refused(operation, error)
+    if about_the_number(error):
+        return NumberRejected(str(refusal))
+    return ProviderUnavailable(str(refusal), code=getattr(error, "code", None),
+                               status=getattr(error, "status", None))
 
 
 def _refused(operation: str, error: BaseException) -> ProviderError:
