@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
@@ -15,12 +18,14 @@ from tests.integration.test_dispatch import ManualTime
 from tests.integration.test_planning import attempts
 from tests.multiprocess_helpers import UNPACED
 from tests.multiprocess_helpers import seed_due_attempts
+from voice_app.bootstrap import bootstrap
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.windows import is_open
 from voice_app.services.demo import demo_policy
 from voice_app.services.dispatch import DispatcherState
 from voice_app.services.dispatch import dispatch_due_calls
+from voice_app.services.dispatch import run_dispatcher
 from voice_app.services.planning import plan_round
 from voice_app.services.retries import schedule_retries
 from voice_app.services.rounds import close_finished_rounds
@@ -152,3 +157,26 @@ def test_a_retry_after_an_evening_no_answer_lands_in_the_next_window(veille, pla
     [retry] = attempts(veille, tenant_id=ids[0], attempt_number=2)
     assert retry.due_at == paris(2026, 11, 25, 10, 0)
     assert is_open(CampaignPolicy(), retry.due_at)
+
+
+def test_the_dispatcher_loop_says_once_that_a_campaign_waits_for_its_window(settings, telephony, caplog):
+    night = paris(2026, 11, 24, 23, 30)
+    veille = bootstrap(settings, telephony=telephony, clock=lambda: night)
+    seeded = seed_due_attempts(veille.session_factory, 1, now=night, policy=WORKING_DAYS_ONLY)
+    stop, passes = threading.Event(), []
+    original_wait = stop.wait
+
+    def counting_wait(timeout=None):
+        passes.append(timeout)
+        if len(passes) >= 3:
+            stop.set()
+        return original_wait(0)
+
+    stop.wait = counting_wait
+    caplog.set_level(logging.INFO, logger="veille.dispatch")
+    run_dispatcher(veille, stop, worker_id=WORKER, idle_seconds=0.01)
+    veille.close()
+    waiting = [r.getMessage() for r in caplog.records if "dispatch.outside_calling_hours" in r.getMessage()]
+    assert waiting == [f"dispatch.outside_calling_hours campaign_id={seeded.campaign_id} "
+                       f"opens_at={paris(2026, 11, 25, 10, 0).astimezone(UTC).isoformat()}"]
+    assert telephony.placed == []
