@@ -19,20 +19,16 @@ run. SQLite: a file in a temporary folder.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db import migrate  # noqa: E402
+from bench.databases import fresh_postgres  # noqa: E402
+from bench.databases import fresh_sqlite  # noqa: E402
 from db.models import Base  # noqa: E402
 from tests.multiprocess_helpers import ALWAYS_OPEN  # noqa: E402
 from tests.multiprocess_helpers import UNPACED  # noqa: E402
@@ -42,7 +38,6 @@ from voice_app.config import Settings  # noqa: E402
 from voice_app.services.dispatch import dispatch_due_calls  # noqa: E402
 from voice_app.services.dispatch import run_dispatcher  # noqa: E402
 
-ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BENCH_DATABASE = "veille_bench_dispatch"
 WORKER = "bench:1"
 
@@ -68,28 +63,6 @@ class NoopTelephony:
 
     def fetch_call_status(self, provider_call_id: str) -> str | None:
         return "in-progress"
-
-
-def postgres_database() -> str:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DATABASE}):
-            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    url = make_url(ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(url)
-    return url
-
-
-def sqlite_database(directory: str) -> str:
-    url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-    migrate.upgrade(url)
-    return url
 
 
 def empty(veille) -> None:
@@ -146,7 +119,7 @@ def main() -> None:
     rates = [int(rate) for rate in args.rates.split(",")]
     with tempfile.TemporaryDirectory() as directory:
         for backend in args.backends.split(","):
-            url = postgres_database() if backend == "postgresql" else sqlite_database(directory)
+            url = fresh_postgres(BENCH_DATABASE) if backend == "postgresql" else fresh_sqlite(directory)
             print(f"{backend}:")
             overhead(url, args.calls)
             for rate in rates:

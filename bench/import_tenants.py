@@ -21,12 +21,10 @@ from datetime import date
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.databases import fresh_postgres  # noqa: E402
+from bench.databases import fresh_sqlite  # noqa: E402
 from db import migrate  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
@@ -34,7 +32,6 @@ from voice_app.services.enrolment import eligible_tenants  # noqa: E402
 from voice_app.services.enrolment import enrol_eligible  # noqa: E402
 from voice_app.services.tenant_import import import_tenants  # noqa: E402
 
-ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BENCH_DATABASE = "veille_bench_import"
 HEADER = ("Référence;Civilité;Nom;Prénom;Année de naissance;Composition du foyer;Téléphone;"
           "Téléphone 2;Langue;Site;Gardien;Année de naissance du conjoint;Demi-journée préférée;Suivi manuel")
@@ -68,15 +65,6 @@ def write_file(path: Path, rows: int, site_suffix: str = "") -> Path:
         for index in range(1, rows + 1):
             stream.write(tenant_line(index, rng, site_suffix) + "\r\n")
     return path
-
-
-def postgres_url() -> str:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    return make_url(ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
 
 
 def run(database_url: str, original: Path, changed: Path, rows: int) -> list[tuple[str, float, str]]:
@@ -126,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"file: {args.rows} rows, {size_mb:.1f} MB; cpus: {os.cpu_count()}; "
               f"load average: {os.getloadavg()[0]:.1f}")
         for backend in args.backends.split(","):
-            url = f"sqlite:///{directory / 'bench.sqlite3'}" if backend == "sqlite" else postgres_url()
+            url = fresh_sqlite(directory) if backend == "sqlite" else fresh_postgres(BENCH_DATABASE)
             for label, seconds, details in run(url, original, changed, args.rows):
                 rate = f"{args.rows / seconds:9,.0f} rows/s" if "import" in label else " " * 16
                 print(f"{backend:<10} {label:<24} {seconds:6.2f} s  {rate}  ({details})")

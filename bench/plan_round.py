@@ -23,15 +23,14 @@ from datetime import date
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db import migrate  # noqa: E402
+from bench.databases import fresh_postgres  # noqa: E402
+from bench.databases import fresh_sqlite  # noqa: E402
 from db.models import CallAttempt  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
@@ -42,7 +41,6 @@ from voice_app.services.organisations import ensure_organisation  # noqa: E402
 from voice_app.services.planning import plan_due_rounds  # noqa: E402
 from voice_app.services.planning import plan_round  # noqa: E402
 
-ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BENCH_DATABASE = "veille_bench_plan"
 ORGANISATION = "Bench Habitat"
 ROUND_DAY = date(2026, 11, 23)  # a Monday
@@ -68,29 +66,6 @@ AWAY_SQL = """
 INSERT INTO away_periods (tenant_id, starts_on, ends_on, reason)
 SELECT id, :day, :day, 'hospital' FROM tenants WHERE id % 100 = 4
 """
-
-
-def postgres_url() -> str:
-    """Create (once), empty and migrate the benchmark's own PostgreSQL database."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DATABASE}):
-            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    url = make_url(ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(url)
-    return url
-
-
-def sqlite_url(directory: Path) -> str:
-    url = f"sqlite:///{directory / 'bench.sqlite3'}"
-    migrate.upgrade(url)
-    return url
 
 
 def load_tenants(veille, organisation_id: int, count: int) -> float:
@@ -151,10 +126,10 @@ def main() -> None:
     arguments = parser.parse_args()
     planning.POSTGRES_WORKERS = arguments.workers
     if arguments.backend == "postgresql":
-        report("postgresql", run(postgres_url(), arguments.tenants))
+        report("postgresql", run(fresh_postgres(BENCH_DATABASE), arguments.tenants))
         return
     with tempfile.TemporaryDirectory() as directory:
-        report("sqlite", run(sqlite_url(Path(directory)), arguments.tenants))
+        report("sqlite", run(fresh_sqlite(Path(directory)), arguments.tenants))
 
 
 if __name__ == "__main__":

@@ -30,14 +30,13 @@ from dataclasses import field
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine
 from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.databases import fresh_postgres  # noqa: E402
+from bench.databases import fresh_sqlite  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import CallAttempt  # noqa: E402
 from db.models import Tenant  # noqa: E402
@@ -50,7 +49,6 @@ from voice_app.telephony.urls import absolute  # noqa: E402
 from voice_app.telephony.urls import call_path  # noqa: E402
 from voice_app.telephony.urls import gather_path  # noqa: E402
 
-ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 BENCH_DATABASE = "veille_bench_webhooks"
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "b" * 32
@@ -186,15 +184,6 @@ def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not answer /healthz within 30 s")
 
 
-def postgres_database() -> str:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    admin.dispose()
-    return make_url(ADMIN_URL).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-
-
 def run_backend(database_url: str, args: argparse.Namespace) -> tuple[Figures, int]:
     migrate.upgrade(database_url)
     veille = bootstrap(Settings(DATABASE_URL=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN))
@@ -227,7 +216,7 @@ def main() -> None:
           f"gunicorn {args.workers} workers, 127.0.0.1")
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as directory:
-            url = f"sqlite:///{directory}/bench.sqlite3" if backend == "sqlite" else postgres_database()
+            url = fresh_sqlite(directory) if backend == "sqlite" else fresh_postgres(BENCH_DATABASE)
             figures, ended_ok = run_backend(url, args)
         print(figures.line(backend) + f"  ({ended_ok} attempts ended ok)")
 
