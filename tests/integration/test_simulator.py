@@ -20,23 +20,6 @@ from voice_app.telephony.simulator import SimulatorProvider
 from voice_app.telephony.urls import outbound_call
 
 
-@pytest.fixture
-def double():
-    server = LiveServer()
-    ivr = IvrDouble(server)
-    server.serve(ivr.app)
-    yield ivr
-    server.stop()
-
-
-@pytest.fixture
-def simulator(double):
-    provider = SimulatorProvider(public_base_url=double.url, auth_token=TOKEN, time_scale=2000,
-                                 service_number="+33180000000")
-    yield provider
-    provider.close()
-
-
 def test_a_call_id_looks_like_twilios_and_comes_back_at_once(simulator, double):
     sid = simulator.place_call(double.outbound())
     assert sid.startswith("CA") and len(sid) == 34

@@ -4,33 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.live_server import LiveServer
 from tests.integration.simulator_double import OTHER_VOLUNTEER
-from tests.integration.simulator_double import TOKEN
 from tests.integration.simulator_double import VOLUNTEER
-from tests.integration.simulator_double import IvrDouble
 from tests.integration.simulator_double import play
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
-from voice_app.telephony.simulator import SimulatorProvider
-
-
-@pytest.fixture
-def double():
-    server = LiveServer()
-    ivr = IvrDouble(server)
-    server.serve(ivr.app)
-    yield ivr
-    server.stop()
-
-
-@pytest.fixture
-def simulator(double):
-    provider = SimulatorProvider(public_base_url=double.url, auth_token=TOKEN, time_scale=2000,
-                                 service_number="+33180000000")
-    yield provider
-    provider.close()
-
 
 SCREENED_DIAL = (f'<Response><Dial action="/dialled" timeout="20"><Number url="/screen">{VOLUNTEER}</Number>'
                  "</Dial></Response>")
