@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from db.models import PhoneSuppression
 from db.models import Tenant
+from voice_app.services.suppression import phone_hash
 from voice_app.telephony.simulation.behaviours import SILENCE
 from voice_app.telephony.simulation.behaviours import Behaviour
 
@@ -44,15 +45,18 @@ def test_pressing_2_then_saying_nothing_is_still_a_help_request(live):
     assert result.call.inputs == ["2", "silence", "silence"]  # the question is asked twice
 
 
-def test_pressing_9_twice_stops_the_calls_and_suppresses_the_number(live):
+def test_pressing_9_twice_stops_the_calls_and_keeps_the_number_only_as_a_hash(live):
     tenant = live.tenant()
     result = live.call(tenant, Behaviour.presses("9", "9"))
     assert result.attempt.outcome == "opt_out"
     assert result.responses == [("menu", "9", "stop"), ("stop_confirm", "9", "stop_confirmed")]
     assert result.follow_ups == [("opt_out", "low")]
+    assert result.call.status == "completed" and result.attempt.state == "ended"
+    assert result.attempt.to_number is None
     with live.veille.session_factory.begin() as session:
-        assert session.get(Tenant, tenant.id).opted_out_at is not None
-        assert session.scalars(select(PhoneSuppression)).all() != []
+        stored = session.get(Tenant, tenant.id)
+        assert stored.opted_out_at is not None and (stored.phone, stored.phone2) == (None, None)
+        assert [s.phone_hash for s in session.scalars(select(PhoneSuppression))] == [phone_hash(tenant.phone)]
 
 
 def test_pressing_9_then_nothing_keeps_the_calls_and_asks_a_volunteer_to_call_back(live):

@@ -16,6 +16,7 @@ from db.models import CallAttempt
 from db.models import Tenant
 from tests.integration.test_campaigns import add_tenant
 from voice_app.bootstrap import bootstrap
+from voice_app.services.suppression import forget_numbers
 from voice_app.services.suppression import suppress
 from voice_app.services.test_calls import CallTestNeedsForce
 from voice_app.services.test_calls import CallTestRefused
@@ -80,6 +81,17 @@ def test_a_tenant_with_no_enrolment_row_at_all_needs_force(veille, organisation,
 @pytest.mark.parametrize("force", [False, True])
 def test_a_tenant_who_stopped_the_calls_is_never_test_called(veille, organisation, telephony, force):
     add_tenant(veille, organisation, "T-1", opted_out=True)
+    with pytest.raises(CallTestRefused, match="a demandé à ne plus être appelé"):
+        start_test_call(veille, "T-1", force=force)
+    assert telephony.placed == [] and attempt_count(veille) == 0
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_tenant_whose_numbers_were_erased_on_opt_out_is_refused_as_opted_out(veille, organisation,
+                                                                               telephony, force):
+    tenant_id = add_tenant(veille, organisation, "T-1", opted_out=True)
+    with veille.session_factory.begin() as session:
+        forget_numbers(session, organisation.id, [tenant_id], [phone_of("T-1")])
     with pytest.raises(CallTestRefused, match="a demandé à ne plus être appelé"):
         start_test_call(veille, "T-1", force=force)
     assert telephony.placed == [] and attempt_count(veille) == 0

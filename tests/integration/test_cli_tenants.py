@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from db.models import Enrolment
 from db.models import Tenant
+from voice_app.services.suppression import suppress
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tenants"
 
@@ -106,6 +107,16 @@ def test_the_list_masks_phone_numbers_and_filters_by_site(cli, sample):
     assert "7 locataires." in result.output
     one_site = cli("tenants", "list", "--site", "Cité Verte")
     assert "3 locataires." in one_site.output and "PH-000101" not in one_site.output
+
+
+def test_the_list_shows_a_dash_for_an_opted_out_tenant_whose_numbers_are_erased(cli, sample, veille,
+                                                                                 organisation):
+    with veille.session_factory.begin() as session:
+        suppress(session, organisation.id, ["+33612345602"])
+    imported = cli("tenants", "import", sample)
+    assert "Marqués opposés aux appels (numéro sur la liste d'opposition) : 1." in imported.output
+    result = cli("tenants", "list")
+    assert "PH-000102\tMoreau André\t1951\tseul\tRésidence des Lilas\t-\topposé aux appels" in result.output
 
 
 def test_eligible_tenants_are_listed_with_their_rule_at_a_given_date(cli, sample):

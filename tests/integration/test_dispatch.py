@@ -31,6 +31,7 @@ from voice_app.services.dispatch import dispatch_due_calls
 from voice_app.services.dispatch import run_dispatcher
 from voice_app.services.ports import AmbiguousProviderError
 from voice_app.services.ports import NumberRejected
+from voice_app.services.suppression import forget_numbers
 from voice_app.services.suppression import suppress
 
 WORKER = "test-host:1"
@@ -112,6 +113,24 @@ def test_the_claim_cancels_tenants_who_may_no_longer_be_called(veille, telephony
         callable_: ("queued", None),
     }
     assert len(telephony.placed) == 1
+
+
+def test_an_attempt_of_a_tenant_whose_numbers_were_erased_on_opt_out_is_cancelled_never_dialled(
+        veille, telephony, now):
+    # Claimed while the tenant opted out (so not cancelled then), then given back to `due`.
+    seeded = seed_due_attempts(veille.session_factory, 2, now=now)
+    opted_out, callable_ = seeded.tenant_ids
+    set_rows(veille, Enrolment, Enrolment.tenant_id == opted_out, status="unenrolled")
+    with veille.session_factory.begin() as session:
+        session.execute(update(Tenant).where(Tenant.id == opted_out).values(opted_out_at=now))
+        phone = session.scalar(select(Tenant.phone).where(Tenant.id == opted_out))
+        forget_numbers(session, seeded.organisation_id, [opted_out], [phone])
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER)
+    assert (summary.skipped, summary.placed) == ({"skipped_opt_out": 1}, 1)
+    outcomes = {a.tenant_id: (a.state, a.outcome, a.to_number is None)
+                for a in attempts_by_id(veille, seeded.attempt_ids).values()}
+    assert outcomes == {opted_out: ("cancelled", "skipped_opt_out", True), callable_: ("queued", None, False)}
+    assert phone not in [call.to_number for call in telephony.placed]
 
 
 def test_away_periods_are_read_in_paris_dates(veille, telephony, now):

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from db.models import AuditEvent
+from db.models import CallAttempt
 from db.models import Organisation
+from db.models import PhoneSuppression
 from db.models import Tenant
 from voice_app.domain.tenant_file import TenantFileError
 from voice_app.services import tenant_import
@@ -118,6 +120,24 @@ def test_a_suppressed_number_marks_the_tenant_opted_out_and_it_stays_so(veille, 
     assert tenants_by_reference(veille)["PH-2"].opted_out_at == now
 
 
+def test_a_tenant_marked_opted_out_keeps_neither_number_nor_any_on_its_attempts(veille, now, organisation,
+                                                                               tmp_path):
+    path = write_csv(tmp_path, *LINES)
+    import_tenants(veille, path)
+    ph2 = tenants_by_reference(veille)["PH-2"]
+    with veille.session_factory.begin() as session:
+        session.add(CallAttempt(token="t" * 43, organisation_id=organisation.id, tenant_id=ph2.id,
+                                state="ended", outcome="no_answer", to_number=ph2.phone, created_at=now))
+        suppress(session, organisation.id, ["+33612345602"])  # PH-2's second number only
+    import_tenants(veille, path)
+    tenants = tenants_by_reference(veille)
+    assert (tenants["PH-2"].phone, tenants["PH-2"].phone2) == (None, None)
+    assert tenants["PH-1"].phone == "+33612345601", "other tenants keep their numbers"
+    with veille.session_factory() as session:
+        assert session.scalars(select(CallAttempt.to_number)).all() == [None]
+        assert session.scalar(select(func.count(PhoneSuppression.id))) == 1, "an import only reads the list"
+
+
 def test_a_new_tenant_whose_number_opted_out_earlier_is_imported_opted_out(veille, now, organisation,
                                                                            tmp_path):
     with veille.session_factory.begin() as session:
@@ -125,18 +145,21 @@ def test_a_new_tenant_whose_number_opted_out_earlier_is_imported_opted_out(veill
     report = import_tenants(veille, write_csv(tmp_path, *LINES))
     assert (report.created, report.marked_opted_out) == (3, 1)
     tenants = tenants_by_reference(veille)
-    assert tenants["PH-3"].opted_out_at == now
-    assert tenants["PH-1"].opted_out_at is None
+    assert (tenants["PH-3"].opted_out_at, tenants["PH-3"].phone, tenants["PH-3"].phone2) == (now, None, None)
+    assert (tenants["PH-1"].opted_out_at, tenants["PH-1"].phone) == (None, "+33612345601")
+    assert import_tenants(veille, write_csv(tmp_path, *LINES)).unchanged == 3
 
 
-def test_an_opt_out_is_kept_when_the_file_brings_a_new_number(veille, now, tmp_path):
+def test_an_opt_out_is_kept_and_no_number_stored_when_the_file_brings_a_new_number(veille, now, tmp_path):
     import_tenants(veille, write_csv(tmp_path, *LINES))
     with veille.session_factory.begin() as session:
         session.execute(update(Tenant).where(Tenant.reference == "PH-1").values(opted_out_at=now))
-    report = import_tenants(veille, write_csv(tmp_path, LINES[0].replace("06 12 34 56 01", "0781234501")))
-    assert report.updated == 1
+    path = write_csv(tmp_path, LINES[0].replace("06 12 34 56 01", "0781234501"))
+    report = import_tenants(veille, path)
+    assert report.updated == 1, "the number stored before the opt-out is erased"
     tenant = tenants_by_reference(veille)["PH-1"]
-    assert (tenant.phone, tenant.opted_out_at) == ("+33781234501", now)
+    assert (tenant.phone, tenant.phone2, tenant.opted_out_at) == (None, None, now)
+    assert (import_tenants(veille, path).unchanged, tenants_by_reference(veille)["PH-1"].phone) == (1, None)
 
 
 def test_a_file_with_invalid_lines_is_refused_whole(veille, tmp_path):

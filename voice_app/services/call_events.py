@@ -4,7 +4,8 @@ Each webhook is appended as a CallEvent under its idempotency key: a retried web
 its key, changes nothing and gets the reply it got the first time. Otherwise the call flow
 (voice_app.domain.call_flow) gives the new state; in the same transaction the tenant's
 response is stored and the outcome's consequences land: the follow-up task (a help request
-is never lost) and, for a confirmed opt-out, the tenant's unenrolment and suppression.
+is never lost) and, for a confirmed opt-out, the tenant's unenrolment and suppression
+(their numbers kept only as hashes).
 Provider side effects (hang up, redirect) are returned as `effects` for the caller to
 perform after the commit; nothing here does network I/O.
 """
@@ -50,7 +51,7 @@ from voice_app.domain.ivr_script import Step
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
 from voice_app.services.escalations import open_follow_up
-from voice_app.services.suppression import suppress
+from voice_app.services.suppression import forget_numbers
 
 log = logging.getLogger("veille.calls")
 
@@ -255,7 +256,8 @@ def _consequences(session: Session, attempt: CallAttempt, outcome: Outcome, now:
 
 
 def _opt_out(session: Session, attempt: CallAttempt, now: datetime) -> None:
-    """9 then 9: never call again, and keep the numbers suppressed across re-imports."""
+    """9 then 9: never call again, keep the numbers suppressed across re-imports (as hashes
+    only: they are erased from the tenant and their attempts)."""
     tenant = session.get(Tenant, attempt.tenant_id) if attempt.tenant_id else None
     if tenant is None:
         return
@@ -264,9 +266,11 @@ def _opt_out(session: Session, attempt: CallAttempt, now: datetime) -> None:
         Enrolment.tenant_id == tenant.id, Enrolment.organisation_id == attempt.organisation_id))
     if enrolment is not None and enrolment.status != "unenrolled":
         enrolment.status, enrolment.unenrolled_on = "unenrolled", paris_date(now)
-    suppress(session, attempt.organisation_id, [tenant.phone, tenant.phone2])
     session.execute(update(CallAttempt).where(
         CallAttempt.tenant_id == tenant.id, CallAttempt.state == State.DUE).values(state=State.CANCELLED))
+    # Nothing later needs the numbers: the follow-up is a review, not a call back, and the
+    # rest of this call finds its attempt by token. Hashed first, then erased in clear.
+    forget_numbers(session, attempt.organisation_id, [tenant.id], [tenant.phone, tenant.phone2])
     log.info("tenant.opted_out tenant_id=%s attempt_id=%s", tenant.id, attempt.id)
 
 
@@ -301,6 +305,8 @@ def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: 
 
 
 def _tenant_by_number(session: Session, organisation_id: int, caller: str) -> int | None:
+    """The tenant whose number calls; a tenant who opted out has no number any more, so they
+    are an unknown caller, offered the volunteers on duty."""
     if not caller.startswith("+"):
         return None  # anonymous or withheld caller id
     return session.scalar(select(Tenant.id).where(

@@ -12,9 +12,10 @@ Theory of operation, per campaign with due attempts:
    simultaneous-call slots and about five seconds of dialling at its rate.
 2. In the same transaction each claimed attempt is checked again, because the world changed
    since planning. An attempt that may not be dialled is `cancelled` with an outcome:
-   `skipped_unenrolled` (no enrolment, or unenrolled), `skipped_opt_out` (the tenant opted
-   out, or the number is on the organisation's suppression list), `skipped_away` (an away
-   period covers today's Paris date). An attempt with no number at all ends `failed`.
+   `skipped_opt_out` (the tenant opted out, or the number is on the organisation's
+   suppression list; their numbers are erased, so this comes first), `skipped_unenrolled`
+   (no enrolment, or unenrolled), `skipped_away` (an away period covers today's Paris
+   date). An attempt with no number at all ends `failed`.
 3. The transaction commits, THEN each attempt is dialled outside any transaction
    (voice_app.services.dialling), paced by voice_app.domain.rate.Pacer. The dispatcher loop
    hands each call to a small pool of dial threads at its slot, so the provider's latency (a
@@ -229,10 +230,11 @@ def _claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) 
     for attempt in claimed:
         number = numbers[attempt.id]
         standing = standings.get(attempt.tenant_id)
-        if standing is None or not standing.enrolled:
-            verdicts[attempt.id] = SKIPPED_UNENROLLED
-        elif standing.opted_out or (number and phone_hash(number) in suppressed):
+        # Opt-out first: an opted-out tenant is unenrolled too, and has no number left.
+        if (standing is not None and standing.opted_out) or (number and phone_hash(number) in suppressed):
             verdicts[attempt.id] = SKIPPED_OPT_OUT
+        elif standing is None or not standing.enrolled:
+            verdicts[attempt.id] = SKIPPED_UNENROLLED
         elif attempt.tenant_id in away:
             verdicts[attempt.id] = SKIPPED_AWAY
         elif not number:

@@ -5,7 +5,10 @@ errors changes nothing unless the coordinator chose to skip invalid lines. Then,
 transaction, tenants are created or updated by reference: the organisation's tenants are
 loaded once into a dict, and rows are written in bulk (insert, and update by primary key).
 A tenant any of whose numbers is on the hashed suppression list is imported but marked opted
-out (and so never enrolled nor called); an opt-out already recorded is never cleared.
+out (and so never enrolled nor called); an opt-out already recorded is never cleared. An
+opted-out tenant's numbers are never stored in clear, neither of them: the row is written
+without phones and the numbers of their call attempts are erased (DESIGN §11). An import
+only reads the suppression list; only a confirmed opt-out adds to it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from voice_app.domain.tenant_rows import RowError
 from voice_app.domain.tenant_rows import TenantRow
 from voice_app.services.organisations import ensure_organisation
 from voice_app.services.organisations import slugify
+from voice_app.services.suppression import forget_numbers
 from voice_app.services.suppression import phone_hash
 from voice_app.services.suppression import suppressed_hashes
 
@@ -46,6 +50,7 @@ log = logging.getLogger("veille.tenants")
 IMPORTED_FIELDS = ("civility", "last_name", "first_name", "birth_year", "partner_birth_year", "household",
                    "phone", "phone2", "language", "site", "caretaker", "preferred_half_day", "manual_flag")
 DEFAULTS = {name: None for name in IMPORTED_FIELDS} | {"language": "fr", "manual_flag": False}
+NO_PHONES = {"phone": None, "phone2": None}
 WRITE_CHUNK = 5_000
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -93,6 +98,7 @@ class _Plan:
     unchanged: int = 0
     marked_opted_out: int = 0
     seen: int = 0
+    forgotten: list[int] = field(default_factory=list)  # known tenants whose numbers are erased
 
 
 def read_tenant_file(path: Path) -> bytes:
@@ -158,6 +164,7 @@ def _write(veille: Veille, rows: list[TenantRow], report: ImportReport, now: dat
             plan = _plan_for(session, organisation.id, rows, now)
             _count(report, plan)
             _bulk_write(session, plan, progress)
+            forget_numbers(session, organisation.id, plan.forgotten)
             session.add(AuditEvent(organisation_id=organisation.id, actor_label="import",
                                    action="tenants.imported", subject_type="tenant_file", at=now,
                                    details=_audit_details(report)))
@@ -191,15 +198,21 @@ def _plan_row(plan: _Plan, row: TenantRow, current: dict | None, suppressed: set
     if opted_out_at is None and suppressed and _is_suppressed(merged, suppressed):
         opted_out_at = now
         plan.marked_opted_out += 1
+    values = row.values
+    if opted_out_at is not None:  # the tenant stopped the calls: neither number is kept
+        values = values | NO_PHONES
+        merged = merged | NO_PHONES
     if current is None:
         plan.inserts.append({name: merged[name] for name in IMPORTED_FIELDS} | {
             "organisation_id": organisation_id, "reference": row.reference, "opted_out_at": opted_out_at,
             "created_at": now, "updated_at": now})
         return
     if opted_out_at == current["opted_out_at"] and all(
-            current[name] == value for name, value in row.values.items()):
+            current[name] == value for name, value in values.items()):
         plan.unchanged += 1
         return
+    if opted_out_at is not None:
+        plan.forgotten.append(current["id"])
     plan.updates.append({"id": current["id"], "opted_out_at": opted_out_at, "updated_at": now}
                         | {name: merged[name] for name in IMPORTED_FIELDS})
 

@@ -138,7 +138,8 @@ def list_command(site: str | None) -> None:
     for tenant in listing:
         status = "opposé aux appels" if tenant.opted_out else {
             "enrolled": "inscrit", "unenrolled": "désinscrit"}.get(tenant.enrolment, "non inscrit")
-        phones = " / ".join(mask_phone(number) for number in (tenant.phone, tenant.phone2) if number)
+        # An opted-out tenant's numbers are erased (kept only as hashes): "-".
+        phones = " / ".join(mask_phone(number) for number in (tenant.phone, tenant.phone2) if number) or "-"
         click.echo(f"{tenant.reference}\t{tenant.name}\t{tenant.birth_year or '?'}\t"
                    f"{HOUSEHOLDS_FR.get(tenant.household, tenant.household)}\t{tenant.site or '-'}\t"
                    f"{phones}\t{status}")
