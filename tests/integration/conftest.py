@@ -1,4 +1,5 @@
-"""Fixtures of the simulator tests: a tiny IVR of our own on a live server, and the simulator."""
+"""Integration fixtures: a Veille wired with a chosen provider; for the simulator tests, a tiny
+IVR of our own on a live server, and the simulator."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from tests.e2e.live_server import LiveServer
 from tests.integration.simulator_double import TOKEN
 from tests.integration.simulator_double import IvrDouble
+from voice_app.bootstrap import bootstrap
 from voice_app.telephony.simulator import SimulatorProvider
 
 
@@ -25,3 +27,17 @@ def simulator(double):
                                  service_number="+33180000000")
     yield provider
     provider.close()
+
+
+@pytest.fixture
+def veille_with(settings, now):
+    """Wire a Veille on the test database with the given provider (closed after the test)."""
+    wired = []
+
+    def wire(telephony):
+        wired.append(bootstrap(settings, telephony=telephony, clock=lambda: now))
+        return wired[-1]
+
+    yield wire
+    for each in wired:
+        each.close()

@@ -24,7 +24,6 @@ from db.models import Round
 from db.models import Tenant
 from tests.fakes import FakeTelephony
 from tests.multiprocess_helpers import seed_due_attempts
-from voice_app.bootstrap import bootstrap
 from voice_app.services import dispatch
 from voice_app.services.dispatch import DispatcherState
 from voice_app.services.dispatch import dispatch_due_calls
@@ -253,20 +252,6 @@ class FlakyTelephony(FakeTelephony):
         if self.calls in self.failures:
             raise self.failures[self.calls]
         return super().place_call(call)
-
-
-@pytest.fixture
-def veille_with(settings, now):
-    """Wire a Veille on the test database with the given provider."""
-    wired = []
-
-    def wire(telephony):
-        wired.append(bootstrap(settings, telephony=telephony, clock=lambda: now))
-        return wired[-1]
-
-    yield wire
-    for each in wired:
-        each.close()
 
 
 def test_provider_errors_of_any_kind_never_stop_the_batch(veille_with, now):

@@ -18,7 +18,6 @@ from tests.multiprocess_helpers import seed_due_attempts
 from tests.twilio_mock import TwilioMock
 from tests.twilio_mock import twilio_error
 from tests.twilio_mock import twilio_settings
-from voice_app.bootstrap import bootstrap
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.dispatch import DispatcherState
 from voice_app.services.dispatch import dispatch_due_calls
@@ -49,20 +48,6 @@ class RefusingTelephony(FakeTelephony):
 
 
 @pytest.fixture
-def wire(settings, now):
-    """A Veille on the test database with the given provider."""
-    wired = []
-
-    def wire_with(telephony):
-        wired.append(bootstrap(settings, telephony=telephony, clock=lambda: now))
-        return wired[-1]
-
-    yield wire_with
-    for each in wired:
-        each.close()
-
-
-@pytest.fixture
 def twilio():
     with TwilioMock() as running:
         yield running
@@ -83,10 +68,10 @@ def states(veille, ids):
         return [tuple(row[1:]) for row in rows]
 
 
-def test_bad_credentials_leave_every_attempt_due_and_pause_the_dialling(wire, now, caplog):
+def test_bad_credentials_leave_every_attempt_due_and_pause_the_dialling(veille_with, now, caplog):
     telephony = RefusingTelephony(ProviderUnavailable("HTTP 401, Twilio error 20003: Authenticate",
                                                       code=20003, status=401))
-    veille = wire(telephony)
+    veille = veille_with(telephony)
     seeded = seed_due_attempts(veille.session_factory, 5, now=now)
     caplog.set_level(logging.INFO)
     time, state = ManualTime(), DispatcherState()
@@ -114,17 +99,17 @@ def test_bad_credentials_leave_every_attempt_due_and_pause_the_dialling(wire, no
     assert {state for state, *_ in states(veille, seeded.attempt_ids)} == {"queued"}
 
 
-def test_a_refusal_that_does_not_say_it_is_about_the_number_fails_nobody(wire, now):
-    veille = wire(RefusingTelephony(ProviderError("something went wrong")))
+def test_a_refusal_that_does_not_say_it_is_about_the_number_fails_nobody(veille_with, now):
+    veille = veille_with(RefusingTelephony(ProviderError("something went wrong")))
     seeded = seed_due_attempts(veille.session_factory, 3, now=now)
     summary = dispatch_due_calls(veille, now, worker_id=WORKER, sleep=ManualTime().sleep)
     assert summary.provider_paused
     assert {state for state, *_ in states(veille, seeded.attempt_ids)} == {"due"}
 
 
-def test_a_pause_that_repeats_grows_longer(wire, now):
+def test_a_pause_that_repeats_grows_longer(veille_with, now):
     telephony = RefusingTelephony(ProviderUnavailable("suspended", code=20005, status=401))
-    veille = wire(telephony)
+    veille = veille_with(telephony)
     seed_due_attempts(veille.session_factory, 2, now=now)
     time, state = ManualTime(), DispatcherState()
     dispatch_due_calls(veille, now, worker_id=WORKER, state=state, monotonic=time.monotonic)
@@ -134,8 +119,8 @@ def test_a_pause_that_repeats_grows_longer(wire, now):
     assert state.pause.until - time.now == pytest.approx(120)
 
 
-def test_through_twilio_bad_credentials_leave_the_round_due(wire, twilio, now):
-    veille = wire(twilio_adapter(twilio, TWILIO_AUTH_TOKEN="not-the-token"))
+def test_through_twilio_bad_credentials_leave_the_round_due(veille_with, twilio, now):
+    veille = veille_with(twilio_adapter(twilio, TWILIO_AUTH_TOKEN="not-the-token"))
     seeded = seed_due_attempts(veille.session_factory, 4, now=now)
     summary = dispatch_due_calls(veille, now, worker_id=WORKER, sleep=ManualTime().sleep)
     assert (summary.placed, summary.provider_paused) == (0, True)
@@ -144,8 +129,8 @@ def test_through_twilio_bad_credentials_leave_the_round_due(wire, twilio, now):
     veille.telephony.close()
 
 
-def test_through_twilio_a_caller_id_not_owned_by_the_account_leaves_the_round_due(wire, twilio, now):
-    veille = wire(twilio_adapter(twilio))
+def test_through_twilio_a_caller_id_not_owned_by_the_account_leaves_the_round_due(veille_with, twilio, now):
+    veille = veille_with(twilio_adapter(twilio))
     seeded = seed_due_attempts(veille.session_factory, 4, now=now)
     twilio.script(twilio_error(400, 21210, NOT_OWNED))
     summary = dispatch_due_calls(veille, now, worker_id=WORKER, sleep=ManualTime().sleep)
@@ -154,8 +139,8 @@ def test_through_twilio_a_caller_id_not_owned_by_the_account_leaves_the_round_du
     veille.telephony.close()
 
 
-def test_through_twilio_an_invalid_number_fails_that_attempt_alone(wire, twilio, now):
-    veille = wire(twilio_adapter(twilio))
+def test_through_twilio_an_invalid_number_fails_that_attempt_alone(veille_with, twilio, now):
+    veille = veille_with(twilio_adapter(twilio))
     seeded = seed_due_attempts(veille.session_factory, 3, now=now, policy=UNPACED)
     twilio.script(twilio_error(400, 21211, INVALID_TO))
     summary = dispatch_due_calls(veille, now, worker_id=WORKER)
@@ -166,8 +151,8 @@ def test_through_twilio_an_invalid_number_fails_that_attempt_alone(wire, twilio,
     veille.telephony.close()
 
 
-def test_a_test_call_the_provider_cannot_take_ends_cancelled_with_the_providers_error(wire, now):
-    veille = wire(RefusingTelephony(ProviderUnavailable("HTTP 401, Twilio error 20003: Authenticate",
+def test_a_test_call_the_provider_cannot_take_ends_cancelled_with_the_providers_error(veille_with, now):
+    veille = veille_with(RefusingTelephony(ProviderUnavailable("HTTP 401, Twilio error 20003: Authenticate",
                                                         code=20003, status=401)))
     seeded = seed_due_attempts(veille.session_factory, 1, now=now)
     with veille.session_factory.begin() as session:

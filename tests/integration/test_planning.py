@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import logging
 import re
-import threading
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -22,6 +21,7 @@ from db.models import Campaign
 from db.models import Round
 from db.models import Tenant
 from tests import databases
+from tests.concurrency import run_together
 from tests.integration.test_campaigns import add_tenant
 from tests.integration.test_campaigns import weekly_campaign
 from voice_app.bootstrap import bootstrap
@@ -237,21 +237,8 @@ def test_two_planners_at_once_on_postgresql_create_each_attempt_once(postgres_ur
         for n in range(300):
             add_tenant(planners[0], organisation, f"T-{n:03d}")
         weekly_campaign(planners[0])
-        barrier = threading.Barrier(2)
-        results, errors = [], []
-
-        def run(veille):
-            try:
-                barrier.wait()
-                results.extend(plan_due_rounds(veille, moment))
-            except Exception as error:  # surfaced by the assertion below
-                errors.append(error)
-
-        threads = [threading.Thread(target=run, args=(v,)) for v in planners]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        planned_by_each, errors = run_together(lambda veille: plan_due_rounds(veille, moment), planners)
+        results = [result for each in planned_by_each for result in each]
         assert errors == []
         assert [r.attempts for r in results] == [300]
         planned = attempts(planners[0])

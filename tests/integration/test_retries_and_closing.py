@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -18,6 +17,7 @@ from db.models import Campaign
 from db.models import FollowUp
 from db.models import Round
 from tests import databases
+from tests.concurrency import run_together
 from tests.integration.test_campaigns import add_tenant
 from tests.integration.test_campaigns import weekly_campaign
 from tests.integration.test_planning import attempts
@@ -241,21 +241,7 @@ def test_two_clocks_scheduling_retries_at_once_on_postgresql_create_each_retry_o
             session.execute(update(CallAttempt).values(state="ended", outcome="no_answer",
                                                        dialled_at=paris(2026, 11, 24, 10, 31),
                                                        ended_at=paris(2026, 11, 24, 10, 32)))
-        barrier = threading.Barrier(2)
-        created, errors = [], []
-
-        def run(veille):
-            try:
-                barrier.wait()
-                created.append(schedule_retries(veille, moment))
-            except Exception as error:  # surfaced by the assertion below
-                errors.append(error)
-
-        threads = [threading.Thread(target=run, args=(clock,)) for clock in clocks]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        created, errors = run_together(lambda veille: schedule_retries(veille, moment), clocks)
         assert errors == [] and sum(created) == 200
         retries = attempts(clocks[0], attempt_number=2)
         assert sorted(a.tenant_id for a in retries) == ids

@@ -73,6 +73,13 @@ class Twilio:
         action = dial.get("action") if dial is not None else self.twiml.find("Redirect").text
         return self.post(action, self.params(DialCallStatus=dial_status, DialCallSid="CA" + "d" * 32))
 
+    def volunteer_leg(self) -> Twilio:
+        """The volunteer's side of the Dial just received: it fetches its screening question."""
+        leg = Twilio(self.client, self.token, self.call_sid)
+        leg.twiml = self.twiml
+        leg.screen()
+        return leg
+
     def screen(self, leg_sid: str = "CA" + "e" * 32):
         number = self.twiml.find("Dial/Number")
         return self.post(number.get("url"), {"CallSid": leg_sid, "ParentCallSid": self.call_sid})

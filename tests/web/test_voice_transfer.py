@@ -31,9 +31,7 @@ def test_a_volunteer_who_presses_1_is_connected_and_the_call_is_a_live_transfer(
                                                                                volunteer):
     twilio.answer()
     twilio.press("0")
-    volunteer_leg = twilio.__class__(twilio.client, twilio.token, twilio.call_sid)
-    volunteer_leg.twiml = twilio.twiml
-    volunteer_leg.screen()
+    volunteer_leg = twilio.volunteer_leg()
     gather = volunteer_leg.twiml.find("Gather")
     assert "Un locataire demande à parler à un bénévole." in volunteer_leg.says()
     assert "Tapez 1 pour prendre l'appel." in volunteer_leg.says()
@@ -51,9 +49,7 @@ def test_a_volunteer_who_does_not_press_1_is_hung_up_and_the_transfer_is_missed(
                                                                                volunteer):
     twilio.answer()
     twilio.press("0")
-    volunteer_leg = twilio.__class__(twilio.client, twilio.token, twilio.call_sid)
-    volunteer_leg.twiml = twilio.twiml
-    volunteer_leg.screen()
+    volunteer_leg = twilio.volunteer_leg()
     volunteer_leg.screen_answer("2")
     assert volunteer_leg.twiml.find("Hangup") is not None
     twilio.dial_result("completed")  # the leg was answered (by a voicemail, say), never accepted
@@ -94,9 +90,7 @@ def test_the_tenant_hanging_up_while_volunteers_ring_is_a_missed_transfer(veille
 def test_a_screening_answer_after_the_tenant_left_hangs_up_the_volunteer(veille, twilio, volunteer):
     twilio.answer()
     twilio.press("0")
-    volunteer_leg = twilio.__class__(twilio.client, twilio.token, twilio.call_sid)
-    volunteer_leg.twiml = twilio.twiml
-    volunteer_leg.screen()
+    volunteer_leg = twilio.volunteer_leg()
     twilio.status("completed")
     volunteer_leg.screen_answer("1")
     assert volunteer_leg.twiml.find("Hangup") is not None

@@ -375,7 +375,8 @@ def _replay(session: Session, veille: Veille, attempt: CallAttempt, stored: Call
 
 def _handled(session: Session, veille: Veille, attempt: CallAttempt, reply: Reply | None, turn: int = 1,
              effects: tuple[Effect, ...] = ()) -> Handled:
-    organisation = session.get(Organisation, attempt.organisation_id)
+    # Only a rendered reply names the landlord; status and AMD callbacks need no lookup.
+    organisation = session.get(Organisation, attempt.organisation_id) if reply is not None else None
     dialling = reply is not None and reply.then == Then.DIAL
     numbers = _volunteer_numbers(session, attempt.organisation_id) if dialling else ()
     return Handled(

@@ -25,7 +25,7 @@ from db.models import Tenant
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import current_organisation
 
 log = logging.getLogger("veille.campaigns")
 
@@ -51,7 +51,7 @@ def create_campaign(veille: Veille, name: str, policy: CampaignPolicy, *, target
     sites = sorted({s.strip() for s in sites if s and s.strip()})
     references = sorted({r.strip() for r in tenant_references if r and r.strip()})
     _check_request(name, target, sites, references, starts_on, ends_on)
-    organisation_id = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME).id
+    organisation_id = current_organisation(veille).id
     with veille.session_factory.begin() as session:
         if _find(session, organisation_id, name) is not None:
             raise CampaignError(f"Une campagne « {name} » existe déjà.")
@@ -102,7 +102,7 @@ def _find(session: Session, organisation_id: int, name: str) -> Campaign | None:
 
 def get_campaign(veille: Veille, name: str) -> Campaign:
     """The current organisation's campaign called `name`."""
-    organisation_id = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME).id
+    organisation_id = current_organisation(veille).id
     with veille.session_factory.begin() as session:
         campaign = _find(session, organisation_id, name.strip())
     if campaign is None:
@@ -111,7 +111,7 @@ def get_campaign(veille: Veille, name: str) -> Campaign:
 
 
 def list_campaigns(veille: Veille) -> list[Campaign]:
-    organisation_id = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME).id
+    organisation_id = current_organisation(veille).id
     with veille.session_factory.begin() as session:
         return list(session.scalars(select(Campaign).where(Campaign.organisation_id == organisation_id)
                                     .order_by(Campaign.name)))

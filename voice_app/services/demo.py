@@ -29,7 +29,7 @@ from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import parse_window
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.enrolment import enrol_eligible
-from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import current_organisation
 from voice_app.services.tenant_import import import_tenants
 
 log = logging.getLogger("veille.demo")
@@ -63,7 +63,7 @@ def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS) -> SeedResult:
             "Données de démonstration refusées : un opérateur téléphonique réel est configuré "
             f"(TELEPHONY_PROVIDER={veille.settings.TELEPHONY_PROVIDER}). Une démonstration ne doit "
             "jamais appeler une vraie personne.")
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     with veille.session_factory() as session:
         if session.scalar(select(Campaign.id).where(Campaign.organisation_id == organisation.id,
                                                     Campaign.name == DEMO_CAMPAIGN)):
@@ -128,7 +128,7 @@ class DemoStatus:
 
 def demo_status(veille: Veille) -> DemoStatus:
     """Counts only: calls by state and outcome, open follow-ups by reason and priority."""
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     org = organisation.id
     with veille.session_factory() as session:
         states = session.execute(select(CallAttempt.state, func.count()).where(

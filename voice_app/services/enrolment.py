@@ -29,7 +29,7 @@ from voice_app.domain.eligibility import DEFAULT_RULES
 from voice_app.domain.eligibility import Rule
 from voice_app.domain.eligibility import TenantFacts
 from voice_app.domain.eligibility import evaluate
-from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import current_organisation
 from voice_app.services.suppression import phone_hash
 from voice_app.services.suppression import suppressed_hashes
 
@@ -79,7 +79,7 @@ def eligible_tenants(veille: Veille, today: date | None = None,
                      rules: Sequence[Rule] = DEFAULT_RULES) -> EligibilityListing:
     """Who the rules select at `today` (Paris date; default: the clock's) and is not enrolled."""
     today = today or paris_date(veille.clock())
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     with veille.session_factory() as session:
         return _listing(session, organisation.id, today, rules)
 
@@ -89,7 +89,7 @@ def enrol_eligible(veille: Veille, *, legal_basis: str = "public_interest", toda
     """Enrol every eligible tenant (source: the rule that matched); returns who was enrolled."""
     _check_legal_basis(legal_basis)
     today = today or paris_date(veille.clock())
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     with veille.session_factory.begin() as session:
         candidates = _listing(session, organisation.id, today, rules).eligible
         if dry_run or not candidates:
@@ -109,7 +109,7 @@ def enrol_references(veille: Veille, references: Iterable[str], *, legal_basis: 
     """Enrol the named tenants, whatever the rules say (a coordinator's decision)."""
     _check_legal_basis(legal_basis)
     today = today or paris_date(veille.clock())
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     result = EnrolmentResult()
     with veille.session_factory.begin() as session:
         suppressed = suppressed_hashes(session, organisation.id)
@@ -134,7 +134,7 @@ def unenrol_references(veille: Veille, references: Iterable[str],
                        today: date | None = None) -> EnrolmentResult:
     """Stop calling the named tenants (their enrolment stays, as `unenrolled`, for the record)."""
     today = today or paris_date(veille.clock())
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     result = EnrolmentResult()
     with veille.session_factory.begin() as session:
         for reference, tenant in _tenants_by_reference(session, organisation.id, references):

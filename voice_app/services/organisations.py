@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 from db.models import Organisation
+from voice_app.bootstrap import Veille
 
 
 def slugify(name: str) -> str:
@@ -34,3 +35,8 @@ def ensure_organisation(session_factory: sessionmaker[Session], name: str) -> Or
     except IntegrityError:  # created meanwhile by another process
         with session_factory.begin() as session:
             return session.scalars(select(Organisation).where(Organisation.slug == slug)).one()
+
+
+def current_organisation(veille: Veille) -> Organisation:
+    """The organisation this process serves (ORGANISATION_NAME), created on first use."""
+    return ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)

@@ -39,7 +39,7 @@ from voice_app.domain.tenant_file import TenantFileError
 from voice_app.domain.tenant_file import check_size
 from voice_app.domain.tenant_rows import RowError
 from voice_app.domain.tenant_rows import TenantRow
-from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import current_organisation
 from voice_app.services.organisations import slugify
 from voice_app.services.suppression import forget_numbers
 from voice_app.services.suppression import phone_hash
@@ -158,7 +158,7 @@ def _dry_run(veille: Veille, rows: list[TenantRow], report: ImportReport, now: d
 
 def _write(veille: Veille, rows: list[TenantRow], report: ImportReport, now: datetime,
            progress: Progress | None) -> None:
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     try:
         with veille.session_factory.begin() as session:
             plan = _plan_for(session, organisation.id, rows, now)
@@ -264,7 +264,7 @@ class TenantListing:
 
 def list_tenants(veille: Veille, site: str | None = None) -> list[TenantListing]:
     """The organisation's tenants by reference, optionally of one site."""
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     query = (select(Tenant, Enrolment.status)
              .outerjoin(Enrolment, (Enrolment.tenant_id == Tenant.id)
                         & (Enrolment.organisation_id == Tenant.organisation_id))

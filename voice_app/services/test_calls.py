@@ -35,7 +35,7 @@ from db.models import Tenant
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.services.dialling import place_claimed_attempt
-from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import current_organisation
 from voice_app.services.suppression import is_suppressed
 
 log = logging.getLogger("veille.calls")
@@ -82,7 +82,7 @@ def start_test_call(veille: Veille, reference: str, before_dial: Callable[[str],
     checking a number before enrolment, with the tenant's agreement); a tenant who stopped
     the calls, or whose number is suppressed, never is. `before_dial(to_number)` runs after
     the commit, before the provider is called (the CLI scripts the simulated tenant there)."""
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     now = veille.clock()
     with veille.session_factory.begin() as session:
         tenant = session.scalar(select(Tenant).where(Tenant.organisation_id == organisation.id,

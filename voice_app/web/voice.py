@@ -24,7 +24,7 @@ from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.phones import mask_phone
 from voice_app.services import call_events
 from voice_app.services.call_events import Handled
-from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import current_organisation
 from voice_app.telephony import callbacks
 from voice_app.telephony import twiml
 from voice_app.telephony.signature import SIGNATURE_HEADER
@@ -110,7 +110,7 @@ def inbound():
     if not call_sid or len(call_sid) > 64:
         log.warning("voice.inbound_without_call_sid from=%s", mask_phone(caller))
         return _polite_hang_up()
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = current_organisation(veille)
     handled = call_events.start_inbound_call(veille, organisation.id, call_sid, caller)
     return _answer(handled)
 
