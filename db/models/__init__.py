@@ -13,11 +13,16 @@ from db.models.campaigns import CampaignTarget
 from db.models.campaigns import Round
 from db.models.follow_ups import FollowUp
 from db.models.organisations import Organisation
-from db.models.organisations import User
+from db.models.organisations import Partnership
+from db.models.organisations import ServiceNumber
 from db.models.tenants import AwayPeriod
 from db.models.tenants import Enrolment
 from db.models.tenants import PhoneSuppression
 from db.models.tenants import Tenant
+from db.models.users import Invitation
+from db.models.users import LoginAttempt
+from db.models.users import User
+from db.models.users import VolunteerAbsence
 
 __all__ = [
     "AuditEvent",
@@ -29,10 +34,15 @@ __all__ = [
     "CampaignTarget",
     "Enrolment",
     "FollowUp",
+    "Invitation",
+    "LoginAttempt",
     "Organisation",
+    "Partnership",
     "PhoneSuppression",
     "Response",
     "Round",
+    "ServiceNumber",
     "Tenant",
     "User",
+    "VolunteerAbsence",
 ]

@@ -39,7 +39,7 @@ class Tenant(Base):
     preferred_half_day: Mapped[str | None] = mapped_column(String(2))  # am | pm
     manual_flag: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None]
-    assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -56,11 +56,18 @@ def test_the_unique_constraints_later_guarantees_rely_on_exist(database_url):
         engine.dispose()
 
 
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+
+
 def test_the_db_commands_downgrade_and_upgrade(app, database_url):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "current"]).output.strip() == "0001"
+    head = head_revision()
+    assert runner.invoke(args=["db", "current"]).output.strip() == head
     down = runner.invoke(args=["db", "downgrade", "base"])
     assert down.exit_code == 0 and table_names(database_url) == set()
     up = runner.invoke(args=["db", "upgrade"])
-    assert up.exit_code == 0 and "0001" in up.output
+    assert up.exit_code == 0 and head in up.output
     assert table_names(database_url) == set(Base.metadata.tables)
