@@ -84,7 +84,7 @@ def load_tenants(veille, organisation_id: int, count: int) -> float:
 
 def run(url: str, count: int) -> dict:
     """Load `count` tenants into the empty database at `url`, plan their round, time it."""
-    veille = bootstrap(Settings(DATABASE_URL=url, ORGANISATION_NAME=ORGANISATION), clock=lambda: PLANNED_AT)
+    veille = bootstrap(Settings(DATABASE_URL=url), clock=lambda: PLANNED_AT)
     try:
         organisation = ensure_organisation(veille.session_factory, ORGANISATION)
         load_seconds = load_tenants(veille, organisation.id, count)

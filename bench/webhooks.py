@@ -82,7 +82,7 @@ class Figures:
 
 def seed_calls(veille: Veille, count: int) -> list[SeededCall]:
     """N tenants, each with an attempt the provider has just accepted (state queued)."""
-    organisation = ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    organisation = ensure_organisation(veille.session_factory, "Bailleur Bench")
     calls = [SeededCall(secrets.token_urlsafe(32), "CA" + secrets.token_hex(16), f"+3361{index:07d}")
              for index in range(count)]
     now = veille.clock()

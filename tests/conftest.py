@@ -19,6 +19,15 @@ from voice_app.config import Settings
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://veille.example.org"
+ORGANISATION_NAME = "Habitat Test"  # the landlord every `veille` fixture starts with
+SERVICE_NUMBER = "+33159000000"
+
+
+def add_test_organisation(veille: Veille):
+    """The landlord tests act for (idempotent: fixtures sharing a database share it)."""
+    from voice_app.services.organisations import ensure_organisation
+
+    return ensure_organisation(veille.session_factory, ORGANISATION_NAME, service_numbers=[SERVICE_NUMBER])
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +56,8 @@ def database_url(request, tmp_path, sqlite_template):
 @pytest.fixture
 def settings(database_url) -> Settings:
     return Settings(DATABASE_URL=database_url, TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN,
-                    TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_FROM_NUMBER="+33159000000",
-                    PUBLIC_BASE_URL=PUBLIC_BASE_URL, ORGANISATION_NAME="Habitat Test")
+                    TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_FROM_NUMBER=SERVICE_NUMBER,
+                    PUBLIC_BASE_URL=PUBLIC_BASE_URL)
 
 
 @pytest.fixture
@@ -65,6 +74,7 @@ def now() -> datetime:
 @pytest.fixture
 def veille(settings, telephony, now):
     wired = bootstrap(settings, telephony=telephony, clock=lambda: now)
+    add_test_organisation(wired)
     yield wired
     wired.close()
 
@@ -90,4 +100,4 @@ def client(app):
 def organisation(veille):
     from voice_app.services.organisations import ensure_organisation
 
-    return ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    return ensure_organisation(veille.session_factory, ORGANISATION_NAME)

@@ -56,7 +56,6 @@ class Settings:
     TWILIO_API_BASE_URL: str = "https://api.twilio.com"
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     SECRET_KEY: str = DEV_SECRET_KEY
-    ORGANISATION_NAME: str = "Veille"
     TZ_NAME: str = "Europe/Paris"
     VEILLE_ENV: str = "development"
     LOG_LEVEL: str = "INFO"

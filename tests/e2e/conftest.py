@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.conftest import add_test_organisation
 from tests.e2e.live_server import LiveServer
 from tests.e2e.scenarios import Live
 from voice_app.bootstrap import bootstrap
@@ -25,6 +26,7 @@ def live(settings):
     live_settings = replace(settings, PUBLIC_BASE_URL=server.url, SIMULATOR_TIME_SCALE=E2E_TIME_SCALE)
     simulator = SimulatorProvider.from_settings(live_settings)
     veille = bootstrap(live_settings, telephony=simulator)
+    add_test_organisation(veille)
     from voice_app.web import create_app
 
     app = create_app({"TESTING": True}, veille=veille)

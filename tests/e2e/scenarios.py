@@ -56,7 +56,7 @@ class Live:
 
     @property
     def organisation_id(self) -> int:
-        return ensure_organisation(self.veille.session_factory, self.veille.settings.ORGANISATION_NAME).id
+        return ensure_organisation(self.veille.session_factory, "Habitat Test").id
 
     def tenant(self, reference: str = "T-0001", phone: str | None = None) -> Tenant:
         organisation_id = self.organisation_id  # its own transaction: SQLite has one writer

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from db.models import CallAttempt
 from db.models import Enrolment
 from db.models import Tenant
+from tests.conftest import add_test_organisation
 from tests.fakes import FakeTelephony
 from voice_app.bootstrap import bootstrap
 from voice_app.telephony.simulator import SimulatorProvider
@@ -115,6 +116,7 @@ def test_with_the_simulator_an_unreachable_web_process_is_said_clearly(settings)
     down = replace(settings, PUBLIC_BASE_URL=f"http://127.0.0.1:{_closed_port()}")
     simulator = SimulatorProvider.from_settings(down)
     veille = bootstrap(down, telephony=simulator)
+    add_test_organisation(veille)
     try:
         result = run(create_app({"TESTING": True}, veille=veille), "T-0001")
     finally:
@@ -128,6 +130,7 @@ def test_behaviours_are_refused_with_a_real_provider(settings):
     real = replace(settings, TELEPHONY_PROVIDER="twilio")
     telephony = FakeTelephony()
     veille = bootstrap(real, telephony=telephony)
+    add_test_organisation(veille)
     try:
         result = run(create_app({"TESTING": True}, veille=veille), "T-0001", "--behaviour", "press:1")
     finally:

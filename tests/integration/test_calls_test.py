@@ -169,4 +169,4 @@ def test_the_command_help_explains_force(cli):
 def _organisation(veille):
     from voice_app.services.organisations import ensure_organisation
 
-    return ensure_organisation(veille.session_factory, veille.settings.ORGANISATION_NAME)
+    return ensure_organisation(veille.session_factory, "Habitat Test")

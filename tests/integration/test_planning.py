@@ -229,7 +229,7 @@ def test_a_big_round_over_capacity_still_lands_every_call_inside_the_windows(vei
 @pytest.mark.slow
 def test_two_planners_at_once_on_postgresql_create_each_attempt_once(postgres_url):
     databases.empty_postgres(postgres_url)
-    settings = Settings(DATABASE_URL=postgres_url, ORGANISATION_NAME="Habitat Test")
+    settings = Settings(DATABASE_URL=postgres_url)
     moment = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     planners = [bootstrap(settings, clock=lambda: moment) for _ in range(2)]
     try:

@@ -229,7 +229,7 @@ def test_one_round_failing_to_close_does_not_stop_the_others(veille, organisatio
 @pytest.mark.slow
 def test_two_clocks_scheduling_retries_at_once_on_postgresql_create_each_retry_once(postgres_url):
     databases.empty_postgres(postgres_url)
-    settings = Settings(DATABASE_URL=postgres_url, ORGANISATION_NAME="Habitat Test")
+    settings = Settings(DATABASE_URL=postgres_url)
     moment = paris(2026, 11, 24, 10, 35)
     clocks = [bootstrap(settings, clock=lambda: paris(2026, 11, 24, 10, 30)) for _ in range(2)]
     try:

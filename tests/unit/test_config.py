@@ -16,11 +16,11 @@ def test_defaults_are_sqlite_under_instance_and_the_simulator(tmp_path):
 def test_environment_values_are_read_with_their_types():
     settings = Settings.from_env({
         "DATABASE_URL": "postgresql+psycopg://db/veille", "SIMULATOR_TIME_SCALE": "20",
-        "ORGANISATION_NAME": "Paris Habitat",
+        "LOG_LEVEL": "DEBUG",
     })
     assert settings.DATABASE_URL == "postgresql+psycopg://db/veille"
     assert settings.SIMULATOR_TIME_SCALE == 20.0
-    assert settings.ORGANISATION_NAME == "Paris Habitat"
+    assert settings.LOG_LEVEL == "DEBUG"
 
 
 def test_production_refuses_to_start_without_secret_and_credentials():

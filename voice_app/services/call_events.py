@@ -381,7 +381,7 @@ def _handled(session: Session, veille: Veille, attempt: CallAttempt, reply: Repl
     numbers = _volunteer_numbers(session, attempt.organisation_id) if dialling else ()
     return Handled(
         known=True, token=attempt.token, reply=reply, turn=turn,
-        organisation_name=organisation.name if organisation else veille.settings.ORGANISATION_NAME,
+        organisation_name=organisation.name if organisation else "Veille",
         callback_number=(organisation.callback_number if organisation else None)
         or veille.settings.TWILIO_FROM_NUMBER or None,
         volunteer_numbers=numbers, effects=effects, provider_call_id=attempt.provider_call_id,

@@ -1,6 +1,6 @@
 """Campaigns: create, find, list, pause and resume; and which tenants a campaign targets.
 
-A campaign belongs to the organisation the process serves (ORGANISATION_NAME). Its policy
+A campaign belongs to a landlord organisation. Its policy
 is validated by the domain (`CampaignPolicy`) before anything is written.
 """
 
@@ -44,14 +44,14 @@ class CampaignNotFound(CampaignError):
 def create_campaign(veille: Veille, name: str, policy: CampaignPolicy, *, target: str = "all",
                     sites: Iterable[str] = (), tenant_references: Iterable[str] = (),
                     urgent: bool = False, starts_on: date | None = None, ends_on: date | None = None,
-                    active: bool = True) -> Campaign:
+                    active: bool = True, organisation_id: int | None = None) -> Campaign:
     """Create a campaign of the current organisation; its tenants are `target`ed as all
     enrolled tenants, those of some `sites`, or an explicit list of references."""
     name = (name or "").strip()
     sites = sorted({s.strip() for s in sites if s and s.strip()})
     references = sorted({r.strip() for r in tenant_references if r and r.strip()})
     _check_request(name, target, sites, references, starts_on, ends_on)
-    organisation_id = current_organisation(veille).id
+    organisation_id = current_organisation(veille, organisation_id).id
     with veille.session_factory.begin() as session:
         if _find(session, organisation_id, name) is not None:
             raise CampaignError(f"Une campagne « {name} » existe déjà.")
@@ -100,9 +100,9 @@ def _find(session: Session, organisation_id: int, name: str) -> Campaign | None:
                                                  Campaign.name == name))
 
 
-def get_campaign(veille: Veille, name: str) -> Campaign:
+def get_campaign(veille: Veille, name: str, organisation_id: int | None = None) -> Campaign:
     """The current organisation's campaign called `name`."""
-    organisation_id = current_organisation(veille).id
+    organisation_id = current_organisation(veille, organisation_id).id
     with veille.session_factory.begin() as session:
         campaign = _find(session, organisation_id, name.strip())
     if campaign is None:
@@ -110,16 +110,17 @@ def get_campaign(veille: Veille, name: str) -> Campaign:
     return campaign
 
 
-def list_campaigns(veille: Veille) -> list[Campaign]:
-    organisation_id = current_organisation(veille).id
+def list_campaigns(veille: Veille, organisation_id: int | None = None) -> list[Campaign]:
+    organisation_id = current_organisation(veille, organisation_id).id
     with veille.session_factory.begin() as session:
         return list(session.scalars(select(Campaign).where(Campaign.organisation_id == organisation_id)
                                     .order_by(Campaign.name)))
 
 
-def set_campaign_active(veille: Veille, name: str, active: bool) -> Campaign:
+def set_campaign_active(veille: Veille, name: str, active: bool,
+                        organisation_id: int | None = None) -> Campaign:
     """Pause (`active=False`) or resume a campaign; a paused campaign plans no new round."""
-    campaign = get_campaign(veille, name)
+    campaign = get_campaign(veille, name, organisation_id)
     with veille.session_factory.begin() as session:
         session.get(Campaign, campaign.id).active = active
     campaign.active = active

@@ -29,12 +29,15 @@ from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import parse_window
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.enrolment import enrol_eligible
+from voice_app.services.organisations import UnknownOrganisation
 from voice_app.services.organisations import current_organisation
+from voice_app.services.organisations import ensure_organisation
 from voice_app.services.tenant_import import import_tenants
 
 log = logging.getLogger("veille.demo")
 
 DEMO_CAMPAIGN = "Démonstration"
+DEMO_ORGANISATION = "Habitat Démo"
 DEMO_CALLBACK_NUMBER = "+33199000000"
 FIRST_NAMES = ("Jeanne", "Marcel", "Odette", "Lucien", "Simone", "René", "Paulette", "Henri",
                "Yvette", "Georges", "Huguette", "Maurice", "Colette", "Roger", "Germaine", "André")
@@ -56,14 +59,16 @@ class SeedResult:
     enrolled: int = 0
 
 
-def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS) -> SeedResult:
+def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS,
+              organisation_id: int | None = None) -> SeedResult:
     """Seed the demo once (idempotent); refuse unless the simulator is the provider."""
     if veille.settings.TELEPHONY_PROVIDER != "simulator":
         raise DemoRefused(
             "Données de démonstration refusées : un opérateur téléphonique réel est configuré "
             f"(TELEPHONY_PROVIDER={veille.settings.TELEPHONY_PROVIDER}). Une démonstration ne doit "
             "jamais appeler une vraie personne.")
-    organisation = current_organisation(veille)
+    organisation = _demo_organisation(veille, organisation_id)
+    organisation_id = organisation.id
     with veille.session_factory() as session:
         if session.scalar(select(Campaign.id).where(Campaign.organisation_id == organisation.id,
                                                     Campaign.name == DEMO_CAMPAIGN)):
@@ -71,10 +76,10 @@ def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS) -> SeedResult:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "locataires-demo.csv"
         write_demo_tenant_file(path, tenants)
-        report = import_tenants(veille, path)
-    enrolled = enrol_eligible(veille, legal_basis="public_interest")
-    _volunteers_on_duty(veille, organisation.id)
-    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(), urgent=True)
+        report = import_tenants(veille, path, organisation_id=organisation_id)
+    enrolled = enrol_eligible(veille, legal_basis="public_interest", organisation_id=organisation_id)
+    _volunteers_on_duty(veille, organisation_id)
+    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(), urgent=True, organisation_id=organisation_id)
     log.info("demo.seeded tenants=%d enrolled=%d", report.created, len(enrolled))
     return SeedResult(already_seeded=False, tenants=report.created, enrolled=len(enrolled))
 
@@ -108,6 +113,17 @@ def _demo_row(n: int) -> list[str]:
             f"01 99 00 {n // 100:02d} {n % 100:02d}", SITES[n % len(SITES)], "M. Gardien"]
 
 
+def _demo_organisation(veille: Veille, organisation_id: int | None) -> Organisation:
+    """The organisation named, else the only landlord, else a fictitious one made for the demo."""
+    try:
+        return current_organisation(veille, organisation_id)
+    except UnknownOrganisation:
+        if organisation_id is not None:
+            raise
+    return ensure_organisation(veille.session_factory, DEMO_ORGANISATION,
+                               service_numbers=[DEMO_CALLBACK_NUMBER])
+
+
 def _volunteers_on_duty(veille: Veille, organisation_id: int) -> None:
     with veille.session_factory.begin() as session:
         session.execute(update(Organisation).where(Organisation.id == organisation_id)
@@ -126,9 +142,9 @@ class DemoStatus:
     follow_ups: dict[tuple[str, str], int]
 
 
-def demo_status(veille: Veille) -> DemoStatus:
+def demo_status(veille: Veille, organisation_id: int | None = None) -> DemoStatus:
     """Counts only: calls by state and outcome, open follow-ups by reason and priority."""
-    organisation = current_organisation(veille)
+    organisation = current_organisation(veille, organisation_id)
     org = organisation.id
     with veille.session_factory() as session:
         states = session.execute(select(CallAttempt.state, func.count()).where(

@@ -76,20 +76,22 @@ class EnrolmentResult:
 
 
 def eligible_tenants(veille: Veille, today: date | None = None,
-                     rules: Sequence[Rule] = DEFAULT_RULES) -> EligibilityListing:
+                     rules: Sequence[Rule] = DEFAULT_RULES, *,
+                     organisation_id: int | None = None) -> EligibilityListing:
     """Who the rules select at `today` (Paris date; default: the clock's) and is not enrolled."""
     today = today or paris_date(veille.clock())
-    organisation = current_organisation(veille)
+    organisation = current_organisation(veille, organisation_id)
     with veille.session_factory() as session:
         return _listing(session, organisation.id, today, rules)
 
 
 def enrol_eligible(veille: Veille, *, legal_basis: str = "public_interest", today: date | None = None,
-                   rules: Sequence[Rule] = DEFAULT_RULES, dry_run: bool = False) -> list[Candidate]:
+                   rules: Sequence[Rule] = DEFAULT_RULES, dry_run: bool = False,
+                   organisation_id: int | None = None) -> list[Candidate]:
     """Enrol every eligible tenant (source: the rule that matched); returns who was enrolled."""
     _check_legal_basis(legal_basis)
     today = today or paris_date(veille.clock())
-    organisation = current_organisation(veille)
+    organisation = current_organisation(veille, organisation_id)
     with veille.session_factory.begin() as session:
         candidates = _listing(session, organisation.id, today, rules).eligible
         if dry_run or not candidates:
@@ -105,11 +107,12 @@ def enrol_eligible(veille: Veille, *, legal_basis: str = "public_interest", toda
 
 
 def enrol_references(veille: Veille, references: Iterable[str], *, legal_basis: str = "public_interest",
-                     source: str = MANUAL_SOURCE, today: date | None = None) -> EnrolmentResult:
+                     source: str = MANUAL_SOURCE, today: date | None = None,
+                     organisation_id: int | None = None) -> EnrolmentResult:
     """Enrol the named tenants, whatever the rules say (a coordinator's decision)."""
     _check_legal_basis(legal_basis)
     today = today or paris_date(veille.clock())
-    organisation = current_organisation(veille)
+    organisation = current_organisation(veille, organisation_id)
     result = EnrolmentResult()
     with veille.session_factory.begin() as session:
         suppressed = suppressed_hashes(session, organisation.id)
@@ -131,10 +134,10 @@ def enrol_references(veille: Veille, references: Iterable[str], *, legal_basis: 
 
 
 def unenrol_references(veille: Veille, references: Iterable[str],
-                       today: date | None = None) -> EnrolmentResult:
+                       today: date | None = None, *, organisation_id: int | None = None) -> EnrolmentResult:
     """Stop calling the named tenants (their enrolment stays, as `unenrolled`, for the record)."""
     today = today or paris_date(veille.clock())
-    organisation = current_organisation(veille)
+    organisation = current_organisation(veille, organisation_id)
     result = EnrolmentResult()
     with veille.session_factory.begin() as session:
         for reference, tenant in _tenants_by_reference(session, organisation.id, references):

@@ -137,12 +137,13 @@ def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResul
 
 
 def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, now: datetime | None = None,
-               dry_run: bool = False, preview_limit: int = 100) -> PlanResult:
+               dry_run: bool = False, preview_limit: int = 100,
+               organisation_id: int | None = None) -> PlanResult:
     """Plan (or with `dry_run`, preview) the round of `campaign_name` starting on `day`.
     Without `day`, today's scheduled round (Paris); with it, that date's round, scheduled or
     exceptional. Raises PlanningError with a French message."""
     now = now or veille.clock()
-    campaign = get_campaign(veille, campaign_name)
+    campaign = get_campaign(veille, campaign_name, organisation_id)
     today = paris_date(now)
     exceptional_allowed = day is not None
     day = day or today

@@ -177,10 +177,14 @@ def _tasks(verdicts: dict[int, Verdict], previously_unreachable: set[int],
     return tasks
 
 
-def list_rounds(veille: Veille, campaign_id: int | None = None, limit: int = 20) -> list[RoundSummary]:
-    """The latest rounds (of one campaign, or all), newest first, with attempt counts by outcome."""
+def list_rounds(veille: Veille, campaign_id: int | None = None, limit: int = 20, *,
+                organisation_id: int | None = None) -> list[RoundSummary]:
+    """The latest rounds (of one campaign, or all of an organisation's, or all), newest first,
+    with attempt counts by outcome."""
     with veille.session_factory.begin() as session:
         statement = select(Round, Campaign.name).join(Campaign, Campaign.id == Round.campaign_id)
+        if organisation_id is not None:
+            statement = statement.where(Campaign.organisation_id == organisation_id)
         if campaign_id is not None:
             statement = statement.where(Round.campaign_id == campaign_id)
         statement = statement.order_by(Round.scheduled_on.desc(), Round.id.desc()).limit(limit)

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
 from db.models import Enrolment
-from db.models import Organisation
 from db.models import Tenant
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
@@ -40,7 +39,6 @@ from voice_app.domain.tenant_file import check_size
 from voice_app.domain.tenant_rows import RowError
 from voice_app.domain.tenant_rows import TenantRow
 from voice_app.services.organisations import current_organisation
-from voice_app.services.organisations import slugify
 from voice_app.services.suppression import forget_numbers
 from voice_app.services.suppression import phone_hash
 from voice_app.services.suppression import suppressed_hashes
@@ -111,7 +109,7 @@ def read_tenant_file(path: Path) -> bytes:
 
 
 def import_tenants(veille: Veille, path: str | Path, *, dry_run: bool = False, skip_invalid: bool = False,
-                   progress: Progress | None = None) -> ImportReport:
+                   progress: Progress | None = None, organisation_id: int | None = None) -> ImportReport:
     """Check `path` and create or update its tenants; raises TenantFileError for a file that
     cannot be read at all, returns a refused report for a file with invalid lines."""
     path, now = Path(path), veille.clock()
@@ -123,15 +121,16 @@ def import_tenants(veille: Veille, path: str | Path, *, dry_run: bool = False, s
     except TenantFileError:
         log.warning("tenants.import_refused reason=unreadable_file")
         raise
+    organisation = current_organisation(veille, organisation_id)
     report = _report(path, checked, dry_run, skip_invalid)
     if report.refused:
         log.warning("tenants.import_refused reason=invalid_lines lines=%d errors=%d", report.lines,
                     len(report.errors))
         return report
     if dry_run:
-        _dry_run(veille, checked.rows, report, now)
+        _dry_run(veille, organisation.id, checked.rows, report, now)
     else:
-        _write(veille, checked.rows, report, now, progress)
+        _write(veille, organisation.id, checked.rows, report, now, progress)
     log.info("tenants.imported created=%d updated=%d unchanged=%d opted_out=%d skipped=%d dry_run=%s",
              report.created, report.updated, report.unchanged, report.marked_opted_out,
              len(report.skipped_lines), dry_run)
@@ -147,25 +146,23 @@ def _report(path: Path, checked: CheckedFile, dry_run: bool, skip_invalid: bool)
     )
 
 
-def _dry_run(veille: Veille, rows: list[TenantRow], report: ImportReport, now: datetime) -> None:
-    """Count what an import would do without writing (not even the organisation)."""
+def _dry_run(veille: Veille, organisation_id: int, rows: list[TenantRow], report: ImportReport,
+             now: datetime) -> None:
+    """Count what an import would do without writing."""
     with veille.session_factory() as session:
-        slug = slugify(veille.settings.ORGANISATION_NAME)
-        organisation_id = session.scalar(select(Organisation.id).where(Organisation.slug == slug))
         plan = _plan_for(session, organisation_id, rows, now)
     _count(report, plan)
 
 
-def _write(veille: Veille, rows: list[TenantRow], report: ImportReport, now: datetime,
-           progress: Progress | None) -> None:
-    organisation = current_organisation(veille)
+def _write(veille: Veille, organisation_id: int, rows: list[TenantRow], report: ImportReport,
+           now: datetime, progress: Progress | None) -> None:
     try:
         with veille.session_factory.begin() as session:
-            plan = _plan_for(session, organisation.id, rows, now)
+            plan = _plan_for(session, organisation_id, rows, now)
             _count(report, plan)
             _bulk_write(session, plan, progress)
-            forget_numbers(session, organisation.id, plan.forgotten)
-            session.add(AuditEvent(organisation_id=organisation.id, actor_label="import",
+            forget_numbers(session, organisation_id, plan.forgotten)
+            session.add(AuditEvent(organisation_id=organisation_id, actor_label="import",
                                    action="tenants.imported", subject_type="tenant_file", at=now,
                                    details=_audit_details(report)))
     except IntegrityError as error:
@@ -262,9 +259,10 @@ class TenantListing:
     opted_out: bool
 
 
-def list_tenants(veille: Veille, site: str | None = None) -> list[TenantListing]:
+def list_tenants(veille: Veille, site: str | None = None,
+                 organisation_id: int | None = None) -> list[TenantListing]:
     """The organisation's tenants by reference, optionally of one site."""
-    organisation = current_organisation(veille)
+    organisation = current_organisation(veille, organisation_id)
     query = (select(Tenant, Enrolment.status)
              .outerjoin(Enrolment, (Enrolment.tenant_id == Tenant.id)
                         & (Enrolment.organisation_id == Tenant.organisation_id))

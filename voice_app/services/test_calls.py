@@ -75,14 +75,14 @@ class CallTestReport:
 
 
 def start_test_call(veille: Veille, reference: str, before_dial: Callable[[str], None] | None = None,
-                    *, force: bool = False) -> tuple[int, str | None]:
+                    *, force: bool = False, organisation_id: int | None = None) -> tuple[int, str | None]:
     """Create the test attempt for the tenant `reference` and dial it; (attempt id, call id).
 
     Only enrolled tenants who are not away today are called, unless `force` (a coordinator
     checking a number before enrolment, with the tenant's agreement); a tenant who stopped
     the calls, or whose number is suppressed, never is. `before_dial(to_number)` runs after
     the commit, before the provider is called (the CLI scripts the simulated tenant there)."""
-    organisation = current_organisation(veille)
+    organisation = current_organisation(veille, organisation_id)
     now = veille.clock()
     with veille.session_factory.begin() as session:
         tenant = session.scalar(select(Tenant).where(Tenant.organisation_id == organisation.id,

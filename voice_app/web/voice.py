@@ -24,7 +24,7 @@ from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.phones import mask_phone
 from voice_app.services import call_events
 from voice_app.services.call_events import Handled
-from voice_app.services.organisations import current_organisation
+from voice_app.services.organisations import inbound_organisation
 from voice_app.telephony import callbacks
 from voice_app.telephony import twiml
 from voice_app.telephony.signature import SIGNATURE_HEADER
@@ -37,6 +37,7 @@ from voice_app.web.extensions import get_veille
 log = logging.getLogger("veille.voice")
 
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
+SERVICE_NAME = "Veille"  # said when the call's organisation is not known
 
 
 @blueprint.before_request
@@ -82,7 +83,7 @@ def voicemail_message(token: str):
 def fallback(token: str):
     # The answer URL failed: apologise; the call then ends without a key and escalates.
     log.warning("call.fallback error_code=%s", callbacks.form_field(request.form, "ErrorCode", 10) or "-")
-    return _xml(twiml.say_and_hang_up(Prompt.TECHNICAL_PROBLEM, get_veille().settings.ORGANISATION_NAME))
+    return _xml(twiml.say_and_hang_up(Prompt.TECHNICAL_PROBLEM, SERVICE_NAME))
 
 
 @blueprint.post("/calls/<token>/screen")
@@ -110,7 +111,10 @@ def inbound():
     if not call_sid or len(call_sid) > 64:
         log.warning("voice.inbound_without_call_sid from=%s", mask_phone(caller))
         return _polite_hang_up()
-    organisation = current_organisation(veille)
+    organisation = inbound_organisation(veille, callbacks.form_field(request.form, "To"))
+    if organisation is None:
+        log.warning("voice.inbound_unknown_service_number")
+        return _polite_hang_up()
     handled = call_events.start_inbound_call(veille, organisation.id, call_sid, caller)
     return _answer(handled)
 
@@ -170,7 +174,7 @@ def _rendering(handled: Handled) -> twiml.Rendering:
 
 
 def _polite_hang_up():
-    return _xml(twiml.say_and_hang_up(Prompt.UNKNOWN_CALL, get_veille().settings.ORGANISATION_NAME))
+    return _xml(twiml.say_and_hang_up(Prompt.UNKNOWN_CALL, SERVICE_NAME))
 
 
 def _xml(body: str) -> Response:

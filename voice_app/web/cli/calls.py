@@ -12,6 +12,7 @@ from voice_app.services.test_calls import CallTestRefused
 from voice_app.services.test_calls import CallTestReport
 from voice_app.services.test_calls import start_test_call
 from voice_app.services.test_calls import wait_for_end
+from voice_app.web.cli.options import organisation_option
 from voice_app.web.extensions import get_veille
 
 HEALTH_TIMEOUT_SECONDS = 3.0
@@ -62,7 +63,9 @@ def calls() -> None:
                    "avant l’inscription, avec l’accord du locataire. Jamais un locataire qui a demandé "
                    "l’arrêt des appels ni un numéro de la liste des numéros à ne plus appeler.")
 @with_appcontext
-def test_call(tenant_reference: str, behaviour: str | None, timeout: float, force: bool) -> None:
+@organisation_option
+def test_call(tenant_reference: str, behaviour: str | None, timeout: float, force: bool,
+              organisation) -> None:
     """Appelle maintenant le locataire TENANT_REFERENCE et affiche le déroulé de l’appel.
 
     Seuls les locataires inscrits et présents aujourd’hui sont appelés, sauf avec --force."""
@@ -75,7 +78,8 @@ def test_call(tenant_reference: str, behaviour: str | None, timeout: float, forc
     if simulated:
         _require_web_process(veille.settings.PUBLIC_BASE_URL)
     try:
-        attempt_id, call_sid = start_test_call(veille, tenant_reference, before_dial=script, force=force)
+        attempt_id, call_sid = start_test_call(veille, tenant_reference, before_dial=script, force=force,
+                                              organisation_id=organisation.id)
     except CallTestNeedsForce as refused:
         raise click.ClickException(
             f"{refused} Pour vérifier son numéro avec son accord, relancez avec --force.") from None

@@ -35,6 +35,7 @@ from voice_app.services.planning import PlanResult
 from voice_app.services.planning import plan_round
 from voice_app.services.rounds import close_finished_rounds
 from voice_app.services.rounds import list_rounds
+from voice_app.web.cli.options import organisation_option
 from voice_app.web.extensions import get_veille
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -97,8 +98,9 @@ def campaigns() -> None:
 @click.option("--starts-on", type=FrenchDate(), help="Premier jour de la campagne (défaut : aujourd'hui).")
 @click.option("--ends-on", type=FrenchDate(), help="Dernier jour de la campagne.")
 @_fail_on_bad_input
+@organisation_option
 def create(name, weekdays, urgent, sites, references, windows, every_day, include_holidays, max_attempts,
-           retry_gap, round_days, calls_per_second, max_concurrent, starts_on, ends_on) -> None:
+           retry_gap, round_days, calls_per_second, max_concurrent, starts_on, ends_on, organisation) -> None:
     """Create campaign NAME."""
     if sites and references:
         raise click.UsageError("Choisissez --site ou --tenants, pas les deux.")
@@ -112,7 +114,7 @@ def create(name, weekdays, urgent, sites, references, windows, every_day, includ
     target = "site" if sites else "list" if references else "all"
     campaign = create_campaign(get_veille(), name, policy, target=target, sites=sites,
                                tenant_references=references, urgent=urgent, starts_on=starts_on,
-                               ends_on=ends_on)
+                               ends_on=ends_on, organisation_id=organisation.id)
     click.echo(f"Campagne « {campaign.name} » créée.")
     _echo_policy(policy)
 
@@ -154,10 +156,11 @@ def _echo_policy(policy: CampaignPolicy) -> None:
 
 @campaigns.command("list", help="Lister les campagnes.")
 @_fail_on_bad_input
-def list_command() -> None:
+@organisation_option
+def list_command(organisation) -> None:
     """List the campaigns."""
     veille = get_veille()
-    found = list_campaigns(veille)
+    found = list_campaigns(veille, organisation.id)
     if not found:
         click.echo("Aucune campagne.")
         return
@@ -172,10 +175,11 @@ def list_command() -> None:
 @campaigns.command("show", help="Afficher la campagne NAME : règles, cible, dernières tournées.")
 @click.argument("name")
 @_fail_on_bad_input
-def show(name: str) -> None:
+@organisation_option
+def show(name: str, organisation) -> None:
     """Show campaign NAME: policy, target and latest rounds."""
     veille = get_veille()
-    campaign = get_campaign(veille, name)
+    campaign = get_campaign(veille, name, organisation.id)
     state = "active" if campaign.active else "en pause"
     click.echo(f"Campagne « {campaign.name} » ({campaign.kind}, {state})")
     target = {"all": "tous les locataires inscrits", "site": "sites : " + ", ".join(campaign.target_sites),
@@ -190,18 +194,20 @@ def show(name: str) -> None:
 @campaigns.command("pause", help="Mettre en pause la campagne NAME (plus de nouvelle tournée).")
 @click.argument("name")
 @_fail_on_bad_input
-def pause(name: str) -> None:
+@organisation_option
+def pause(name: str, organisation) -> None:
     """Pause campaign NAME: no new round is planned."""
-    set_campaign_active(get_veille(), name, False)
+    set_campaign_active(get_veille(), name, False, organisation.id)
     click.echo(f"Campagne « {name} » en pause : aucune nouvelle tournée ne sera planifiée.")
 
 
 @campaigns.command("resume", help="Reprendre la campagne NAME.")
 @click.argument("name")
 @_fail_on_bad_input
-def resume(name: str) -> None:
+@organisation_option
+def resume(name: str, organisation) -> None:
     """Resume campaign NAME."""
-    set_campaign_active(get_veille(), name, True)
+    set_campaign_active(get_veille(), name, True, organisation.id)
     click.echo(f"Campagne « {name} » reprise.")
 
 
@@ -217,7 +223,8 @@ def rounds() -> None:
 @click.option("--show", "show_count", type=int, default=50, show_default=True,
               help="Appels listés en --dry-run (0 : tous).")
 @_fail_on_bad_input
-def plan(campaign_name: str | None, day: date | None, dry_run: bool, show_count: int) -> None:
+@organisation_option
+def plan(campaign_name: str | None, day: date | None, dry_run: bool, show_count: int, organisation) -> None:
     """Plan today's rounds (or one campaign's round on --date)."""
     veille = get_veille()
     now = veille.clock()
@@ -225,13 +232,14 @@ def plan(campaign_name: str | None, day: date | None, dry_run: bool, show_count:
         names = [campaign_name]
     else:
         wanted = day or paris_date(now)
-        names = [c.name for c in list_campaigns(veille)
+        names = [c.name for c in list_campaigns(veille, organisation.id)
                  if c.active and round_starting_on(campaign_policy(c), wanted) is not None]
         if not names:
             click.echo(f"Aucune tournée prévue le {wanted:%d/%m/%Y}.")
             return
     for name in names:
-        result = plan_round(veille, name, day, now=now, dry_run=dry_run, preview_limit=show_count)
+        result = plan_round(veille, name, day, now=now, dry_run=dry_run, preview_limit=show_count,
+                            organisation_id=organisation.id)
         _echo_plan(result, dry_run)
 
 
@@ -261,11 +269,12 @@ def _echo_plan(result: PlanResult, dry_run: bool) -> None:
 @click.option("--campaign", "campaign_name", help="Une seule campagne.")
 @click.option("--limit", type=int, default=20, show_default=True)
 @_fail_on_bad_input
-def list_rounds_command(campaign_name: str | None, limit: int) -> None:
+@organisation_option
+def list_rounds_command(campaign_name: str | None, limit: int, organisation) -> None:
     """List the latest rounds."""
     veille = get_veille()
-    campaign_id = get_campaign(veille, campaign_name).id if campaign_name else None
-    _echo_rounds(list_rounds(veille, campaign_id, limit))
+    campaign_id = get_campaign(veille, campaign_name, organisation.id).id if campaign_name else None
+    _echo_rounds(list_rounds(veille, campaign_id, limit, organisation_id=organisation.id))
 
 
 def _echo_rounds(summaries) -> None:

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
+from voice_app.web.cli.options import organisation_option
 from voice_app.web.extensions import get_veille
 
 
@@ -32,9 +33,10 @@ def seed() -> None:
 
 
 @demo.command("status")
-def status() -> None:
+@organisation_option
+def status(organisation) -> None:
     """Print calls by state and outcome, and follow-ups by reason (counts only)."""
-    figures = demo_status(get_veille())
+    figures = demo_status(get_veille(), organisation.id)
     click.echo("Appels par état : " + _pairs(figures.attempts_by_state))
     click.echo("Résultats : " + _pairs(figures.outcomes))
     click.echo("Suivis pour les bénévoles :")

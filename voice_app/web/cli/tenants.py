@@ -23,6 +23,7 @@ from voice_app.services.tenant_import import ImportConflict
 from voice_app.services.tenant_import import ImportReport
 from voice_app.services.tenant_import import import_tenants
 from voice_app.services.tenant_import import list_tenants
+from voice_app.web.cli.options import organisation_option
 from voice_app.web.extensions import get_veille
 
 MAX_ERRORS_SHOWN = 200
@@ -70,11 +71,13 @@ class _ProgressBars:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Vérifier et compter sans rien enregistrer.")
 @click.option("--skip-invalid", is_flag=True, help="Importer les lignes valides, ignorer les autres.")
-def import_command(file: Path, dry_run: bool, skip_invalid: bool) -> None:
+@organisation_option
+def import_command(file: Path, dry_run: bool, skip_invalid: bool, organisation) -> None:
     """Import the tenants of FILE (CSV), creating or updating them by reference."""
     progress = _ProgressBars()
     try:
         report = import_tenants(get_veille(), file, dry_run=dry_run, skip_invalid=skip_invalid,
+                               organisation_id=organisation.id,
                                 progress=progress)
     except (TenantFileError, ImportConflict) as error:
         progress.close()
@@ -132,9 +135,10 @@ def _line_list(lines: list[int], limit: int = 30) -> str:
 
 @tenants.command("list")
 @click.option("--site", help="Seulement les locataires de ce site (résidence).")
-def list_command(site: str | None) -> None:
+@organisation_option
+def list_command(site: str | None, organisation) -> None:
     """List tenants (phone numbers masked)."""
-    listing = list_tenants(get_veille(), site)
+    listing = list_tenants(get_veille(), site, organisation.id)
     for tenant in listing:
         status = "opposé aux appels" if tenant.opted_out else {
             "enrolled": "inscrit", "unenrolled": "désinscrit"}.get(tenant.enrolment, "non inscrit")
@@ -152,9 +156,11 @@ TODAY_OPTION = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"])
 
 @enrolment.command("eligible")
 @TODAY_OPTION
-def eligible_command(today) -> None:
+@organisation_option
+def eligible_command(today, organisation) -> None:
     """List eligible tenants not yet enrolled, with the rule that selects each."""
-    listing = eligible_tenants(get_veille(), today.date() if today else None)
+    listing = eligible_tenants(get_veille(), today.date() if today else None,
+                               organisation_id=organisation.id)
     click.echo(f"Éligibles non inscrits : {len(listing.eligible)}")
     for candidate in listing.eligible:
         click.echo(f"  {candidate.reference}\t{candidate.name}\t{candidate.site or '-'}\t"
@@ -176,8 +182,9 @@ def eligible_command(today) -> None:
               show_default=True, help="Base légale du traitement.")
 @click.option("--dry-run", is_flag=True, help="Avec --eligible : montrer sans inscrire.")
 @TODAY_OPTION
+@organisation_option
 def enrol_command(references: tuple[str, ...], all_eligible: bool, legal_basis: str, dry_run: bool,
-                  today) -> None:
+                  today, organisation) -> None:
     """Enrol the tenants named by REFERENCE, or every eligible tenant with --eligible."""
     if all_eligible == bool(references):
         raise click.UsageError("donnez soit --eligible, soit une ou plusieurs références.")
@@ -185,22 +192,26 @@ def enrol_command(references: tuple[str, ...], all_eligible: bool, legal_basis: 
         raise click.UsageError("--dry-run ne s'utilise qu'avec --eligible.")
     day = today.date() if today else None
     if all_eligible:
-        enrolled = enrol_eligible(get_veille(), legal_basis=legal_basis, today=day, dry_run=dry_run)
+        enrolled = enrol_eligible(get_veille(), legal_basis=legal_basis, today=day, dry_run=dry_run,
+                                  organisation_id=organisation.id)
         for candidate in enrolled:
             click.echo(f"  {candidate.reference}\t{candidate.name}\t{candidate.rule}")
         verb = "seraient inscrits (simulation, rien n'a été enregistré)" if dry_run else "inscrits"
         click.echo(f"{len(enrolled)} locataires {verb} ; base légale : {LEGAL_BASES[legal_basis]}.")
         return
-    result = enrol_references(get_veille(), references, legal_basis=legal_basis, today=day)
+    result = enrol_references(get_veille(), references, legal_basis=legal_basis, today=day,
+                              organisation_id=organisation.id)
     _echo_result(result, "inscrits", "déjà inscrits")
 
 
 @enrolment.command("unenrol")
 @click.argument("references", nargs=-1, required=True)
 @TODAY_OPTION
-def unenrol_command(references: tuple[str, ...], today) -> None:
+@organisation_option
+def unenrol_command(references: tuple[str, ...], today, organisation) -> None:
     """Unenrol the tenants named by REFERENCE: they will not be called any more."""
-    result = unenrol_references(get_veille(), references, today.date() if today else None)
+    result = unenrol_references(get_veille(), references, today.date() if today else None,
+                                organisation_id=organisation.id)
     _echo_result(result, "désinscrits", "n'étaient pas inscrits")
 
 
