@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from db.models import FollowUp
 from db.models import Tenant
+from voice_app.domain.calendar import paris_date
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
+from voice_app.services.volunteers import is_available
 
 log = logging.getLogger("veille.escalation")
 
@@ -27,6 +29,14 @@ def follow_up_key(reason: Reason, *, tenant_id: int | None, attempt_id: int | No
     raise ValueError("a follow-up needs an attempt or a round as its cause")
 
 
+def _tenant_volunteer(session: Session, tenant_id: int | None, now: datetime) -> int | None:
+    """The tenant's own volunteer when active and not away today; else None (offered to all)."""
+    if tenant_id is None:
+        return None
+    volunteer_id = session.scalar(select(Tenant.assigned_volunteer_id).where(Tenant.id == tenant_id))
+    return volunteer_id if is_available(session, volunteer_id, paris_date(now)) else None
+
+
 def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | None,
                    reason: Reason, now: datetime, attempt_id: int | None = None,
                    round_id: int | None = None) -> FollowUp:
@@ -37,9 +47,7 @@ def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | N
     if existing is not None:
         return existing
     escalation = escalate(reason, now)
-    assignee_id = None
-    if tenant_id is not None:
-        assignee_id = session.scalar(select(Tenant.assigned_volunteer_id).where(Tenant.id == tenant_id))
+    assignee_id = _tenant_volunteer(session, tenant_id, now)
     follow_up = FollowUp(
         organisation_id=organisation_id, tenant_id=tenant_id, attempt_id=attempt_id,
         round_id=round_id, dedup_key=key, reason=str(escalation.reason),

@@ -77,6 +77,7 @@ def create_organisation(veille: Veille, name: str, *, slug: str | None = None, k
             session.flush()
             session.add_all(ServiceNumber(organisation_id=organisation.id, number=n) for n in numbers)
             session.add(AuditEvent(organisation_id=organisation.id, actor_id=actor_id,
+                                   actor_label="utilisateur" if actor_id else "commande",
                                    action="organisation.created", subject_type="organisation",
                                    subject_id=organisation.id, details={"kind": kind}, at=veille.clock()))
     except IntegrityError as error:
@@ -176,7 +177,8 @@ def grant_partnership(veille: Veille, landlord_id: int, partner_id: int, *,
         partnership = Partnership(landlord_id=landlord_id, partner_id=partner_id, granted_by_id=actor_id,
                                   created_at=veille.clock())
         session.add(partnership)
-        session.add(AuditEvent(organisation_id=landlord_id, actor_id=actor_id, action="partnership.granted",
+        session.add(AuditEvent(organisation_id=landlord_id, actor_id=actor_id,
+                               actor_label="utilisateur" if actor_id else "commande", action="partnership.granted",
                                subject_type="organisation", subject_id=partner_id, at=veille.clock()))
     log.info("partnership.granted landlord_id=%s partner_id=%s", landlord_id, partner_id)
     return partnership

@@ -13,10 +13,15 @@ from voice_app.web.cli.campaigns import campaigns
 from voice_app.web.cli.campaigns import rounds
 from voice_app.web.cli.database import database
 from voice_app.web.cli.demo import demo
+from voice_app.web.cli.organisations import organisations
+from voice_app.web.cli.people import audit
+from voice_app.web.cli.people import portfolios
+from voice_app.web.cli.people import users
 from voice_app.web.cli.tenants import enrolment
 from voice_app.web.cli.tenants import tenants
 
-GROUPS = (database, tenants, enrolment, campaigns, rounds, calls, demo)
+GROUPS = (database, organisations, users, portfolios, tenants, enrolment, campaigns, rounds, calls, demo,
+          audit)
 
 
 def register(app) -> None:

@@ -1,0 +1,116 @@
+"""People (DESIGN §12): roles, what each may open, sign-in throttling, portfolio balancing.
+
+Pure rules: no framework, no database. `now` and counts come from the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    VOLUNTEER = "volunteer"
+
+
+ROLE_LABELS = {Role.ADMIN: "administrateur", Role.COORDINATOR: "coordinateur",
+               Role.VOLUNTEER: "bénévole"}
+
+# Pages by audience: a role that is not listed gets 404 (the page does not exist for them).
+AREAS: dict[str, frozenset[Role]] = {
+    "home": frozenset(Role),
+    "volunteers": frozenset({Role.COORDINATOR, Role.ADMIN}),
+    "admin": frozenset({Role.ADMIN}),
+}
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_ACCOUNT_FAILURES = 10  # then the account waits for the window to pass
+MAX_ADDRESS_FAILURES = 30  # one address guessing many accounts
+INVITATION_VALIDITY = timedelta(hours=72)
+SESSION_IDLE_LIMIT = timedelta(hours=12)
+
+
+def may_open(role: str, area: str) -> bool:
+    """Whether a user of `role` may open the pages of `area`."""
+    return role in AREAS.get(area, frozenset())
+
+
+def normalise_email(raw: str) -> str:
+    """Lower-cased, trimmed; ValueError (French) when it is not an e-mail address."""
+    email = (raw or "").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        raise ValueError(f"Adresse e-mail invalide : « {raw} ».")
+    return email
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused (French), or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Le mot de passe doit faire au plus {MAX_PASSWORD_LENGTH} caractères."
+    if password.strip() != password or not password.strip():
+        return "Le mot de passe ne doit ni commencer ni finir par un espace."
+    return None
+
+
+def sign_in_blocked(account_failures: int, address_failures: int) -> bool:
+    """Too many failures in the window for this account or from this address."""
+    return account_failures >= MAX_ACCOUNT_FAILURES or address_failures >= MAX_ADDRESS_FAILURES
+
+
+def safe_next(target: str | None) -> str | None:
+    """A `next` URL only when it stays on this site (`/suivis`), never `//evil` or `http://`."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ch in target for ch in "\r\n\t\\"):
+        return None
+    return target
+
+
+def is_away(day: date, periods: Iterable[tuple[date, date]]) -> bool:
+    return any(start <= day <= end for start, end in periods)
+
+
+def invitation_expires(now: datetime) -> datetime:
+    return now + INVITATION_VALIDITY
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    id: int
+    capacity: int
+    load: int  # tenants already in their portfolio (outside the ones being balanced)
+
+
+def balance(tenant_ids: Sequence[int], volunteers: Sequence[Volunteer],
+            current: dict[int, int | None]) -> dict[int, int]:
+    """Spread `tenant_ids` over `volunteers` by free capacity, keeping every tenant who
+    already has one of these volunteers (continuity first). Returns tenant -> volunteer for
+    the tenants to (re)assign; tenants beyond every capacity are left as they are."""
+    free = {v.id: v.capacity - v.load for v in volunteers}
+    kept = [t for t in tenant_ids if current.get(t) in free]
+    for tenant in kept:
+        free[current[tenant]] -= 1
+    moves: dict[int, int] = {}
+    for tenant in tenant_ids:
+        if current.get(tenant) in free:
+            continue
+        volunteer = max(free, key=lambda v: (free[v], -v), default=None)
+        if volunteer is None or free[volunteer] <= 0:
+            break
+        moves[tenant] = volunteer
+        free[volunteer] -= 1
+    return moves
