@@ -101,3 +101,16 @@ def organisation(veille):
     from voice_app.services.organisations import ensure_organisation
 
     return ensure_organisation(veille.session_factory, ORGANISATION_NAME)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Real argon2, with the smallest cost: tests create many accounts and sign in often."""
+    from argon2 import PasswordHasher
+
+    from voice_app.services import accounts
+
+    production = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts._hasher = production

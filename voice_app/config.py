@@ -59,6 +59,8 @@ class Settings:
     TZ_NAME: str = "Europe/Paris"
     VEILLE_ENV: str = "development"
     LOG_LEVEL: str = "INFO"
+    PROXY_COUNT: int = 0  # reverse proxies in front of the web process (X-Forwarded-For hops trusted)
+    RATELIMIT_STORAGE_URI: str = "memory://"
     SIMULATOR_TIME_SCALE: float = 1.0
     SIMULATOR_SEED: int = 1
     extra: dict = field(default_factory=dict)

@@ -206,3 +206,17 @@ def snapshot(veille) -> dict:
         attempts = [(a.id, a.state, a.menu_step, a.outcome, a.silences, a.provider_status, a.answered_by)
                     for a in session.scalars(select(CallAttempt).order_by(CallAttempt.id))]
     return {"counts": counts, "attempts": attempts}
+
+
+@pytest.fixture
+def people(veille):
+    from tests.web.people import make_people
+
+    return make_people(veille)
+
+
+@pytest.fixture
+def browser(client):
+    from tests.web.people import Browser
+
+    return Browser(client)

@@ -114,3 +114,20 @@ def balance(tenant_ids: Sequence[int], volunteers: Sequence[Volunteer],
         moves[tenant] = volunteer
         free[volunteer] -= 1
     return moves
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose eyes a query is for: its scope follows DESIGN §12's role table."""
+
+    user_id: int
+    role: str
+    organisation_id: int
+    organisation_kind: str  # landlord | partner
+    landlord_ids: tuple[int, ...]  # landlords whose tenants this person works on
+    related_ids: tuple[int, ...]  # its organisation, then its partners or landlords
+
+    @property
+    def sees_whole_landlord(self) -> bool:
+        """A landlord's coordinator or admin sees all of the landlord's tenants and tasks."""
+        return self.organisation_kind == "landlord" and self.role in (Role.COORDINATOR, Role.ADMIN)

@@ -220,26 +220,25 @@ def _failures(session: Session, column, value: str, since: datetime) -> int:
 
 
 def authenticate(veille: Veille, email: str, password: str, address: str) -> User:
-    """The active user with this e-mail and password, or SignInRefused; every try is recorded."""
+    """The active user with this e-mail and password, or SignInRefused; every try is recorded
+    (committed before refusing: a refusal must count towards the throttle)."""
     account, now = (email or "").strip().lower()[:254], veille.clock()
     address = (address or "-")[:64]
     with veille.session_factory.begin() as session:
         since = now - LOGIN_WINDOW
-        if sign_in_blocked(_failures(session, LoginAttempt.account, account, since),
-                           _failures(session, LoginAttempt.address, address, since)):
-            session.add(LoginAttempt(account=account, address=address, succeeded=False, at=now))
-            log.warning("auth.throttled")
-            raise SignInRefused(throttled=True)
-        user = session.scalar(select(User).where(User.email == account))
-        ok = _verify(user.password_hash if user and user.active else None, password)
+        throttled = sign_in_blocked(_failures(session, LoginAttempt.account, account, since),
+                                    _failures(session, LoginAttempt.address, address, since))
+        user = None if throttled else session.scalar(select(User).where(User.email == account))
+        ok = not throttled and _verify(user.password_hash if user and user.active else None, password)
         session.add(LoginAttempt(account=account, address=address, succeeded=ok, at=now))
-        if not ok:
-            log.info("auth.failed")
-            raise SignInRefused(throttled=False)
-        user.last_login_at = now
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        _audit(session, now, user.id, "user.signed_in", user)
+        if ok:
+            user.last_login_at = now
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            _audit(session, now, user.id, "user.signed_in", user)
+    if not ok:
+        log.warning("auth.throttled") if throttled else log.info("auth.failed")
+        raise SignInRefused(throttled=throttled)
     log.info("auth.signed_in user_id=%s", user.id)
     return user
 

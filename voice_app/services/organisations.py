@@ -178,7 +178,8 @@ def grant_partnership(veille: Veille, landlord_id: int, partner_id: int, *,
                                   created_at=veille.clock())
         session.add(partnership)
         session.add(AuditEvent(organisation_id=landlord_id, actor_id=actor_id,
-                               actor_label="utilisateur" if actor_id else "commande", action="partnership.granted",
+                               actor_label="utilisateur" if actor_id else "commande",
+                               action="partnership.granted",
                                subject_type="organisation", subject_id=partner_id, at=veille.clock()))
     log.info("partnership.granted landlord_id=%s partner_id=%s", landlord_id, partner_id)
     return partnership

@@ -6,10 +6,12 @@ It never starts a scheduler: the clock is its own process (`python -m scheduler`
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voice_app.bootstrap import Veille
 from voice_app.bootstrap import bootstrap
 from voice_app.config import Settings
+from voice_app.domain.people import SESSION_IDLE_LIMIT
 from voice_app.logging_setup import configure_logging
 
 MAX_REQUEST_BYTES = 64 * 1024  # Twilio's webhook bodies are a few kB
@@ -26,6 +28,12 @@ def create_app(test_config: dict | None = None, *, veille: Veille | None = None)
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=veille.settings.is_production,
+        SESSION_COOKIE_NAME="veille_session",
+        PERMANENT_SESSION_LIFETIME=SESSION_IDLE_LIMIT,  # refreshed at each request: an idle limit
+        REMEMBER_COOKIE_DURATION=0,
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: a long form never expires
+        RATELIMIT_STORAGE_URI=veille.settings.RATELIMIT_STORAGE_URI,
+        RATELIMIT_HEADERS_ENABLED=False,
     )
     if test_config:
         app.config.update(test_config)
@@ -38,15 +46,38 @@ def create_app(test_config: dict | None = None, *, veille: Veille | None = None)
 
 
 def register_extensions(app: Flask, veille: Veille) -> None:
+    from voice_app.web import access  # noqa: F401  (registers the user loader)
+    from voice_app.web.extensions import csrf
+    from voice_app.web.extensions import limiter
+    from voice_app.web.extensions import login_manager
+
     app.extensions["veille"] = veille
+    if veille.settings.PROXY_COUNT:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=veille.settings.PROXY_COUNT)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from voice_app.web.admin import blueprint as admin
+    from voice_app.web.auth import blueprint as auth
+    from voice_app.web.coordinator import blueprint as coordinator
+    from voice_app.web.extensions import csrf
     from voice_app.web.health import blueprint as health
+    from voice_app.web.home import blueprint as home
+    from voice_app.web.pages import register_page_helpers
     from voice_app.web.voice import blueprint as voice
 
-    app.register_blueprint(health)
-    app.register_blueprint(voice)
+    csrf.exempt(voice)  # webhooks are proved by the provider's signature instead
+    csrf.exempt(health)
+    for blueprint in (health, voice, auth, home, coordinator, admin):
+        app.register_blueprint(blueprint)
+    register_page_helpers(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask import render_template
 from flask import request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
@@ -18,6 +19,7 @@ MESSAGES = {
     404: "Cette page n’existe pas.",
     405: "Cette action n’est pas permise ici.",
     413: "La demande est trop volumineuse.",
+    429: "Trop de demandes en peu de temps : patientez une minute puis recommencez.",
     500: "Une erreur est survenue de notre côté. L’équipe technique est prévenue.",
 }
 
@@ -35,6 +37,13 @@ def _unexpected(error: Exception):
     return _render(InternalServerError())
 
 
+def _csrf_refused(error: CSRFError):
+    log.warning("web.csrf_refused path=%s", request.path)
+    message = "Le formulaire a expiré ou n’est pas valide : rechargez la page et recommencez."
+    return render_template("error.html", code=400, message=message), 400
+
+
 def register(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_refused)
     app.register_error_handler(HTTPException, _render)
     app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,98 @@
+"""People for web tests: two landlords, a partner association, one account per role, and a
+`Browser` that signs in through the real form (CSRF token included).
+
+    browser = Browser(client); browser.sign_in(people.volunteer); browser.get("/")
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tests.conftest import ORGANISATION_NAME
+from voice_app.services.accounts import NewUser
+from voice_app.services.accounts import create_user
+from voice_app.services.organisations import create_organisation
+from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import grant_partnership
+
+PASSWORD = "un mot de passe de test"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+    organisation_id: int
+
+
+@dataclass
+class People:
+    landlord_id: int
+    partner_id: int
+    other_landlord_id: int
+    admin: Person
+    coordinator: Person
+    volunteer: Person
+    other_volunteer: Person  # same landlord, another volunteer
+    partner_coordinator: Person
+    partner_volunteer: Person
+    foreign_coordinator: Person  # another landlord's
+    foreign_volunteer: Person
+
+
+def make_people(veille) -> People:
+    landlord = ensure_organisation(veille.session_factory, ORGANISATION_NAME)
+    partner = create_organisation(veille, "Protection civile 75", kind="partner")
+    grant_partnership(veille, landlord.id, partner.id)
+    other = create_organisation(veille, "Autre Bailleur", service_numbers=["+33159000099"])
+
+    def person(email, role, organisation, phone=None) -> Person:
+        user = create_user(veille, NewUser(email=email, role=role, name=email.split("@")[0].title(),
+                                           organisation_id=organisation.id, phone=phone), password=PASSWORD)
+        return Person(user.id, user.email, organisation.id)
+
+    return People(
+        landlord.id, partner.id, other.id,
+        admin=person("admin@habitat.test", "admin", landlord),
+        coordinator=person("coord@habitat.test", "coordinator", landlord),
+        volunteer=person("claire@habitat.test", "volunteer", landlord, "+33611111111"),
+        other_volunteer=person("karim@habitat.test", "volunteer", landlord, "+33622222222"),
+        partner_coordinator=person("coord@pc75.test", "coordinator", partner),
+        partner_volunteer=person("louise@pc75.test", "volunteer", partner, "+33633333333"),
+        foreign_coordinator=person("coord@autre.test", "coordinator", other),
+        foreign_volunteer=person("paul@autre.test", "volunteer", other, "+33644444444"),
+    )
+
+
+class Browser:
+    """A person's browser on the Flask test client: forms carry the page's CSRF token."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def get(self, path: str, **kwargs):
+        response = self.client.get(path, **kwargs)
+        found = CSRF_FIELD.search(response.get_data(as_text=True))
+        if found:
+            self.token = found.group(1)
+        return response
+
+    def post(self, path: str, data: dict | None = None, *, csrf: bool = True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            if self.token is None:
+                self.get("/connexion")
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(path, data=data, **kwargs)
+
+    def sign_in(self, person: Person | str, password: str = PASSWORD, next_path: str | None = None):
+        email = person if isinstance(person, str) else person.email
+        self.get("/connexion")
+        path = "/connexion" + (f"?next={next_path}" if next_path else "")
+        response = self.post(path, {"email": email, "password": password})
+        if response.status_code == 302:
+            self.get("/")  # signing in starts a new session: take its CSRF token
+        return response

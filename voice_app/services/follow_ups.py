@@ -1,0 +1,134 @@
+"""Follow-up tasks as people see them: a volunteer's list, a coordinator's counts.
+
+Every query is scoped by the viewer (DESIGN §12): a volunteer sees the tasks assigned to
+them and those offered to all of their landlords' volunteers; a landlord's coordinator sees
+all of the landlord's; a partner's coordinator sees those assigned to its volunteers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_
+from sqlalchemy import case
+from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+
+from db.models import CallAttempt
+from db.models import Campaign
+from db.models import FollowUp
+from db.models import Round
+from db.models import Tenant
+from db.models import User
+from voice_app.bootstrap import Veille
+from voice_app.domain.escalation import Priority
+from voice_app.domain.follow_up import COORDINATOR_REASONS
+from voice_app.domain.people import Role
+from voice_app.domain.people import Viewer
+
+OPEN_STATUSES = ("open", "claimed")
+PRIORITY_RANK = case({Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
+                     value=FollowUp.priority, else_=3)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    reason: str
+    priority: str
+    due_at: datetime
+    created_at: datetime
+    status: str
+    mine: bool
+    tenant_name: str
+    site: str | None
+    attempts: int | None  # attempts of the round, for "n'a répondu à aucun des 3 appels"
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    open: int
+    urgent: int
+    overdue: int
+    offered: int
+
+
+def visible(viewer: Viewer):
+    """A WHERE clause on FollowUp: the tasks this viewer may see."""
+    if viewer.sees_whole_landlord:
+        return FollowUp.organisation_id.in_(viewer.landlord_ids)
+    if viewer.role == Role.VOLUNTEER:
+        offered = and_(FollowUp.assignee_id.is_(None), FollowUp.status == "open",
+                       FollowUp.organisation_id.in_(viewer.landlord_ids),
+                       FollowUp.reason.not_in([str(r) for r in COORDINATOR_REASONS]))
+        return or_(FollowUp.assignee_id == viewer.user_id, offered)
+    if viewer.role in (Role.COORDINATOR, Role.ADMIN):  # a partner's staff: their volunteers' tasks
+        own_people = select(User.id).where(User.organisation_id == viewer.organisation_id)
+        return and_(FollowUp.organisation_id.in_(viewer.landlord_ids), FollowUp.assignee_id.in_(own_people))
+    return false()
+
+
+def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200) -> list[TaskRow]:
+    """Open tasks: mine first, then urgent first, then by due time."""
+    attempts = (select(func.max(CallAttempt.attempt_number)).where(
+        CallAttempt.round_id == FollowUp.round_id, CallAttempt.tenant_id == FollowUp.tenant_id)
+        .correlate(FollowUp).scalar_subquery())
+    mine = FollowUp.assignee_id == viewer.user_id
+    statement = (
+        select(FollowUp, Tenant.civility, Tenant.first_name, Tenant.last_name, Tenant.site, attempts)
+        .outerjoin(Tenant, Tenant.id == FollowUp.tenant_id)
+        .where(visible(viewer), FollowUp.status.in_(OPEN_STATUSES))
+        .order_by(case((mine, 0), else_=1), PRIORITY_RANK, FollowUp.due_at, FollowUp.id).limit(limit))
+    with veille.session_factory() as session:
+        rows = session.execute(statement).all()
+    return [TaskRow(task.id, task.reason, task.priority, task.due_at, task.created_at, task.status,
+                    task.assignee_id == viewer.user_id, _name(civility, first, last), site, count)
+            for task, civility, first, last, site, count in rows]
+
+
+def _name(civility: str | None, first: str | None, last: str | None) -> str:
+    if last is None:
+        return "Appelant inconnu"
+    return " ".join(part for part in (civility, first, last) if part)
+
+
+def dashboard(veille: Veille, viewer: Viewer, now: datetime) -> Dashboard:
+    """Counts of open, urgent, overdue and offered tasks the viewer sees."""
+    is_open = FollowUp.status.in_(OPEN_STATUSES)
+    with veille.session_factory() as session:
+        row = session.execute(select(
+            func.count(FollowUp.id),
+            func.count(case((FollowUp.priority == Priority.URGENT.value, 1))),
+            func.count(case((FollowUp.due_at < now, 1))),
+            func.count(case((FollowUp.assignee_id.is_(None), 1))),
+        ).where(visible(viewer), is_open)).one()
+    return Dashboard(*row)
+
+
+@dataclass(frozen=True)
+class CurrentRound:
+    id: int
+    campaign_name: str
+    starts_at: datetime
+    ends_at: datetime
+    planned: int
+    done: int
+
+
+def current_rounds(veille: Veille, landlord_ids: tuple[int, ...], now: datetime) -> list[CurrentRound]:
+    """Rounds under way (planned, not closed) of these landlords, with calls settled so far."""
+    with veille.session_factory() as session:
+        rows = session.execute(
+            select(Round, Campaign.name).join(Campaign, Campaign.id == Round.campaign_id)
+            .where(Campaign.organisation_id.in_(landlord_ids), Round.status == "planned",
+                   Round.starts_at <= now).order_by(Round.starts_at.desc()).limit(5)).all()
+        result = []
+        for round_, name in rows:
+            done = session.scalar(select(func.count(CallAttempt.id)).where(
+                CallAttempt.round_id == round_.id, CallAttempt.outcome.is_not(None))) or 0
+            result.append(CurrentRound(round_.id, name, round_.starts_at, round_.ends_at,
+                                       round_.planned_count, done))
+    return result

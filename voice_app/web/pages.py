@@ -1,0 +1,54 @@
+"""What every page shares: navigation by role, template filters, security headers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask import request
+from flask_login import current_user
+
+from voice_app.domain.calendar import PARIS
+from voice_app.domain.follow_up import PRIORITY_LABELS
+from voice_app.domain.follow_up import elapsed_label
+from voice_app.domain.follow_up import reason_label
+from voice_app.domain.people import ROLE_LABELS
+from voice_app.domain.people import may_open
+
+# (endpoint, label, area): the navigation, each entry shown to the roles that may open it.
+NAVIGATION = (
+    ("home.index", "Accueil", "home"),
+    ("coordinator.volunteers", "Bénévoles", "volunteers"),
+    ("admin.users", "Comptes", "admin"),
+    ("admin.organisations", "Organismes", "admin"),
+    ("admin.audit", "Audit", "admin"),
+)
+
+CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+
+def navigation() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label, area in NAVIGATION if may_open(current_user.role, area)]
+
+
+def paris(moment: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    return moment.astimezone(PARIS).strftime(pattern) if moment else ""
+
+
+def register_page_helpers(app: Flask) -> None:
+    app.jinja_env.filters.update(paris=paris, reason=reason_label, elapsed=elapsed_label,
+                                 priority=lambda p: PRIORITY_LABELS.get(p, p))
+    app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS)
+
+    @app.after_request
+    def security_headers(response):
+        if request.blueprint != "voice":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated:  # personal data: never kept by a shared browser's cache
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
