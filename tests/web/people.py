@@ -66,6 +66,27 @@ def make_people(veille) -> People:
     )
 
 
+def add_round(veille, organisation_id: int) -> int:
+    """A campaign round of the organisation (follow-ups name a round as their cause)."""
+    from datetime import UTC
+    from datetime import date
+    from datetime import datetime
+
+    from db.models import Campaign
+    from db.models import Round
+
+    with veille.session_factory.begin() as session:
+        campaign = Campaign(organisation_id=organisation_id, name=f"Campagne {organisation_id}", policy={})
+        session.add(campaign)
+        session.flush()
+        round_ = Round(campaign_id=campaign.id, scheduled_on=date(2026, 11, 24),
+                       starts_at=datetime(2026, 11, 24, 9, tzinfo=UTC),
+                       ends_at=datetime(2026, 11, 25, 17, tzinfo=UTC))
+        session.add(round_)
+        session.flush()
+        return round_.id
+
+
 class Browser:
     """A person's browser on the Flask test client: forms carry the page's CSRF token."""
 

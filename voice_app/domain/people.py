@@ -97,22 +97,24 @@ class Volunteer:
 
 def balance(tenant_ids: Sequence[int], volunteers: Sequence[Volunteer],
             current: dict[int, int | None]) -> dict[int, int]:
-    """Spread `tenant_ids` over `volunteers` by free capacity, keeping every tenant who
-    already has one of these volunteers (continuity first). Returns tenant -> volunteer for
-    the tenants to (re)assign; tenants beyond every capacity are left as they are."""
-    free = {v.id: v.capacity - v.load for v in volunteers}
-    kept = [t for t in tenant_ids if current.get(t) in free]
-    for tenant in kept:
-        free[current[tenant]] -= 1
+    """Spread `tenant_ids` over `volunteers` in proportion to their capacity, keeping every
+    tenant who already has one of these volunteers (continuity first). Returns tenant ->
+    volunteer for the tenants to (re)assign; tenants beyond every capacity stay as they are."""
+    capacity = {v.id: v.capacity for v in volunteers}
+    load = {v.id: v.load for v in volunteers}
+    for tenant in tenant_ids:
+        if current.get(tenant) in load:
+            load[current[tenant]] += 1
     moves: dict[int, int] = {}
     for tenant in tenant_ids:
-        if current.get(tenant) in free:
+        if current.get(tenant) in load:
             continue
-        volunteer = max(free, key=lambda v: (free[v], -v), default=None)
-        if volunteer is None or free[volunteer] <= 0:
+        free = [v for v in load if load[v] < capacity[v]]
+        if not free:
             break
+        volunteer = min(free, key=lambda v: (load[v] / capacity[v], v))  # the least filled
         moves[tenant] = volunteer
-        free[volunteer] -= 1
+        load[volunteer] += 1
     return moves
 
 
