@@ -125,12 +125,12 @@ class Twilio:
         return [say.text for say in self.twiml.iter("Say")]
 
 
-def inbound_call(client, caller: str, call_sid: str | None = None) -> Twilio:
-    """Twilio posting an inbound call to the service number; the driver follows the call."""
+def inbound_call(client, caller: str, call_sid: str | None = None, called: str = "+33159000000") -> Twilio:
+    """Twilio posting an inbound call to the service number `called`; the driver follows the call."""
     sid = "CA" + secrets.token_hex(16) if call_sid is None else call_sid
     driver = Twilio(client, token="", call_sid=sid, to_number=caller)
     params = {"AccountSid": "AC" + "0" * 32, "CallSid": driver.call_sid, "From": caller,
-              "To": "+33159000000", "Direction": "inbound", "CallStatus": "ringing"}
+              "To": called, "Direction": "inbound", "CallStatus": "ringing"}
     driver.post(INBOUND_PATH, params)
     return driver
 
