@@ -42,7 +42,8 @@ def server(veille, people):
 
 @pytest.fixture
 def page(chromium, server):
-    context = chromium.new_context(base_url=server.url, locale="fr-FR", viewport={"width": 390, "height": 844})
+    phone_screen = {"width": 390, "height": 844}
+    context = chromium.new_context(base_url=server.url, locale="fr-FR", viewport=phone_screen)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

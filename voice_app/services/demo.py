@@ -27,6 +27,7 @@ from db.models import User
 from voice_app.bootstrap import Veille
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import parse_window
+from voice_app.services.accounts import hash_password
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.enrolment import enrol_eligible
 from voice_app.services.organisations import UnknownOrganisation
@@ -46,6 +47,7 @@ LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Pet
 SITES = ("Résidence des Lilas", "Cité Jardin", "Les Hauts de Belleville")
 VOLUNTEERS = (("Claire (bénévole)", "+33199009901"), ("Karim (bénévole)", "+33199009902"))
 DEMO_TENANTS = 40
+DEMO_PASSWORD = "demo-veille-2026"  # fictitious people, simulator only: never a real account
 
 
 class DemoRefused(RuntimeError):
@@ -125,14 +127,19 @@ def _demo_organisation(veille: Veille, organisation_id: int | None) -> Organisat
 
 
 def _volunteers_on_duty(veille: Veille, organisation_id: int) -> None:
+    """Demo people who can sign in (DEMO_PASSWORD): two volunteers on duty, a coordinator, an admin."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    people = [(f"benevole{index}@demo.veille.invalid", name, "volunteer", phone)
+              for index, (name, phone) in enumerate(VOLUNTEERS, start=1)]
+    people += [("coordination@demo.veille.invalid", "Sophie (coordinatrice)", "coordinator", None),
+               ("admin@demo.veille.invalid", "Admin démo", "admin", None)]
     with veille.session_factory.begin() as session:
         session.execute(update(Organisation).where(Organisation.id == organisation_id)
                         .values(callback_number=DEMO_CALLBACK_NUMBER))
-        for index, (name, phone) in enumerate(VOLUNTEERS, start=1):
-            email = f"benevole{index}@demo.veille.invalid"
+        for email, name, role, phone in people:
             if session.scalar(select(User.id).where(User.email == email)) is None:
-                session.add(User(organisation_id=organisation_id, email=email, display_name=name,
-                                 role="volunteer", on_duty=True, on_duty_phone=phone))
+                session.add(User(organisation_id=organisation_id, email=email, display_name=name, role=role,
+                                 on_duty=phone is not None, on_duty_phone=phone, password_hash=password_hash))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from voice_app.services.demo import DEMO_PASSWORD
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
@@ -26,10 +27,14 @@ def seed() -> None:
         raise click.ClickException(str(error)) from error
     if result.already_seeded:
         click.echo("Démonstration déjà en place : rien à ajouter.")
-        return
-    click.echo(f"Démonstration prête : {result.tenants} locataires fictifs importés, "
-               f"{result.enrolled} inscrits au suivi, 2 bénévoles de permanence, "
-               "campagne « Démonstration » (tous les jours, toute la journée).")
+    else:
+        click.echo(f"Démonstration prête : {result.tenants} locataires fictifs importés, "
+                   f"{result.enrolled} inscrits au suivi, 2 bénévoles de permanence, "
+                   "campagne « Démonstration » (tous les jours, toute la journée).")
+    click.echo(f"Pages : {get_veille().settings.PUBLIC_BASE_URL}/connexion, mot de passe "
+               f"« {DEMO_PASSWORD} » pour benevole1@demo.veille.invalid (bénévole), "
+               "coordination@demo.veille.invalid (coordinatrice) "
+               "et admin@demo.veille.invalid (administrateur).")
 
 
 @demo.command("status")
