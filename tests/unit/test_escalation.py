@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from voice_app.domain.escalation import Priority
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
 from voice_app.domain.escalation import unreachable_reason
+from voice_app.domain.working_hours import WorkingHours
 
 TUESDAY_10H_PARIS = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -33,17 +35,37 @@ def test_same_day_high_priority_is_due_by_the_evening(reason):
     assert escalation.due_at == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)  # 19:00 Paris
 
 
-def test_same_day_late_in_the_evening_still_leaves_two_hours():
-    late = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
-    assert escalate(Reason.HELP_OTHER, late).due_at == late + timedelta(hours=2)
+def test_same_day_after_hours_is_due_by_the_end_of_the_next_working_day():
+    late = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # Tuesday 21:00 Paris, after hours
+    assert escalate(Reason.HELP_OTHER, late).due_at == datetime(2026, 11, 25, 18, 0, tzinfo=UTC)  # Wed 19:00
 
 
-def test_unreachable_is_due_next_working_day_skipping_weekend_and_holiday():
-    friday_before_armistice = datetime(2026, 11, 6, 15, 0, tzinfo=UTC)
-    assert escalate(Reason.UNREACHABLE, friday_before_armistice).due_at.date().isoformat() == "2026-11-09"
+def test_a_help_request_at_17h55_on_friday_is_due_on_saturday_morning():
+    friday = datetime(2026, 11, 27, 16, 55, tzinfo=UTC)  # 17:55 Paris
+    # two working hours: 1 h 05 on Friday, 55 min from Saturday's opening (9:55 Paris)
+    assert escalate(Reason.HELP_FOOD, friday).due_at == datetime(2026, 11, 28, 8, 55, tzinfo=UTC)
+    saturday = datetime(2026, 11, 28, 16, 55, tzinfo=UTC)
+    assert escalate(Reason.HELP_FOOD, saturday).due_at == datetime(2026, 11, 30, 8, 55, tzinfo=UTC)  # Monday
+
+
+def test_urgent_delays_count_working_time_only():
+    saturday_18h30 = datetime(2026, 11, 28, 17, 30, tzinfo=UTC)
+    due = escalate(Reason.HELP_HEALTH, saturday_18h30).due_at  # 30 min on Saturday, 1 h 30 on Monday
+    assert due == datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+
+
+def test_unreachable_is_due_next_working_day_skipping_sunday_and_holiday():
+    saturday = datetime(2026, 11, 7, 15, 0, tzinfo=UTC)
+    assert escalate(Reason.UNREACHABLE, saturday).due_at.date().isoformat() == "2026-11-09"  # Monday
     tuesday_before_armistice = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     due = escalate(Reason.UNREACHABLE, tuesday_before_armistice).due_at
     assert due.date().isoformat() == "2026-11-12"  # 11 November is a public holiday
+
+
+def test_an_organisation_working_weekdays_only_moves_friday_evening_to_monday():
+    hours = WorkingHours(weekdays=frozenset(range(5)), start=time(8, 30), end=time(17, 0))
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 16:00 Paris, one working hour left
+    assert escalate(Reason.HELP_HEALTH, friday, hours).due_at == datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
 
 
 def test_unreachable_two_rounds_in_a_row_is_urgent():

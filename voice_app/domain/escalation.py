@@ -8,14 +8,14 @@ time. The service layer turns it into a FollowUp row, idempotently.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from enum import StrEnum
 
-from voice_app.domain.calendar import next_working_day
-from voice_app.domain.calendar import paris_date
-from voice_app.domain.calendar import paris_datetime
+from voice_app.domain.working_hours import DEFAULT_HOURS
+from voice_app.domain.working_hours import WorkingHours
 
 
 class Reason(StrEnum):
@@ -29,6 +29,7 @@ class Reason(StrEnum):
     UNREACHABLE_TWICE = "unreachable_twice"  # two rounds in a row: field visit
     OPT_OUT = "opt_out"
     INVALID_NUMBER = "invalid_number"
+    REGULAR_CALL = "regular_call"  # a tenant's weekly call from their volunteer
 
 
 class Priority(StrEnum):
@@ -40,8 +41,7 @@ class Priority(StrEnum):
 
 PRIORITY_ORDER = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
-SAME_DAY_END = time(19, 0)  # a "same day" task is due by the evening...
-SAME_DAY_MIN_DELAY = timedelta(hours=2)  # ...but never in less than two hours
+SAME_DAY_MIN_DELAY = timedelta(hours=2)  # a "same day" task: never in less than two working hours
 NEXT_DAY_NOON = time(12, 0)
 COORDINATOR_REVIEW_DELAY = timedelta(days=7)
 
@@ -53,43 +53,49 @@ class Escalation:
     due_at: datetime
 
 
-def _within(delay: timedelta):
-    return lambda now: now + delay
+def _working(delay: timedelta):
+    return lambda now, hours: hours.add(now, delay)
 
 
-def _same_day(now: datetime) -> datetime:
-    evening = paris_datetime(paris_date(now), SAME_DAY_END)
-    return max(evening, now + SAME_DAY_MIN_DELAY)
+def _calendar(delay: timedelta):
+    return lambda now, hours: now + delay
 
 
-def _next_working_day(now: datetime) -> datetime:
-    return paris_datetime(next_working_day(paris_date(now)), NEXT_DAY_NOON)
+def _same_day(now: datetime, hours: WorkingHours) -> datetime:
+    """By the end of the working day, but never in less than two working hours."""
+    return max(hours.end_of_day(now), hours.add(now, SAME_DAY_MIN_DELAY))
 
 
-def _field_visit(now: datetime) -> datetime:
-    return paris_datetime(next_working_day(paris_date(now)), SAME_DAY_END)
+def _next_working_day(now: datetime, hours: WorkingHours) -> datetime:
+    return hours.next_day_at(now, NEXT_DAY_NOON)
+
+
+def _field_visit(now: datetime, hours: WorkingHours) -> datetime:
+    return hours.next_day_at(now, hours.end)
 
 
 RULES = {
-    Reason.LIVE_TRANSFER_MISSED: (Priority.URGENT, _within(timedelta(hours=1))),
-    Reason.HELP_HEALTH: (Priority.URGENT, _within(timedelta(hours=2))),
+    Reason.LIVE_TRANSFER_MISSED: (Priority.URGENT, _working(timedelta(hours=1))),
+    Reason.HELP_HEALTH: (Priority.URGENT, _working(timedelta(hours=2))),
     Reason.HELP_FOOD: (Priority.HIGH, _same_day),
     Reason.HELP_OTHER: (Priority.NORMAL, _same_day),
     Reason.CALL_ME_BACK: (Priority.NORMAL, _same_day),
     Reason.NO_KEY: (Priority.HIGH, _same_day),
     Reason.UNREACHABLE: (Priority.NORMAL, _next_working_day),
     Reason.UNREACHABLE_TWICE: (Priority.URGENT, _field_visit),
-    Reason.OPT_OUT: (Priority.LOW, _within(COORDINATOR_REVIEW_DELAY)),
-    Reason.INVALID_NUMBER: (Priority.LOW, _within(COORDINATOR_REVIEW_DELAY)),
+    Reason.OPT_OUT: (Priority.LOW, _calendar(COORDINATOR_REVIEW_DELAY)),
+    Reason.INVALID_NUMBER: (Priority.LOW, _calendar(COORDINATOR_REVIEW_DELAY)),
+    Reason.REGULAR_CALL: (Priority.NORMAL, _same_day),
 }
 
 
-def escalate(reason: Reason, now: datetime) -> Escalation:
-    """The follow-up a `reason` calls for, due relative to the aware instant `now`."""
+def escalate(reason: Reason, now: datetime, hours: WorkingHours = DEFAULT_HOURS) -> Escalation:
+    """The follow-up a `reason` calls for, due relative to the aware instant `now`, counting
+    the organisation's working `hours` (a person does the task)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     priority, due = RULES[Reason(reason)]
-    return Escalation(Reason(reason), priority, due(now))
+    return Escalation(Reason(reason), priority, due(now, hours).astimezone(UTC))
 
 
 def unreachable_reason(previous_round_unreachable: bool) -> Reason:

@@ -10,10 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import FollowUp
+from db.models import Organisation
 from db.models import Tenant
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
+from voice_app.domain.working_hours import WorkingHours
 from voice_app.services.volunteers import is_available
 
 log = logging.getLogger("veille.escalation")
@@ -46,7 +48,8 @@ def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | N
     existing = session.scalar(select(FollowUp).where(FollowUp.dedup_key == key))
     if existing is not None:
         return existing
-    escalation = escalate(reason, now)
+    organisation = session.get(Organisation, organisation_id)
+    escalation = escalate(reason, now, WorkingHours.from_settings(organisation.settings if organisation else None))
     assignee_id = _tenant_volunteer(session, tenant_id, now)
     follow_up = FollowUp(
         organisation_id=organisation_id, tenant_id=tenant_id, attempt_id=attempt_id,
