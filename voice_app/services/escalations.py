@@ -49,7 +49,8 @@ def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | N
     if existing is not None:
         return existing
     organisation = session.get(Organisation, organisation_id)
-    escalation = escalate(reason, now, WorkingHours.from_settings(organisation.settings if organisation else None))
+    hours = WorkingHours.from_settings(organisation.settings if organisation else None)
+    escalation = escalate(reason, now, hours)
     assignee_id = _tenant_volunteer(session, tenant_id, now)
     follow_up = FollowUp(
         organisation_id=organisation_id, tenant_id=tenant_id, attempt_id=attempt_id,
