@@ -11,7 +11,9 @@ from db.models.calls import Response
 from db.models.campaigns import Campaign
 from db.models.campaigns import CampaignTarget
 from db.models.campaigns import Round
+from db.models.follow_ups import BridgedCall
 from db.models.follow_ups import FollowUp
+from db.models.follow_ups import Notification
 from db.models.organisations import Organisation
 from db.models.organisations import Partnership
 from db.models.organisations import ServiceNumber
@@ -27,6 +29,7 @@ from db.models.users import VolunteerAbsence
 __all__ = [
     "AuditEvent",
     "AwayPeriod",
+    "BridgedCall",
     "Base",
     "CallAttempt",
     "CallEvent",
@@ -36,6 +39,7 @@ __all__ = [
     "FollowUp",
     "Invitation",
     "LoginAttempt",
+    "Notification",
     "Organisation",
     "Partnership",
     "PhoneSuppression",

@@ -40,6 +40,10 @@ class Tenant(Base):
     manual_flag: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None]
     assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Regular human calls ("appels de convivialité"): every N days by their volunteer, who then
+    # replaces the automated call unless a coordinator keeps both.
+    human_call_every_days: Mapped[int | None]
+    keep_automated_calls: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
