@@ -28,6 +28,7 @@ from voice_app.domain.escalation import Priority
 from voice_app.domain.follow_up import COORDINATOR_REASONS
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
+from voice_app.services import audit
 
 OPEN_STATUSES = ("open", "claimed")
 PRIORITY_RANK = case({Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
@@ -43,6 +44,7 @@ class TaskRow:
     created_at: datetime
     status: str
     mine: bool
+    assignee_name: str | None
     tenant_name: str
     site: str | None
     attempts: int | None  # attempts of the round, for "n'a répondu à aucun des 3 appels"
@@ -78,15 +80,45 @@ def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200) -> list[Task
         .correlate(FollowUp).scalar_subquery())
     mine = FollowUp.assignee_id == viewer.user_id
     statement = (
-        select(FollowUp, Tenant.civility, Tenant.first_name, Tenant.last_name, Tenant.site, attempts)
-        .outerjoin(Tenant, Tenant.id == FollowUp.tenant_id)
+        select(FollowUp, User.display_name, Tenant.civility, Tenant.first_name, Tenant.last_name, Tenant.site,
+               attempts)
+        .outerjoin(Tenant, Tenant.id == FollowUp.tenant_id).outerjoin(User, User.id == FollowUp.assignee_id)
         .where(visible(viewer), FollowUp.status.in_(OPEN_STATUSES))
         .order_by(case((mine, 0), else_=1), PRIORITY_RANK, FollowUp.due_at, FollowUp.id).limit(limit))
     with veille.session_factory() as session:
         rows = session.execute(statement).all()
     return [TaskRow(task.id, task.reason, task.priority, task.due_at, task.created_at, task.status,
-                    task.assignee_id == viewer.user_id, _name(civility, first, last), site, count)
-            for task, civility, first, last, site, count in rows]
+                    task.assignee_id == viewer.user_id, assignee, _name(civility, first, last), site, count)
+            for task, assignee, civility, first, last, site, count in rows]
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    name: str
+    phones: list[str]
+    reason: str
+    priority: str
+    due_at: datetime
+    site: str | None
+    caretaker: str | None
+
+
+def paper_list(veille: Veille, viewer: Viewer, now: datetime) -> list[PaperRow]:
+    """Open tasks with what is needed to call (full numbers): a volunteer's own, or a
+    coordinator's whole scope. Audited: numbers leave the screen."""
+    scope = FollowUp.assignee_id == viewer.user_id if viewer.role == Role.VOLUNTEER else visible(viewer)
+    with veille.session_factory.begin() as session:
+        rows = session.execute(
+            select(FollowUp, Tenant).outerjoin(Tenant, Tenant.id == FollowUp.tenant_id)
+            .where(scope, FollowUp.status.in_(OPEN_STATUSES))
+            .order_by(PRIORITY_RANK, FollowUp.due_at, FollowUp.id)).all()
+        audit.add(session, now, organisation_id=viewer.organisation_id,
+                  actor=session.get(User, viewer.user_id), action="follow_up.exported",
+                  subject_type="follow_up", details={"count": len(rows)})
+    return [PaperRow(_name(t.civility, t.first_name, t.last_name) if t else "Appelant inconnu",
+                     [n for n in (t.phone, t.phone2) if n] if t else [], task.reason, task.priority,
+                     task.due_at, t.site if t else None, t.caretaker if t else None)
+            for task, t in rows]
 
 
 def _name(civility: str | None, first: str | None, last: str | None) -> str:

@@ -14,8 +14,9 @@ class OutboundCall:
     to_number: str
     answer_url: str
     status_callback_url: str
-    amd_callback_url: str
+    amd_callback_url: str | None
     fallback_url: str | None = None
+    detect_machine: bool = True  # off for a volunteer's bridged call-back: a person answers
 
 
 class ProviderError(Exception):

@@ -146,9 +146,11 @@ class TwilioProvider:
             to=call.to_number, from_=self._from_number, url=call.answer_url, method="POST",
             status_callback=call.status_callback_url, status_callback_method="POST",
             status_callback_event=list(STATUS_CALLBACK_EVENTS), timeout=RING_TIMEOUT_SECONDS,
-            machine_detection="Enable", async_amd="true",
-            async_amd_status_callback=call.amd_callback_url, async_amd_status_callback_method="POST",
         )
+        if call.detect_machine:
+            parameters.update(machine_detection="Enable", async_amd="true",
+                              async_amd_status_callback=call.amd_callback_url,
+                              async_amd_status_callback_method="POST")
         if call.fallback_url:
             parameters.update(fallback_url=call.fallback_url, fallback_method="POST")
         return parameters

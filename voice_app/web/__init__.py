@@ -14,7 +14,7 @@ from voice_app.config import Settings
 from voice_app.domain.people import SESSION_IDLE_LIMIT
 from voice_app.logging_setup import configure_logging
 
-MAX_REQUEST_BYTES = 64 * 1024  # Twilio's webhook bodies are a few kB
+MAX_REQUEST_BYTES = 1024 * 1024  # pages; webhooks have their own, smaller limit (pages.py)
 
 
 def create_app(test_config: dict | None = None, *, veille: Veille | None = None) -> Flask:
@@ -66,16 +66,21 @@ def register_extensions(app: Flask, veille: Veille) -> None:
 def register_blueprints(app: Flask) -> None:
     from voice_app.web.admin import blueprint as admin
     from voice_app.web.auth import blueprint as auth
+    from voice_app.web.bridge import blueprint as bridge
+    from voice_app.web.bridge import hooks as bridge_hooks
     from voice_app.web.coordinator import blueprint as coordinator
     from voice_app.web.extensions import csrf
     from voice_app.web.health import blueprint as health
     from voice_app.web.home import blueprint as home
     from voice_app.web.pages import register_page_helpers
+    from voice_app.web.paper import blueprint as paper
     from voice_app.web.voice import blueprint as voice
+    from voice_app.web.volunteer import blueprint as volunteer
 
-    csrf.exempt(voice)  # webhooks are proved by the provider's signature instead
+    for webhooks in (voice, bridge_hooks):
+        csrf.exempt(webhooks)  # proved by the provider's signature instead
     csrf.exempt(health)
-    for blueprint in (health, voice, auth, home, coordinator, admin):
+    for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, coordinator, admin):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 

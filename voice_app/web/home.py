@@ -26,7 +26,7 @@ def index():
     now = veille.clock()
     if user.is_volunteer:
         tasks = open_tasks(veille, user.viewer, limit=50)
-        return render_template("home/volunteer.html", tasks=tasks, now=now)
+        return render_template("home/volunteer.html", tasks=tasks, now=now, title="Mes suivis du jour")
     rounds = current_rounds(veille, user.landlord_ids, now) if user.is_landlord_staff else []
     return render_template("home/coordinator.html", counts=dashboard(veille, user.viewer, now),
                            rounds=rounds, now=now)

@@ -9,7 +9,10 @@ from flask import request
 from flask_login import current_user
 
 from voice_app.domain.calendar import PARIS
+from voice_app.domain.follow_up import KEY_LABELS
 from voice_app.domain.follow_up import PRIORITY_LABELS
+from voice_app.domain.follow_up import REFERRAL_LABELS
+from voice_app.domain.follow_up import call_outcome_label
 from voice_app.domain.follow_up import elapsed_label
 from voice_app.domain.follow_up import reason_label
 from voice_app.domain.people import ROLE_LABELS
@@ -18,12 +21,25 @@ from voice_app.domain.people import may_open
 # (endpoint, label, area): the navigation, each entry shown to the roles that may open it.
 NAVIGATION = (
     ("home.index", "Accueil", "home"),
+    ("volunteer.tasks", "Suivis", "home"),
     ("coordinator.volunteers", "Bénévoles", "volunteers"),
     ("admin.users", "Comptes", "admin"),
     ("admin.organisations", "Organismes", "admin"),
     ("admin.audit", "Audit", "admin"),
 )
 
+BRIDGE_STATES = {
+    "dialling": "votre téléphone sonne", "volunteer_answered": "vous avez décroché",
+    "tenant_dialled": "appel du locataire en cours", "connected": "vous avez parlé au locataire",
+    "tenant_no-answer": "le locataire n’a pas répondu", "tenant_busy": "la ligne du locataire était occupée",
+    "tenant_failed": "le numéro du locataire n’a pas abouti", "tenant_canceled": "appel annulé",
+    "volunteer_no-answer": "vous n’avez pas décroché", "volunteer_busy": "votre ligne était occupée",
+    "volunteer_failed": "votre téléphone n’a pas pu être appelé", "volunteer_canceled": "appel annulé",
+    "volunteer_completed": "appel terminé", "cancelled": "annulé (aucune touche)",
+    "failed": "l’appel n’a pas pu être lancé",
+}
+
+MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's webhook bodies are a few kB
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 
@@ -38,9 +54,16 @@ def paris(moment: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
 
 
 def register_page_helpers(app: Flask) -> None:
-    app.jinja_env.filters.update(paris=paris, reason=reason_label, elapsed=elapsed_label,
-                                 priority=lambda p: PRIORITY_LABELS.get(p, p))
+    app.jinja_env.filters.update(
+        paris=paris, reason=reason_label, elapsed=elapsed_label, priority=lambda p: PRIORITY_LABELS.get(p, p),
+        referral=lambda r: REFERRAL_LABELS.get(r, r), call_outcome=call_outcome_label,
+        key_label=lambda k: KEY_LABELS.get(k, k), bridge_state=lambda s: BRIDGE_STATES.get(s, s))
     app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS)
+
+    @app.before_request
+    def webhook_size_limit():
+        if request.blueprint in ("voice", "bridge_hooks"):
+            request.max_content_length = MAX_WEBHOOK_BYTES
 
     @app.after_request
     def security_headers(response):

@@ -1,0 +1,156 @@
+"""`/suivis`: the follow-ups, a task's card and outcome, claiming, the paper list
+(blueprint `volunteer`). Coordinators see the same pages for their whole scope.
+
+A task a person may not see answers 404 and leaves an audit line. Tenants' numbers are
+masked until "Afficher le numéro" (audited), and never appear in a URL.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import RadioField
+from wtforms import SelectMultipleField
+from wtforms import TextAreaField
+from wtforms import widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+from wtforms.validators import Optional
+
+from voice_app.domain.follow_up import REFERRAL_LABELS
+from voice_app.domain.follow_up import Outcome
+from voice_app.domain.follow_up import Referral
+from voice_app.domain.follow_up import TaskRefused
+from voice_app.services.follow_ups import open_tasks
+from voice_app.services.tasks import OutcomeInvalid
+from voice_app.services.tasks import TaskNotFound
+from voice_app.services.tasks import claim
+from voice_app.services.tasks import load_card
+from voice_app.services.tasks import record_outcome
+from voice_app.services.tasks import reveal_phone
+from voice_app.services.tasks import try_again_later
+from voice_app.web.access import for_area
+from voice_app.web.access import me
+from voice_app.web.access import refuse
+from voice_app.web.extensions import get_veille
+from voice_app.web.pages import paris
+
+blueprint = Blueprint("volunteer", __name__)
+
+
+class OutcomeForm(FlaskForm):
+    reached = RadioField("Avez-vous pu parler au locataire ?",
+                         validators=[InputRequired("Répondez oui ou non.")],
+                         choices=[SelectChoice("oui", "Oui, je lui ai parlé"),
+                                  SelectChoice("non", "Non : je réessaierai plus tard")])
+    referrals = SelectMultipleField(
+        "Orientations (plusieurs possibles)",
+        choices=[SelectChoice(r.value, REFERRAL_LABELS[r]) for r in Referral],
+        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())
+    wants_regular_calls = BooleanField("Souhaite être appelé(e) régulièrement par une personne")
+    note = TextAreaField("Note courte (facultative)", render_kw={"maxlength": 2000, "rows": 4})
+    next_contact_on = DateField("Prochain contact (facultatif)", validators=[Optional()])
+
+
+class ClaimForm(FlaskForm):
+    keep_tenant = BooleanField("Garder ce locataire (je serai son bénévole les prochaines fois)",
+                               default=True)
+
+
+def _tasks_page():
+    veille, user = get_veille(), me()
+    return render_template("volunteer/tasks.html", tasks=open_tasks(veille, user.viewer),
+                           now=veille.clock(), title="Mes suivis" if user.is_volunteer else "Suivis")
+
+
+@blueprint.get("/suivis")
+@for_area("home")
+def tasks():
+    return _tasks_page()
+
+
+def _card(task_id: int, form: OutcomeForm | None = None, numbers: list[str] | None = None, status: int = 200):
+    try:
+        card = load_card(get_veille(), me().viewer, task_id)
+    except TaskNotFound:
+        refuse("follow_up", task_id)
+    form = form or OutcomeForm(formdata=None)
+    return render_template("volunteer/task.html", card=card, form=form, claim_form=ClaimForm(formdata=None),
+                           numbers=numbers, now=get_veille().clock()), status
+
+
+@blueprint.get("/suivis/<int:task_id>")
+@for_area("home")
+def task(task_id: int):
+    return _card(task_id)
+
+
+@blueprint.post("/suivis/<int:task_id>")
+@for_area("home")
+def outcome(task_id: int):
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        return _card(task_id, form, status=400)
+    viewer = me().viewer
+    try:
+        if form.reached.data == "non":
+            due = try_again_later(get_veille(), viewer, task_id)
+            flash(f"Noté : le suivi reste à vous, à refaire avant le {paris(due, '%d/%m à %H:%M')}.", "info")
+            return redirect(url_for("volunteer.tasks"))
+        record_outcome(get_veille(), viewer, task_id, Outcome(
+            reached=True, referrals=frozenset(Referral(r) for r in form.referrals.data),
+            wants_regular_calls=form.wants_regular_calls.data, note=form.note.data or "",
+            next_contact_on=form.next_contact_on.data))
+    except TaskNotFound:
+        refuse("follow_up", task_id)
+    except OutcomeInvalid as error:
+        for problem in error.problems:
+            flash(problem, "error")
+        return _card(task_id, form, status=400)
+    except TaskRefused as error:
+        flash(str(error), "error")
+        return _card(task_id, status=409)
+    flash("Suivi clos. Merci !", "info")
+    return redirect(url_for("volunteer.tasks"))
+
+
+@blueprint.post("/suivis/<int:task_id>/prendre")
+@for_area("home")
+def take(task_id: int):
+    form = ClaimForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        claim(get_veille(), me().viewer, task_id, keep_tenant=form.keep_tenant.data)
+    except TaskNotFound:
+        refuse("follow_up", task_id)
+    except TaskRefused as error:
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": 409, "message": str(error)}, 409
+        flash(str(error), "error")
+        return _card(task_id, status=409)
+    flash("Ce suivi est à vous.", "info")
+    return redirect(url_for("volunteer.task", task_id=task_id))
+
+
+@blueprint.post("/suivis/<int:task_id>/numero")
+@for_area("home")
+def number(task_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        numbers = reveal_phone(get_veille(), me().viewer, task_id)
+    except TaskNotFound:
+        refuse("follow_up", task_id)
+    except TaskRefused as error:
+        flash(str(error), "error")
+        return _card(task_id, status=403)
+    return _card(task_id, numbers=numbers)
