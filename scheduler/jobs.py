@@ -36,6 +36,18 @@ def close_rounds(veille: Veille):
     return close_finished_rounds(veille, veille.clock())
 
 
+def notify_people(veille: Veille):
+    from voice_app.services.notifications import notify
+
+    return notify(veille, veille.clock())
+
+
+def forget_sign_in_attempts(veille: Veille):
+    from voice_app.services.accounts import forget_old_attempts
+
+    return forget_old_attempts(veille, veille.clock())
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: its name (the APScheduler job id), what it runs, and how often.
@@ -57,4 +69,6 @@ JOBS = (
     Job("schedule_retries", schedule_retries, every_seconds=60, misfire_grace_seconds=50),
     Job("sweep_stuck_calls", sweep_stuck_calls, every_seconds=60, misfire_grace_seconds=50),
     Job("close_rounds", close_rounds, every_seconds=60, misfire_grace_seconds=50),
+    Job("notify_people", notify_people, every_seconds=15, misfire_grace_seconds=12),
+    Job("forget_sign_in_attempts", forget_sign_in_attempts, every_seconds=3600, misfire_grace_seconds=600),
 )

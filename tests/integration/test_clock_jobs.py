@@ -93,25 +93,28 @@ def started_clock(veille):
 def test_the_default_jobs_have_explicit_misfire_coalescing_and_single_instance(veille):
     scheduler = Clock(veille, SwitchableLock()).build_scheduler()
     scheduled = {job.id: job for job in scheduler.get_jobs()}
-    assert set(scheduled) == {"plan_rounds", "schedule_retries", "sweep_stuck_calls", "close_rounds"}
+    assert set(scheduled) == {"plan_rounds", "schedule_retries", "sweep_stuck_calls", "close_rounds",
+                              "notify_people", "forget_sign_in_attempts"}
     for job in JOBS:
         assert scheduled[job.name].misfire_grace_time == job.misfire_grace_seconds
         assert scheduled[job.name].coalesce is True
         assert scheduled[job.name].max_instances == 1
-        assert scheduled[job.name].trigger.interval.total_seconds() == 60
+        assert scheduled[job.name].trigger.interval.total_seconds() == job.every_seconds
+    assert scheduled["notify_people"].trigger.interval.total_seconds() == 15  # urgent SMS go out quickly
 
 
 def test_each_job_calls_its_service_with_the_clocks_time(veille, now, monkeypatch):
     calls = []
     for module, function in [("planning", "plan_due_rounds"), ("retries", "schedule_retries"),
-                             ("rounds", "close_finished_rounds"), ("sweep", "sweep_stuck_attempts")]:
+                             ("rounds", "close_finished_rounds"), ("sweep", "sweep_stuck_attempts"),
+                             ("notifications", "notify"), ("accounts", "forget_old_attempts")]:
         fake = types.ModuleType(f"voice_app.services.{module}")
         setattr(fake, function, lambda v, n, f=function: calls.append((f, v, n)))
         monkeypatch.setitem(sys.modules, f"voice_app.services.{module}", fake)
     for job in JOBS:
         job.run(veille)
-    assert calls == [(f, veille, now) for f in ("plan_due_rounds", "schedule_retries",
-                                                  "sweep_stuck_attempts", "close_finished_rounds")]
+    assert calls == [(f, veille, now) for f in ("plan_due_rounds", "schedule_retries", "sweep_stuck_attempts",
+                                                  "close_finished_rounds", "notify", "forget_old_attempts")]
 
 
 def test_the_sweep_job_runs_the_real_sweep(veille):
