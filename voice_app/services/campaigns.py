@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlalchemy import exists
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -135,7 +136,9 @@ def campaign_policy(campaign: Campaign) -> CampaignPolicy:
 
 def targeted_tenants_filter(campaign: Campaign, day: date) -> list[ColumnElement[bool]]:
     """Conditions on `Tenant` (joined to its enrolment) for who a round on `day` calls:
-    enrolled, not opted out, not away that day, with a phone, inside the target."""
+    enrolled, not opted out, not away that day, with a phone, inside the target. A tenant whose
+    volunteer calls them regularly is left out of weekly rounds (their volunteer's call replaces
+    the automated one) unless a coordinator keeps both; urgent rounds (heatwave) call everyone."""
     conditions = [
         Tenant.organisation_id == campaign.organisation_id,
         Enrolment.organisation_id == campaign.organisation_id,
@@ -145,6 +148,8 @@ def targeted_tenants_filter(campaign: Campaign, day: date) -> list[ColumnElement
         ~exists().where(AwayPeriod.tenant_id == Tenant.id, AwayPeriod.starts_on <= day,
                         AwayPeriod.ends_on >= day),
     ]
+    if campaign.kind != "urgent":
+        conditions.append(or_(Tenant.human_call_every_days.is_(None), Tenant.keep_automated_calls.is_(True)))
     if campaign.target == "site":
         conditions.append(Tenant.site.in_(campaign.target_sites or []))
     elif campaign.target == "list":
