@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from tests.conftest import ORGANISATION_NAME
@@ -76,7 +77,8 @@ def add_round(veille, organisation_id: int) -> int:
     from db.models import Round
 
     with veille.session_factory.begin() as session:
-        campaign = Campaign(organisation_id=organisation_id, name=f"Campagne {organisation_id}", policy={})
+        campaign = Campaign(organisation_id=organisation_id, name=f"Campagne {secrets.token_hex(4)}",
+                            policy={})
         session.add(campaign)
         session.flush()
         round_ = Round(campaign_id=campaign.id, scheduled_on=date(2026, 11, 24),
@@ -85,6 +87,38 @@ def add_round(veille, organisation_id: int) -> int:
         session.add(round_)
         session.flush()
         return round_.id
+
+
+def add_tenant(veille, organisation_id: int, reference: str, site: str = "Cité Verte",
+               volunteer_id: int | None = None, enrolled: bool = True, phone: str | None = "+33612345678",
+               last_name: str = "Martin") -> int:
+    from datetime import date
+
+    from db.models import Enrolment
+    from db.models import Tenant
+
+    with veille.session_factory.begin() as session:
+        tenant = Tenant(organisation_id=organisation_id, reference=reference, last_name=last_name,
+                        first_name="Jeanne", civility="Mme", household="alone", birth_year=1938, phone=phone,
+                        site=site, caretaker="M. Diallo", assigned_volunteer_id=volunteer_id)
+        session.add(tenant)
+        session.flush()
+        if enrolled:
+            session.add(Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
+                                  legal_basis="public_interest", source="test",
+                                  enrolled_on=date(2026, 11, 1)))
+        return tenant.id
+
+
+def add_task(veille, organisation_id: int, tenant_id: int, reason: str, now, round_id: int | None = None):
+    """A follow-up opened by escalation, as a call's outcome would open it."""
+    from voice_app.services.escalations import open_follow_up
+
+    round_id = round_id or add_round(veille, organisation_id)
+    with veille.session_factory.begin() as session:
+        task = open_follow_up(session, organisation_id=organisation_id, tenant_id=tenant_id, reason=reason,
+                              now=now, round_id=round_id)
+        return task.id
 
 
 class Browser:
@@ -96,6 +130,8 @@ class Browser:
 
     def get(self, path: str, **kwargs):
         response = self.client.get(path, **kwargs)
+        if response.mimetype != "text/html":
+            return response
         found = CSRF_FIELD.search(response.get_data(as_text=True))
         if found:
             self.token = found.group(1)

@@ -7,29 +7,14 @@ from datetime import date
 from sqlalchemy import select
 
 from db.models import AuditEvent
-from db.models import Enrolment
 from db.models import FollowUp
 from db.models import Tenant
 from db.models import User
 from db.models import VolunteerAbsence
 from tests.web.people import add_round
+from tests.web.people import add_tenant
 from voice_app.domain.escalation import Reason
 from voice_app.services.escalations import open_follow_up
-
-
-def add_tenant(veille, organisation_id: int, reference: str, site: str = "Cité Verte",
-               volunteer_id: int | None = None, enrolled: bool = True) -> int:
-    with veille.session_factory.begin() as session:
-        tenant = Tenant(organisation_id=organisation_id, reference=reference, last_name="Martin",
-                        first_name="Jeanne", civility="Mme", household="alone", birth_year=1938,
-                        phone="+33612345678", site=site, assigned_volunteer_id=volunteer_id)
-        session.add(tenant)
-        session.flush()
-        if enrolled:
-            session.add(Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
-                                  legal_basis="public_interest", source="test",
-                                  enrolled_on=date(2026, 11, 1)))
-        return tenant.id
 
 
 def audit_actions(veille, actor_id: int) -> list[str]:

@@ -1,0 +1,203 @@
+"""The volunteer's workspace over HTTP: list, card, outcome, claim, refusals, paper list."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlalchemy import select
+
+from db.models import AuditEvent
+from db.models import FollowUp
+from db.models import Tenant
+from tests.web.people import add_task
+from tests.web.people import add_tenant
+
+OUTCOME_HEALTH = {"reached": "oui", "referrals": ["health"], "note": "Médecin prévenu par sa fille."}
+
+
+def task_row(veille, task_id: int) -> FollowUp:
+    with veille.session_factory() as session:
+        return session.get(FollowUp, task_id)
+
+
+def audit_count(veille, action: str) -> int:
+    with veille.session_factory() as session:
+        return session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
+
+
+def mine_and_offered(veille, people, now):
+    mine = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
+    offered = add_tenant(veille, people.landlord_id, "PH-2", last_name="Durand")
+    return (add_task(veille, people.landlord_id, mine, "help_health", now),
+            add_task(veille, people.landlord_id, offered, "no_key", now))
+
+
+def test_the_list_shows_mine_first_with_plain_reasons_and_lateness(browser, people, veille, now):
+    my_task, offered_task = mine_and_offered(veille, people, now)
+    veille.clock = lambda: now.replace(hour=20)  # both are overdue by evening
+    browser.sign_in(people.volunteer)
+    page = browser.get("/suivis").get_data(as_text=True)
+    assert page.index(f"/suivis/{my_task}") < page.index(f"/suivis/{offered_task}")
+    assert "a demandé de l’aide : santé" in page and "a décroché sans rien dire" in page
+    assert "en retard" in page and "à prendre" in page and "il y a 11 h" in page
+
+
+def test_the_card_shows_the_tenant_and_masks_the_number_until_shown(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    page = browser.get(f"/suivis/{my_task}").get_data(as_text=True)
+    assert "Mme Jeanne Martin" in page and "88 ans" in page and "vit seul(e)" in page
+    assert "M. Diallo" in page and "Cité Verte" in page
+    assert "+33 6 •• •• •• 78" in page and "+33612345678" not in page
+    assert audit_count(veille, "follow_up.viewed") == 1
+    shown = browser.post(f"/suivis/{my_task}/numero").get_data(as_text=True)
+    assert 'href="tel:+33612345678"' in shown
+    assert audit_count(veille, "tenant.phone_revealed") == 1
+
+
+def test_recording_a_health_referral_closes_the_task(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    response = browser.post(f"/suivis/{my_task}", OUTCOME_HEALTH)
+    assert (response.status_code, response.headers["Location"]) == (302, "/suivis")
+    task = task_row(veille, my_task)
+    assert (task.status, task.reached, task.referrals, task.completed_by_id) == (
+        "done", True, ["health"], people.volunteer.id)
+    assert f"/suivis/{my_task}" not in browser.get("/suivis").get_data(as_text=True)
+    again = browser.post(f"/suivis/{my_task}", OUTCOME_HEALTH)
+    assert again.status_code in (400, 409) and task_row(veille, my_task).completed_at == task.completed_at
+
+
+def test_not_reached_keeps_the_task_and_reschedules_it(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    later = now + timedelta(hours=1)
+    veille.clock = lambda: later
+    response = browser.post(f"/suivis/{my_task}", {"reached": "non"})
+    assert response.status_code == 302
+    after = task_row(veille, my_task)
+    assert (after.status, after.assignee_id, after.contact_attempts) == ("open", people.volunteer.id, 1)
+    assert after.due_at == later + timedelta(hours=2)  # two working hours later
+
+
+def test_bad_outcomes_are_refused_and_change_nothing(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    cases = [({"reached": "oui"}, "cochez au moins une orientation"),
+             ({"reached": "oui", "referrals": ["nothing"], "next_contact_on": "2026-01-01"}, "passée"),
+             ({"reached": "oui", "referrals": ["nothing"], "note": "x" * 100_000}, "dépasse 2000 caractères"),
+             ({"reached": "oui", "referrals": ["nothing", "food"]}, "Aucun besoin"),
+             ({"reached": "peut-être"}, "Not a valid choice"[:0] or "Avez-vous pu parler")]
+    for data, message in cases:
+        response = browser.post(f"/suivis/{my_task}", data)
+        assert response.status_code == 400, data
+        assert message in response.get_data(as_text=True), data
+    forged = browser.post(f"/suivis/{my_task}", {**OUTCOME_HEALTH, "csrf_token": "forged"}, csrf=False)
+    assert forged.status_code == 400
+    assert task_row(veille, my_task).status == "open"
+
+
+def test_claiming_an_offered_task_makes_me_the_tenants_volunteer(browser, people, veille, now):
+    _, offered_task = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    response = browser.post(f"/suivis/{offered_task}/prendre", {"keep_tenant": "y"})
+    assert response.status_code == 302
+    task = task_row(veille, offered_task)
+    assert task.assignee_id == people.volunteer.id
+    with veille.session_factory() as session:
+        assert session.get(Tenant, task.tenant_id).assigned_volunteer_id == people.volunteer.id
+
+
+def test_claiming_without_keeping_the_tenant(browser, people, veille, now):
+    _, offered_task = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    browser.post(f"/suivis/{offered_task}/prendre", {})  # the box unticked
+    with veille.session_factory() as session:
+        task = session.get(FollowUp, offered_task)
+        assert task.assignee_id == people.volunteer.id
+        assert session.get(Tenant, task.tenant_id).assigned_volunteer_id is None
+
+
+def test_the_second_claim_gets_409_and_a_french_message(client, browser, people, veille, now):
+    from tests.web.people import Browser
+
+    _, offered_task = mine_and_offered(veille, people, now)
+    browser.sign_in(people.other_volunteer)
+    other = Browser(client.application.test_client())
+    other.sign_in(people.partner_volunteer)
+    assert browser.post(f"/suivis/{offered_task}/prendre", {"keep_tenant": "y"}).status_code == 302
+    lost = other.post(f"/suivis/{offered_task}/prendre", {"keep_tenant": "y"})
+    assert lost.status_code in (404, 409)  # once taken it is no longer offered to them: 404
+    assert task_row(veille, offered_task).assignee_id == people.other_volunteer.id
+
+
+def test_another_volunteers_task_is_404_and_audited(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.other_volunteer)
+    assert browser.get(f"/suivis/{my_task}").status_code == 404
+    assert browser.post(f"/suivis/{my_task}", OUTCOME_HEALTH).status_code == 404
+    assert browser.post(f"/suivis/{my_task}/numero").status_code == 404
+    assert audit_count(veille, "access.refused") == 3
+    assert task_row(veille, my_task).status == "open"
+
+
+def test_a_foreign_landlords_volunteer_never_sees_our_tasks(browser, people, veille, now):
+    my_task, offered_task = mine_and_offered(veille, people, now)
+    browser.sign_in(people.foreign_volunteer)
+    assert "Martin" not in browser.get("/suivis").get_data(as_text=True)
+    assert browser.get(f"/suivis/{offered_task}").status_code == 404
+    assert browser.post(f"/suivis/{offered_task}/prendre", {"keep_tenant": "y"}).status_code == 404
+
+
+def test_the_bridged_call_without_a_phone_says_so(browser, people, veille, now):
+    from db.models import User
+
+    my_task, _ = mine_and_offered(veille, people, now)
+    with veille.session_factory.begin() as session:
+        session.get(User, people.volunteer.id).on_duty_phone = None
+    browser.sign_in(people.volunteer)
+    page = browser.post(f"/suivis/{my_task}/appeler", follow_redirects=True).get_data(as_text=True)
+    assert "Votre compte n’a pas de numéro de téléphone" in page
+    assert veille.telephony.placed == []
+
+
+def test_the_paper_list_holds_my_tasks_with_full_numbers_and_safe_cells(browser, people, veille, now):
+    formula = add_tenant(veille, people.landlord_id, "PH-9", volunteer_id=people.volunteer.id,
+                         site="=HYPERLINK(\"http://x\")")
+    add_task(veille, people.landlord_id, formula, "help_food", now)
+    mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    response = browser.get("/suivis/export.csv")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="suivis-2026-11-24.csv"')
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Locataire", "Téléphone", "Motif"]
+    assert len(rows) == 3  # my two tasks, not the offered one
+    assert rows[1][1] == "'+33612345678"  # a cell starting with + is text, not a formula
+    assert rows[1][2] == "a demandé de l’aide : santé"
+    assert "'=HYPERLINK(\"http://x\")" in [row[5] for row in rows[1:]]
+    pdf = browser.get("/suivis/export.pdf")
+    assert pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    assert audit_count(veille, "follow_up.exported") == 2
+
+
+def test_wanting_regular_calls_opens_a_weekly_call_with_the_same_volunteer(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    browser.post(f"/suivis/{my_task}", {"reached": "oui", "referrals": ["nothing"],
+                                        "wants_regular_calls": "y"})
+    with veille.session_factory() as session:
+        tenant_id = session.get(FollowUp, my_task).tenant_id
+        assert session.get(Tenant, tenant_id).human_call_every_days == 7
+        regular = session.scalars(select(FollowUp).where(FollowUp.reason == "regular_call")).one()
+    assert regular.assignee_id == people.volunteer.id and regular.status == "open"
+    assert regular.due_at.date().isoformat() == "2026-12-01"  # a week later, same volunteer
+    veille.clock = lambda: now + timedelta(days=7)
+    for _ in range(2):  # posted twice: the second finds the task closed
+        browser.post(f"/suivis/{regular.id}", {"reached": "oui", "referrals": ["nothing"]})
+    with veille.session_factory() as session:
+        days = sorted(t.due_at.date().isoformat() for t in session.scalars(
+            select(FollowUp).where(FollowUp.reason == "regular_call", FollowUp.status == "open")))
+    assert days == ["2026-12-08"]  # the next one, a week on, created once
