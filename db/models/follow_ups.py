@@ -82,7 +82,7 @@ class BridgedCall(Base):
     follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     provider_call_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    state: Mapped[str] = mapped_column(String(16), default="dialling")
+    state: Mapped[str] = mapped_column(String(24), default="dialling")
     # dialling -> volunteer_answered -> tenant_dialled -> connected | tenant_no_answer | ... -> ended
     tenant_result: Mapped[str | None] = mapped_column(String(20))  # completed|no-answer|busy|failed...
     error: Mapped[str | None] = mapped_column(String(200))

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("follow_up_id", sa.Integer(), nullable=False),
         sa.Column("volunteer_id", sa.Integer(), nullable=False),
         sa.Column("provider_call_id", sa.String(length=64), nullable=True),
-        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=24), nullable=False),
         sa.Column("tenant_result", sa.String(length=20), nullable=True),
         sa.Column("error", sa.String(length=200), nullable=True),
         sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
