@@ -39,6 +39,8 @@ BRIDGE_STATES = {
     "failed": "l’appel n’a pas pu être lancé",
 }
 
+LANGUAGES = {"fr": "français", "ar": "arabe", "pt": "portugais", "es": "espagnol", "en": "anglais",
+             "it": "italien", "tr": "turc", "zh": "chinois", "ru": "russe", "ro": "roumain", "pl": "polonais"}
 MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's webhook bodies are a few kB
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
@@ -57,7 +59,8 @@ def register_page_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         paris=paris, reason=reason_label, elapsed=elapsed_label, priority=lambda p: PRIORITY_LABELS.get(p, p),
         referral=lambda r: REFERRAL_LABELS.get(r, r), call_outcome=call_outcome_label,
-        key_label=lambda k: KEY_LABELS.get(k, k), bridge_state=lambda s: BRIDGE_STATES.get(s, s))
+        key_label=lambda k: KEY_LABELS.get(k, k), bridge_state=lambda s: BRIDGE_STATES.get(s, s),
+        language=lambda code: LANGUAGES.get(code, code))
     app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS)
 
     @app.before_request

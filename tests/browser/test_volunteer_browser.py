@@ -1,0 +1,54 @@
+"""A volunteer on a phone-sized browser: signs in, sees their tasks, records an outcome."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from tests.web.people import PASSWORD
+
+SCREENSHOTS = Path(os.environ.get("VEILLE_SCREENSHOTS", tempfile.gettempdir()))
+
+
+def test_a_volunteer_signs_in_and_sees_their_tasks(page, people):
+    page.goto("/")
+    assert page.url.endswith("/connexion?next=%2F")
+    page.get_by_label("Adresse e-mail").fill(people.volunteer.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Mes suivis du jour"
+    assert page.get_by_text("Aucun suivi ne vous attend").is_visible()
+    assert page.get_by_role("navigation").get_by_role("link", name="Bénévoles").count() == 0
+
+
+def test_a_wrong_password_says_so_without_telling_who_exists(page, people):
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(people.volunteer.email)
+    page.get_by_label("Mot de passe").fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_role("alert").inner_text().startswith("Adresse e-mail ou mot de passe incorrect")
+    assert page.url.endswith("/connexion")
+
+
+def test_a_volunteer_records_a_health_referral_and_the_task_leaves_the_list(page, people, veille, now):
+    from tests.web.people import add_task
+    from tests.web.people import add_tenant
+
+    tenant = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
+    add_task(veille, people.landlord_id, tenant, "help_health", now)
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(people.volunteer.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Mme Jeanne Martin").click()
+    assert page.get_by_text("a demandé de l’aide : santé").first.is_visible()
+    page.get_by_label("Oui, je lui ai parlé").check()
+    page.get_by_label("Services de santé").check()
+    page.get_by_label("Note courte (facultative)").fill("Sa fille prévient le médecin.")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url("**/suivis")
+    assert page.get_by_role("status").inner_text() == "Suivi clos. Merci !"
+    assert page.get_by_text("Aucun suivi ne vous attend").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "suivi-clos.png"))
