@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-import requests
 from sqlalchemy import select
 
 from db.models import FollowUp
@@ -14,21 +11,12 @@ from tests.e2e.live_server import LiveServer
 from tests.web.people import PASSWORD
 from tests.web.people import add_task
 from tests.web.people import add_tenant
+from tests.web.people import http_sign_in
 from voice_app.services.accounts import NewUser
 from voice_app.services.accounts import create_user
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VOLUNTEERS = 8
 TASKS = 5
-
-
-def signed_in(url: str, email: str) -> tuple[requests.Session, str]:
-    session = requests.Session()
-    token = CSRF.search(session.get(f"{url}/connexion").text).group(1)
-    response = session.post(f"{url}/connexion", data={"email": email, "password": PASSWORD,
-                                                      "csrf_token": token}, allow_redirects=False)
-    assert response.status_code == 302
-    return session, CSRF.search(session.get(f"{url}/suivis").text).group(1)
 
 
 @pytest.mark.slow
@@ -45,7 +33,7 @@ def test_concurrent_claims_have_exactly_one_winner_per_task(veille, organisation
     server = LiveServer()
     server.serve(create_app({"TESTING": True}, veille=veille))
     try:
-        volunteers = [signed_in(server.url, email) for email in emails]
+        volunteers = [http_sign_in(server.url, email) for email in emails]
         for task_id in tasks:
             def take(volunteer, task_id=task_id):
                 session, token = volunteer

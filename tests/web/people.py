@@ -121,6 +121,18 @@ def add_task(veille, organisation_id: int, tenant_id: int, reason: str, now, rou
         return task.id
 
 
+def http_sign_in(url: str, email: str, password: str = PASSWORD):
+    """A `requests` session signed in on a real server, and its CSRF token."""
+    import requests
+
+    session = requests.Session()
+    token = CSRF_FIELD.search(session.get(f"{url}/connexion").text).group(1)
+    response = session.post(f"{url}/connexion", data={"email": email, "password": password,
+                                                      "csrf_token": token}, allow_redirects=False)
+    assert response.status_code == 302, "sign-in refused"
+    return session, CSRF_FIELD.search(session.get(f"{url}/suivis").text).group(1)
+
+
 class Browser:
     """A person's browser on the Flask test client: forms carry the page's CSRF token."""
 
