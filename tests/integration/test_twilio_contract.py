@@ -249,3 +249,20 @@ def test_a_malformed_account_sid_is_rejected(contract, recorded_traffic):
 
     with pytest.raises(ContractViolation, match="AccountSid"):
         contract.check(dataclasses.replace(create, path=create.path.replace(ACCOUNT_SID, "AC123")))
+
+
+def test_a_volunteers_bridged_call_is_a_documented_call_without_machine_detection(contract):
+    from voice_app.services.ports import OutboundCall
+
+    with TwilioMock() as mock:
+        provider = TwilioProvider.from_settings(twilio_settings(mock.url), retry=RetryPolicy(attempts=1))
+        provider.place_call(OutboundCall(
+            attempt_token="bridge-1", to_number="+33698765432", detect_machine=False, amd_callback_url=None,
+            answer_url="https://veille.example.org/voice/bridge/bridge-1/answer",
+            status_callback_url="https://veille.example.org/voice/bridge/bridge-1/status"))
+        provider.close()
+    [(create, _)] = list(zip(mock.requests, mock.answers, strict=True))
+    contract.check(create)
+    body = contract.openapi.unmarshal_request(SpecRequest(create)).body
+    assert body["Url"] == "https://veille.example.org/voice/bridge/bridge-1/answer"
+    assert "MachineDetection" not in body and "AsyncAmd" not in body
