@@ -201,3 +201,40 @@ def test_wanting_regular_calls_opens_a_weekly_call_with_the_same_volunteer(brows
         days = sorted(t.due_at.date().isoformat() for t in session.scalars(
             select(FollowUp).where(FollowUp.reason == "regular_call", FollowUp.status == "open")))
     assert days == ["2026-12-08"]  # the next one, a week on, created once
+
+
+def test_a_coordinator_keeps_both_calls_or_stops_the_regular_ones(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.coordinator)
+    page = browser.get(f"/suivis/{my_task}").get_data(as_text=True)
+    assert "Aucun appel régulier par une personne." in page
+    browser.post(f"/suivis/{my_task}/convivialite", {"every_days": "14", "keep_automated": "y"})
+    with veille.session_factory() as session:
+        tenant = session.get(Tenant, task_row(veille, my_task).tenant_id)
+        assert (tenant.human_call_every_days, tenant.keep_automated_calls) == (14, True)
+    assert browser.post(f"/suivis/{my_task}/convivialite", {"every_days": "400"}).status_code == 400
+    browser.post("/deconnexion")
+    browser.sign_in(people.volunteer)
+    assert browser.post(f"/suivis/{my_task}/convivialite", {"every_days": "7"}).status_code == 404
+
+
+def test_tenants_called_by_their_volunteer_are_left_out_of_weekly_rounds(veille, people, now):
+    from db.models import Campaign
+    from voice_app.services.campaigns import targeted_tenants_filter
+
+    regular = add_tenant(veille, people.landlord_id, "PH-1")
+    both = add_tenant(veille, people.landlord_id, "PH-2")
+    plain = add_tenant(veille, people.landlord_id, "PH-3")
+    with veille.session_factory.begin() as session:
+        session.get(Tenant, regular).human_call_every_days = 7
+        session.get(Tenant, both).human_call_every_days = 7
+        session.get(Tenant, both).keep_automated_calls = True
+    from db.models import Enrolment
+
+    def called(kind: str) -> set[int]:
+        campaign = Campaign(organisation_id=people.landlord_id, kind=kind, target="all")
+        with veille.session_factory() as session:
+            return set(session.scalars(select(Tenant.id).join(Enrolment, Enrolment.tenant_id == Tenant.id)
+                                       .where(*targeted_tenants_filter(campaign, now.date()))))
+    assert called("weekly") == {both, plain}
+    assert called("urgent") == {regular, both, plain}  # a heatwave round calls everyone

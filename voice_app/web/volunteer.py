@@ -17,12 +17,14 @@ from flask import url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
+from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectMultipleField
 from wtforms import TextAreaField
 from wtforms import widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
+from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
 from voice_app.domain.follow_up import REFERRAL_LABELS
@@ -36,6 +38,7 @@ from voice_app.services.tasks import claim
 from voice_app.services.tasks import load_card
 from voice_app.services.tasks import record_outcome
 from voice_app.services.tasks import reveal_phone
+from voice_app.services.tasks import set_human_calls
 from voice_app.services.tasks import try_again_later
 from voice_app.web.access import for_area
 from voice_app.web.access import me
@@ -58,6 +61,12 @@ class OutcomeForm(FlaskForm):
     wants_regular_calls = BooleanField("Souhaite être appelé(e) régulièrement par une personne")
     note = TextAreaField("Note courte (facultative)", render_kw={"maxlength": 2000, "rows": 4})
     next_contact_on = DateField("Prochain contact (facultatif)", validators=[Optional()])
+
+
+class HumanCallsForm(FlaskForm):
+    every_days = IntegerField("Appel de convivialité tous les (jours ; vide : aucun)",
+                              validators=[Optional(), NumberRange(1, 90, "Entre 1 et 90 jours.")])
+    keep_automated = BooleanField("Garder aussi l’appel automatique")
 
 
 class ClaimForm(FlaskForm):
@@ -83,8 +92,11 @@ def _card(task_id: int, form: OutcomeForm | None = None, numbers: list[str] | No
     except TaskNotFound:
         refuse("follow_up", task_id)
     form = form or OutcomeForm(formdata=None)
+    human_calls = HumanCallsForm(formdata=None, every_days=card.tenant.human_call_every_days,
+                                 keep_automated=card.tenant.keep_automated_calls) if card.tenant else None
     return render_template("volunteer/task.html", card=card, form=form, claim_form=ClaimForm(formdata=None),
-                           numbers=numbers, now=get_veille().clock()), status
+                           numbers=numbers, now=get_veille().clock(), human_calls=human_calls,
+                           coordinator=me().viewer.sees_whole_landlord), status
 
 
 @blueprint.get("/suivis/<int:task_id>")
@@ -154,3 +166,23 @@ def number(task_id: int):
         flash(str(error), "error")
         return _card(task_id, status=403)
     return _card(task_id, numbers=numbers)
+
+
+@blueprint.post("/suivis/<int:task_id>/convivialite")
+@for_area("volunteers")
+def human_calls(task_id: int):
+    """A coordinator sets the tenant's regular human calls (rhythm; keep the automated call or not)."""
+    form = HumanCallsForm()
+    if not form.validate_on_submit():
+        flash("Rythme invalide : de 1 à 90 jours, ou vide.", "error")
+        return _card(task_id, status=400)
+    try:
+        card = load_card(get_veille(), me().viewer, task_id)
+        if card.tenant is None:
+            abort(404)
+        set_human_calls(get_veille(), me().viewer, card.tenant.id, form.every_days.data,
+                        form.keep_automated.data)
+    except TaskNotFound:
+        refuse("follow_up", task_id)
+    flash("Appels de convivialité enregistrés.", "info")
+    return redirect(url_for("volunteer.task", task_id=task_id))
