@@ -238,3 +238,17 @@ def test_tenants_called_by_their_volunteer_are_left_out_of_weekly_rounds(veille,
                                        .where(*targeted_tenants_filter(campaign, now.date()))))
     assert called("weekly") == {both, plain}
     assert called("urgent") == {regular, both, plain}  # a heatwave round calls everyone
+
+
+def test_the_coordinators_board_lists_overdue_tasks_first(browser, people, veille, now):
+    from voice_app.services.notifications import raise_overdue_tasks
+
+    first = add_tenant(veille, people.landlord_id, "PH-1")
+    late = add_task(veille, people.landlord_id, first, "help_other", now)
+    veille.clock = lambda: now + timedelta(hours=12)
+    raise_overdue_tasks(veille, veille.clock())
+    second = add_tenant(veille, people.landlord_id, "PH-2")
+    fresh = add_task(veille, people.landlord_id, second, "help_health", veille.clock())
+    browser.sign_in(people.coordinator)
+    page = browser.get("/suivis").get_data(as_text=True)
+    assert page.index(f"/suivis/{late}\"") < page.index(f"/suivis/{fresh}\"")  # before an urgent one

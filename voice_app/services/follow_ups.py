@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import and_
 from sqlalchemy import case
@@ -56,6 +57,7 @@ class Dashboard:
     urgent: int
     overdue: int
     offered: int
+    human_calls_this_week: int = 0
 
 
 def visible(viewer: Viewer):
@@ -74,7 +76,8 @@ def visible(viewer: Viewer):
 
 
 def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200) -> list[TaskRow]:
-    """Open tasks: mine first, then urgent first, then by due time."""
+    """Open tasks: mine first, then urgent first, then by due time; for a coordinator,
+    tasks raised as overdue come first of all."""
     attempts = (select(func.max(CallAttempt.attempt_number)).where(
         CallAttempt.round_id == FollowUp.round_id, CallAttempt.tenant_id == FollowUp.tenant_id)
         .correlate(FollowUp).scalar_subquery())
@@ -84,7 +87,8 @@ def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200) -> list[Task
                attempts)
         .outerjoin(Tenant, Tenant.id == FollowUp.tenant_id).outerjoin(User, User.id == FollowUp.assignee_id)
         .where(visible(viewer), FollowUp.status.in_(OPEN_STATUSES))
-        .order_by(case((mine, 0), else_=1), PRIORITY_RANK, FollowUp.due_at, FollowUp.id).limit(limit))
+        .order_by(*_overdue_first(viewer), case((mine, 0), else_=1), PRIORITY_RANK, FollowUp.due_at,
+                  FollowUp.id).limit(limit))
     with veille.session_factory() as session:
         rows = session.execute(statement).all()
     return [TaskRow(task.id, task.reason, task.priority, task.due_at, task.created_at, task.status,
@@ -121,6 +125,10 @@ def paper_list(veille: Veille, viewer: Viewer, now: datetime) -> list[PaperRow]:
             for task, t in rows]
 
 
+def _overdue_first(viewer: Viewer) -> tuple:
+    return (case((FollowUp.raised_at.is_not(None), 0), else_=1),) if viewer.sees_whole_landlord else ()
+
+
 def _name(civility: str | None, first: str | None, last: str | None) -> str:
     if last is None:
         return "Appelant inconnu"
@@ -137,7 +145,10 @@ def dashboard(veille: Veille, viewer: Viewer, now: datetime) -> Dashboard:
             func.count(case((FollowUp.due_at < now, 1))),
             func.count(case((FollowUp.assignee_id.is_(None), 1))),
         ).where(visible(viewer), is_open)).one()
-    return Dashboard(*row)
+        human_calls = session.scalar(select(func.count(FollowUp.id)).where(
+            visible(viewer), FollowUp.reason == "regular_call", FollowUp.status == "done",
+            FollowUp.completed_at >= now - timedelta(days=7))) or 0
+    return Dashboard(*row, human_calls_this_week=human_calls)
 
 
 @dataclass(frozen=True)
