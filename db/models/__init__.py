@@ -14,6 +14,7 @@ from db.models.campaigns import Round
 from db.models.follow_ups import BridgedCall
 from db.models.follow_ups import FollowUp
 from db.models.follow_ups import Notification
+from db.models.imports import PendingImport
 from db.models.organisations import Organisation
 from db.models.organisations import Partnership
 from db.models.organisations import ServiceNumber
@@ -42,6 +43,7 @@ __all__ = [
     "Notification",
     "Organisation",
     "Partnership",
+    "PendingImport",
     "PhoneSuppression",
     "Response",
     "Round",

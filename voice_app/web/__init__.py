@@ -54,6 +54,9 @@ def register_extensions(app: Flask, veille: Veille) -> None:
     app.extensions["veille"] = veille
     if veille.settings.PROXY_COUNT:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=veille.settings.PROXY_COUNT)
+    from voice_app.web.pages import limit_request_sizes
+
+    limit_request_sizes(app)  # before CSRF protection, which reads the form
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
@@ -74,13 +77,15 @@ def register_blueprints(app: Flask) -> None:
     from voice_app.web.home import blueprint as home
     from voice_app.web.pages import register_page_helpers
     from voice_app.web.paper import blueprint as paper
+    from voice_app.web.tenants import blueprint as tenants
     from voice_app.web.voice import blueprint as voice
     from voice_app.web.volunteer import blueprint as volunteer
 
     for webhooks in (voice, bridge_hooks):
         csrf.exempt(webhooks)  # proved by the provider's signature instead
     csrf.exempt(health)
-    for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, coordinator, admin):
+    for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, tenants, coordinator,
+                      admin):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 

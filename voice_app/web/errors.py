@@ -27,6 +27,8 @@ MESSAGES = {
 def _render(error: HTTPException):
     code = error.code or 500
     message = MESSAGES.get(code, error.description or "Erreur")
+    if code == 413 and request.endpoint == "tenants.upload":
+        message = "Ce fichier est trop volumineux : un fichier de locataires fait au plus 20 Mo."
     if request.accept_mimetypes.best == "application/json":
         return {"error": code, "message": message}, code
     return render_template("error.html", code=code, message=message), code

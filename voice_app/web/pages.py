@@ -22,6 +22,8 @@ from voice_app.domain.people import may_open
 NAVIGATION = (
     ("home.index", "Accueil", "home"),
     ("volunteer.tasks", "Suivis", "home"),
+    ("tenants.index", "Locataires", "home"),
+    ("tenants.upload", "Importer", "volunteers"),
     ("coordinator.volunteers", "Bénévoles", "volunteers"),
     ("admin.users", "Comptes", "admin"),
     ("admin.organisations", "Organismes", "admin"),
@@ -42,13 +44,28 @@ BRIDGE_STATES = {
 LANGUAGES = {"fr": "français", "ar": "arabe", "pt": "portugais", "es": "espagnol", "en": "anglais",
              "it": "italien", "tr": "turc", "zh": "chinois", "ru": "russe", "ro": "roumain", "pl": "polonais"}
 MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's webhook bodies are a few kB
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024  # a tenant file (20 MB) and its form
+
+
+def limit_request_sizes(app: Flask) -> None:
+    """Registered before CSRF protection reads the form: each request gets its own limit."""
+
+    @app.before_request
+    def request_size_limit():
+        if request.blueprint in ("voice", "bridge_hooks"):
+            request.max_content_length = MAX_WEBHOOK_BYTES
+        elif request.endpoint == "tenants.upload":
+            request.max_content_length = MAX_UPLOAD_BYTES
+
+LANDLORD_ONLY = frozenset({"tenants.upload"})  # a partner's staff does not import the landlord's file
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, label) for endpoint, label, area in NAVIGATION if may_open(current_user.role, area)]
+    return [(endpoint, label) for endpoint, label, area in NAVIGATION if may_open(current_user.role, area)
+            and (endpoint not in LANDLORD_ONLY or current_user.is_landlord_staff)]
 
 
 def paris(moment: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
@@ -62,11 +79,6 @@ def register_page_helpers(app: Flask) -> None:
         key_label=lambda k: KEY_LABELS.get(k, k), bridge_state=lambda s: BRIDGE_STATES.get(s, s),
         language=lambda code: LANGUAGES.get(code, code))
     app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS)
-
-    @app.before_request
-    def webhook_size_limit():
-        if request.blueprint in ("voice", "bridge_hooks"):
-            request.max_content_length = MAX_WEBHOOK_BYTES
 
     @app.after_request
     def security_headers(response):

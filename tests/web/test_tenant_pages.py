@@ -1,0 +1,144 @@
+"""The tenants in the console: list and search, import with preview, the card and its changes."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy import select
+
+from db.models import AuditEvent
+from db.models import AwayPeriod
+from db.models import Enrolment
+from db.models import PendingImport
+from db.models import Tenant
+from tests.web.people import add_tenant
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tenants"
+
+
+def count(veille, column, *where) -> int:
+    with veille.session_factory() as session:
+        return session.scalar(select(func.count(column)).where(*where)) or 0
+
+
+def upload(browser, content: bytes, name: str = "locataires.csv"):
+    browser.get("/locataires/import")
+    return browser.post("/locataires/import", {"file": (io.BytesIO(content), name)},
+                        content_type="multipart/form-data")
+
+
+def test_the_list_pages_by_reference_and_searches_name_or_reference(browser, people, veille):
+    for n in range(60):
+        add_tenant(veille, people.landlord_id, f"PH-{n:03d}", last_name="Durand" if n == 42 else "Martin")
+    add_tenant(veille, people.other_landlord_id, "AB-001", last_name="Étranger")
+    browser.sign_in(people.coordinator)
+    first = browser.get("/locataires").get_data(as_text=True)
+    assert "60 locataire(s)" in first and "PH-000" in first
+    assert "PH-050" not in first and "AB-001" not in first
+    second = browser.get("/locataires?apres=PH-049").get_data(as_text=True)
+    assert "PH-050" in second and "PH-059" in second and "PH-049<" not in second
+    found = browser.get("/locataires?q=dur").get_data(as_text=True)
+    assert "1 locataire(s) trouvés" in found and "PH-042" in found
+    assert "PH-007" in browser.get("/locataires?q=ph-007").get_data(as_text=True)
+    assert "0 locataire(s)" in browser.get("/locataires?q=100%25").get_data(as_text=True)  # no wildcard
+
+
+def test_a_volunteer_sees_only_their_portfolio(browser, people, veille):
+    mine = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
+    theirs = add_tenant(veille, people.landlord_id, "PH-2", volunteer_id=people.other_volunteer.id)
+    browser.sign_in(people.volunteer)
+    page = browser.get("/locataires").get_data(as_text=True)
+    assert "PH-1" in page and "PH-2" not in page
+    assert browser.get(f"/locataires/{mine}").status_code == 200
+    assert browser.get(f"/locataires/{theirs}").status_code == 404
+    assert browser.get("/locataires/import").status_code == 404
+    fixed = browser.post(f"/locataires/{mine}/numero", {"phone": "0611223344", "which": "1"})
+    assert fixed.status_code == 404
+
+
+def test_an_import_is_previewed_then_confirmed(browser, people, veille):
+    browser.sign_in(people.coordinator)
+    page = upload(browser, (FIXTURES / "paris_habitat.csv").read_bytes(), "paris_habitat.csv")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<span class="number">7</span> créés' in text
+    assert count(veille, Tenant.id) == 0  # nothing saved before confirmation
+    with veille.session_factory() as session:
+        token = session.scalar(select(PendingImport.token))
+    done = browser.post(f"/locataires/import/{token}", {"action": "confirmer"}, follow_redirects=True)
+    assert "Import enregistré : 7 créés" in done.get_data(as_text=True)
+    assert count(veille, Tenant.id) == 7 and count(veille, PendingImport.id) == 0
+    assert browser.post(f"/locataires/import/{token}", {"action": "confirmer"}).status_code == 404
+
+
+def test_an_import_with_bad_lines_shows_them_and_saves_nothing(browser, people, veille):
+    browser.sign_in(people.coordinator)
+    text = upload(browser, (FIXTURES / "with_errors.csv").read_bytes()).get_data(as_text=True)
+    assert "ligne 3, colonne « Téléphone » : numéro invalide « 06 12 »" in text
+    assert "Confirmer l’import" not in text
+    assert count(veille, Tenant.id) == 0 and count(veille, PendingImport.id) == 0
+
+
+def test_cancelling_an_import_forgets_the_file(browser, people, veille):
+    browser.sign_in(people.coordinator)
+    upload(browser, (FIXTURES / "paris_habitat.csv").read_bytes())
+    with veille.session_factory() as session:
+        token = session.scalar(select(PendingImport.token))
+    browser.post(f"/locataires/import/{token}", {"action": "annuler"})
+    assert count(veille, PendingImport.id) == 0 and count(veille, Tenant.id) == 0
+
+
+def test_an_oversized_upload_gets_413_in_french(browser, people, veille):
+    browser.sign_in(people.coordinator)
+    browser.get("/locataires/import")
+    announced = str(21 * 1024 * 1024)  # refused from the announced length, before any byte is read
+    response = browser.post("/locataires/import", {"file": (io.BytesIO(b"x"), "big.csv")},
+                            content_type="multipart/form-data",
+                            environ_overrides={"CONTENT_LENGTH": announced})
+    assert response.status_code == 413
+    assert "au plus 20 Mo" in response.get_data(as_text=True)
+
+
+def test_a_partner_coordinator_cannot_import_for_the_landlord(browser, people):
+    browser.sign_in(people.partner_coordinator)
+    assert browser.get("/locataires/import").status_code == 404
+
+
+def test_the_card_is_audited_and_changes_are_made_from_it(browser, people, veille, now):
+    tenant = add_tenant(veille, people.landlord_id, "PH-1", enrolled=False)
+    browser.sign_in(people.coordinator)
+    page = browser.get(f"/locataires/{tenant}").get_data(as_text=True)
+    assert "+33 6 •• •• •• 78" in page and "non inscrit(e)" in page
+    assert count(veille, AuditEvent.id, AuditEvent.action == "tenant.viewed") == 1
+    browser.post(f"/locataires/{tenant}/inscription", {"legal_basis": "consent", "action": "inscrire"})
+    browser.post(f"/locataires/{tenant}/absence", {"starts_on": "2026-11-25", "ends_on": "2026-12-05",
+                                                    "reason": "hospital"})
+    bad = browser.post(f"/locataires/{tenant}/absence", {"starts_on": "2026-12-05", "ends_on": "2026-11-25",
+                                                          "reason": "hospital"})
+    assert bad.status_code == 400 and "précède son début" in bad.get_data(as_text=True)
+    browser.post(f"/locataires/{tenant}/numero", {"phone": "01 45 67 89 10", "which": "2"})
+    refused = browser.post(f"/locataires/{tenant}/numero", {"phone": "12", "which": "1"})
+    assert refused.status_code == 400 and "Numéro invalide" in refused.get_data(as_text=True)
+    browser.post(f"/locataires/{tenant}/benevole", {"volunteer_id": str(people.partner_volunteer.id)})
+    assert browser.post(f"/locataires/{tenant}/benevole",
+                        {"volunteer_id": str(people.foreign_volunteer.id)}).status_code == 400
+    with veille.session_factory() as session:
+        row = session.get(Tenant, tenant)
+        assert (row.phone, row.phone2, row.assigned_volunteer_id) == (
+            "+33612345678", "+33145678910", people.partner_volunteer.id)
+        enrolment = session.scalar(select(Enrolment).where(Enrolment.tenant_id == tenant))
+        assert (enrolment.status, enrolment.legal_basis) == ("enrolled", "consent")
+        periods = session.scalars(select(AwayPeriod).where(AwayPeriod.tenant_id == tenant)).all()
+        assert [(p.starts_on, p.ends_on, p.reason) for p in periods] == [
+            (date(2026, 11, 25), date(2026, 12, 5), "hospital")]
+
+
+def test_another_landlords_tenant_is_404_and_audited(browser, people, veille):
+    foreign = add_tenant(veille, people.other_landlord_id, "AB-1")
+    browser.sign_in(people.coordinator)
+    assert browser.get(f"/locataires/{foreign}").status_code == 404
+    assert browser.post(f"/locataires/{foreign}/inscription", {"legal_basis": "consent"}).status_code == 404
+    assert count(veille, AuditEvent.id, AuditEvent.action == "access.refused") == 2
+
