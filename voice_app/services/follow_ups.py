@@ -21,6 +21,7 @@ from sqlalchemy import select
 from db.models import CallAttempt
 from db.models import Campaign
 from db.models import FollowUp
+from db.models import Organisation
 from db.models import Round
 from db.models import Tenant
 from db.models import User
@@ -30,6 +31,7 @@ from voice_app.domain.follow_up import COORDINATOR_REASONS
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
 from voice_app.services import audit
+from voice_app.services.organisations import partner_ids
 
 OPEN_STATUSES = ("open", "claimed")
 PRIORITY_RANK = case({Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
@@ -75,7 +77,33 @@ def visible(viewer: Viewer):
     return false()
 
 
-def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200) -> list[TaskRow]:
+@dataclass(frozen=True)
+class BoardFilter:
+    """A coordinator's filters on the board (None: no filter)."""
+
+    site: str | None = None
+    reason: str | None = None
+    volunteer_id: int | None = None  # 0: nobody holds it (offered)
+    partner_id: int | None = None  # tasks held by this organisation's volunteers
+
+    def conditions(self) -> list:
+        found = []
+        if self.site:
+            found.append(Tenant.site == self.site)
+        if self.reason:
+            found.append(FollowUp.reason == self.reason)
+        if self.volunteer_id == 0:
+            found.append(FollowUp.assignee_id.is_(None))
+        elif self.volunteer_id:
+            found.append(FollowUp.assignee_id == self.volunteer_id)
+        if self.partner_id:
+            partner_people = select(User.id).where(User.organisation_id == self.partner_id)
+            found.append(FollowUp.assignee_id.in_(partner_people))
+        return found
+
+
+def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200,
+               where: BoardFilter = BoardFilter()) -> list[TaskRow]:
     """Open tasks: mine first, then urgent first, then by due time; for a coordinator,
     tasks raised as overdue come first of all."""
     attempts = (select(func.max(CallAttempt.attempt_number)).where(
@@ -86,7 +114,7 @@ def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200) -> list[Task
         select(FollowUp, User.display_name, Tenant.civility, Tenant.first_name, Tenant.last_name, Tenant.site,
                attempts)
         .outerjoin(Tenant, Tenant.id == FollowUp.tenant_id).outerjoin(User, User.id == FollowUp.assignee_id)
-        .where(visible(viewer), FollowUp.status.in_(OPEN_STATUSES))
+        .where(visible(viewer), FollowUp.status.in_(OPEN_STATUSES), *where.conditions())
         .order_by(*_overdue_first(viewer), case((mine, 0), else_=1), PRIORITY_RANK, FollowUp.due_at,
                   FollowUp.id).limit(limit))
     with veille.session_factory() as session:
@@ -175,3 +203,26 @@ def current_rounds(veille: Veille, landlord_ids: tuple[int, ...], now: datetime)
             result.append(CurrentRound(round_.id, name, round_.starts_at, round_.ends_at,
                                        round_.planned_count, done))
     return result
+
+
+@dataclass(frozen=True)
+class BoardOptions:
+    sites: list[str]
+    volunteers: list[tuple[int, str]]
+    partners: list[tuple[int, str]]
+
+
+def board_options(veille: Veille, viewer: Viewer) -> BoardOptions:
+    """What a coordinator's board can be filtered by and tasks handed to."""
+    landlord = viewer.landlord_ids[0] if viewer.landlord_ids else None
+    with veille.session_factory() as session:
+        partners = partner_ids(session, landlord) if landlord else []
+        sites = list(session.scalars(select(Tenant.site).where(
+            Tenant.organisation_id.in_(viewer.landlord_ids), Tenant.site.is_not(None))
+            .distinct().order_by(Tenant.site)))
+        volunteers = [tuple(r) for r in session.execute(select(User.id, User.display_name).where(
+            User.organisation_id.in_([landlord, *partners]), User.role == Role.VOLUNTEER,
+            User.active.is_(True)).order_by(User.display_name))]
+        names = [tuple(r) for r in session.execute(select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_(partners)).order_by(Organisation.name))]
+    return BoardOptions(sites, volunteers, names)

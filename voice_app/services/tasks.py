@@ -300,3 +300,14 @@ def reassign(veille: Veille, viewer: Viewer, task_id: int, volunteer_id: int | N
         audit.add(session, now, organisation_id=task.organisation_id, actor=_actor(session, viewer),
                   action="follow_up.reassigned", subject_type="follow_up", subject_id=task_id,
                   details={"to": volunteer_id})
+
+
+def reassign_all(veille: Veille, viewer: Viewer, from_volunteer_id: int, to_volunteer_id: int | None) -> int:
+    """Hand every open task of a volunteer (away, leaving) to another, or offer them to all."""
+    with veille.session_factory() as session:
+        task_ids = list(session.scalars(select(FollowUp.id).where(
+            visible(viewer), FollowUp.assignee_id == from_volunteer_id, FollowUp.status != "done")))
+    for task_id in task_ids:
+        reassign(veille, viewer, task_id, to_volunteer_id)
+    log.info("follow_up.bulk_reassigned count=%d", len(task_ids))
+    return len(task_ids)

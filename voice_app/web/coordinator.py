@@ -23,6 +23,8 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 
+from voice_app.domain.follow_up import TaskRefused
+from voice_app.services.tasks import reassign_all
 from voice_app.services.volunteers import VolunteerError
 from voice_app.services.volunteers import add_absence
 from voice_app.services.volunteers import assign_portfolio
@@ -166,3 +168,18 @@ def balance():
     except VolunteerError as error:
         return _failed(str(error))
     return _done(f"Site « {form.site.data.strip()} » : {moved} locataire(s) confié(s) à un nouveau bénévole.")
+
+
+@blueprint.post("/benevoles/<int:user_id>/suivis")
+@for_area("volunteers")
+def hand_over(user_id: int):
+    """Hand every open task of a volunteer (away, leaving) to another, or offer them to all."""
+    _volunteer_in_scope(user_id)
+    if not me().is_landlord_staff or not FlaskForm().validate_on_submit():
+        abort(404)
+    raw = request.form.get("to_volunteer_id", "")
+    try:
+        moved = reassign_all(get_veille(), me().viewer, user_id, int(raw) if raw.isdigit() else None)
+    except TaskRefused as error:
+        return _failed(str(error))
+    return _done(f"{moved} suivi(s) réattribué(s).")

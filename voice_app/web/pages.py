@@ -11,6 +11,7 @@ from flask_login import current_user
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.follow_up import KEY_LABELS
 from voice_app.domain.follow_up import PRIORITY_LABELS
+from voice_app.domain.follow_up import REASON_LABELS
 from voice_app.domain.follow_up import REFERRAL_LABELS
 from voice_app.domain.follow_up import call_outcome_label
 from voice_app.domain.follow_up import elapsed_label
@@ -78,7 +79,8 @@ def register_page_helpers(app: Flask) -> None:
         referral=lambda r: REFERRAL_LABELS.get(r, r), call_outcome=call_outcome_label,
         key_label=lambda k: KEY_LABELS.get(k, k), bridge_state=lambda s: BRIDGE_STATES.get(s, s),
         language=lambda code: LANGUAGES.get(code, code))
-    app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS)
+    app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS,
+                                 reasons=sorted(REASON_LABELS.items(), key=lambda item: item[1]))
 
     @app.after_request
     def security_headers(response):

@@ -31,11 +31,14 @@ from voice_app.domain.follow_up import REFERRAL_LABELS
 from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Referral
 from voice_app.domain.follow_up import TaskRefused
+from voice_app.services.follow_ups import BoardFilter
+from voice_app.services.follow_ups import board_options
 from voice_app.services.follow_ups import open_tasks
 from voice_app.services.tasks import OutcomeInvalid
 from voice_app.services.tasks import TaskNotFound
 from voice_app.services.tasks import claim
 from voice_app.services.tasks import load_card
+from voice_app.services.tasks import reassign
 from voice_app.services.tasks import record_outcome
 from voice_app.services.tasks import reveal_phone
 from voice_app.services.tasks import set_human_calls
@@ -74,10 +77,21 @@ class ClaimForm(FlaskForm):
                                default=True)
 
 
+def _board_filter() -> BoardFilter:
+    args = request.args
+    number = lambda name: int(args[name]) if args.get(name, "").isdigit() else None  # noqa: E731
+    return BoardFilter(site=args.get("site") or None, reason=args.get("motif") or None,
+                       volunteer_id=number("benevole"), partner_id=number("partenaire"))
+
+
 def _tasks_page():
     veille, user = get_veille(), me()
-    return render_template("volunteer/tasks.html", tasks=open_tasks(veille, user.viewer),
-                           now=veille.clock(), title="Mes suivis" if user.is_volunteer else "Suivis")
+    board = not user.is_volunteer
+    where = _board_filter() if board else BoardFilter()
+    options = board_options(veille, user.viewer) if board else None
+    return render_template("volunteer/tasks.html", tasks=open_tasks(veille, user.viewer, where=where),
+                           now=veille.clock(), title="Mes suivis" if user.is_volunteer else "Suivis",
+                           board=board, where=where, options=options)
 
 
 @blueprint.get("/suivis")
@@ -94,9 +108,11 @@ def _card(task_id: int, form: OutcomeForm | None = None, numbers: list[str] | No
     form = form or OutcomeForm(formdata=None)
     human_calls = HumanCallsForm(formdata=None, every_days=card.tenant.human_call_every_days,
                                  keep_automated=card.tenant.keep_automated_calls) if card.tenant else None
+    coordinator = me().viewer.sees_whole_landlord
+    options = board_options(get_veille(), me().viewer) if coordinator else None
     return render_template("volunteer/task.html", card=card, form=form, claim_form=ClaimForm(formdata=None),
                            numbers=numbers, now=get_veille().clock(), human_calls=human_calls,
-                           coordinator=me().viewer.sees_whole_landlord), status
+                           coordinator=coordinator, options=options), status
 
 
 @blueprint.get("/suivis/<int:task_id>")
@@ -185,4 +201,22 @@ def human_calls(task_id: int):
     except TaskNotFound:
         refuse("follow_up", task_id)
     flash("Appels de convivialité enregistrés.", "info")
+    return redirect(url_for("volunteer.task", task_id=task_id))
+
+
+@blueprint.post("/suivis/<int:task_id>/attribuer")
+@for_area("volunteers")
+def reassign_task(task_id: int):
+    """A coordinator gives the task to a volunteer of the landlord or a partner, or offers it to all."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("volunteer_id", "")
+    try:
+        reassign(get_veille(), me().viewer, task_id, int(raw) if raw.isdigit() else None)
+    except TaskNotFound:
+        refuse("follow_up", task_id)
+    except TaskRefused as error:
+        flash(str(error), "error")
+        return _card(task_id, status=409)
+    flash("Suivi réattribué.", "info")
     return redirect(url_for("volunteer.task", task_id=task_id))
