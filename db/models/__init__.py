@@ -22,6 +22,7 @@ from db.models.tenants import AwayPeriod
 from db.models.tenants import Enrolment
 from db.models.tenants import PhoneSuppression
 from db.models.tenants import Tenant
+from db.models.users import DutySlot
 from db.models.users import Invitation
 from db.models.users import LoginAttempt
 from db.models.users import User
@@ -36,6 +37,7 @@ __all__ = [
     "CallEvent",
     "Campaign",
     "CampaignTarget",
+    "DutySlot",
     "Enrolment",
     "FollowUp",
     "Invitation",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from datetime import time
 
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
@@ -79,3 +80,16 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DutySlot(Base):
+    """A weekly on-duty slot (Paris time): during it the volunteer receives live transfers and
+    urgent texts, as when their on-duty flag is set by hand."""
+
+    __tablename__ = "duty_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int]  # 0 = Monday
+    starts_at: Mapped[time]
+    ends_at: Mapped[time]

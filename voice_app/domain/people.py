@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 
 class Role(StrEnum):
@@ -133,3 +135,20 @@ class Viewer:
     def sees_whole_landlord(self) -> bool:
         """A landlord's coordinator or admin sees all of the landlord's tenants and tasks."""
         return self.organisation_kind == "landlord" and self.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def on_duty_at(slots: Iterable[tuple[int, time, time]], moment: datetime, tz: ZoneInfo) -> bool:
+    """Whether a weekly slot (weekday, start, end, in local time `tz`) covers `moment`."""
+    local = moment.astimezone(tz)
+    return any(weekday == local.weekday() and start <= local.time() < end for weekday, start, end in slots)
+
+
+def slot_problem(weekday: int, start: time, end: time) -> str | None:
+    if weekday not in range(7):
+        return "Jour de la semaine inconnu."
+    if start >= end:
+        return "Une permanence finit après avoir commencé (le même jour)."
+    return None

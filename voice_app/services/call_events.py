@@ -52,6 +52,8 @@ from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.suppression import forget_numbers
+from voice_app.services.volunteers import on_duty_user_ids
+from voice_app.services.volunteers import pool_organisation_ids
 
 log = logging.getLogger("veille.calls")
 
@@ -111,7 +113,7 @@ def current_reply(veille: Veille, token: str) -> Handled:
         attempt = _attempt(session, token)
         if attempt is None or _call_of(attempt) is None:
             return UNKNOWN
-        context = _context(session, attempt, volunteers=True)
+        context = _context(session, attempt, volunteers=True, now=veille.clock())
         return _handled(session, veille, attempt, reply_for(_call_of(attempt), context))
 
 
@@ -166,7 +168,7 @@ def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
         if stored is not None:
             return _replay(session, veille, attempt, stored)
         turn = _turn(session, attempt)
-        transition = _transition(session, attempt, callback, turn)
+        transition = _transition(session, attempt, callback, turn, now)
         late_gather = callback.kind == "gather" and not transition.changed
         next_turn = turn + (callback.kind == "gather" and transition.changed)
         reply = transition.reply if callback.wants_twiml else None
@@ -180,10 +182,11 @@ def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
         return _handled(session, veille, attempt, reply, next_turn, transition.effects)
 
 
-def _transition(session: Session, attempt: CallAttempt, callback: Callback, turn: int) -> Transition:
+def _transition(session: Session, attempt: CallAttempt, callback: Callback, turn: int,
+                now: datetime) -> Transition:
     call = _call_of(attempt)
     needs_volunteers = callback.kind == "gather"
-    context = _context(session, attempt, volunteers=needs_volunteers)
+    context = _context(session, attempt, volunteers=needs_volunteers, now=now)
     if call is None or callback.event is None or (callback.kind == "gather" and callback.turn != turn):
         call = call or Call(State.ENDED)
         return Transition(call, reply_for(call, context), changed=False)
@@ -292,7 +295,8 @@ def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: 
                               answered_at=now, last_event_at=now, answered_by="human")
         session.add(attempt)
         session.flush()
-        transition = start_inbound(tenant_id is not None, _context(session, attempt, volunteers=True))
+        context = _context(session, attempt, volunteers=True, now=now)
+        transition = start_inbound(tenant_id is not None, context)
         attempt.menu_step, attempt.outcome = transition.call.step, transition.call.outcome
         session.add(CallEvent(attempt_id=attempt.id, idempotency_key=f"{attempt.id}:inbound:{call_sid}",
                               kind="inbound", detail={"known_caller": tenant_id is not None,
@@ -332,18 +336,21 @@ def _call_of(attempt: CallAttempt) -> Call | None:
         return None
 
 
-def _context(session: Session, attempt: CallAttempt, volunteers: bool) -> Context:
-    on_duty = bool(volunteers and _volunteer_numbers(session, attempt.organisation_id))
+def _context(session: Session, attempt: CallAttempt, volunteers: bool, now: datetime) -> Context:
+    on_duty = bool(volunteers and _volunteer_numbers(session, attempt.organisation_id, now))
     accepted = attempt.menu_step == Step.TRANSFER and session.scalar(select(CallEvent.id).where(
         CallEvent.attempt_id == attempt.id, CallEvent.kind == SCREEN_ACCEPTED).limit(1)) is not None
     return Context(is_last_attempt=attempt.is_last_attempt, volunteers_on_duty=on_duty,
                    volunteer_accepted=accepted)
 
 
-def _volunteer_numbers(session: Session, organisation_id: int) -> tuple[str, ...]:
-    return tuple(session.scalars(select(User.on_duty_phone).where(
-        User.organisation_id == organisation_id, User.on_duty.is_(True), User.active.is_(True),
-        User.on_duty_phone.is_not(None)).order_by(User.id).limit(MAX_VOLUNTEERS_RUNG)))
+def _volunteer_numbers(session: Session, organisation_id: int, now: datetime) -> tuple[str, ...]:
+    """The phones of the volunteers on duty now (flag or roster slot), landlord and partners."""
+    ids = on_duty_user_ids(session, pool_organisation_ids(session, organisation_id), "volunteer", now)
+    if not ids:
+        return ()
+    return tuple(session.scalars(select(User.on_duty_phone).where(User.id.in_(ids[:MAX_VOLUNTEERS_RUNG]))
+                                 .order_by(User.id)))
 
 
 def _turn(session: Session, attempt: CallAttempt) -> int:
@@ -378,7 +385,7 @@ def _handled(session: Session, veille: Veille, attempt: CallAttempt, reply: Repl
     # Only a rendered reply names the landlord; status and AMD callbacks need no lookup.
     organisation = session.get(Organisation, attempt.organisation_id) if reply is not None else None
     dialling = reply is not None and reply.then == Then.DIAL
-    numbers = _volunteer_numbers(session, attempt.organisation_id) if dialling else ()
+    numbers = _volunteer_numbers(session, attempt.organisation_id, veille.clock()) if dialling else ()
     return Handled(
         known=True, token=attempt.token, reply=reply, turn=turn,
         organisation_name=organisation.name if organisation else "Veille",

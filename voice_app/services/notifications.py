@@ -27,10 +27,9 @@ from db.models import Notification
 from db.models import User
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import PARIS
-from voice_app.domain.calendar import paris_date
 from voice_app.domain.escalation import Priority
 from voice_app.domain.people import Role
-from voice_app.services.volunteers import is_available
+from voice_app.services.volunteers import on_duty_user_ids
 from voice_app.services.volunteers import pool_organisation_ids
 from voice_app.telephony.urls import absolute
 
@@ -57,11 +56,8 @@ def _queue(session: Session, *, organisation_id: int, user_id: int, kind: str, k
         return False
 
 
-def _on_duty(session: Session, landlord_id: int, role: str, day) -> list[int]:
-    users = session.scalars(select(User.id).where(
-        User.organisation_id.in_(pool_organisation_ids(session, landlord_id)), User.role == role,
-        User.active.is_(True), User.on_duty.is_(True), User.on_duty_phone.is_not(None))).all()
-    return [u for u in users if role != Role.VOLUNTEER or is_available(session, u, day)]
+def _on_duty(session: Session, landlord_id: int, role: str, now: datetime) -> list[int]:
+    return on_duty_user_ids(session, pool_organisation_ids(session, landlord_id), role, now)
 
 
 def queue_urgent_tasks(veille: Veille, now: datetime) -> int:
@@ -78,7 +74,7 @@ def queue_urgent_tasks(veille: Veille, now: datetime) -> int:
             if not won:
                 continue
             recipients = [task.assignee_id] if task.assignee_id else \
-                _on_duty(session, task.organisation_id, Role.VOLUNTEER, paris_date(now))
+                _on_duty(session, task.organisation_id, Role.VOLUNTEER, now)
             body = f"Veille : un suivi urgent vous attend. {_link(veille, task.id)}"
             for user_id in recipients:
                 queued += _queue(session, organisation_id=task.organisation_id, user_id=user_id,
@@ -101,7 +97,7 @@ def raise_overdue_tasks(veille: Veille, now: datetime) -> int:
             if priority != Priority.URGENT.value:
                 continue
             body = f"Veille : un suivi urgent est en retard. {_link(veille, task_id)}"
-            for user_id in _on_duty(session, organisation_id, Role.COORDINATOR, paris_date(now)):
+            for user_id in _on_duty(session, organisation_id, Role.COORDINATOR, now):
                 _queue(session, organisation_id=organisation_id, user_id=user_id, kind="overdue",
                        key=f"overdue:{task_id}:{user_id}", body=body, now=now, follow_up_id=task_id)
     if raised:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from datetime import datetime
+from datetime import time
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -19,16 +21,20 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
+from db.models import DutySlot
 from db.models import Enrolment
 from db.models import Organisation
 from db.models import Tenant
 from db.models import User
 from db.models import VolunteerAbsence
 from voice_app.bootstrap import Veille
+from voice_app.domain.calendar import PARIS
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.people import Role
 from voice_app.domain.people import Volunteer
 from voice_app.domain.people import balance
+from voice_app.domain.people import on_duty_at
+from voice_app.domain.people import slot_problem
 from voice_app.services.organisations import partner_ids
 
 log = logging.getLogger("veille.volunteers")
@@ -199,3 +205,56 @@ def _available_volunteers(session: Session, landlord_id: int, today: date,
         .group_by(Tenant.assigned_volunteer_id)).all())
     return [Volunteer(u.id, u.capacity, loads.get(u.id, 0)) for u in users
             if is_available(session, u.id, today)]
+
+
+# --- The on-duty roster -----------------------------------------------------------------------
+
+def on_duty_user_ids(session: Session, organisation_ids: list[int], role: str, moment: datetime) -> list[int]:
+    """Active people of `role` on duty at `moment`: their flag is set, or a roster slot covers it;
+    volunteers away that day are left out. They need a phone to be reached."""
+    users = session.execute(select(User.id, User.on_duty).where(
+        User.organisation_id.in_(organisation_ids), User.role == role, User.active.is_(True),
+        User.on_duty_phone.is_not(None)).order_by(User.id)).all()
+    slots: dict[int, list] = {}
+    for user_id, weekday, start, end in session.execute(select(
+            DutySlot.user_id, DutySlot.weekday, DutySlot.starts_at, DutySlot.ends_at).where(
+            DutySlot.user_id.in_([u for u, _ in users]))):
+        slots.setdefault(user_id, []).append((weekday, start, end))
+    day = paris_date(moment)
+    return [user_id for user_id, flag in users
+            if (flag or on_duty_at(slots.get(user_id, ()), moment, PARIS))
+            and (role != Role.VOLUNTEER or is_available(session, user_id, day))]
+
+
+def roster(veille: Veille, user_ids: list[int]) -> dict[int, list[DutySlot]]:
+    with veille.session_factory() as session:
+        found: dict[int, list[DutySlot]] = {}
+        for slot in session.scalars(select(DutySlot).where(DutySlot.user_id.in_(user_ids))
+                                    .order_by(DutySlot.weekday, DutySlot.starts_at)):
+            found.setdefault(slot.user_id, []).append(slot)
+        return found
+
+
+def add_duty_slot(veille: Veille, landlord_id: int, user_id: int, weekday: int, start: time, end: time, *,
+                  actor_id: int | None = None) -> None:
+    problem = slot_problem(weekday, start, end)
+    if problem:
+        raise VolunteerError(problem)
+    with veille.session_factory.begin() as session:
+        user = _volunteer_of_pool(session, landlord_id, user_id)
+        if not user.on_duty_phone:
+            raise VolunteerError("Un bénévole de permanence a besoin d’un numéro de téléphone.")
+        session.add(DutySlot(user_id=user_id, weekday=weekday, starts_at=start, ends_at=end))
+        _audit(session, veille, landlord_id, actor_id, "volunteer.duty_slot_added", "user", user_id,
+               {"weekday": weekday, "start": start.isoformat("minutes"), "end": end.isoformat("minutes")})
+
+
+def remove_duty_slot(veille: Veille, landlord_id: int, user_id: int, slot_id: int, *,
+                     actor_id: int | None = None) -> None:
+    with veille.session_factory.begin() as session:
+        _volunteer_of_pool(session, landlord_id, user_id)
+        slot = session.get(DutySlot, slot_id)
+        if slot is None or slot.user_id != user_id:
+            raise VolunteerError("Cette permanence n’existe pas.")
+        session.delete(slot)
+        _audit(session, veille, landlord_id, actor_id, "volunteer.duty_slot_removed", "user", user_id)
