@@ -190,3 +190,23 @@ def test_the_audit_page_lists_this_organisations_events_only(browser, people, ve
     assert foreign is not None
     rows = page.split("<tbody>")[1]
     assert "user.signed_in" in rows and "Coord" not in rows  # only the admin's own sign-in here
+
+
+def test_a_roster_slot_puts_a_volunteer_on_duty_at_those_hours_only(browser, people, veille, now):
+    from datetime import timedelta
+
+    from voice_app.services.volunteers import on_duty_user_ids
+
+    browser.sign_in(people.coordinator)
+    browser.get("/benevoles")
+    browser.post(f"/benevoles/{people.other_volunteer.id}/permanences",
+                 {"weekday": "1", "starts_at": "10:00", "ends_at": "12:00"})  # Tuesdays 10-12 Paris
+    bad = browser.post(f"/benevoles/{people.other_volunteer.id}/permanences",
+                       {"weekday": "1", "starts_at": "12:00", "ends_at": "10:00"}, follow_redirects=True)
+    assert "finit après avoir commencé" in bad.get_data(as_text=True)
+    page = browser.get("/benevoles").get_data(as_text=True)
+    assert "mardi 10:00–12:00" in page
+    with veille.session_factory() as session:
+        during = on_duty_user_ids(session, [people.landlord_id, people.partner_id], "volunteer", now)  # 10:30
+        after = on_duty_user_ids(session, [people.landlord_id], "volunteer", now + timedelta(hours=2))
+    assert during == [people.other_volunteer.id] and after == []

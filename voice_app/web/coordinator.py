@@ -16,19 +16,26 @@ from flask import url_for
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms import IntegerField
+from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms import TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 
 from voice_app.domain.follow_up import TaskRefused
+from voice_app.domain.people import WEEKDAY_NAMES
 from voice_app.services.tasks import reassign_all
 from voice_app.services.volunteers import VolunteerError
 from voice_app.services.volunteers import add_absence
+from voice_app.services.volunteers import add_duty_slot
 from voice_app.services.volunteers import assign_portfolio
 from voice_app.services.volunteers import balance_site
+from voice_app.services.volunteers import remove_duty_slot
+from voice_app.services.volunteers import roster
 from voice_app.services.volunteers import set_capacity
 from voice_app.services.volunteers import set_on_duty
 from voice_app.services.volunteers import volunteers_overview
@@ -50,6 +57,13 @@ class CapacityForm(FlaskForm):
 class AbsenceForm(FlaskForm):
     starts_on = DateField("Absent(e) du", validators=[DataRequired("Date attendue (jj/mm/aaaa).")])
     ends_on = DateField("au", validators=[DataRequired("Date attendue (jj/mm/aaaa).")])
+
+
+class SlotForm(FlaskForm):
+    weekday = SelectField("Jour", coerce=int,
+                          choices=[SelectChoice(str(n), name) for n, name in enumerate(WEEKDAY_NAMES)])
+    starts_at = TimeField("De", validators=[DataRequired("Heure attendue.")])
+    ends_at = TimeField("à", validators=[DataRequired("Heure attendue.")])
 
 
 class BalanceForm(FlaskForm):
@@ -85,7 +99,9 @@ def _volunteer_in_scope(user_id: int) -> None:
 @for_area("volunteers")
 def volunteers():
     rows = volunteers_overview(get_veille(), _landlord_id(), only_organisation=_scope())
-    return render_template("coordinator/volunteers.html", rows=rows, capacity_form=CapacityForm(),
+    slots = roster(get_veille(), [row.user.id for row in rows])
+    return render_template("coordinator/volunteers.html", rows=rows, slots=slots, slot_form=SlotForm(),
+                           weekdays=WEEKDAY_NAMES, capacity_form=CapacityForm(),
                            absence_form=AbsenceForm(), balance_form=BalanceForm(), assign_form=AssignForm(),
                            can_balance=me().is_landlord_staff)
 
@@ -183,3 +199,31 @@ def hand_over(user_id: int):
     except TaskRefused as error:
         return _failed(str(error))
     return _done(f"{moved} suivi(s) réattribué(s).")
+
+
+@blueprint.post("/benevoles/<int:user_id>/permanences")
+@for_area("volunteers")
+def duty_slot(user_id: int):
+    _volunteer_in_scope(user_id)
+    form = SlotForm()
+    if not form.validate_on_submit():
+        return _failed("Permanence invalide : un jour, une heure de début et une heure de fin.")
+    try:
+        add_duty_slot(get_veille(), _landlord_id(), user_id, form.weekday.data, form.starts_at.data,
+                      form.ends_at.data, actor_id=me().id)
+    except VolunteerError as error:
+        return _failed(str(error))
+    return _done("Permanence ajoutée.")
+
+
+@blueprint.post("/benevoles/<int:user_id>/permanences/<int:slot_id>/supprimer")
+@for_area("volunteers")
+def duty_slot_removed(user_id: int, slot_id: int):
+    _volunteer_in_scope(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        remove_duty_slot(get_veille(), _landlord_id(), user_id, slot_id, actor_id=me().id)
+    except VolunteerError as error:
+        return _failed(str(error))
+    return _done("Permanence supprimée.")
