@@ -116,3 +116,76 @@ def evaluate(facts: TenantFacts, today: date, rules: Sequence[Rule] = DEFAULT_RU
 
 def rules_by_name(rules: Sequence[Rule] = DEFAULT_RULES) -> dict[str, Rule]:
     return {rule.name: rule for rule in rules}
+
+
+@dataclass(frozen=True)
+class FlaggedAged:
+    """Tenants the landlord flagged as isolated, aged `min_age` or more."""
+
+    name: str
+    description: str
+    min_age: int
+
+    def decide(self, facts: TenantFacts, today: date) -> Decision:
+        if not facts.manual_flag:
+            return Decision.NO_MATCH
+        if facts.birth_year is None:
+            return Decision.UNKNOWN
+        return Decision.MATCH if age_in_year(facts.birth_year, today) >= self.min_age else Decision.NO_MATCH
+
+
+# An organisation's rules, as its coordinators set them (organisation.settings["eligibility"]).
+HOUSEHOLD_CHOICES = {"alone": "vivant seul", "other": "autre foyer", "any": "quel que soit le foyer"}
+DEFAULT_RULE_SETTINGS = {
+    "manual": {"enabled": True},
+    "alone": {"enabled": True, "min_age": 70, "household": "alone"},
+    "couple": {"enabled": True, "min_age": 75},
+    "flagged": {"enabled": False, "min_age": 65},
+}
+MIN_AGE, MAX_AGE = 50, 110
+
+
+def rule_settings(settings: dict | None) -> dict:
+    """The organisation's rule settings, defaults filled in."""
+    raw = (settings or {}).get("eligibility") or {}
+    return {name: {**default, **(raw.get(name) or {})} for name, default in DEFAULT_RULE_SETTINGS.items()}
+
+
+def rule_settings_problems(values: dict) -> list[str]:
+    """Why these rule settings cannot be saved (French), empty when they can."""
+    problems = []
+    for name in ("alone", "couple", "flagged"):
+        age = values[name].get("min_age")
+        if not isinstance(age, int) or not MIN_AGE <= age <= MAX_AGE:
+            problems.append(f"L’âge d’une règle est un nombre entre {MIN_AGE} et {MAX_AGE}.")
+    if values["alone"].get("household") not in HOUSEHOLD_CHOICES:
+        problems.append("Foyer inconnu.")
+    if not any(values[name].get("enabled") for name in values):
+        problems.append("Au moins une règle doit rester active (sinon personne n’est éligible).")
+    return sorted(set(problems))
+
+
+def rules_from_settings(settings: dict | None) -> tuple[Rule, ...]:
+    """The rules an organisation uses, in order (the first that matches names the source)."""
+    values = rule_settings(settings)
+    rules: list[Rule] = []
+    if values["manual"]["enabled"]:
+        rules.append(ManualFlag())
+    alone = values["alone"]
+    if alone["enabled"]:
+        household = None if alone["household"] == "any" else alone["household"]
+        label = "" if household is None else f", {HOUSEHOLD_CHOICES[alone['household']]}"
+        prefix = {"alone": "alone", "other": "other", "any": "any"}[alone["household"]]
+        age = alone["min_age"]
+        rules.append(AgedHousehold(f"{prefix}_{age}_plus", f"{age} ans ou plus{label}", min_age=age,
+                                   household=household))
+    couple = values["couple"]
+    if couple["enabled"]:
+        age = couple["min_age"]
+        rules.append(AgedHousehold(f"couple_both_{age}_plus", f"couple dont les deux ont {age} ans ou plus",
+                                   min_age=age, household="couple", partner_min_age=age))
+    flagged = values["flagged"]
+    if flagged["enabled"]:
+        age = flagged["min_age"]
+        rules.append(FlaggedAged(f"flagged_{age}_plus", f"signalé isolé, {age} ans ou plus", min_age=age))
+    return tuple(rules)

@@ -25,10 +25,10 @@ from db.models import Enrolment
 from db.models import Tenant
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
-from voice_app.domain.eligibility import DEFAULT_RULES
 from voice_app.domain.eligibility import Rule
 from voice_app.domain.eligibility import TenantFacts
 from voice_app.domain.eligibility import evaluate
+from voice_app.domain.eligibility import rules_from_settings
 from voice_app.services.organisations import current_organisation
 from voice_app.services.suppression import phone_hash
 from voice_app.services.suppression import suppressed_hashes
@@ -76,24 +76,24 @@ class EnrolmentResult:
 
 
 def eligible_tenants(veille: Veille, today: date | None = None,
-                     rules: Sequence[Rule] = DEFAULT_RULES, *,
+                     rules: Sequence[Rule] | None = None, *,
                      organisation_id: int | None = None) -> EligibilityListing:
     """Who the rules select at `today` (Paris date; default: the clock's) and is not enrolled."""
     today = today or paris_date(veille.clock())
     organisation = current_organisation(veille, organisation_id)
     with veille.session_factory() as session:
-        return _listing(session, organisation.id, today, rules)
+        return _listing(session, organisation.id, today, _rules(organisation, rules))
 
 
 def enrol_eligible(veille: Veille, *, legal_basis: str = "public_interest", today: date | None = None,
-                   rules: Sequence[Rule] = DEFAULT_RULES, dry_run: bool = False,
+                   rules: Sequence[Rule] | None = None, dry_run: bool = False,
                    organisation_id: int | None = None) -> list[Candidate]:
     """Enrol every eligible tenant (source: the rule that matched); returns who was enrolled."""
     _check_legal_basis(legal_basis)
     today = today or paris_date(veille.clock())
     organisation = current_organisation(veille, organisation_id)
     with veille.session_factory.begin() as session:
-        candidates = _listing(session, organisation.id, today, rules).eligible
+        candidates = _listing(session, organisation.id, today, _rules(organisation, rules)).eligible
         if dry_run or not candidates:
             return candidates
         session.execute(insert(Enrolment), [
@@ -152,6 +152,11 @@ def unenrol_references(veille: Veille, references: Iterable[str],
             _audit(session, organisation.id, veille, "enrolment.unenrolled", {"count": len(result.changed)})
     log.info("enrolment.unenrolled count=%d", len(result.changed))
     return result
+
+
+def _rules(organisation, rules: Sequence[Rule] | None) -> Sequence[Rule]:
+    """The rules given, else the organisation's own (its coordinators' settings)."""
+    return rules if rules is not None else rules_from_settings(organisation.settings)
 
 
 def _check_legal_basis(legal_basis: str) -> None:

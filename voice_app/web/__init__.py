@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from voice_app.web.bridge import blueprint as bridge
     from voice_app.web.bridge import hooks as bridge_hooks
     from voice_app.web.coordinator import blueprint as coordinator
+    from voice_app.web.eligibility import blueprint as rules
     from voice_app.web.extensions import csrf
     from voice_app.web.health import blueprint as health
     from voice_app.web.home import blueprint as home
@@ -85,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(webhooks)  # proved by the provider's signature instead
     csrf.exempt(health)
     for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, tenants, coordinator,
-                      admin):
+                      rules, admin):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 

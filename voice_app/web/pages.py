@@ -26,6 +26,7 @@ NAVIGATION = (
     ("tenants.index", "Locataires", "home"),
     ("tenants.upload", "Importer", "volunteers"),
     ("coordinator.volunteers", "Bénévoles", "volunteers"),
+    ("rules.rules", "Règles", "volunteers"),
     ("admin.users", "Comptes", "admin"),
     ("admin.organisations", "Organismes", "admin"),
     ("admin.audit", "Audit", "admin"),
@@ -58,7 +59,8 @@ def limit_request_sizes(app: Flask) -> None:
         elif request.endpoint == "tenants.upload":
             request.max_content_length = MAX_UPLOAD_BYTES
 
-LANDLORD_ONLY = frozenset({"tenants.upload"})  # a partner's staff does not import the landlord's file
+# A partner's staff neither imports the landlord's file nor sets its rules.
+LANDLORD_ONLY = frozenset({"tenants.upload", "rules.rules"})
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 
