@@ -1,4 +1,5 @@
-"""A volunteer on a phone-sized browser: signs in, sees their tasks, records an outcome."""
+"""People in a phone-sized browser: a volunteer signs in, sees their tasks, records an outcome;
+a coordinator imports a file through its preview and reassigns a task."""
 
 from __future__ import annotations
 
@@ -52,3 +53,45 @@ def test_a_volunteer_records_a_health_referral_and_the_task_leaves_the_list(page
     assert page.get_by_role("status").inner_text() == "Suivi clos. Merci !"
     assert page.get_by_text("Aucun suivi ne vous attend").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "suivi-clos.png"))
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+
+
+def test_a_coordinator_previews_an_import_then_confirms_it(page, people, veille):
+    from sqlalchemy import func
+    from sqlalchemy import select
+
+    from db.models import Tenant
+
+    sign_in(page, people.coordinator.email)
+    page.get_by_role("navigation").get_by_role("link", name="Importer").click()
+    page.get_by_label("Fichier des locataires (CSV, 20 Mo au plus)").set_input_files(
+        str(Path(__file__).resolve().parent.parent / "fixtures" / "tenants" / "paris_habitat.csv"))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Aperçu : « paris_habitat.csv »"
+    assert page.get_by_text("7 créés").is_visible()
+    with veille.session_factory() as session:
+        assert session.scalar(select(func.count(Tenant.id))) == 0
+    page.get_by_role("button", name="Confirmer l’import").click()
+    assert page.get_by_role("status").inner_text().startswith("Import enregistré : 7 créés")
+    assert page.get_by_text("7 locataire(s)").is_visible()  # back on the list, now holding them
+
+
+def test_a_coordinator_reassigns_a_task_to_a_partners_volunteer(page, people, veille, now):
+    from tests.web.people import add_task
+    from tests.web.people import add_tenant
+
+    tenant = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
+    task = add_task(veille, people.landlord_id, tenant, "help_food", now)
+    sign_in(page, people.coordinator.email)
+    page.goto(f"/suivis/{task}")
+    page.get_by_label("Bénévole (du bailleur ou d’un partenaire)").select_option(label="Louise")
+    page.get_by_role("button", name="Attribuer").click()
+    assert page.get_by_role("status").inner_text() == "Suivi réattribué."
+    assert page.get_by_text("suivi par Louise").is_visible()
