@@ -7,8 +7,8 @@ stricter checks are added: every key sent is one the operation declares (a typo 
 ignored), a key that is not an array is sent once, and a value whose allowed choices are only
 written in the description ("Can be: `Enable` or `DetectMessageEnd`") is one of them.
 
-The description lives beside the repository (../shared/vendor/twilio-oai/, see its NOTE.md);
-VEILLE_TWILIO_OAI overrides the path. Without it this test fails: it never skips.
+The description is vendored as a test fixture (tests/fixtures/twilio-oai/, origin and licence in
+its NOTE.md); VEILLE_TWILIO_OAI points at another copy. Without it this test fails: it never skips.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ from voice_app.telephony.twilio_provider import TwilioProvider
 from voice_app.telephony.urls import outbound_call
 
 SPEC_ENV = "VEILLE_TWILIO_OAI"
-REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = REPOSITORY_ROOT.parent / "shared" / "vendor" / "twilio-oai" / "twilio_api_v2010.json"
+DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "twilio-oai" / "twilio_api_v2010.json"
 # The spec's only server. The adapter was pointed at the mock on purpose, so requests are
 # validated as if sent to Twilio itself: path, method, headers and body are what matter.
 TWILIO_SERVER = "https://api.twilio.com"
@@ -124,8 +123,9 @@ def contract() -> TwilioContract:
     """Twilio's description, loaded once per test session (it is large)."""
     path = Path(os.environ.get(SPEC_ENV) or DEFAULT_SPEC)
     if not path.is_file():
-        pytest.fail(f"Twilio's OpenAPI description is missing: expected {path}. Put the shared/ folder "
-                    f"beside the repository, or point {SPEC_ENV} at twilio_api_v2010.json.", pytrace=False)
+        pytest.fail(f"Twilio's OpenAPI description is missing: expected {path} (see "
+                    f"tests/fixtures/twilio-oai/NOTE.md), or point {SPEC_ENV} at twilio_api_v2010.json.",
+                    pytrace=False)
     # Loaded as JSON: the YAML reader openapi-core would use rejects the file's escaped emoji.
     document = json.loads(path.read_text(encoding="utf-8"))
     return TwilioContract(OpenAPI.from_dict(document, base_uri=path.as_uri()), document)
