@@ -21,6 +21,7 @@ from scheduler.leader import leader_lock_for
 from voice_app.bootstrap import bootstrap
 from voice_app.config import ConfigError
 from voice_app.config import Settings
+from voice_app.env_file import load_env_file
 from voice_app.logging_setup import configure_logging
 
 log = logging.getLogger("veille.clock")
@@ -40,6 +41,7 @@ def provider_override(settings: Settings, environ=os.environ):
 
 
 def main() -> int:
+    load_env_file()
     settings = Settings.from_env()
     configure_logging(settings.LOG_LEVEL)
     veille = bootstrap(settings, telephony=provider_override(settings))

@@ -25,9 +25,10 @@ def system_clock() -> datetime:
 def build_telephony(settings: Settings) -> TelephonyProvider:
     """The provider named by TELEPHONY_PROVIDER (imported lazily: the simulator needs no SDK)."""
     if settings.TELEPHONY_PROVIDER == "twilio":
+        from voice_app.telephony.demo_guard import DemoNumberGuard
         from voice_app.telephony.twilio_provider import TwilioProvider
 
-        return TwilioProvider.from_settings(settings)
+        return DemoNumberGuard(TwilioProvider.from_settings(settings))
     from voice_app.telephony.simulator import SimulatorProvider
 
     return SimulatorProvider.from_settings(settings)

@@ -38,10 +38,10 @@ def test_a_test_call_prints_how_it_went_in_french_with_the_number_masked(live):
     tenant = enrolled(live, "T-0042")
     result = run(live.app, "T-0042", "--behaviour", "press:1", "--timeout", "20")
     assert result.exit_code == 0, result.output
-    assert "Statuts reçus de l’opérateur : initiated → ringing → in-progress → completed" in result.output
-    assert "Décroché par : une personne (human)" in result.output
-    assert "Réponse à l’étape menu : touche 1 (all_well)" in result.output
-    assert "Résultat : tout va bien (ok)" in result.output
+    assert "Statuts reçus de l’opérateur : lancé → sonne → décroché → terminé" in result.output
+    assert "Décroché par : une personne\n" in result.output
+    assert "Réponse à l’étape « menu » : touche 1 (tout va bien)" in result.output
+    assert "Résultat : tout va bien\n" in result.output
     assert "Appel terminé en" in result.output
     assert tenant.phone not in result.output and "•• •• ••" in result.output
 
@@ -50,7 +50,7 @@ def test_a_test_call_is_a_test_attempt_outside_any_round_and_still_escalates_hel
     enrolled(live, "T-0043")
     result = run(live.app, "T-0043", "--behaviour", "press:2,1", "--timeout", "20")
     assert result.exit_code == 0, result.output
-    assert "Suivi créé pour un bénévole : aide : santé, priorité urgent" in result.output
+    assert "Suivi créé pour un bénévole : aide : santé, priorité urgente" in result.output
     with live.veille.session_factory.begin() as session:
         attempt = session.scalars(select(CallAttempt)).one()
         assert (attempt.purpose, attempt.round_id, attempt.direction) == ("test", None, "outbound")
@@ -62,7 +62,7 @@ def test_an_unanswered_test_call_says_so(live):
     enrolled(live, "T-0044")
     result = run(live.app, "T-0044", "--behaviour", "no-answer", "--timeout", "20")
     assert result.exit_code == 0, result.output
-    assert "Résultat : pas de réponse (no_answer)" in result.output
+    assert "Résultat : pas de réponse\n" in result.output
     assert "Décroché par" not in result.output
 
 
@@ -96,7 +96,7 @@ def test_a_tenant_not_enrolled_is_test_called_only_with_force(live):
     assert live.simulator.calls == [] and live.count(CallAttempt) == 0
     forced = run(live.app, "T-0048", "--force", "--behaviour", "press:1", "--timeout", "20")
     assert forced.exit_code == 0, forced.output
-    assert "Résultat : tout va bien (ok)" in forced.output
+    assert "Résultat : tout va bien\n" in forced.output
 
 
 def test_a_behaviour_that_means_nothing_is_a_usage_error(live):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import pytest
 from sqlalchemy import func
@@ -15,6 +16,7 @@ from db.models import User
 from voice_app.bootstrap import bootstrap
 from voice_app.services.demo import DEMO_CAMPAIGN
 from voice_app.services.demo import DemoRefused
+from voice_app.services.demo import DemoStatus
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
 
@@ -70,4 +72,16 @@ def test_the_seed_command_reports_what_it_did(app):
     again = runner.invoke(args=["demo", "seed"])
     assert "déjà en place" in again.output
     status = runner.invoke(args=["demo", "status"])
-    assert "Appels par état : aucun" in status.output
+    assert "Appels :\n  aucun pour l’instant" in status.output
+
+
+def test_the_status_command_prints_french_tables_with_headers(app, monkeypatch):
+    figures = DemoStatus({"due": 6, "ended": 1035}, {"ok": 30, "no_answer": 5},
+                         {("help_health", "urgent"): 2})
+    command_module = sys.modules["voice_app.web.cli.demo"]  # the package's `demo` is the click group
+    monkeypatch.setattr(command_module, "demo_status", lambda veille: figures)
+    output = app.test_cli_runner().invoke(args=["demo", "status"]).output
+    assert "Appels :\n  État      Nombre\n  à passer  6\n  terminé   1\u202f035\n" in output
+    assert "  Résultat        Nombre\n  pas de réponse  5\n  tout va bien    30\n" in output
+    assert "  Motif         Priorité  Nombre\n  aide : santé  urgente   2\n" in output
+    assert "due" not in output and "ended" not in output and "help_health" not in output

@@ -375,7 +375,21 @@ def test_logs_never_show_the_phone_number_or_the_auth_token(provider, mock, capl
 def test_bootstrap_builds_the_twilio_adapter_when_configured(mock):
     telephony = build_telephony(twilio_settings(mock.url))
 
-    assert isinstance(telephony, TwilioProvider)
+    assert isinstance(telephony.provider, TwilioProvider)
+    telephony.close()
+
+
+def test_the_real_provider_never_dials_nor_texts_a_demo_number(mock):
+    telephony = build_telephony(twilio_settings(mock.url))
+    demo_call = outbound_call("https://veille.example.org", "tok-43", "+33199000007")
+
+    with pytest.raises(NumberRejected, match="numéro fictif de démonstration"):
+        telephony.place_call(demo_call)
+    with pytest.raises(NumberRejected):
+        telephony.send_sms("+33199009901", "Bonjour")
+    assert mock.requests == []
+    telephony.place_call(a_call())  # any other number goes through
+    assert len(mock.requests) == 1
     telephony.close()
 
 

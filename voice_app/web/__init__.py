@@ -12,6 +12,7 @@ from voice_app.bootstrap import Veille
 from voice_app.bootstrap import bootstrap
 from voice_app.config import Settings
 from voice_app.domain.people import SESSION_IDLE_LIMIT
+from voice_app.env_file import load_env_file
 from voice_app.logging_setup import configure_logging
 
 MAX_REQUEST_BYTES = 1024 * 1024  # pages; webhooks have their own, smaller limit (pages.py)
@@ -20,6 +21,7 @@ MAX_REQUEST_BYTES = 1024 * 1024  # pages; webhooks have their own, smaller limit
 def create_app(test_config: dict | None = None, *, veille: Veille | None = None) -> Flask:
     """Build the web application (gunicorn: `voice_app.web:create_app()`)."""
     if veille is None:
+        load_env_file()
         veille = bootstrap(Settings.from_env())
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(

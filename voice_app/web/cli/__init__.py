@@ -1,18 +1,29 @@
-"""The `veille` console command: every operator task, built on Flask's CLI.
+"""The `veille` console command: every operator task, in French.
 
-Each area lives in its own module exposing a click group; `register` adds them all.
+Each area lives in its own module exposing a click group; `register` adds them all to the
+Flask app's CLI (the tests drive them there). `main` is the operator's entry point: it reads
+`.env` like every other process, speaks French (Click's own messages too), turns a bad
+environment into one French sentence, and keeps the log (on stderr) out of the report unless
+asked. Flask's developer commands (`run`, `shell`, `routes`) are not operator tasks: they stay
+behind `flask --app voice_app.web:create_app ...`.
 """
 
 from __future__ import annotations
 
-import click
-from flask.cli import FlaskGroup
+import logging
 
+import click
+from flask.cli import ScriptInfo
+
+from voice_app.env_file import load_env_file
+from voice_app.web.cli import french
 from voice_app.web.cli.calls import calls
 from voice_app.web.cli.campaigns import campaigns
 from voice_app.web.cli.campaigns import rounds
 from voice_app.web.cli.database import database
 from voice_app.web.cli.demo import demo
+from voice_app.web.cli.errors import ENVIRONMENT_ERRORS
+from voice_app.web.cli.errors import french_error
 from voice_app.web.cli.organisations import organisations
 from voice_app.web.cli.people import audit
 from voice_app.web.cli.people import portfolios
@@ -22,6 +33,9 @@ from voice_app.web.cli.tenants import tenants
 
 GROUPS = (database, organisations, users, portfolios, tenants, enrolment, campaigns, rounds, calls, demo,
           audit)
+VERBOSE = "veille.verbose"
+METAVARS = {"text": "TEXTE", "integer": "NOMBRE", "float": "NOMBRE", "datetime": "DATE", "date": "DATE",
+            "file": "FICHIER", "path": "CHEMIN", "directory": "DOSSIER"}
 
 
 def register(app) -> None:
@@ -32,10 +46,57 @@ def register(app) -> None:
 def _create_app():
     from voice_app.web import create_app
 
-    return create_app()
+    app = create_app()
+    context = click.get_current_context(silent=True)
+    verbose = context is not None and context.find_object(ScriptInfo).data.get(VERBOSE, False)
+    # The report is the command's output; the log (stderr) keeps to warnings unless asked.
+    logging.getLogger("veille").setLevel(logging.INFO if verbose else logging.WARNING)
+    return app
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
-def main() -> None:
+class VeilleGroup(click.Group):
+    """Loads the app only for a command that needs it, with Flask's ScriptInfo."""
+
+    def main(self, *args, **kwargs):
+        french.install()
+        load_env_file()
+        return super().main(*args, **kwargs)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if "obj" not in extra:
+            extra["obj"] = ScriptInfo(create_app=_create_app, set_debug_flag=False,
+                                      load_dotenv_defaults=False)
+        return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ENVIRONMENT_ERRORS as error:
+            raise french_error(error) from None
+
+
+def frenchify(command: click.Command) -> None:
+    """French placeholders in usage lines and option help (`COMMANDE`, `TEXTE`, `NOMBRE`...)."""
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = "COMMANDE [ARGUMENTS]..."
+        for sub in command.commands.values():
+            frenchify(sub)
+    for param in command.params:
+        if isinstance(param, click.Option) and (param.is_flag or param.metavar):
+            continue
+        name = METAVARS.get(getattr(param.type, "name", ""))
+        if name and (isinstance(param, click.Option) or param.metavar is None and param.name == "file"):
+            param.metavar = name
+
+
+@click.group(cls=VeilleGroup, help="Veille : appels de prise de nouvelles et suivi par des bénévoles.")
+@click.option("--journal", is_flag=True, help="Afficher aussi le journal détaillé (sur la sortie d'erreur).")
+@click.pass_context
+def main(ctx: click.Context, journal: bool) -> None:
     """Veille: automated wellbeing calls with human follow-up."""
+    ctx.ensure_object(ScriptInfo).data[VERBOSE] = journal
+
+
+for _group in GROUPS:
+    main.add_command(_group)
+frenchify(main)

@@ -13,37 +13,23 @@ from voice_app.services.test_calls import CallTestReport
 from voice_app.services.test_calls import start_test_call
 from voice_app.services.test_calls import wait_for_end
 from voice_app.web.cli.options import organisation_option
+from voice_app.web.cli.output import CHOICES
+from voice_app.web.cli.output import OUTCOMES
+from voice_app.web.cli.output import PRIORITIES
+from voice_app.web.cli.output import REASONS
+from voice_app.web.cli.output import STATES
+from voice_app.web.cli.output import STEPS
+from voice_app.web.cli.output import french_word
+from voice_app.web.cli.output import number
 from voice_app.web.extensions import get_veille
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 SIMULATOR_GRACE_SECONDS = 5.0
+PROVIDER_STATUSES = {"queued": "en file", "initiated": "lancé", "ringing": "sonne",
+                     "in-progress": "décroché", "completed": "terminé", "busy": "occupé",
+                     "no-answer": "pas de réponse", "failed": "échec",
+                     "canceled": "annulé"}
 
-OUTCOMES = {
-    "ok": "tout va bien",
-    "help_health": "besoin d’aide : santé",
-    "help_food": "besoin d’aide : courses ou repas",
-    "help_other": "besoin d’aide : autre chose",
-    "live_transfer": "mis en relation avec un bénévole",
-    "live_transfer_missed": "voulait parler à quelqu’un, aucun bénévole n’a pris l’appel",
-    "opt_out": "ne souhaite plus être appelé",
-    "opt_out_unconfirmed": "a demandé l’arrêt des appels sans confirmer",
-    "no_key": "a décroché mais n’a rien répondu",
-    "voicemail": "répondeur",
-    "no_answer": "pas de réponse",
-    "busy": "occupé",
-    "failed": "échec de l’appel (numéro invalide ?)",
-}
-REASONS = {
-    "live_transfer_missed": "transfert manqué",
-    "help_health": "aide : santé",
-    "help_food": "aide : courses ou repas",
-    "help_other": "aide : autre",
-    "call_me_back": "à rappeler",
-    "no_key": "décroché sans réponse",
-    "opt_out": "arrêt des appels",
-    "invalid_number": "numéro invalide",
-}
-PRIORITIES = {"urgent": "urgent", "high": "haute", "normal": "normale", "low": "basse"}
 
 
 @click.group("calls")
@@ -128,27 +114,28 @@ def describe(report: CallTestReport, reference: str, record=None) -> str:
     """The report in French, phone number masked."""
     lines = [f"Appel de test vers {mask_phone(report.to_number)} (locataire {reference}), "
              f"tentative n° {report.attempt_id}, appel {report.provider_call_id or 'non passé'}."]
-    statuses = " → ".join(report.provider_statuses) or "aucun"
-    lines.append(f"Statuts reçus de l’opérateur : {statuses}")
+    statuses = " → ".join(french_word(PROVIDER_STATUSES, status) for status in report.provider_statuses)
+    lines.append(f"Statuts reçus de l’opérateur : {statuses or 'aucun'}")
     if report.answered_by:
         who = "une personne" if report.answered_by == "human" else (
-            "un répondeur" if report.answered_by.startswith("machine") else report.answered_by)
-        lines.append(f"Décroché par : {who} ({report.answered_by})")
+            "un répondeur" if report.answered_by.startswith("machine") else "inconnu (fax ou autre)")
+        lines.append(f"Décroché par : {who}")
     if record is not None:
         lines.append(f"Simulateur : comportement « {record.behaviour} », saisies : "
                      f"{', '.join(record.inputs) or 'aucune'}")
     for step, key, meaning in report.responses:
-        lines.append(f"Réponse à l’étape {step} : {('touche ' + key) if key else 'mot reconnu'} ({meaning})")
+        lines.append(f"Réponse à l’étape « {french_word(STEPS, step.split('.')[0])} » : "
+                     f"{('touche ' + key) if key else 'mot reconnu'} ({french_word(CHOICES, meaning)})")
     if report.outcome:
-        lines.append(f"Résultat : {OUTCOMES.get(report.outcome, report.outcome)} ({report.outcome})")
+        lines.append(f"Résultat : {french_word(OUTCOMES, report.outcome)}")
     for reason, priority in report.follow_ups:
-        lines.append(f"Suivi créé pour un bénévole : {REASONS.get(reason, reason)}, "
-                     f"priorité {PRIORITIES.get(priority, priority)}")
+        lines.append(f"Suivi créé pour un bénévole : {french_word(REASONS, reason)}, "
+                     f"priorité {french_word(PRIORITIES, priority)}")
     if report.error:
         lines.append(f"Erreur de l’opérateur : {report.error}")
     if report.finished:
-        seconds = f"{report.seconds:.1f}".replace(".", ",")
-        lines.append(f"Appel terminé en {seconds} s.")
+        lines.append(f"Appel terminé en {number(report.seconds, decimals=1)} s.")
     else:
-        lines.append(f"L’appel n’est pas terminé après {report.seconds:.0f} s (état : {report.state}).")
+        lines.append(f"L’appel n’est pas terminé après {number(report.seconds, decimals=0)} s "
+                     f"(état : {french_word(STATES, report.state)}).")
     return "\n".join(lines)

@@ -9,28 +9,34 @@ from db import migrate
 from voice_app.web.extensions import get_veille
 
 
-@click.group("db", cls=AppGroup)  # commands run in the app context
+@click.group("db", cls=AppGroup, help="Base de données : mise à jour du schéma (migrations).")
 def database() -> None:
     """Database schema (Alembic migrations)."""
 
 
-@database.command("upgrade")
-@click.argument("revision", default="head")
+@database.command("upgrade", help="Mettre le schéma à jour jusqu'à REVISION (défaut : la dernière).")
+@click.argument("revision", default="head", metavar="[REVISION]")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     migrate.upgrade(get_veille().settings.DATABASE_URL, revision)
-    click.echo(f"Database at revision {migrate.current(get_veille().settings.DATABASE_URL)}.")
+    _echo_revision()
 
 
-@database.command("downgrade")
+@database.command("downgrade", help="Revenir à la révision REVISION (« base » supprime toutes les tables).")
 @click.argument("revision")
 def downgrade(revision: str) -> None:
     """Revert migrations down to REVISION ('base' removes every table)."""
     migrate.downgrade(get_veille().settings.DATABASE_URL, revision)
-    click.echo(f"Database at revision {migrate.current(get_veille().settings.DATABASE_URL)}.")
+    _echo_revision()
 
 
-@database.command("current")
+@database.command("current", help="Afficher la révision du schéma de la base.")
 def current() -> None:
     """Print the revision the database is at."""
-    click.echo(migrate.current(get_veille().settings.DATABASE_URL) or "none (not migrated)")
+    _echo_revision()
+
+
+def _echo_revision() -> None:
+    revision = migrate.current(get_veille().settings.DATABASE_URL)
+    click.echo(f"Base de données à la révision {revision}." if revision
+               else "Base de données vide : aucune migration appliquée (veille db upgrade).")

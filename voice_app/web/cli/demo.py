@@ -10,15 +10,24 @@ from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
 from voice_app.web.cli.options import organisation_option
+from voice_app.web.cli.output import OUTCOMES
+from voice_app.web.cli.output import PRIORITIES
+from voice_app.web.cli.output import REASONS
+from voice_app.web.cli.output import STATES
+from voice_app.web.cli.output import french_word
+from voice_app.web.cli.output import number
+from voice_app.web.cli.output import table
 from voice_app.web.extensions import get_veille
 
 
-@click.group("demo", cls=AppGroup)  # commands run in the app context
+@click.group("demo", cls=AppGroup,
+             help="Démonstration (simulateur seulement : une démonstration n'appelle jamais un vrai numéro).")
 def demo() -> None:
     """Demo data (simulator only: a demo never rings a real phone)."""
 
 
-@demo.command("seed")
+@demo.command("seed", help="Créer une fois les locataires fictifs, deux bénévoles de permanence et une "
+                           "campagne de démonstration.")
 def seed() -> None:
     """Seed fictitious tenants, on-duty volunteers and a demo campaign (once)."""
     try:
@@ -37,19 +46,26 @@ def seed() -> None:
                "et admin@demo.veille.invalid (administrateur).")
 
 
-@demo.command("status")
+@demo.command("status", help="Compter les appels par état et par résultat, et les suivis par motif.")
 @organisation_option
 def status(organisation) -> None:
     """Print calls by state and outcome, and follow-ups by reason (counts only)."""
     figures = demo_status(get_veille(), organisation.id)
-    click.echo("Appels par état : " + _pairs(figures.attempts_by_state))
-    click.echo("Résultats : " + _pairs(figures.outcomes))
+    _counts("Appels", "État", STATES, figures.attempts_by_state)
+    _counts("Résultats des appels", "Résultat", OUTCOMES, figures.outcomes)
     click.echo("Suivis pour les bénévoles :")
     if not figures.follow_ups:
         click.echo("  aucun pour l’instant")
-    for (reason, priority), count in sorted(figures.follow_ups.items()):
-        click.echo(f"  {reason} ({priority}) : {count}")
+        return
+    rows = [(french_word(REASONS, reason), french_word(PRIORITIES, priority), number(count))
+            for (reason, priority), count in sorted(figures.follow_ups.items())]
+    table(("Motif", "Priorité", "Nombre"), rows, indent="  ")
 
 
-def _pairs(counts: dict[str, int]) -> str:
-    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items())) or "aucun"
+def _counts(title: str, header: str, words: dict[str, str], counts: dict[str, int]) -> None:
+    click.echo(f"{title} :")
+    if not counts:
+        click.echo("  aucun pour l’instant")
+        return
+    rows = [(french_word(words, code), number(count)) for code, count in sorted(counts.items())]
+    table((header, "Nombre"), rows, indent="  ")
