@@ -98,7 +98,7 @@ def test_list_show_pause_and_resume(cli, veille, organisation):
     assert "en pause" in cli("campaigns", "list").output
     assert cli("campaigns", "resume", "Hebdo").exit_code == 0
     shown = cli("campaigns", "show", "Hebdo").output
-    assert "Campagne « Hebdo » (weekly, active)" in shown
+    assert "Campagne « Hebdo » (hebdomadaire, active)" in shown
     assert "lun-ven 10:00-12:30 ; lun-ven 14:00-18:00, sauf jours fériés" in shown
     assert "3 par tournée" in shown and "Aucune tournée." in shown
 
@@ -130,7 +130,23 @@ def test_planning_from_the_cli_is_idempotent(cli, veille, organisation):
     assert "déjà planifiée" in second.output
     assert count(veille, CallAttempt) == 1
     listed = cli("rounds", "list").output
-    assert "Hebdo" in listed and "en cours" in listed and "due=1" in listed
+    assert "Hebdo" in listed and "en cours" in listed and "à passer 1" in listed and "Période" in listed
+
+
+def test_a_dry_run_answers_as_the_real_command_would(cli, veille, organisation):
+    add_tenant(veille, organisation, "T-1")
+    cli("campaigns", "create", "Hebdo", "--weekdays", "tue", "--starts-on", "2026-11-01")
+    before = cli("rounds", "plan", "--campaign", "Hebdo", "--dry-run")
+    assert "simulation" in before.output and "1 appel(s), 0,167 appel(s)/s" in before.output
+    assert "1 appel(s) planifié(s)" in cli("rounds", "plan", "--campaign", "Hebdo").output
+    after = cli("rounds", "plan", "--campaign", "Hebdo", "--dry-run")
+    assert after.exit_code == 0, after.output
+    assert ("(simulation, rien n'est enregistré) : déjà planifiée (1 appel(s)), rien de nouveau."
+            in after.output)
+    cli("campaigns", "pause", "Hebdo")
+    paused = cli("rounds", "plan", "--campaign", "Hebdo", "--date", "2026-12-01", "--dry-run")
+    assert paused.exit_code == 1 and "est en pause" in paused.output
+    assert count(veille, CallAttempt) == 1
 
 
 def test_planning_in_the_past_or_without_a_round_today_is_a_clear_error(cli, veille, organisation):

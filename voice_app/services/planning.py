@@ -149,7 +149,7 @@ def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, n
     day = day or today
     if day < today:
         raise PlanningError(f"Impossible de planifier une tournée dans le passé ({day:%d/%m/%Y}).")
-    if not campaign.active and not dry_run:
+    if not campaign.active:
         raise PlanningError(f"La campagne « {campaign.name} » est en pause (veille campaigns resume).")
     if not _in_campaign_dates(campaign, day):
         raise PlanningError(f"Le {day:%d/%m/%Y} est hors des dates de la campagne « {campaign.name} ».")
@@ -164,8 +164,17 @@ def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, n
     if now >= span.ends_at:
         raise PlanningError(f"La tournée du {day:%d/%m/%Y} est déjà terminée.")
     if dry_run:
-        return _preview(veille, campaign, span, now, preview_limit)
+        planned = _already_planned(veille, campaign, span)
+        return planned or _preview(veille, campaign, span, now, preview_limit)
     return _plan(veille, campaign, span, now)
+
+
+def _already_planned(veille: Veille, campaign: Campaign, span: RoundSpan) -> PlanResult | None:
+    """A dry run answers as the real command would: a round planned already is not planned again."""
+    existing = _existing_round(veille, campaign.id, span.scheduled_on)
+    if existing is None:
+        return None
+    return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id)
 
 
 def _in_campaign_dates(campaign: Campaign, day: date) -> bool:

@@ -36,6 +36,12 @@ from voice_app.services.planning import plan_round
 from voice_app.services.rounds import close_finished_rounds
 from voice_app.services.rounds import list_rounds
 from voice_app.web.cli.options import organisation_option
+from voice_app.web.cli.output import CAMPAIGN_KINDS
+from voice_app.web.cli.output import STATES
+from voice_app.web.cli.output import TARGETS
+from voice_app.web.cli.output import french_word
+from voice_app.web.cli.output import number
+from voice_app.web.cli.output import table
 from voice_app.web.extensions import get_veille
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -150,7 +156,7 @@ def _echo_policy(policy: CampaignPolicy) -> None:
     click.echo(f"  Tentatives : {policy.max_attempts} par tournée, espacées d'au moins "
                f"{policy.retry_gap_minutes} min{half_day}")
     click.echo(f"  Durée d'une tournée : {policy.round_days} jour(s) d'appel")
-    click.echo(f"  Débit : {policy.calls_per_second:g} appel(s)/s, "
+    click.echo(f"  Débit : {number(policy.calls_per_second)} appel(s)/s, "
                f"{policy.max_concurrent_calls} simultanés au plus")
 
 
@@ -165,11 +171,11 @@ def list_command(organisation) -> None:
         click.echo("Aucune campagne.")
         return
     now = veille.clock()
-    click.echo(f"{'Nom':<30} {'Type':<8} {'État':<9} {'Cible':<10} Locataires")
-    for campaign in found:
-        state = "active" if campaign.active else "en pause"
-        count = count_targeted_tenants(veille, campaign, now)
-        click.echo(f"{campaign.name:<30} {campaign.kind:<8} {state:<9} {campaign.target:<10} {count}")
+    rows = [(campaign.name, french_word(CAMPAIGN_KINDS, campaign.kind),
+             "active" if campaign.active else "en pause", french_word(TARGETS, campaign.target),
+             number(count_targeted_tenants(veille, campaign, now)))
+            for campaign in found]
+    table(("Nom", "Type", "État", "Cible", "Locataires"), rows)
 
 
 @campaigns.command("show", help="Afficher la campagne NAME : règles, cible, dernières tournées.")
@@ -181,7 +187,7 @@ def show(name: str, organisation) -> None:
     veille = get_veille()
     campaign = get_campaign(veille, name, organisation.id)
     state = "active" if campaign.active else "en pause"
-    click.echo(f"Campagne « {campaign.name} » ({campaign.kind}, {state})")
+    click.echo(f"Campagne « {campaign.name} » ({french_word(CAMPAIGN_KINDS, campaign.kind)}, {state})")
     target = {"all": "tous les locataires inscrits", "site": "sites : " + ", ".join(campaign.target_sites),
               "list": "liste de locataires"}[campaign.target]
     click.echo(f"  Cible : {target} ({count_targeted_tenants(veille, campaign, veille.clock())} aujourd'hui)")
@@ -247,19 +253,21 @@ def _echo_plan(result: PlanResult, dry_run: bool) -> None:
     span = result.span
     title = (f"Tournée « {result.campaign_name} » du {paris_time(span.starts_at)} "
              f"au {paris_time(span.ends_at)}")
-    if dry_run:
-        click.echo(f"{title} (simulation, rien n'est enregistré) : {result.attempts} appel(s), "
-                   f"{result.rate:.3g} appel(s)/s")
+    if result.round_id is not None and not result.created:
+        simulation = " (simulation, rien n'est enregistré)" if dry_run else ""
+        click.echo(f"{title}{simulation} : déjà planifiée ({number(result.attempts)} appel(s)), "
+                   "rien de nouveau.")
+    elif dry_run:
+        click.echo(f"{title} (simulation, rien n'est enregistré) : {number(result.attempts)} appel(s), "
+                   f"{number(result.rate)} appel(s)/s")
         for call in result.preview:
             click.echo(f"  {paris_time(call.due_at)}:{call.due_at.astimezone(PARIS):%S}  "
                        f"{call.reference:<20} {call.masked_phone}")
         hidden = result.attempts - len(result.preview)
         if hidden > 0:
             click.echo(f"  … et {hidden} autre(s).")
-    elif result.created:
-        click.echo(f"{title} : {result.attempts} appel(s) planifié(s).")
     else:
-        click.echo(f"{title} : déjà planifiée ({result.attempts} appel(s)), rien de nouveau.")
+        click.echo(f"{title} : {number(result.attempts)} appel(s) planifié(s).")
     if result.over_capacity:
         click.echo("  Attention : la tournée dépasse ce que le débit permet ; augmentez --calls-per-second "
                    "ou --max-concurrent (les appels en retard seront annulés à la clôture).")
@@ -282,12 +290,15 @@ def _echo_rounds(summaries) -> None:
         click.echo("Aucune tournée.")
         return
     click.echo("Tournées :")
+    rows = []
     for summary in summaries:
         round_ = summary.round
         state = "clôturée" if round_.status == "closed" else "en cours"
-        counts = ", ".join(f"{key}={n}" for key, n in sorted(summary.counts.items())) or "aucun appel"
-        click.echo(f"  {paris_time(round_.starts_at)} → {paris_time(round_.ends_at)}  "
-                   f"{summary.campaign_name:<24} {state:<9} {round_.planned_count} prévu(s) ; {counts}")
+        counts = ", ".join(f"{french_word(STATES, key)} {number(n)}"
+                           for key, n in sorted(summary.counts.items()))
+        rows.append((f"{paris_time(round_.starts_at)} → {paris_time(round_.ends_at)}", summary.campaign_name,
+                     state, number(round_.planned_count), counts or "aucun appel"))
+    table(("Période", "Campagne", "État", "Prévus", "Appels par état"), rows, indent="  ")
 
 
 @rounds.command("close", help="Clôturer les tournées terminées et créer les suivis « injoignable ».")
