@@ -104,9 +104,9 @@ def test_the_list_masks_phone_numbers_and_filters_by_site(cli, sample):
     assert "PH-000102\tMoreau André\t1951\tseul\tRésidence des Lilas\t+33 6 •• •• •• 02 / +33 1 •• •• •• 02" \
         "\tnon inscrit" in result.output
     assert "34 56" not in result.output and "612345602" not in result.output
-    assert "7 locataires." in result.output
+    assert "7 locataire(s)." in result.output
     one_site = cli("tenants", "list", "--site", "Cité Verte")
-    assert "3 locataires." in one_site.output and "PH-000101" not in one_site.output
+    assert "3 locataire(s)." in one_site.output and "PH-000101" not in one_site.output
 
 
 def test_the_list_shows_a_dash_for_an_opted_out_tenant_whose_numbers_are_erased(cli, sample, veille,
@@ -161,3 +161,38 @@ def test_enrolling_and_unenrolling_by_reference(cli, sample, veille):
                                   ("enrolment", "enrol", "--eligible", "--legal-basis", "contract")])
 def test_enrol_needs_either_eligible_or_references(cli, args):
     assert cli(*args).exit_code == 2
+
+
+def test_the_list_has_headers_and_never_hands_a_spreadsheet_a_formula(cli, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Référence;Nom;Prénom;Année de naissance;Composition du foyer;Téléphone;Site\n"
+                    "=HYPERLINK(\"x\");@SUM(A1);+Jo;1940;seul;06 12 34 56 78;-Les Lilas\n", encoding="utf-8")
+    assert cli("tenants", "import", path).exit_code == 0
+    lines = cli("tenants", "list").output.splitlines()
+    assert lines[0] == "Référence\tNom\tAnnée de naissance\tFoyer\tSite\tTéléphones\tSuivi"
+    assert lines[1].split("\t")[:5] == ["'=HYPERLINK(\"x\")", "'@SUM(A1) +Jo", "1940", "seul", "'-Les Lilas"]
+
+
+def test_an_exact_repeated_line_is_imported_once_with_a_warning(cli, tmp_path, veille):
+    path = tmp_path / "export.csv"
+    line = "PH-1;Martin;1940;seul;06 12 34 56 78"
+    path.write_text(f"Référence;Nom;Date de naissance;Composition du foyer;Téléphone\n{line}\n"
+                    f"PH-2;Blanc;1941;seul;06 12 34 56 79\n{line}\n", encoding="utf-8")
+    result = cli("tenants", "import", path)
+    assert result.exit_code == 0, result.output
+    assert "Attention : la ligne 4 répète exactement la ligne 2 ; le locataire n'est importé qu'une fois." \
+        in result.output
+    assert "Date de naissance réduite à l'année, prise comme année de naissance : 2 ligne(s) (lignes 2, 3)." \
+        in result.output
+    assert "Locataires créés : 2," in result.output
+    assert count(veille, Tenant.id) == 2
+
+
+def test_a_header_over_the_csv_field_limit_is_refused_in_french(cli, tmp_path, veille):
+    path = tmp_path / "export.csv"
+    path.write_text("Référence;" + "x" * 200_000 + "\nPH-1;Martin\n", encoding="utf-8")
+    result = cli("tenants", "import", path)
+    assert result.exit_code == 1
+    assert "Import refusé, rien n'a été enregistré : ligne 1 illisible (une valeur de plus de 131" \
+        in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, no traceback

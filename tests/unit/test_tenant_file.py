@@ -284,3 +284,35 @@ def test_the_sample_files_are_valid_and_the_error_sample_is_not():
         assert check_tenant_file((FIXTURES / name).read_bytes(), TODAY).errors == [], name
     errors = check_tenant_file((FIXTURES / "with_errors.csv").read_bytes(), TODAY).errors
     assert sorted({e.line for e in errors}) == [2, 3, 4, 5, 6, 7, 8, 9]
+
+
+def test_an_exact_repeated_line_is_kept_once_and_named():
+    line = "PH-1;Martin;;1940;seul;0612345678;;"
+    result = checked(line, "PH-2;Blanc;;1940;seul;0612345679;;", line)
+    assert result.errors == []
+    assert [row.reference for row in result.rows] == ["PH-1", "PH-2"]
+    assert result.repeated_lines == [(4, 2)]
+
+
+def test_two_different_lines_with_one_reference_are_both_refused_even_beside_an_exact_copy():
+    line = "PH-1;Martin;;1940;seul;0612345678;;"
+    result = checked(line, line, "PH-1;Martin;;1941;seul;0612345678;;")
+    assert [str(e) for e in result.errors] == [
+        "ligne 2, colonne « Référence » : référence « PH-1 » en double (aussi en ligne 4)",
+        "ligne 4, colonne « Référence » : référence « PH-1 » en double (aussi en ligne 2)",
+    ]
+    assert result.rows == [] and result.repeated_lines == [(3, 2)]
+
+
+def test_a_bare_year_in_a_birth_date_column_is_the_birth_year_with_a_note():
+    header = "Référence;Nom;Date de naissance;Composition du foyer;Téléphone"
+    result = checked("PH-1;Martin;1939;seul;0612345678", "PH-2;Blanc;03/12/1940;seul;0612345679",
+                     header=header)
+    assert result.errors == []
+    assert [row.values["birth_year"] for row in result.rows] == [1939, 1940]
+    assert result.year_only_lines == [2]
+
+
+def test_a_header_over_the_csv_field_limit_is_a_french_refusal():
+    with pytest.raises(TenantFileError, match="ligne 1 illisible"):
+        read_layout("Référence;" + "x" * 200_000)

@@ -1,7 +1,9 @@
 """A whole tenant file checked at once: its valid rows, its errors, its duplicate references.
 
 Pure: bytes in, a `CheckedFile` out. The service decides what to write: nothing when there
-are errors, unless the coordinator chose to skip invalid lines.
+are errors, unless the coordinator chose to skip invalid lines. A line repeated exactly (an
+export that listed a tenant twice) is imported once, with a warning naming both lines; two
+different lines with the same reference are ambiguous, and both are refused.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ class CheckedFile:
     lines: int  # data lines read (blank lines aside)
     rows: list[TenantRow] = field(default_factory=list)  # valid, duplicates removed
     errors: list[RowError] = field(default_factory=list)  # sorted by line
+    repeated_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, the line it copies)
+
+    @property
+    def year_only_lines(self) -> list[int]:
+        """Lines whose birth date held only a year (taken as the birth year)."""
+        return [row.line for row in self.rows if row.year_only_birth_date]
 
     @property
     def skipped_lines(self) -> list[int]:
@@ -39,8 +47,14 @@ def check_tenant_file(data: bytes, today: date,
     text, encoding = decode(data)
     layout, records = read_records(text)
     checked = CheckedFile(encoding, layout, 0)
+    first_seen: dict[tuple[str, ...], int] = {}
     for line, fields in records:
         checked.lines += 1
+        key = tuple(value.strip() for value in fields)
+        if key in first_seen:
+            checked.repeated_lines.append((line, first_seen[key]))
+            continue
+        first_seen[key] = line
         result = parse_row(layout, line, fields, today)
         if isinstance(result, TenantRow):
             checked.rows.append(result)

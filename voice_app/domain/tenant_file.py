@@ -142,8 +142,19 @@ def _data_records(reader) -> Iterator[tuple[int, list[str]]]:
             if any(field.strip() for field in fields):
                 yield line, fields
     except csv.Error as error:
-        raise TenantFileError(f"ligne {line + 1} illisible ({error}) : le fichier n'est pas un CSV valide.") \
-            from error
+        raise TenantFileError(f"ligne {line + 1} illisible ({_csv_problem(error)}) : "
+                              "le fichier n'est pas un CSV valide.") from error
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """The csv module's reason, in French."""
+    if "field larger than field limit" in str(error):
+        return f"une valeur de plus de {csv.field_size_limit():,} caractères".replace(",", "\u202f")
+    if "new-line character seen in unquoted field" in str(error):
+        return "un retour à la ligne isolé hors guillemets"
+    if "NUL" in str(error):
+        return "un caractère nul"
+    return "guillemets ou séparateurs mal placés"
 
 
 def read_layout(first_line: str) -> Layout:
@@ -159,7 +170,12 @@ def read_layout(first_line: str) -> Layout:
 
 
 def _layout(first_line: str, delimiter: str) -> Layout:
-    headers = next(csv.reader([first_line], delimiter=delimiter), [])
+    try:
+        headers = next(csv.reader([first_line], delimiter=delimiter), [])
+    except csv.Error as error:
+        raise TenantFileError(f"ligne 1 illisible ({_csv_problem(error)}) : la première ligne doit "
+                              "nommer les colonnes, ce fichier n'est pas un fichier de locataires.") \
+            from error
     columns, ignored, seen = [], [], {}
     for index, header in enumerate(headers):
         field = _FIELD_BY_HEADER.get(simplify(header))

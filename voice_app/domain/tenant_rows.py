@@ -66,6 +66,7 @@ class TenantRow:
     line: int
     reference: str
     values: dict[str, object] = field(default_factory=dict)  # stored field -> value
+    year_only_birth_date: bool = False  # "1939" in a birth date column: taken as the birth year
 
 
 def _text(name: str) -> Callable[[str, date], str | None]:
@@ -96,10 +97,13 @@ def parse_birth_year(raw: str, today: date) -> int | None:
 
 
 def parse_birth_date(raw: str, today: date) -> int | None:
-    """Only the year is kept (data minimisation): eligibility needs nothing more."""
+    """Only the year is kept (data minimisation): eligibility needs nothing more. A bare year
+    is accepted too: landlords' files often hold only the year in that column."""
     value = raw.strip()
     if not value:
         return None
+    if _YEAR.match(value):
+        return _plausible_year(int(value), today)
     day_first, iso = _DAY_FIRST.match(value), _ISO.match(value)
     if day_first:
         day, month, year = (int(part) for part in day_first.groups())
@@ -196,7 +200,12 @@ def parse_row(layout: Layout, line: int, fields: list[str], today: date) -> Tena
     errors += _merge_birth(values, layout, line) + _merge_phones(values, layout, line)
     if errors:
         return errors
-    return TenantRow(line, values.pop("reference"), values)
+    return TenantRow(line, values.pop("reference"), values, _year_only(layout, fields))
+
+
+def _year_only(layout: Layout, fields: list[str]) -> bool:
+    column = next((c for c in layout.columns if c.field == "birth_date"), None)
+    return column is not None and bool(_YEAR.match(fields[column.index].strip()))
 
 
 def _merge_birth(values: dict, layout: Layout, line: int) -> list[RowError]:

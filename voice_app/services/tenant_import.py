@@ -75,6 +75,8 @@ class ImportReport:
     marked_opted_out: int = 0  # tenants whose number is on the suppression list
     absent: int = 0  # known tenants missing from this file (left as they are)
     without_birth_year: int = 0
+    repeated_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, the line it copies)
+    year_only_lines: list[int] = field(default_factory=list)  # birth date given as a bare year
 
     @property
     def refused(self) -> bool:
@@ -143,6 +145,7 @@ def _report(path: Path, checked: CheckedFile, dry_run: bool, skip_invalid: bool)
         lines=checked.lines, dry_run=dry_run, skip_invalid=skip_invalid, errors=checked.errors,
         ignored_columns=checked.layout.ignored,
         without_birth_year=sum(1 for row in checked.rows if row.values.get("birth_year") is None),
+        repeated_lines=checked.repeated_lines, year_only_lines=checked.year_only_lines,
     )
 
 

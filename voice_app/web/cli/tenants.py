@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from voice_app.domain.eligibility import rules_by_name
 from voice_app.domain.phones import mask_phone
+from voice_app.domain.spreadsheet import safe_cell
 from voice_app.domain.tenant_file import TenantFileError
 from voice_app.services.enrolment import LEGAL_BASES
 from voice_app.services.enrolment import EnrolmentResult
@@ -24,6 +25,7 @@ from voice_app.services.tenant_import import ImportReport
 from voice_app.services.tenant_import import import_tenants
 from voice_app.services.tenant_import import list_tenants
 from voice_app.web.cli.options import organisation_option
+from voice_app.web.cli.output import number
 from voice_app.web.extensions import get_veille
 
 MAX_ERRORS_SHOWN = 200
@@ -32,12 +34,14 @@ HOUSEHOLDS_FR = {"alone": "seul", "couple": "couple", "other": "autre"}
 RULE_DESCRIPTIONS = {name: rule.description for name, rule in rules_by_name().items()}
 
 
-@click.group("tenants", cls=AppGroup)  # AppGroup: every command runs in the app context
+@click.group("tenants", cls=AppGroup,  # AppGroup: every command runs in the app context
+             help="Locataires : import du fichier du bailleur et liste.")
 def tenants() -> None:
     """Tenant file import and listing."""
 
 
-@click.group("enrolment", cls=AppGroup)
+@click.group("enrolment", cls=AppGroup,
+             help="Inscription au suivi : règles d'éligibilité, inscrire, désinscrire.")
 def enrolment() -> None:
     """Eligibility rules and enrolment."""
 
@@ -67,8 +71,9 @@ class _ProgressBars:
         self._stack, self._bar = contextlib.ExitStack(), None
 
 
-@tenants.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@tenants.command("import", help="Importer les locataires du fichier CSV FICHIER : création ou mise à jour "
+                                "par référence.")
+@click.argument("file", metavar="FICHIER", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Vérifier et compter sans rien enregistrer.")
 @click.option("--skip-invalid", is_flag=True, help="Importer les lignes valides, ignorer les autres.")
 @organisation_option
@@ -95,6 +100,7 @@ def _echo_report(report: ImportReport) -> None:
                f"(encodage {report.encoding}, séparateur {delimiter}).")
     if report.ignored_columns:
         click.echo("Colonnes ignorées : " + ", ".join(f"« {c} »" for c in report.ignored_columns) + ".")
+    _echo_notes(report)
     _echo_errors(report)
     if report.refused:
         click.echo("Import refusé, rien n'a été enregistré : corrigez ces lignes et relancez, ou relancez "
@@ -118,6 +124,18 @@ def _echo_report(report: ImportReport) -> None:
         click.echo("Simulation (--dry-run) : rien n'a été enregistré.")
 
 
+def _echo_notes(report: ImportReport) -> None:
+    """What was read differently from the file, without refusing it."""
+    for line, original in report.repeated_lines[:MAX_ERRORS_SHOWN]:
+        click.echo(f"Attention : la ligne {line} répète exactement la ligne {original} ; "
+                   "le locataire n'est importé qu'une fois.")
+    if len(report.repeated_lines) > MAX_ERRORS_SHOWN:
+        click.echo(f"  … et {len(report.repeated_lines) - MAX_ERRORS_SHOWN} autres lignes répétées.")
+    if report.year_only_lines:
+        click.echo(f"Date de naissance réduite à l'année, prise comme année de naissance : "
+                   f"{len(report.year_only_lines)} ligne(s) (lignes {_line_list(report.year_only_lines)}).")
+
+
 def _echo_errors(report: ImportReport) -> None:
     if not report.errors:
         return
@@ -133,28 +151,36 @@ def _line_list(lines: list[int], limit: int = 30) -> str:
     return shown + (", …" if len(lines) > limit else "")
 
 
-@tenants.command("list")
+LIST_HEADERS = ("Référence", "Nom", "Année de naissance", "Foyer", "Site", "Téléphones", "Suivi")
+
+
+@tenants.command("list", help="Lister les locataires (numéros masqués), une ligne par locataire, "
+                              "colonnes séparées par des tabulations (à coller dans un tableur).")
 @click.option("--site", help="Seulement les locataires de ce site (résidence).")
 @organisation_option
 def list_command(site: str | None, organisation) -> None:
-    """List tenants (phone numbers masked)."""
+    """List tenants (phone numbers masked), tab-separated, safe to paste into a spreadsheet."""
     listing = list_tenants(get_veille(), site, organisation.id)
+    click.echo("\t".join(LIST_HEADERS))
     for tenant in listing:
         status = "opposé aux appels" if tenant.opted_out else {
             "enrolled": "inscrit", "unenrolled": "désinscrit"}.get(tenant.enrolment, "non inscrit")
         # An opted-out tenant's numbers are erased (kept only as hashes): "-".
         phones = " / ".join(mask_phone(number) for number in (tenant.phone, tenant.phone2) if number) or "-"
-        click.echo(f"{tenant.reference}\t{tenant.name}\t{tenant.birth_year or '?'}\t"
-                   f"{HOUSEHOLDS_FR.get(tenant.household, tenant.household)}\t{tenant.site or '-'}\t"
-                   f"{phones}\t{status}")
-    click.echo(f"{len(listing)} locataires.")
+        # Text that came from the landlord's file may start like a formula.
+        cells = (safe_cell(tenant.reference), safe_cell(tenant.name), tenant.birth_year or "?",
+                 HOUSEHOLDS_FR.get(tenant.household, tenant.household), safe_cell(tenant.site or "-"),
+                 phones, status)
+        click.echo("\t".join(str(cell) for cell in cells))
+    click.echo(f"{number(len(listing))} locataire(s).")
 
 
 TODAY_OPTION = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
                             help="Date de référence du calcul des âges (AAAA-MM-JJ ; défaut : aujourd'hui).")
 
 
-@enrolment.command("eligible")
+@enrolment.command("eligible",
+                   help="Lister les locataires éligibles non inscrits, avec la règle qui les retient.")
 @TODAY_OPTION
 @organisation_option
 def eligible_command(today, organisation) -> None:
@@ -175,8 +201,9 @@ def eligible_command(today, organisation) -> None:
                f"{listing.unenrolled} · opposés aux appels : {listing.opted_out}")
 
 
-@enrolment.command("enrol")
-@click.argument("references", nargs=-1)
+@enrolment.command("enrol", help="Inscrire les locataires de références REFERENCES, ou tous les éligibles "
+                                 "avec --eligible.")
+@click.argument("references", nargs=-1, metavar="[REFERENCES]...")
 @click.option("--eligible", "all_eligible", is_flag=True, help="Inscrire tous les locataires éligibles.")
 @click.option("--legal-basis", type=click.Choice(list(LEGAL_BASES)), default="public_interest",
               show_default=True, help="Base légale du traitement.")
@@ -204,8 +231,9 @@ def enrol_command(references: tuple[str, ...], all_eligible: bool, legal_basis: 
     _echo_result(result, "inscrits", "déjà inscrits")
 
 
-@enrolment.command("unenrol")
-@click.argument("references", nargs=-1, required=True)
+@enrolment.command("unenrol", help="Désinscrire les locataires de références REFERENCES : ils ne seront "
+                                   "plus appelés.")
+@click.argument("references", nargs=-1, required=True, metavar="REFERENCES...")
 @TODAY_OPTION
 @organisation_option
 def unenrol_command(references: tuple[str, ...], today, organisation) -> None:
