@@ -1,0 +1,140 @@
+"""The installed `veille` command as an operator runs it: `.env`, French errors, no traceback.
+
+These run the real console script in a subprocess, in a folder of their own (SQLite only: what
+is tested is the entry point, not the database)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from db import engine as db_engine
+from db import migrate
+from voice_app.web.cli import main
+
+VEILLE = str(Path(sys.executable).with_name("veille"))
+TENANTS = ("Référence;Nom;Année de naissance;Composition du foyer;Téléphone\n"
+           "PH-1;Martin;1940;seul;06 12 34 56 78\n")
+PRESERVED = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
+
+
+def veille(folder: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
+    """Run `veille ARGS` in `folder` with a clean environment (only `env` and the basics)."""
+    environment = {name: os.environ[name] for name in PRESERVED if name in os.environ} | env
+    return subprocess.run([VEILLE, *args], cwd=folder, env=environment, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens there once the probe is closed
+
+
+def test_every_command_reads_dot_env_and_the_environment_wins(tmp_path):
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{tmp_path / 'from-env-file.sqlite3'}\n"
+                                   "TELEPHONY_PROVIDER=simulator\n")
+    upgraded = veille(tmp_path, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.stdout.startswith("Base de données à la révision ")
+    assert (tmp_path / "from-env-file.sqlite3").exists()
+    overridden = veille(tmp_path, "db", "current", DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    assert overridden.stdout == "Base de données vide : aucune migration appliquée (veille db upgrade).\n"
+
+
+def test_a_provider_set_in_dot_env_stops_the_demo_seed(tmp_path):
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{tmp_path / 'demo.sqlite3'}\n"
+                                   "TELEPHONY_PROVIDER=twilio\nTWILIO_ACCOUNT_SID=AC" + "0" * 32 + "\n"
+                                   "TWILIO_AUTH_TOKEN=secret\nTWILIO_FROM_NUMBER=+33159000000\n")
+    assert veille(tmp_path, "db", "upgrade").returncode == 0
+    seeded = veille(tmp_path, "demo", "seed")
+    assert seeded.returncode == 1
+    assert "Erreur : Données de démonstration refusées" in seeded.stderr
+
+
+def test_help_is_french_and_hides_flask_developer_commands(tmp_path):
+    shown = veille(tmp_path, "--help")
+    assert shown.returncode == 0
+    assert shown.stdout.startswith("Utilisation : veille [OPTIONS] COMMANDE [ARGUMENTS]...")
+    commands = shown.stdout.split("Commandes:")[1].split()
+    assert {"tenants", "campaigns", "rounds", "demo", "db"} <= set(commands)
+    assert not {"run", "shell", "routes"} & set(commands)
+    assert "Show this message" not in shown.stdout and "Usage" not in shown.stdout
+    tenants_help = veille(tmp_path, "tenants", "import", "--help").stdout
+    assert "Importer les locataires du fichier CSV FICHIER" in tenants_help
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("absent.csv", "Erreur : Valeur refusée pour 'FICHIER' : « absent.csv » introuvable."),
+    (".", "Erreur : Valeur refusée pour 'FICHIER' : « . » est un dossier, pas un fichier."),
+])
+def test_a_missing_file_or_a_directory_is_a_french_usage_error(tmp_path, target, message):
+    result = veille(tmp_path, "tenants", "import", target)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Utilisation : veille tenants import [OPTIONS] FICHIER" in result.stderr
+    assert "Error" not in result.stderr and "Usage" not in result.stderr
+
+
+def test_an_unreachable_database_is_said_in_french_within_ten_seconds(tmp_path):
+    url = f"postgresql+psycopg://veille:motdepasse@127.0.0.1:{closed_port()}/veille"
+    started = time.monotonic()
+    result = veille(tmp_path, "tenants", "list", DATABASE_URL=url, timeout=30)
+    assert time.monotonic() - started < 10
+    assert result.returncode == 1
+    assert result.stderr.startswith("Erreur : base de données injoignable (postgresql+psycopg://veille:***@")
+    assert "motdepasse" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_never_migrated_says_to_run_the_upgrade(tmp_path):
+    result = veille(tmp_path, "tenants", "list", DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert result.returncode == 1
+    assert "n'est pas à jour : lancez « veille db upgrade »" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_refused_production_configuration_is_one_sentence(tmp_path):
+    result = veille(tmp_path, "tenants", "list", VEILLE_ENV="production",
+                    DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Erreur : configuration refusée, rien n'a été fait : ")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_log_stays_out_of_the_report_unless_asked(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'veille.sqlite3'}"}
+    assert veille(tmp_path, "db", "upgrade", **env).returncode == 0
+    (tmp_path / "locataires.csv").write_text(TENANTS, encoding="utf-8")
+    quiet = veille(tmp_path, "tenants", "import", "locataires.csv", **env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Locataires créés : 1" in quiet.stdout
+    assert "tenants.imported" not in quiet.stdout + quiet.stderr
+    verbose = veille(tmp_path, "--journal", "tenants", "import", "locataires.csv", **env)
+    assert "tenants.imported" in verbose.stderr and "tenants.imported" not in verbose.stdout
+
+
+def test_a_locked_sqlite_file_is_a_french_sentence(tmp_path, monkeypatch):
+    path = tmp_path / "veille.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    (tmp_path / "locataires.csv").write_text(TENANTS, encoding="utf-8")
+    monkeypatch.setattr(db_engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing, for longer than the busy timeout
+    try:
+        result = CliRunner().invoke(main, ["tenants", "import", str(tmp_path / "locataires.csv")],
+                                    env={"DATABASE_URL": f"sqlite:///{path}"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "Erreur : la base SQLite" in result.output
+    assert "est verrouillée par un autre processus" in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, no traceback
