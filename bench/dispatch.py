@@ -11,24 +11,22 @@ Two figures per backend (DESIGN §10: Veille must never be the provider's bottle
     .venv/bin/python bench/dispatch.py
     .venv/bin/python bench/dispatch.py --backends sqlite --calls 2000 --seconds 5 --rates 10,50
 
-PostgreSQL: a database of its own (`veille_bench_dispatch`, created through the admin URL
-in VEILLE_BENCH_POSTGRES_URL, default the local `test` database), emptied and migrated each
-run. SQLite: a file in a temporary folder.
+PostgreSQL: a database of its own, created for the run beside --database-url's and dropped
+at its end (bench/databases.py). SQLite: a file in a temporary folder.
 """
 
 from __future__ import annotations
 
-import argparse
+import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import fresh_postgres  # noqa: E402
-from bench.databases import fresh_sqlite  # noqa: E402
+from bench.databases import bench_database  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
 from db.models import Base  # noqa: E402
 from tests.multiprocess_helpers import ALWAYS_OPEN  # noqa: E402
 from tests.multiprocess_helpers import UNPACED  # noqa: E402
@@ -110,20 +108,21 @@ def achieved_rate(url: str, rate: int, seconds: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = parser_for(__doc__)
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--calls", type=int, default=5000, help="calls for the overhead figure")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each rate run")
     parser.add_argument("--rates", default="10,50,100")
     args = parser.parse_args()
     rates = [int(rate) for rate in args.rates.split(",")]
-    with tempfile.TemporaryDirectory() as directory:
-        for backend in args.backends.split(","):
-            url = fresh_postgres(BENCH_DATABASE) if backend == "postgresql" else fresh_sqlite(directory)
+    print(f"load average: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} CPUs")
+    for backend in args.backends.split(","):
+        with bench_database(backend, args.database_url, BENCH_DATABASE) as url:
             print(f"{backend}:")
             overhead(url, args.calls)
             for rate in rates:
                 achieved_rate(url, rate, args.seconds)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ Prints seconds and rows/s for a first import (every tenant created), a re-import
 file (every tenant unchanged) and a re-import where every tenant changed (every tenant
 updated); then the time to list the eligible tenants and to enrol them all.
 Run: `.venv/bin/python bench/import_tenants.py [--rows N] [--backends sqlite,postgresql]`.
-PostgreSQL: a database `veille_bench_import` is (re)created through VEILLE_BENCH_POSTGRES_URL
-(default: postgresql+psycopg://127.0.0.1:5432/test).
+PostgreSQL: a database of its own, created for the run beside --database-url's and dropped
+at its end (bench/databases.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import sys
@@ -23,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import fresh_postgres  # noqa: E402
-from bench.databases import fresh_sqlite  # noqa: E402
+from bench.databases import bench_database  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
 from db import migrate  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
@@ -103,7 +102,7 @@ def _enrolment(veille) -> list[tuple[str, float, str]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = parser_for(__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args(argv)
@@ -115,10 +114,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"file: {args.rows} rows, {size_mb:.1f} MB; cpus: {os.cpu_count()}; "
               f"load average: {os.getloadavg()[0]:.1f}")
         for backend in args.backends.split(","):
-            url = fresh_sqlite(directory) if backend == "sqlite" else fresh_postgres(BENCH_DATABASE)
-            for label, seconds, details in run(url, original, changed, args.rows):
-                rate = f"{args.rows / seconds:9,.0f} rows/s" if "import" in label else " " * 16
-                print(f"{backend:<10} {label:<24} {seconds:6.2f} s  {rate}  ({details})")
+            with bench_database(backend, args.database_url, BENCH_DATABASE) as url:
+                for label, seconds, details in run(url, original, changed, args.rows):
+                    rate = f"{args.rows / seconds:9,.0f} rows/s" if "import" in label else " " * 16
+                    print(f"{backend:<10} {label:<24} {seconds:6.2f} s  {rate}  ({details})")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -5,18 +5,16 @@ ahead of the provider). Prints the figures quoted in docs/campaigns.md.
     .venv/bin/python bench/plan_round.py --tenants 1000000
     .venv/bin/python bench/plan_round.py --backend sqlite --tenants 100000
 
-PostgreSQL: a database of its own (`veille_bench_plan`, created through the admin URL in
-VEILLE_BENCH_POSTGRES_URL, default the local `test` database), emptied and migrated each
-run. SQLite: a file in a temporary folder. Tenants are generated in SQL (1 % opted out,
-1 % away on the round's day, 10 % preferring the morning, 10 % the afternoon).
+PostgreSQL: a database of its own, created for the run beside --database-url's and dropped
+at its end (bench/databases.py). SQLite: a file in a temporary folder. Tenants are generated
+in SQL (1 % opted out, 1 % away on the round's day, 10 % preferring the morning, 10 % the
+afternoon).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC
 from datetime import date
@@ -29,8 +27,8 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import fresh_postgres  # noqa: E402
-from bench.databases import fresh_sqlite  # noqa: E402
+from bench.databases import bench_database  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
 from db.models import CallAttempt  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
@@ -118,18 +116,15 @@ def report(backend: str, figures: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = parser_for(__doc__)
     parser.add_argument("--tenants", type=int, default=100_000)
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--workers", type=int, default=planning.POSTGRES_WORKERS,
                         help="parallel INSERT statements on PostgreSQL")
     arguments = parser.parse_args()
     planning.POSTGRES_WORKERS = arguments.workers
-    if arguments.backend == "postgresql":
-        report("postgresql", run(fresh_postgres(BENCH_DATABASE), arguments.tenants))
-        return
-    with tempfile.TemporaryDirectory() as directory:
-        report("sqlite", run(fresh_sqlite(Path(directory)), arguments.tenants))
+    with bench_database(arguments.backend, arguments.database_url, BENCH_DATABASE) as url:
+        report(arguments.backend, run(url, arguments.tenants))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ database. Prints requests/s and p50/p99 latency per backend.
 
 Run: `.venv/bin/python bench/webhooks.py [--calls 400] [--threads 8] [--seconds 60]
 [--backends sqlite,postgresql]`. Load goes to 127.0.0.1 only, bounded by --calls and
---seconds. PostgreSQL: a database `veille_bench_webhooks` is (re)created through
-VEILLE_BENCH_POSTGRES_URL (default: postgresql+psycopg://127.0.0.1:5432/test).
+--seconds. PostgreSQL: a database of its own, created for the run beside --database-url's and dropped at
+its end (bench/databases.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -35,8 +34,8 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import fresh_postgres  # noqa: E402
-from bench.databases import fresh_sqlite  # noqa: E402
+from bench.databases import bench_database  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import CallAttempt  # noqa: E402
 from db.models import Tenant  # noqa: E402
@@ -205,7 +204,7 @@ def run_backend(database_url: str, args: argparse.Namespace) -> tuple[Figures, i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = parser_for(__doc__)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
@@ -214,11 +213,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.calls} calls x {REQUESTS_PER_CALL} signed webhooks, {args.threads} client threads, "
           f"gunicorn {args.workers} workers, 127.0.0.1")
+    print(f"load average: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} CPUs")
     for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as directory:
-            url = fresh_sqlite(directory) if backend == "sqlite" else fresh_postgres(BENCH_DATABASE)
+        with bench_database(backend, args.database_url, BENCH_DATABASE) as url:
             figures, ended_ok = run_backend(url, args)
         print(figures.line(backend) + f"  ({ended_ok} attempts ended ok)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
 
 
 if __name__ == "__main__":

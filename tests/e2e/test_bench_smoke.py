@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bench.webhooks import REQUESTS_PER_CALL
 from bench.webhooks import drive
@@ -22,3 +29,33 @@ def test_the_load_generator_plays_whole_calls_that_end_ok(live):
     with live.veille.session_factory.begin() as session:
         attempts = session.scalars(select(CallAttempt)).all()
         assert {(a.state, a.outcome) for a in attempts} == {("ended", "ok")}
+
+
+def test_a_benchmark_database_is_its_own_and_only_it_is_dropped(postgres_url):
+    from bench.databases import fresh_postgres
+
+    with fresh_postgres(postgres_url, "veille_bench_smoke") as url:
+        created = make_url(url).database
+        assert created.startswith("veille_bench_smoke_") and created != make_url(postgres_url).database
+        assert database_exists(postgres_url, created)
+    assert not database_exists(postgres_url, created)
+    assert database_exists(postgres_url, make_url(postgres_url).database)  # the one it was given is kept
+
+
+def database_exists(url: str, name: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("script", ["dispatch", "import_tenants", "plan_round", "webhooks"])
+def test_every_benchmark_takes_a_database_url_and_says_what_it_drops(script):
+    shown = subprocess.run([sys.executable, f"bench/{script}.py", "--help"], capture_output=True, text=True,
+                           cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    help_text = " ".join(shown.stdout.split())
+    assert "--database-url" in help_text and "VEILLE_BENCH_POSTGRES_URL" in help_text
+    assert "never drops or empties a database it did not create" in help_text

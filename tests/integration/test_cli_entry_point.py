@@ -138,3 +138,30 @@ def test_a_locked_sqlite_file_is_a_french_sentence(tmp_path, monkeypatch):
     assert "Erreur : la base SQLite" in result.output
     assert "est verrouillée par un autre processus" in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, no traceback
+
+
+@pytest.fixture
+def environment_restored():
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_the_web_and_clock_processes_read_dot_env_too(tmp_path, monkeypatch, environment_restored):
+    from scheduler.__main__ import main as clock_main
+    from voice_app.config import ConfigError
+    from voice_app.web import create_app
+
+    url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
+    (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n")
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "VEILLE_ENV", "TELEPHONY_PROVIDER"):
+        os.environ.pop(name, None)
+    app = create_app()
+    assert app.extensions["veille"].settings.DATABASE_URL == url
+    app.extensions["veille"].close()
+    (tmp_path / ".env").write_text("VEILLE_ENV=production\n")
+    os.environ.pop("DATABASE_URL")
+    with pytest.raises(ConfigError):
+        clock_main()  # refused at once: the production setting came from .env
