@@ -82,6 +82,6 @@ def test_the_status_command_prints_french_tables_with_headers(app, monkeypatch):
     monkeypatch.setattr(command_module, "demo_status", lambda veille: figures)
     output = app.test_cli_runner().invoke(args=["demo", "status"]).output
     assert "Appels :\n  État      Nombre\n  à passer  6\n  terminé   1\u202f035\n" in output
-    assert "  Résultat        Nombre\n  pas de réponse  5\n  tout va bien    30\n" in output
+    assert "  Résultat        Nombre\n  tout va bien    30\n  pas de réponse  5\n" in output
     assert "  Motif         Priorité  Nombre\n  aide : santé  urgente   2\n" in output
     assert "due" not in output and "ended" not in output and "help_health" not in output

@@ -67,5 +67,7 @@ def _counts(title: str, header: str, words: dict[str, str], counts: dict[str, in
     if not counts:
         click.echo("  aucun pour l’instant")
         return
-    rows = [(french_word(words, code), number(count)) for code, count in sorted(counts.items())]
+    order = list(words)  # the order of the labels: a call's life, outcomes from the best
+    ranked = sorted(counts.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    rows = [(french_word(words, code), number(count)) for code, count in ranked]
     table((header, "Nombre"), rows, indent="  ")
