@@ -124,8 +124,12 @@ def test_eligible_tenants_are_listed_with_their_rule_at_a_given_date(cli, sample
     result = cli("enrolment", "eligible", "--today", "2026-11-24")
     assert result.exit_code == 0, result.output
     assert "Éligibles non inscrits : 6" in result.output
-    assert "PH-000103\tGarnier Paul et Lucie\tCité Verte\tcouple_both_75_plus" in result.output
-    assert "PH-000104\tRoux Odette\tCité Verte\tcouple_both_75_plus" in result.output  # to check
+    assert "  Référence\tNom\tSite\tRègle\n" in result.output
+    assert "PH-000103\tGarnier Paul et Lucie\tCité Verte\tcouple dont les deux ont 75 ans ou plus" \
+        in result.output
+    assert "PH-000104\tRoux Odette\tCité Verte\tcouple dont les deux ont 75 ans ou plus" \
+        in result.output  # to check
+    assert "couple_both_75_plus" not in result.output
     assert "l'année de naissance du locataire ou du conjoint manque : 1" in result.output
     earlier = cli("enrolment", "eligible", "--today", "2000-01-01")
     assert "Éligibles non inscrits : 1" in earlier.output  # only the manual flag

@@ -38,11 +38,11 @@ def calls() -> None:
 
 
 @calls.command("test")
-@click.argument("tenant_reference")
+@click.argument("tenant_reference", metavar="REFERENCE")
 @click.option("--behaviour", metavar="COMPORTEMENT",
               help="Simulateur seulement : press:2,1 | say:oui | silent | hang-up | voicemail | "
                    "no-answer | busy | failed.")
-@click.option("--timeout", type=float, default=120.0, show_default=True,
+@click.option("--timeout", type=float, default=120, show_default=True,
               help="Secondes d’attente de la fin de l’appel.")
 @click.option("--force", is_flag=True,
               help="Appelle aussi un locataire non inscrit ou absent aujourd’hui : pour vérifier un numéro "
@@ -52,7 +52,7 @@ def calls() -> None:
 @organisation_option
 def test_call(tenant_reference: str, behaviour: str | None, timeout: float, force: bool,
               organisation) -> None:
-    """Appelle maintenant le locataire TENANT_REFERENCE et affiche le déroulé de l’appel.
+    """Appelle maintenant le locataire de référence REFERENCE et affiche le déroulé de l’appel.
 
     Seuls les locataires inscrits et présents aujourd’hui sont appelés, sauf avec --force."""
     veille = get_veille()

@@ -87,8 +87,8 @@ def campaigns() -> None:
     """Campaigns: who is called, when, how often."""
 
 
-@campaigns.command("create", help="Créer la campagne NAME.")
-@click.argument("name")
+@campaigns.command("create", help="Créer la campagne NOM.")
+@click.argument("name", metavar="NOM")
 @click.option("--weekdays", help="Jours de tournée d'une campagne hebdomadaire, ex. mon,wed (défaut : mon).")
 @click.option("--urgent", is_flag=True, help="Campagne urgente (canicule) : tous les jours, fériés compris.")
 @click.option("--site", "sites", multiple=True, help="Cibler les locataires de ce site (répétable).")
@@ -178,8 +178,8 @@ def list_command(organisation) -> None:
     table(("Nom", "Type", "État", "Cible", "Locataires"), rows)
 
 
-@campaigns.command("show", help="Afficher la campagne NAME : règles, cible, dernières tournées.")
-@click.argument("name")
+@campaigns.command("show", help="Afficher la campagne NOM : règles, cible, dernières tournées.")
+@click.argument("name", metavar="NOM")
 @_fail_on_bad_input
 @organisation_option
 def show(name: str, organisation) -> None:
@@ -197,8 +197,8 @@ def show(name: str, organisation) -> None:
     _echo_rounds(list_rounds(veille, campaign.id, limit=5))
 
 
-@campaigns.command("pause", help="Mettre en pause la campagne NAME (plus de nouvelle tournée).")
-@click.argument("name")
+@campaigns.command("pause", help="Mettre en pause la campagne NOM (plus de nouvelle tournée).")
+@click.argument("name", metavar="NOM")
 @_fail_on_bad_input
 @organisation_option
 def pause(name: str, organisation) -> None:
@@ -207,8 +207,8 @@ def pause(name: str, organisation) -> None:
     click.echo(f"Campagne « {name} » en pause : aucune nouvelle tournée ne sera planifiée.")
 
 
-@campaigns.command("resume", help="Reprendre la campagne NAME.")
-@click.argument("name")
+@campaigns.command("resume", help="Reprendre la campagne NOM.")
+@click.argument("name", metavar="NOM")
 @_fail_on_bad_input
 @organisation_option
 def resume(name: str, organisation) -> None:
@@ -275,7 +275,7 @@ def _echo_plan(result: PlanResult, dry_run: bool) -> None:
 
 @rounds.command("list", help="Lister les dernières tournées.")
 @click.option("--campaign", "campaign_name", help="Une seule campagne.")
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=int, default=20, show_default=True, help="Nombre de tournées affichées.")
 @_fail_on_bad_input
 @organisation_option
 def list_rounds_command(campaign_name: str | None, limit: int, organisation) -> None:

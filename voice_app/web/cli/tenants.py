@@ -188,22 +188,25 @@ def eligible_command(today, organisation) -> None:
     listing = eligible_tenants(get_veille(), today.date() if today else None,
                                organisation_id=organisation.id)
     click.echo(f"Éligibles non inscrits : {len(listing.eligible)}")
+    if listing.eligible:
+        click.echo("  Référence\tNom\tSite\tRègle")
     for candidate in listing.eligible:
-        click.echo(f"  {candidate.reference}\t{candidate.name}\t{candidate.site or '-'}\t"
-                   f"{candidate.rule} ({RULE_DESCRIPTIONS.get(candidate.rule, '')})")
+        click.echo(f"  {safe_cell(candidate.reference)}\t{safe_cell(candidate.name)}\t"
+                   f"{safe_cell(candidate.site or '-')}\t{_rule(candidate.rule)}")
     if listing.undecided:
         click.echo("À vérifier, l'année de naissance du locataire ou du conjoint manque : "
                    f"{len(listing.undecided)}")
+        click.echo("  Référence\tNom\tSite\tRègle à vérifier")
         for candidate in listing.undecided:
-            click.echo(f"  {candidate.reference}\t{candidate.name}\t{candidate.site or '-'}\t"
-                       f"{', '.join(candidate.undecided)}")
+            click.echo(f"  {safe_cell(candidate.reference)}\t{safe_cell(candidate.name)}\t"
+                       f"{safe_cell(candidate.site or '-')}\t{', '.join(map(_rule, candidate.undecided))}")
     click.echo(f"Déjà inscrits : {listing.enrolled} · désinscrits (jamais réinscrits automatiquement) : "
                f"{listing.unenrolled} · opposés aux appels : {listing.opted_out}")
 
 
-@enrolment.command("enrol", help="Inscrire les locataires de références REFERENCES, ou tous les éligibles "
+@enrolment.command("enrol", help="Inscrire les locataires de références RÉFÉRENCES, ou tous les éligibles "
                                  "avec --eligible.")
-@click.argument("references", nargs=-1, metavar="[REFERENCES]...")
+@click.argument("references", nargs=-1, metavar="[RÉFÉRENCES]...")
 @click.option("--eligible", "all_eligible", is_flag=True, help="Inscrire tous les locataires éligibles.")
 @click.option("--legal-basis", type=click.Choice(list(LEGAL_BASES)), default="public_interest",
               show_default=True, help="Base légale du traitement.")
@@ -221,8 +224,11 @@ def enrol_command(references: tuple[str, ...], all_eligible: bool, legal_basis: 
     if all_eligible:
         enrolled = enrol_eligible(get_veille(), legal_basis=legal_basis, today=day, dry_run=dry_run,
                                   organisation_id=organisation.id)
+        if enrolled:
+            click.echo("  Référence\tNom\tRègle")
         for candidate in enrolled:
-            click.echo(f"  {candidate.reference}\t{candidate.name}\t{candidate.rule}")
+            click.echo(f"  {safe_cell(candidate.reference)}\t{safe_cell(candidate.name)}\t"
+                       f"{_rule(candidate.rule)}")
         verb = "seraient inscrits (simulation, rien n'a été enregistré)" if dry_run else "inscrits"
         click.echo(f"{len(enrolled)} locataires {verb} ; base légale : {LEGAL_BASES[legal_basis]}.")
         return
@@ -231,9 +237,9 @@ def enrol_command(references: tuple[str, ...], all_eligible: bool, legal_basis: 
     _echo_result(result, "inscrits", "déjà inscrits")
 
 
-@enrolment.command("unenrol", help="Désinscrire les locataires de références REFERENCES : ils ne seront "
+@enrolment.command("unenrol", help="Désinscrire les locataires de références RÉFÉRENCES : ils ne seront "
                                    "plus appelés.")
-@click.argument("references", nargs=-1, required=True, metavar="REFERENCES...")
+@click.argument("references", nargs=-1, required=True, metavar="RÉFÉRENCES...")
 @TODAY_OPTION
 @organisation_option
 def unenrol_command(references: tuple[str, ...], today, organisation) -> None:
@@ -241,6 +247,11 @@ def unenrol_command(references: tuple[str, ...], today, organisation) -> None:
     result = unenrol_references(get_veille(), references, today.date() if today else None,
                                 organisation_id=organisation.id)
     _echo_result(result, "désinscrits", "n'étaient pas inscrits")
+
+
+def _rule(name: str | None) -> str:
+    """The French description of an eligibility rule (what coordinators read)."""
+    return RULE_DESCRIPTIONS.get(name, name or "-")
 
 
 def _echo_result(result: EnrolmentResult, done: str, already: str) -> None:
