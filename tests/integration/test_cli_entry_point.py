@@ -165,3 +165,10 @@ def test_the_web_and_clock_processes_read_dot_env_too(tmp_path, monkeypatch, env
     os.environ.pop("DATABASE_URL")
     with pytest.raises(ConfigError):
         clock_main()  # refused at once: the production setting came from .env
+
+
+def test_an_unknown_revision_is_a_french_sentence(tmp_path):
+    result = veille(tmp_path, "db", "downgrade", "nope", DATABASE_URL=f"sqlite:///{tmp_path / 'v.sqlite3'}")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Erreur : révision inconnue « nope »")
+    assert "Traceback" not in result.stderr

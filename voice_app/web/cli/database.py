@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
+from alembic.util import CommandError
 from flask.cli import AppGroup
 
 from db import migrate
@@ -14,8 +17,25 @@ def database() -> None:
     """Database schema (Alembic migrations)."""
 
 
+def _french_revision_errors(function):
+    """Alembic's refusal of a revision, as a French sentence."""
+    @functools.wraps(function)
+    def wrapper(revision: str):
+        try:
+            return function(revision)
+        except CommandError as error:
+            if "Can't locate revision" in str(error):
+                raise click.ClickException(
+                    f"révision inconnue « {revision} » : « head » est la dernière, « base » le schéma vide, "
+                    "et veille db current donne celle de la base.") from None
+            raise click.ClickException(f"migration impossible : {error}") from None
+
+    return wrapper
+
+
 @database.command("upgrade", help="Mettre le schéma à jour jusqu'à REVISION (défaut : la dernière).")
 @click.argument("revision", default="head", metavar="[REVISION]")
+@_french_revision_errors
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     migrate.upgrade(get_veille().settings.DATABASE_URL, revision)
@@ -24,6 +44,7 @@ def upgrade(revision: str) -> None:
 
 @database.command("downgrade", help="Revenir à la révision REVISION (« base » supprime toutes les tables).")
 @click.argument("revision")
+@_french_revision_errors
 def downgrade(revision: str) -> None:
     """Revert migrations down to REVISION ('base' removes every table)."""
     migrate.downgrade(get_veille().settings.DATABASE_URL, revision)
