@@ -81,7 +81,7 @@ def test_an_unreadable_file_is_refused_with_its_reason(cli, tmp_path, veille):
 def test_a_missing_file_is_a_usage_error(cli, tmp_path):
     result = cli("tenants", "import", tmp_path / "absent.csv")
     assert result.exit_code == 2
-    assert "does not exist" in result.output
+    assert "« " in result.output and "absent.csv » introuvable." in result.output
 
 
 def test_a_large_file_shows_progress_and_a_small_one_does_not(cli, tmp_path, sample):

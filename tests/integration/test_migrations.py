@@ -65,7 +65,7 @@ def head_revision() -> str:
 def test_the_db_commands_downgrade_and_upgrade(app, database_url):
     runner = app.test_cli_runner()
     head = head_revision()
-    assert runner.invoke(args=["db", "current"]).output.strip() == head
+    assert runner.invoke(args=["db", "current"]).output.strip() == f"Base de données à la révision {head}."
     down = runner.invoke(args=["db", "downgrade", "base"])
     assert down.exit_code == 0 and table_names(database_url) == set()
     up = runner.invoke(args=["db", "upgrade"])

@@ -39,6 +39,7 @@ METAVARS = {"text": "TEXTE", "integer": "NOMBRE", "float": "NOMBRE", "datetime":
 
 
 def register(app) -> None:
+    french.install()  # the same French when the commands run from the app's CLI (tests, `flask`)
     for group in GROUPS:
         app.cli.add_command(group)
 
