@@ -112,6 +112,7 @@ def test_a_refused_production_configuration_is_one_sentence(tmp_path):
 def test_the_log_stays_out_of_the_report_unless_asked(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'veille.sqlite3'}"}
     assert veille(tmp_path, "db", "upgrade", **env).returncode == 0
+    assert veille(tmp_path, "organisations", "create", "Habitat Test", **env).returncode == 0
     (tmp_path / "locataires.csv").write_text(TENANTS, encoding="utf-8")
     quiet = veille(tmp_path, "tenants", "import", "locataires.csv", **env)
     assert quiet.returncode == 0, quiet.stderr

@@ -75,11 +75,11 @@ def test_the_seed_command_reports_what_it_did(app):
     assert "Appels :\n  aucun pour l’instant" in status.output
 
 
-def test_the_status_command_prints_french_tables_with_headers(app, monkeypatch):
+def test_the_status_command_prints_french_tables_with_headers(app, organisation, monkeypatch):
     figures = DemoStatus({"due": 6, "ended": 1035}, {"ok": 30, "no_answer": 5},
                          {("help_health", "urgent"): 2})
     command_module = sys.modules["voice_app.web.cli.demo"]  # the package's `demo` is the click group
-    monkeypatch.setattr(command_module, "demo_status", lambda veille: figures)
+    monkeypatch.setattr(command_module, "demo_status", lambda *args: figures)
     output = app.test_cli_runner().invoke(args=["demo", "status"]).output
     assert "Appels :\n  État      Nombre\n  à passer  6\n  terminé   1\u202f035\n" in output
     assert "  Résultat        Nombre\n  tout va bien    30\n  pas de réponse  5\n" in output
