@@ -41,6 +41,7 @@ def test_a_test_call_prints_how_it_went_in_french_with_the_number_masked(live):
     assert "Statuts reçus de l’opérateur : lancé → sonne → décroché → terminé" in result.output
     assert "Décroché par : une personne\n" in result.output
     assert "Réponse à l’étape « menu » : touche 1 (tout va bien)" in result.output
+    assert "Simulateur : comportement « appuie sur 1 », saisies : 1" in result.output
     assert "Résultat : tout va bien\n" in result.output
     assert "Appel terminé en" in result.output
     assert tenant.phone not in result.output and "•• •• ••" in result.output

@@ -115,6 +115,7 @@ def test_a_dry_run_lists_masked_numbers_in_paris_time_and_writes_nothing(cli, ve
     result = cli("rounds", "plan", "--campaign", "Hebdo", "--dry-run", "--show", "1")
     assert result.exit_code == 0, result.output
     assert "simulation" in result.output and "2 appel(s)" in result.output
+    assert "  Heure (Paris)             Référence            Téléphone\n" in result.output
     assert "mar. 24/11/2026 10:30:00  T-1" in result.output
     assert "+33 6 •• •• •• 78" in result.output and "+33612345678" not in result.output
     assert "… et 1 autre(s)." in result.output

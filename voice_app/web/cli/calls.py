@@ -25,6 +25,12 @@ from voice_app.web.extensions import get_veille
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 SIMULATOR_GRACE_SECONDS = 5.0
+SIMULATED_INPUTS = {"silence": "silence", "hangup": "raccroche"}
+SIMULATED_BEHAVIOURS = (("duplicated callbacks", "rappels en double"),
+                        ("late callbacks", "rappels en retard"),
+                        ("presses", "appuie sur"), ("says", "dit"), ("silent", "silencieux"),
+                        ("hangs up", "raccroche"), ("hangup", "raccroche"), ("no answer", "ne répond pas"),
+                        ("voicemail", "répondeur"), ("busy", "occupé"), ("wrong number", "mauvais numéro"))
 PROVIDER_STATUSES = {"queued": "en file", "initiated": "lancé", "ringing": "sonne",
                      "in-progress": "décroché", "completed": "terminé", "busy": "occupé",
                      "no-answer": "pas de réponse", "failed": "échec",
@@ -110,6 +116,13 @@ def _simulated_call(provider, call_sid: str):
         return None
 
 
+def french_behaviour(label: str) -> str:
+    """The simulator's label of a tenant behaviour ("presses 2 1, late callbacks") in French."""
+    for english, french in SIMULATED_BEHAVIOURS:
+        label = label.replace(english, french)
+    return label
+
+
 def describe(report: CallTestReport, reference: str, record=None) -> str:
     """The report in French, phone number masked."""
     lines = [f"Appel de test vers {mask_phone(report.to_number)} (locataire {reference}), "
@@ -121,8 +134,9 @@ def describe(report: CallTestReport, reference: str, record=None) -> str:
             "un répondeur" if report.answered_by.startswith("machine") else "inconnu (fax ou autre)")
         lines.append(f"Décroché par : {who}")
     if record is not None:
-        lines.append(f"Simulateur : comportement « {record.behaviour} », saisies : "
-                     f"{', '.join(record.inputs) or 'aucune'}")
+        inputs = ", ".join(french_word(SIMULATED_INPUTS, value) for value in record.inputs)
+        lines.append(f"Simulateur : comportement « {french_behaviour(record.behaviour)} », "
+                     f"saisies : {inputs or 'aucune'}")
     for step, key, meaning in report.responses:
         lines.append(f"Réponse à l’étape « {french_word(STEPS, step.split('.')[0])} » : "
                      f"{('touche ' + key) if key else 'mot reconnu'} ({french_word(CHOICES, meaning)})")

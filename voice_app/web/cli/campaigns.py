@@ -260,6 +260,8 @@ def _echo_plan(result: PlanResult, dry_run: bool) -> None:
     elif dry_run:
         click.echo(f"{title} (simulation, rien n'est enregistré) : {number(result.attempts)} appel(s), "
                    f"{number(result.rate)} appel(s)/s")
+        if result.preview:
+            click.echo(f"  {'Heure (Paris)':<25} {'Référence':<20} Téléphone")
         for call in result.preview:
             click.echo(f"  {paris_time(call.due_at)}:{call.due_at.astimezone(PARIS):%S}  "
                        f"{call.reference:<20} {call.masked_phone}")
