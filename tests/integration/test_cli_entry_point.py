@@ -173,3 +173,12 @@ def test_an_unknown_revision_is_a_french_sentence(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("Erreur : révision inconnue « nope »")
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_path_that_cannot_be_made_is_a_french_sentence(tmp_path):
+    (tmp_path / "fichier").write_text("pas un dossier")
+    impossible = tmp_path / "fichier" / "sous" / "v.sqlite3"
+    result = veille(tmp_path, "tenants", "list", DATABASE_URL=f"sqlite:///{impossible}")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Erreur : « ") and "inaccessible (" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ traceback, and a non-zero exit code. The database URL is shown without its passw
 
 from __future__ import annotations
 
+import errno
 import os
 
 import click
@@ -18,7 +19,11 @@ from sqlalchemy.exc import ProgrammingError
 
 from voice_app.config import ConfigError
 
-ENVIRONMENT_ERRORS = (ConfigError, DBAPIError, ArgumentError, ModuleNotFoundError)
+ENVIRONMENT_ERRORS = (ConfigError, DBAPIError, ArgumentError, ModuleNotFoundError, OSError)
+OS_REASONS = {errno.EACCES: "droits insuffisants", errno.EPERM: "opération non permise",
+              errno.ENOENT: "introuvable", errno.EROFS: "disque en lecture seule",
+              errno.ENOSPC: "disque plein", errno.EEXIST: "existe déjà, et n'est pas un dossier",
+              errno.ENOTDIR: "un élément du chemin n'est pas un dossier", errno.EISDIR: "c'est un dossier"}
 
 
 def shown_database_url() -> str:
@@ -38,6 +43,12 @@ def french_error(error: BaseException) -> click.ClickException:
         return click.ClickException(f"configuration refusée, rien n'a été fait : {error}")
     if isinstance(error, ModuleNotFoundError):
         return _missing_module(error)
+    if isinstance(error, OSError) and error.filename:
+        reason = OS_REASONS.get(error.errno, "erreur du système")
+        return click.ClickException(f"« {error.filename} » inaccessible ({reason}) : vérifiez le chemin "
+                                    "(DATABASE_URL, VEILLE_INSTANCE_DIR) et ses droits. Rien n'a été fait.")
+    if isinstance(error, OSError):
+        raise error  # a network or system error without a path: not the operator's input
     if isinstance(error, ArgumentError):
         return click.ClickException(
             f"DATABASE_URL illisible : {shown_database_url()}. Exemple : "
