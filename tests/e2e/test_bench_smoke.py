@@ -51,10 +51,18 @@ def database_exists(url: str, name: str) -> bool:
         engine.dispose()
 
 
-@pytest.mark.parametrize("script", ["dispatch", "import_tenants", "plan_round", "webhooks"])
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+SCRIPTS = sorted(path.name for path in BENCH.glob("*.py") if path.name not in ("databases.py", "__init__.py"))
+
+
+def test_the_benchmarks_are_all_checked_below():
+    assert {"dispatch.py", "import_tenants.py", "plan_round.py", "webhooks.py"} <= set(SCRIPTS)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
 def test_every_benchmark_takes_a_database_url_and_says_what_it_drops(script):
-    shown = subprocess.run([sys.executable, f"bench/{script}.py", "--help"], capture_output=True, text=True,
-                           cwd=Path(__file__).resolve().parents[2], timeout=60)
+    shown = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
+                           cwd=BENCH.parent, timeout=60)
     assert shown.returncode == 0, shown.stderr
     help_text = " ".join(shown.stdout.split())
     assert "--database-url" in help_text and "VEILLE_BENCH_POSTGRES_URL" in help_text
