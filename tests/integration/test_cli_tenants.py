@@ -93,6 +93,8 @@ def test_a_large_file_shows_progress_and_a_small_one_does_not(cli, tmp_path, sam
     shown = cli("tenants", "import", large)
     assert shown.exit_code == 0, shown.output
     assert "Vérification" in shown.output and "Enregistrement" in shown.output
+    assert "Fichier « grand.csv » : 1\u202f500 lignes de locataires" in shown.output  # French numbers
+    assert "Locataires créés : 1\u202f500," in shown.output
     quiet = cli("tenants", "import", sample)
     assert "Vérification" not in quiet.output
 

@@ -96,7 +96,7 @@ def import_command(file: Path, dry_run: bool, skip_invalid: bool, organisation) 
 
 def _echo_report(report: ImportReport) -> None:
     delimiter = "tabulation" if report.delimiter == "\t" else f"« {report.delimiter} »"
-    click.echo(f"Fichier « {report.file_name} » : {report.lines} lignes de locataires "
+    click.echo(f"Fichier « {report.file_name} » : {number(report.lines)} lignes de locataires "
                f"(encodage {report.encoding}, séparateur {delimiter}).")
     if report.ignored_columns:
         click.echo("Colonnes ignorées : " + ", ".join(f"« {c} »" for c in report.ignored_columns) + ".")
@@ -107,18 +107,18 @@ def _echo_report(report: ImportReport) -> None:
                    "avec --skip-invalid pour importer les lignes valides seules.", err=True)
         return
     prefix = "Simulation, locataires qui seraient" if report.dry_run else "Locataires"
-    click.echo(f"{prefix} créés : {report.created}, mis à jour : {report.updated}, "
-               f"inchangés : {report.unchanged}.")
+    click.echo(f"{prefix} créés : {number(report.created)}, mis à jour : {number(report.updated)}, "
+               f"inchangés : {number(report.unchanged)}.")
     if report.skipped_lines:
-        click.echo(f"Lignes ignorées (--skip-invalid) : {len(report.skipped_lines)} "
+        click.echo(f"Lignes ignorées (--skip-invalid) : {number(len(report.skipped_lines))} "
                    f"(lignes {_line_list(report.skipped_lines)}).")
     if report.marked_opted_out:
         click.echo("Marqués opposés aux appels (numéro sur la liste d'opposition) : "
-                   f"{report.marked_opted_out}.")
+                   f"{number(report.marked_opted_out)}.")
     if report.absent:
-        click.echo(f"Locataires connus absents de ce fichier (laissés tels quels) : {report.absent}.")
+        click.echo(f"Locataires connus absents de ce fichier (laissés tels quels) : {number(report.absent)}.")
     if report.without_birth_year:
-        click.echo(f"Sans année de naissance : {report.without_birth_year} "
+        click.echo(f"Sans année de naissance : {number(report.without_birth_year)} "
                    "(seul le suivi manuel peut les rendre éligibles).")
     if report.dry_run:
         click.echo("Simulation (--dry-run) : rien n'a été enregistré.")
@@ -130,20 +130,21 @@ def _echo_notes(report: ImportReport) -> None:
         click.echo(f"Attention : la ligne {line} répète exactement la ligne {original} ; "
                    "le locataire n'est importé qu'une fois.")
     if len(report.repeated_lines) > MAX_ERRORS_SHOWN:
-        click.echo(f"  … et {len(report.repeated_lines) - MAX_ERRORS_SHOWN} autres lignes répétées.")
+        click.echo(f"  … et {number(len(report.repeated_lines) - MAX_ERRORS_SHOWN)} autres lignes répétées.")
     if report.year_only_lines:
         click.echo(f"Date de naissance réduite à l'année, prise comme année de naissance : "
-                   f"{len(report.year_only_lines)} ligne(s) (lignes {_line_list(report.year_only_lines)}).")
+                   f"{number(len(report.year_only_lines))} ligne(s) "
+                   f"(lignes {_line_list(report.year_only_lines)}).")
 
 
 def _echo_errors(report: ImportReport) -> None:
     if not report.errors:
         return
-    click.echo(f"Erreurs ({len(report.errors)}) :")
+    click.echo(f"Erreurs ({number(len(report.errors))}) :")
     for error in report.errors[:MAX_ERRORS_SHOWN]:
         click.echo(f"  {error}")
     if len(report.errors) > MAX_ERRORS_SHOWN:
-        click.echo(f"  … et {len(report.errors) - MAX_ERRORS_SHOWN} autres erreurs.")
+        click.echo(f"  … et {number(len(report.errors) - MAX_ERRORS_SHOWN)} autres erreurs.")
 
 
 def _line_list(lines: list[int], limit: int = 30) -> str:
@@ -187,7 +188,7 @@ def eligible_command(today, organisation) -> None:
     """List eligible tenants not yet enrolled, with the rule that selects each."""
     listing = eligible_tenants(get_veille(), today.date() if today else None,
                                organisation_id=organisation.id)
-    click.echo(f"Éligibles non inscrits : {len(listing.eligible)}")
+    click.echo(f"Éligibles non inscrits : {number(len(listing.eligible))}")
     if listing.eligible:
         click.echo("  Référence\tNom\tSite\tRègle")
     for candidate in listing.eligible:
@@ -195,7 +196,7 @@ def eligible_command(today, organisation) -> None:
                    f"{safe_cell(candidate.site or '-')}\t{_rule(candidate.rule)}")
     if listing.undecided:
         click.echo("À vérifier, l'année de naissance du locataire ou du conjoint manque : "
-                   f"{len(listing.undecided)}")
+                   f"{number(len(listing.undecided))}")
         click.echo("  Référence\tNom\tSite\tRègle à vérifier")
         for candidate in listing.undecided:
             click.echo(f"  {safe_cell(candidate.reference)}\t{safe_cell(candidate.name)}\t"
@@ -230,7 +231,7 @@ def enrol_command(references: tuple[str, ...], all_eligible: bool, legal_basis: 
             click.echo(f"  {safe_cell(candidate.reference)}\t{safe_cell(candidate.name)}\t"
                        f"{_rule(candidate.rule)}")
         verb = "seraient inscrits (simulation, rien n'a été enregistré)" if dry_run else "inscrits"
-        click.echo(f"{len(enrolled)} locataires {verb} ; base légale : {LEGAL_BASES[legal_basis]}.")
+        click.echo(f"{number(len(enrolled))} locataires {verb} ; base légale : {LEGAL_BASES[legal_basis]}.")
         return
     result = enrol_references(get_veille(), references, legal_basis=legal_basis, today=day,
                               organisation_id=organisation.id)
@@ -259,6 +260,6 @@ def _echo_result(result: EnrolmentResult, done: str, already: str) -> None:
                               ("introuvables", result.not_found),
                               ("refusés, opposés aux appels", result.refused)):
         if references:
-            click.echo(f"{label.capitalize()} ({len(references)}) : {', '.join(references)}")
+            click.echo(f"{label.capitalize()} ({number(len(references))}) : {', '.join(references)}")
     if result.not_found or result.refused:
         raise click.exceptions.Exit(1)
