@@ -14,6 +14,11 @@ from voice_app.web.cli import main
 from voice_app.web.cli.output import number
 
 
+@pytest.fixture(autouse=True)
+def away_from_any_dot_env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `veille` reads .env from the current folder: none here
+
+
 def click_message_ids() -> set[tuple[str, ...]]:
     """Every string Click passes to `_()` or `ngettext()`."""
     found = set()
