@@ -126,7 +126,7 @@ def test_a_locked_sqlite_file_is_a_french_sentence(tmp_path, monkeypatch):
     path = tmp_path / "veille.sqlite3"
     migrate.upgrade(f"sqlite:///{path}")
     (tmp_path / "locataires.csv").write_text(TENANTS, encoding="utf-8")
-    monkeypatch.setattr(db_engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(db_engine, "SQLITE_BUSY_TIMEOUT_MS", 200, raising=False)  # a short wait
     monkeypatch.chdir(tmp_path)  # `veille` reads .env from the current folder: none here
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process writing, for longer than the busy timeout
