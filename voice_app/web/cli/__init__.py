@@ -49,7 +49,8 @@ def _create_app():
 
     app = create_app()
     context = click.get_current_context(silent=True)
-    verbose = context is not None and context.find_object(ScriptInfo).data.get(VERBOSE, False)
+    info = context.find_object(ScriptInfo) if context is not None else None
+    verbose = bool(info is not None and info.data.get(VERBOSE))
     # The report is the command's output; the log (stderr) keeps to warnings unless asked.
     logging.getLogger("veille").setLevel(logging.INFO if verbose else logging.WARNING)
     return app
