@@ -75,7 +75,8 @@ def test_users_are_created_with_a_password_or_an_invitation(cli, veille):
 
 
 def test_users_create_refuses_bad_input_with_french_messages(cli, veille):
-    cases = {("x", "volunteer"): "Adresse e-mail invalide", ("a@b.fr", "boss"): "Invalid value"}
+    cases = {("x", "volunteer"): "Adresse e-mail invalide",
+             ("a@b.fr", "boss"): "Valeur refusée pour '--role'"}
     for (email, role), message in cases.items():
         result = cli("users", "create", email, "--role", role, "--name", "A")
         assert result.exit_code != 0 and message in result.output

@@ -62,7 +62,12 @@ class VeilleGroup(click.Group):
     def main(self, *args, **kwargs):
         french.install()
         load_env_file()
-        return super().main(*args, **kwargs)
+        logger = logging.getLogger("veille")
+        level = logger.level
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            logger.setLevel(level)  # the command's quieter log ends with it (in-process callers)
 
     def make_context(self, info_name, args, parent=None, **extra):
         if "obj" not in extra:
