@@ -183,3 +183,13 @@ def test_a_database_path_that_cannot_be_made_is_a_french_sentence(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("Erreur : « ") and "inaccessible (" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_postgresql_url_without_the_driver_says_which_extra_to_install(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as on an install without the [postgresql] extra
+    result = CliRunner().invoke(main, ["tenants", "list"],
+                                env={"DATABASE_URL": "postgresql+psycopg://h/veille"})
+    assert result.exit_code == 1
+    assert "Erreur : le pilote PostgreSQL n'est pas installé : installez Veille avec pip" in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, no traceback
