@@ -89,11 +89,9 @@ def frenchify(command: click.Command) -> None:
         for sub in command.commands.values():
             frenchify(sub)
     for param in command.params:
-        if isinstance(param, click.Option) and (param.is_flag or param.metavar):
-            continue
-        name = METAVARS.get(getattr(param.type, "name", ""))
-        if name and (isinstance(param, click.Option) or param.metavar is None and param.name == "file"):
-            param.metavar = name
+        if not isinstance(param, click.Option) or param.is_flag or param.metavar:
+            continue  # arguments name their own metavar (FICHIER, NOM, REFERENCE...)
+        param.metavar = METAVARS.get(getattr(param.type, "name", ""), param.metavar)
 
 
 @click.group(cls=VeilleGroup, help="Veille : appels de prise de nouvelles et suivi par des bénévoles.")
