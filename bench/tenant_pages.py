@@ -2,33 +2,30 @@
 
     .venv/bin/python bench/tenant_pages.py                   # PostgreSQL and SQLite, 100,000 tenants
     .venv/bin/python bench/tenant_pages.py --tenants 20000 --backends sqlite
-    .venv/bin/python bench/tenant_pages.py --database-url postgresql+psycopg://127.0.0.1/mine
+    .venv/bin/python bench/tenant_pages.py --database-url postgresql+psycopg://127.0.0.1/some_db
 
 Each figure is the median of 20 requests of a signed-in coordinator through the whole web
 stack (Flask test client: routing, sign-in check, query, template): the first page, a page
 deep in the list (keyset: "after reference X"), a search by name prefix, a search by
-reference, and a site filter. Without --database-url, PostgreSQL gets a database of its own,
-created for this run and dropped at its end (through VEILLE_BENCH_POSTGRES_URL's server);
-with it, the given database is used as it is (migrated, filled, never dropped).
+reference, and a site filter. PostgreSQL: a database of its own, created for the run beside
+--database-url's and dropped at its end (bench/databases.py). SQLite: a file in a temporary
+folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine
 from sqlalchemy import insert
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.databases import bench_database  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import Tenant  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
@@ -37,27 +34,10 @@ from voice_app.services.accounts import NewUser  # noqa: E402
 from voice_app.services.accounts import create_user  # noqa: E402
 from voice_app.services.organisations import ensure_organisation  # noqa: E402
 
-ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 PASSWORD = "mot de passe du banc"
 SITES = [f"Résidence {n:03d}" for n in range(200)]
 NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau")
 RUNS = 20
-
-
-def _own_postgres() -> tuple[str, str]:
-    name = f"veille_bench_tenant_pages_{os.getpid()}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop_own(name: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def fill(veille, count: int) -> None:
@@ -129,32 +109,19 @@ def measure(url: str, count: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = parser_for(__doc__)
     parser.add_argument("--tenants", type=int, default=100_000)
     parser.add_argument("--backends", default="postgresql,sqlite")
-    parser.add_argument("--database-url", help="use this database (never dropped) instead of a new one")
     args = parser.parse_args()
     print(
         f"Tenants pages, {args.tenants:,} tenants, median of {RUNS} requests (load average "
         f"{os.getloadavg()[0]:.2f}):"
     )
-    targets = [("given", args.database_url)] if args.database_url else args.backends.split(",")
-    for target in targets:
-        if isinstance(target, tuple):
-            label, url, own = target[0], target[1], None
-        elif target == "postgresql":
-            (url, own), label = _own_postgres(), "postgresql"
-        else:
-            folder = tempfile.mkdtemp()
-            url, own, label = f"sqlite:///{folder}/bench.sqlite3", None, "sqlite"
-        try:
+    for backend in args.backends.split(","):
+        with bench_database(backend, args.database_url, "veille_bench_tenant_pages") as url:
             for name, ms in measure(url, args.tenants).items():
-                print(f"  {label:<10} {name:<26} {ms:7.1f} ms")
-        finally:
-            if own:
-                _drop_own(own)
+                print(f"  {backend:<10} {name:<26} {ms:7.1f} ms")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
