@@ -142,3 +142,13 @@ def test_another_landlords_tenant_is_404_and_audited(browser, people, veille):
     assert browser.post(f"/locataires/{foreign}/inscription", {"legal_basis": "consent"}).status_code == 404
     assert count(veille, AuditEvent.id, AuditEvent.action == "access.refused") == 2
 
+
+
+def test_the_preview_warns_of_repeated_lines_and_bare_birth_years(browser, people, veille):
+    header = "Référence;Nom;Prénom;Date de naissance;Composition du foyer;Téléphone\n"
+    line = "PH-1;Martin;Jeanne;1939;seul;06 12 34 56 78\n"
+    browser.sign_in(people.coordinator)
+    text = upload(browser, (header + line + line).encode()).get_data(as_text=True)
+    assert "la ligne 3 répète exactement la ligne 2" in text
+    assert "prise comme année de naissance : lignes 2" in text
+    assert '<span class="number">1</span> créés' in text
