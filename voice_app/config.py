@@ -63,6 +63,7 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = "memory://"
     SIMULATOR_TIME_SCALE: float = 1.0
     SIMULATOR_SEED: int = 1
+    PROVIDER_MAX_CALLS_PER_SECOND: float = 1.0  # the account's limit (Twilio: 1 unless raised)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -97,6 +98,8 @@ class Settings:
             # Windows, rounds and public holidays are computed on the French mainland calendar.
             raise ConfigError(f"TZ_NAME={self.TZ_NAME!r} is not supported yet: call windows are "
                               f"computed in {SUPPORTED_TZ} (see README, Configuration).")
+        if self.PROVIDER_MAX_CALLS_PER_SECOND <= 0:
+            raise ConfigError("PROVIDER_MAX_CALLS_PER_SECOND must be a positive number.")
         if self.SIMULATOR_TIME_SCALE <= 0:
             raise ConfigError("SIMULATOR_TIME_SCALE must be a positive number.")
         if not self.is_production:

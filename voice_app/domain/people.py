@@ -31,7 +31,10 @@ AREAS: dict[str, frozenset[Role]] = {
     "home": frozenset(Role),
     "volunteers": frozenset({Role.COORDINATOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
+    "campaigns": frozenset({Role.COORDINATOR}),
 }
+# Areas only a landlord's own staff may open (a partner's coordinator runs no campaign).
+LANDLORD_AREAS = frozenset({"campaigns"})
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -44,8 +47,10 @@ INVITATION_VALIDITY = timedelta(hours=72)
 SESSION_IDLE_LIMIT = timedelta(hours=12)
 
 
-def may_open(role: str, area: str) -> bool:
-    """Whether a user of `role` may open the pages of `area`."""
+def may_open(role: str, area: str, organisation_kind: str = "landlord") -> bool:
+    """Whether a user of `role`, in an organisation of `organisation_kind`, may open `area`."""
+    if area in LANDLORD_AREAS and organisation_kind != "landlord":
+        return False
     return role in AREAS.get(area, frozenset())
 
 

@@ -44,6 +44,7 @@ from db.engine import is_sqlite
 from db.models import CallAttempt
 from db.models import Campaign
 from db.models import Enrolment
+from db.models import FollowUp
 from db.models import Round
 from db.models import Tenant
 from db.models.base import UTCDateTime
@@ -59,6 +60,10 @@ from voice_app.domain.rounds import is_time_to_plan
 from voice_app.domain.rounds import round_span
 from voice_app.domain.rounds import round_starting_on
 from voice_app.domain.rounds import spread
+from voice_app.domain.urgent_rounds import PRIORITY_HOUSEHOLD
+from voice_app.domain.urgent_rounds import PRIORITY_REASONS
+from voice_app.domain.urgent_rounds import latest_priority_birth_year
+from voice_app.domain.urgent_rounds import puts_fragile_first
 from voice_app.domain.windows import intervals_between
 from voice_app.services.campaigns import CampaignError
 from voice_app.services.campaigns import campaign_policy
@@ -100,6 +105,7 @@ class PlanResult:
     over_capacity: bool = False
     rate: float = 0.0
     preview: list[PlannedCall] = field(default_factory=list)
+    already_planned: bool = False
 
 
 def plan_due_rounds(veille: Veille, now: datetime) -> list[PlanResult]:
@@ -174,7 +180,8 @@ def _already_planned(veille: Veille, campaign: Campaign, span: RoundSpan) -> Pla
     existing = _existing_round(veille, campaign.id, span.scheduled_on)
     if existing is None:
         return None
-    return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id)
+    return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id,
+                      already_planned=True)
 
 
 def _in_campaign_dates(campaign: Campaign, day: date) -> bool:
@@ -194,7 +201,8 @@ def _plan(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime) ->
         round_id = _insert_round(session, campaign.id, span, now)
     if round_id is None:  # planned, or being planned, by someone else
         existing = _existing_round(veille, campaign.id, span.scheduled_on)
-        return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id)
+        return PlanResult(campaign.id, campaign.name, span, existing.planned_count, False, existing.id,
+                          already_planned=True)
     return _fill_round(veille, campaign, round_id, span, now)
 
 
@@ -205,15 +213,18 @@ def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSp
     policy = campaign_policy(campaign)
     with veille.session_factory.begin() as session:
         group, plan = _spread_plan(session, campaign, span, now)
+        order = _tenant_order(session, campaign, span, now)
     # An attempt due at or after `last_from` is the round's last: no retry would fit after it
     # (an answering machine then gets the message with the number to call back).
     last_from = last_attempt_from(policy, span.starts_at, span.ends_at)
     if is_sqlite(veille.engine):
         with veille.session_factory.begin() as session:
-            _insert_rows_sqlite(session, campaign, round_id, span, group, plan, last_from, now)
+            _insert_rows_sqlite(session, campaign, round_id, span, group, order, plan, last_from, now)
     else:
-        workers = POSTGRES_WORKERS if plan.total >= PARALLEL_FROM else 1
-        _insert_select_postgres(veille, workers, campaign, round_id, span, group, plan, last_from, now)
+        # Shares rank their own tenants: a priority order over the whole round needs one statement.
+        parallel = plan.total >= PARALLEL_FROM and len(order) == 1
+        workers = POSTGRES_WORKERS if parallel else 1
+        _insert_select_postgres(veille, workers, campaign, round_id, span, group, order, plan, last_from, now)
     with veille.session_factory.begin() as session:
         count = session.scalar(select(func.count()).select_from(CallAttempt).where(
             CallAttempt.round_id == round_id, CallAttempt.attempt_number == 1))
@@ -244,7 +255,8 @@ def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: dat
     policy = campaign_policy(campaign)
     intervals = intervals_between(policy, max(span.starts_at, now), span.ends_at)
     halves = frozenset(interval.half for interval in intervals)
-    group = _group_expression(halves)
+    # An urgent round calls the most fragile first, whatever half-day they prefer.
+    group = literal(ANY, String) if puts_fragile_first(policy) else _group_expression(halves)
     counts = dict(session.execute(_targeted(campaign, span, group, func.count()).group_by(group)).all())
     if not intervals:
         raise PlanningError(f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.")
@@ -264,10 +276,30 @@ def _group_expression(halves: frozenset[str]):
                 else_=literal(ANY, String))
 
 
-def _candidates(session: Session, campaign: Campaign, span: RoundSpan, group):
-    """(tenant id, reference, phone, group) of every targeted tenant, by tenant id."""
+def _tenant_order(session: Session, campaign: Campaign, span: RoundSpan, now: datetime) -> list:
+    """The order tenants get their slots in: by id; for an urgent round, the fragile first
+    (80 or older living alone, or left needing a person by the organisation's previous round)."""
+    if not puts_fragile_first(campaign_policy(campaign)):
+        return [Tenant.id]
+    fragile = and_(Tenant.household == PRIORITY_HOUSEHOLD,
+                   Tenant.birth_year <= latest_priority_birth_year(span.scheduled_on))
+    previous = session.scalar(select(Round.id).join(Campaign, Campaign.id == Round.campaign_id).where(
+        Campaign.organisation_id == campaign.organisation_id, Round.starts_at <= now,
+        ~and_(Round.campaign_id == campaign.id, Round.scheduled_on == span.scheduled_on))
+        .order_by(Round.starts_at.desc(), Round.id.desc()).limit(1))
+    if previous is not None:
+        round_attempts = select(CallAttempt.id).where(CallAttempt.round_id == previous)
+        left_to_a_person = select(FollowUp.tenant_id).where(
+            FollowUp.reason.in_(sorted(PRIORITY_REASONS)),
+            (FollowUp.round_id == previous) | FollowUp.attempt_id.in_(round_attempts))
+        fragile = fragile | Tenant.id.in_(left_to_a_person)
+    return [case((fragile, 0), else_=1), Tenant.id]
+
+
+def _candidates(session: Session, campaign: Campaign, span: RoundSpan, group, order: list):
+    """(tenant id, reference, phone, group) of every targeted tenant, in slot order."""
     return session.execute(_targeted(campaign, span, Tenant.id, Tenant.reference, Tenant.phone, group)
-                           .order_by(Tenant.id))
+                           .order_by(*order))
 
 
 def _ranked_due_times(rows, plan: SpreadPlan):
@@ -279,9 +311,9 @@ def _ranked_due_times(rows, plan: SpreadPlan):
 
 
 def _insert_rows_sqlite(session: Session, campaign: Campaign, round_id: int, span: RoundSpan, group,
-                        plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
+                        order: list, plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
     statement = sqlite.insert(CallAttempt).on_conflict_do_nothing(index_elements=ATTEMPT_KEY)
-    rows = _candidates(session, campaign, span, group).all()
+    rows = _candidates(session, campaign, span, group, order).all()
     chunk = []
     for tenant_id, _reference, phone, due_at in _ranked_due_times(rows, plan):
         chunk.append(dict(
@@ -305,7 +337,7 @@ def postgres_token():
 
 
 def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, round_id: int, span: RoundSpan,
-                            group, plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
+                            group, order: list, plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
     """Run the INSERT ... SELECT as `workers` statements on their own connections, each
     writing the tenants whose id is its share modulo `workers` (a 2-core server inserts and
     checks foreign keys about twice as fast). Each share ranks only its own tenants; its
@@ -318,8 +350,8 @@ def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, ro
 
     def insert_share(share: int) -> None:
         try:
-            statement = _insert_statement(campaign, round_id, span, group, plan, last_from, now, workers,
-                                          share, offsets[share])
+            statement = _insert_statement(campaign, round_id, span, group, order, plan, last_from, now,
+                                          workers, share, offsets[share])
             with veille.session_factory.begin() as session:
                 session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
                 # Not waiting for the WAL flush is safe here: a commit lost in a crash leaves
@@ -358,9 +390,10 @@ def _share_offsets(veille: Veille, campaign: Campaign, span: RoundSpan, group,
     return offsets
 
 
-def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group, plan: SpreadPlan,
-                      last_from: datetime, now: datetime, workers: int, share: int, offsets: dict[str, int]):
-    rank = func.row_number().over(partition_by=group, order_by=Tenant.id) - 1
+def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group, order: list,
+                      plan: SpreadPlan, last_from: datetime, now: datetime, workers: int, share: int,
+                      offsets: dict[str, int]):
+    rank = func.row_number().over(partition_by=group, order_by=order) - 1
     ranked = _targeted(campaign, span, Tenant.id.label("tenant_id"), Tenant.phone.label("phone"),
                        group.label("grp"), rank.label("rank"), extra=_share_of(workers, share))
     ranked = ranked.subquery("ranked")
@@ -389,7 +422,7 @@ def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group,
 def _preview(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime, limit: int) -> PlanResult:
     with veille.session_factory.begin() as session:
         group, plan = _spread_plan(session, campaign, span, now)
-        rows = _candidates(session, campaign, span, group).all()
+        rows = _candidates(session, campaign, span, group, _tenant_order(session, campaign, span, now)).all()
         calls = sorted(_ranked_due_times(rows, plan), key=lambda row: row[3])
     shown = calls if limit <= 0 else calls[:limit]
     preview = [PlannedCall(reference, mask_phone(phone), due_at) for _id, reference, phone, due_at in shown]

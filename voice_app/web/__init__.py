@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from voice_app.web.auth import blueprint as auth
     from voice_app.web.bridge import blueprint as bridge
     from voice_app.web.bridge import hooks as bridge_hooks
+    from voice_app.web.campaigns import blueprint as campaigns
     from voice_app.web.coordinator import blueprint as coordinator
     from voice_app.web.eligibility import blueprint as rules
     from voice_app.web.extensions import csrf
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from voice_app.web.home import blueprint as home
     from voice_app.web.pages import register_page_helpers
     from voice_app.web.paper import blueprint as paper
+    from voice_app.web.rounds import blueprint as rounds
     from voice_app.web.tenants import blueprint as tenants
     from voice_app.web.voice import blueprint as voice
     from voice_app.web.volunteer import blueprint as volunteer
@@ -88,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(webhooks)  # proved by the provider's signature instead
     csrf.exempt(health)
     for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, tenants, coordinator,
-                      rules, admin):
+                      rules, admin, campaigns, rounds):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 

@@ -96,7 +96,7 @@ def for_area(area: str):
         @functools.wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if not may_open(current_user.role, area):
+            if not may_open(current_user.role, area, current_user.organisation_kind):
                 abort(404)
             return view(*args, **kwargs)
         return wrapper

@@ -25,6 +25,7 @@ NAVIGATION = (
     ("volunteer.tasks", "Suivis", "home"),
     ("tenants.index", "Locataires", "home"),
     ("tenants.upload", "Importer", "volunteers"),
+    ("campaigns.index", "Campagnes", "campaigns"),
     ("coordinator.volunteers", "Bénévoles", "volunteers"),
     ("rules.rules", "Règles", "volunteers"),
     ("admin.users", "Comptes", "admin"),
@@ -67,7 +68,8 @@ CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ances
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, label) for endpoint, label, area in NAVIGATION if may_open(current_user.role, area)
+    role, kind = current_user.role, current_user.organisation_kind
+    return [(endpoint, label) for endpoint, label, area in NAVIGATION if may_open(role, area, kind)
             and (endpoint not in LANDLORD_ONLY or current_user.is_landlord_staff)]
 
 
