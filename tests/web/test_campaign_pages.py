@@ -13,24 +13,28 @@ from db.models import AuditEvent
 from db.models import CallAttempt
 from db.models import Campaign
 from db.models import CampaignTarget
+from db.models import FollowUp
 from db.models import Round
 from db.models import Tenant
 from tests.web.people import Browser
 from tests.web.people import add_task
 from tests.web.people import add_tenant
+from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.campaigns import Window
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.planning import plan_round
 
-ROLES = ("admin", "coordinator", "volunteer", "partner_coordinator", "partner_volunteer", "foreign_coordinator")
+ROLES = ("admin", "coordinator", "volunteer", "partner_coordinator", "partner_volunteer",
+         "foreign_coordinator")
+URGENT = {"calls_per_second": "1", "max_concurrent_calls": "60"}
+PARIS_SECONDS = "%d/%m/%Y %H:%M:%S"
 
 
 def campaign_form(**changes) -> dict:
     form = {"name": "Appel du mardi", "rhythm": "weekly", "weekdays": ["1"],
             "windows": "lun-ven 10:00-12:30\nlun-ven 14:00-18:00", "round_days": "2", "max_attempts": "3",
-            "retry_gap_minutes": "120", "calls_per_second": "1", "max_concurrent_calls": "10", "target": "all",
-            "sites": "", "references": ""}
+            "retry_gap_minutes": "120", "calls_per_second": "1", "max_concurrent_calls": "10",
+            "target": "all", "sites": "", "references": ""}
     form.update(changes)
     return form
 
@@ -82,9 +86,9 @@ def test_a_partners_coordinator_gets_404_and_changes_nothing(client, people, vei
     browser = signed_in(client, people.partner_coordinator)
     assert browser.get(f"/campagnes/{campaign_id}").status_code == 404
     assert browser.post(f"/campagnes/{campaign_id}/pause").status_code == 404
-    assert browser.post(f"/campagnes/{campaign_id}/modifier", campaign_form(name="Piratée")).status_code == 404
-    assert browser.post("/campagnes/tournee-urgente", {"calls_per_second": "1",
-                                                      "max_concurrent_calls": "10"}).status_code == 404
+    renamed = campaign_form(name="Piratée")
+    assert browser.post(f"/campagnes/{campaign_id}/modifier", renamed).status_code == 404
+    assert browser.post("/campagnes/tournee-urgente", URGENT).status_code == 404
     [campaign] = campaigns(veille)
     assert campaign.active and campaign.name == "Appel du mardi"
 
@@ -120,9 +124,10 @@ def test_a_rate_above_the_accounts_limit_is_refused_in_french(browser, people, v
     browser.sign_in(people.coordinator)
     response = browser.post("/campagnes/nouvelle", campaign_form(calls_per_second="5"))
     assert response.status_code == 422
-    assert "dépasse la limite du compte de l’opérateur (1 appel(s) par seconde)" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "dépasse la limite du compte de l’opérateur (1 appel(s) par seconde)" in page
     assert campaigns(veille) == []
-    urgent = browser.post("/campagnes/tournee-urgente", {"calls_per_second": "3", "max_concurrent_calls": "10"})
+    urgent = browser.post("/campagnes/tournee-urgente", {**URGENT, "calls_per_second": "3"})
     assert urgent.status_code == 422 and "dépasse la limite du compte" in urgent.get_data(as_text=True)
     assert campaigns(veille) == []
 
@@ -234,8 +239,7 @@ def test_the_dry_run_gives_the_real_plannings_answer(browser, people, veille, no
     with veille.session_factory() as session:
         due_times = [a.due_at for a in session.scalars(select(CallAttempt).order_by(CallAttempt.due_at))]
     shown = re.findall(r"<td>(\d\d/\d\d/\d{4} \d\d:\d\d:\d\d)</td>", page)
-    assert shown == [t.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M:%S")
-                     for t in due_times]
+    assert shown == [moment.astimezone(PARIS).strftime(PARIS_SECONDS) for moment in due_times]
     page = browser.get(f"/campagnes/{campaign_id}/simulation").get_data(as_text=True)
     assert "est déjà planifiée (3 appel(s))" in page
     assert f"/tournees/{planned.round_id}" in page
@@ -250,15 +254,16 @@ def test_an_urgent_round_starts_now_with_the_most_fragile_first(browser, people,
     helped_last_time = add_tenant(veille, people.landlord_id, "PH-5")
     with veille.session_factory.begin() as session:
         session.execute(update(Tenant).values(birth_year=1960, household="alone"))
-        session.execute(update(Tenant).where(Tenant.id == old_couple).values(birth_year=1930, household="couple"))
+        session.execute(update(Tenant).where(Tenant.id == old_couple).values(birth_year=1930,
+                                                                             household="couple"))
         session.execute(update(Tenant).where(Tenant.id == old_alone).values(birth_year=1946))
     previous = add_task(veille, people.landlord_id, unreachable_last_time, "unreachable", now)
     with veille.session_factory() as session:
-        previous_round = session.get(__import__("db.models", fromlist=["FollowUp"]).FollowUp, previous).round_id
+        previous_round = session.get(FollowUp, previous).round_id
     add_task(veille, people.landlord_id, helped_last_time, "help_food", now, round_id=previous_round)
     browser.sign_in(people.coordinator)
     browser.get("/campagnes")
-    response = browser.post("/campagnes/tournee-urgente", {"calls_per_second": "1", "max_concurrent_calls": "60"})
+    response = browser.post("/campagnes/tournee-urgente", URGENT)
     assert response.status_code == 302
     round_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with veille.session_factory() as session:
@@ -275,7 +280,7 @@ def test_an_urgent_round_starts_now_with_the_most_fragile_first(browser, people,
     assert "campaign.urgent_round_started" in audit_actions(veille)
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Tournée urgente lancée : 5 appel(s)" in page
-    again = browser.post("/campagnes/tournee-urgente", {"calls_per_second": "1", "max_concurrent_calls": "60"})
+    again = browser.post("/campagnes/tournee-urgente", URGENT)
     assert again.headers["Location"].endswith(f"/tournees/{round_id}")
     assert "déjà lancée" in browser.get(again.headers["Location"]).get_data(as_text=True)
 
@@ -293,14 +298,14 @@ def test_the_round_page_shows_its_figures_and_the_fragment_refreshes_them(browse
         attempts = session.scalars(select(CallAttempt).where(CallAttempt.round_id == round_id)
                                    .order_by(CallAttempt.id)).all()
         for attempt, outcome in zip(attempts[:2], ("ok", "help_health"), strict=True):
-            attempt.state, attempt.outcome, attempt.dialled_at, attempt.answered_at = "ended", outcome, now, now
-            attempt.answered_by = "human"
+            attempt.state, attempt.outcome, attempt.answered_by = "ended", outcome, "human"
+            attempt.dialled_at = attempt.answered_at = now
         attempts[2].state, attempts[2].dialled_at = "ringing", now
     add_task(veille, people.landlord_id, attempts[1].tenant_id, "help_health", now, round_id=round_id)
     fragment = browser.get(f"/tournees/{round_id}/progression").get_data(as_text=True)
     assert "<html" not in fragment
-    assert [figure(fragment, name) for name in ("placed", "answered", "reached", "needing_person", "remaining",
-                                                "in_flight")] == [3, 2, 2, 1, 1, 1]
+    names = ("placed", "answered", "reached", "needing_person", "remaining", "in_flight")
+    assert [figure(fragment, name) for name in names] == [3, 2, 2, 1, 1, 1]
     assert "Fin estimée" in fragment
 
 

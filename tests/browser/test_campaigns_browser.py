@@ -1,0 +1,52 @@
+"""A coordinator in a desktop browser starts an urgent round and watches its figures move
+without reloading the page (poll.js swaps the figures fragment in)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from db.models import CallAttempt
+from tests.web.people import PASSWORD
+from tests.web.people import add_tenant
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+
+
+def calls_answered(veille, round_id: int, count: int, now) -> None:
+    """What the dispatcher and the tenants' keys do to the first calls of the round."""
+    with veille.session_factory.begin() as session:
+        attempts = session.scalars(select(CallAttempt).where(CallAttempt.round_id == round_id)
+                                   .order_by(CallAttempt.due_at).limit(count)).all()
+        for attempt in attempts:
+            attempt.state, attempt.outcome, attempt.answered_by = "ended", "ok", "human"
+            attempt.dialled_at = attempt.answered_at = attempt.ended_at = now
+
+
+def test_a_coordinator_starts_an_urgent_round_and_watches_it_progress(page, people, veille, now):
+    for n in range(6):
+        add_tenant(veille, people.landlord_id, f"PH-{n}", phone=f"+3361234567{n}")
+    sign_in(page, people.coordinator.email)
+    page.get_by_role("navigation").get_by_role("link", name="Campagnes").click()
+    page.get_by_role("button", name="Lancer une tournée urgente maintenant").click()
+    page.wait_for_url("**/tournees/*")
+    assert page.get_by_role("status").inner_text().startswith("Tournée urgente lancée : 6 appel(s)")
+    figures = page.locator("#progression")
+    expect(figures.locator('[data-figure="planned"]')).to_have_text("6")
+    expect(figures.locator('[data-figure="placed"]')).to_have_text("0")
+    expect(figures.locator('[data-figure="remaining"]')).to_have_text("6")
+    page.evaluate("window.sameDocument = true")
+
+    round_id = int(page.url.rsplit("/", 1)[1])
+    calls_answered(veille, round_id, 2, now)
+
+    expect(figures.locator('[data-figure="placed"]')).to_have_text("2", timeout=15_000)
+    expect(figures.locator('[data-figure="reached"]')).to_have_text("2")
+    expect(figures.locator('[data-figure="remaining"]')).to_have_text("4")
+    assert page.evaluate("window.sameDocument") is True  # refreshed in place, never reloaded
