@@ -120,6 +120,17 @@ def test_a_coordinator_creates_a_campaign_and_it_is_audited(browser, people, vei
     assert "Campagne « Appel du mardi » créée." in page and "mardi, jeudi" in page
 
 
+def test_a_daily_campaign_needs_no_weekday_and_reads_back(browser, people, veille):
+    browser.sign_in(people.coordinator)
+    form = campaign_form(name="Quotidienne", rhythm="daily", weekdays=[], windows="10:00-12:00",
+                         round_days="1")
+    assert browser.post("/campagnes/nouvelle", form).status_code == 302
+    [campaign] = campaigns(veille)
+    policy = CampaignPolicy.from_dict(campaign.policy)
+    assert policy.rhythm == "daily" and policy.weekdays == policy.windows[0].days == frozenset(range(7))
+    assert "lun-dim 10:00-12:00" in browser.get(f"/campagnes/{campaign.id}/modifier").get_data(as_text=True)
+
+
 def test_a_rate_above_the_accounts_limit_is_refused_in_french(browser, people, veille):
     browser.sign_in(people.coordinator)
     response = browser.post("/campagnes/nouvelle", campaign_form(calls_per_second="5"))

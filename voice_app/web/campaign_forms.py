@@ -101,7 +101,9 @@ class CampaignForm(FlaskForm):
 
     def to_request(self, extra: dict | None = None) -> CampaignRequest | None:
         """The request, or None with the errors set on the fields (French)."""
-        default_days = ALL_DAYS if self.rhythm.data == "daily" else WORKING_DAYS
+        daily = self.rhythm.data == "daily"
+        default_days = ALL_DAYS if daily else WORKING_DAYS
+        weekdays = frozenset(self.weekdays.data or ()) or (ALL_DAYS if daily else frozenset())
         try:
             windows = tuple(parse_window(line, default_days) for line in
                             (self.windows.data or "").splitlines() if line.strip())
@@ -110,7 +112,7 @@ class CampaignForm(FlaskForm):
             return None
         try:
             policy = CampaignPolicy(
-                rhythm=self.rhythm.data, weekdays=frozenset(self.weekdays.data or ()), windows=windows,
+                rhythm=self.rhythm.data, weekdays=weekdays, windows=windows,
                 include_holidays=bool(self.include_holidays.data), max_attempts=self.max_attempts.data,
                 retry_gap_minutes=self.retry_gap_minutes.data, round_days=self.round_days.data,
                 calls_per_second=float(self.calls_per_second.data),
