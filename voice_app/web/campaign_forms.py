@@ -42,6 +42,17 @@ def _choices(labels: dict[str, str]) -> list[SelectChoice]:
 class DecimalCommaField(FloatField):
     """A number typed the French way (`0,5`) or the English way (`0.5`)."""
 
+    widget = widgets.TextInput()  # a number input would refuse the French comma
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:g}".replace(".", ",") if self.data is not None else ""
+
     def process_formdata(self, valuelist):
         if valuelist:
             valuelist = [valuelist[0].replace(",", ".").strip()]
