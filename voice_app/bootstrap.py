@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -43,11 +44,15 @@ class Veille:
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = system_clock
     _telephony: TelephonyProvider | None = field(default=None, repr=False)
+    _telephony_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def telephony(self) -> TelephonyProvider:
+        """The provider, built once on first use (dial threads may ask for it at the same time)."""
         if self._telephony is None:
-            self._telephony = build_telephony(self.settings)
+            with self._telephony_lock:
+                if self._telephony is None:
+                    self._telephony = build_telephony(self.settings)
         return self._telephony
 
     def close(self) -> None:

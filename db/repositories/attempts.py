@@ -77,10 +77,13 @@ def _open_rounds_of(campaign_id):
 
 
 def campaigns_with_due_attempts(session: Session, now: datetime) -> list[tuple[int, dict]]:
-    """(id, policy) of each active campaign with an attempt due by `now` in a round not closed."""
-    has_due = exists(
-        select(CallAttempt.id).where(_due(now), CallAttempt.round_id.in_(_open_rounds_of(Campaign.id)))
-    )
+    """(id, policy) of each active campaign with an attempt due by `now` in a round not closed.
+
+    The rounds are correlated with the outer campaign explicitly: left to itself the innermost
+    subquery would list `campaigns` in its own FROM, and every active campaign would count as
+    having calls due (dragging the shared rate down to an idle campaign's)."""
+    open_rounds = _open_rounds_of(Campaign.id).correlate(Campaign)
+    has_due = exists(select(CallAttempt.id).where(_due(now), CallAttempt.round_id.in_(open_rounds)))
     rows = session.execute(
         select(Campaign.id, Campaign.policy).where(Campaign.active.is_(True), has_due).order_by(Campaign.id)
     )

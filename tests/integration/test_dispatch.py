@@ -239,6 +239,71 @@ def test_a_paused_campaign_does_not_slow_the_others_down(veille, telephony, now)
     assert time.sleeps == pytest.approx([0.25] * 2)
 
 
+def test_an_active_campaign_with_nobody_due_does_not_slow_the_others_down(veille, telephony, now):
+    seed_due_attempts(veille.session_factory, 3, now=now, policy={"calls_per_second": 4})
+    idle = seed_due_attempts(veille.session_factory, 1, now=now, policy={"calls_per_second": 0.5},
+                             due_at=now + timedelta(hours=2))
+    time, state = ManualTime(), DispatcherState()
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER, state=state, sleep=time.sleep,
+                                 monotonic=time.monotonic)
+    assert summary.placed == 3
+    assert time.sleeps == pytest.approx([0.25] * 2) and state.pacer.calls_per_second == 4
+    assert attempts_by_id(veille, idle.attempt_ids)[idle.attempt_ids[0]].state == "due"
+
+
+def test_a_campaign_outside_its_calling_hours_does_not_slow_the_others_down(veille, telephony, now):
+    seed_due_attempts(veille.session_factory, 3, now=now, policy={"calls_per_second": 4})
+    night_only = {"calls_per_second": 0.5, "include_holidays": True,
+                  "windows": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "21:00",
+                               "end": "22:00"}]}
+    closed = seed_due_attempts(veille.session_factory, 2, now=now, policy=night_only)
+    time = ManualTime()
+    summary = dispatch_due_calls(veille, now, worker_id=WORKER, sleep=time.sleep, monotonic=time.monotonic)
+    assert summary.placed == 3 and list(summary.outside_hours) == [closed.campaign_id]
+    assert time.sleeps == pytest.approx([0.25] * 2)
+
+
+class SlowToBuildTelephony(FakeTelephony):
+    """A provider whose client takes a while to build (imports, TLS set-up), then records when
+    each call reaches it."""
+
+    def __init__(self) -> None:
+        time.sleep(0.5)
+        super().__init__()
+        self.arrivals: list[float] = []
+
+    def place_call(self, call):
+        with self._lock:
+            self.arrivals.append(time.monotonic())
+        return super().place_call(call)
+
+
+def test_a_new_dispatcher_builds_its_provider_before_the_first_call_so_the_first_seconds_keep_the_rate(
+        settings, now, monkeypatch):
+    import voice_app.bootstrap
+
+    monkeypatch.setattr(voice_app.bootstrap, "build_telephony", lambda _settings: SlowToBuildTelephony())
+    veille = voice_app.bootstrap.bootstrap(settings, clock=lambda: now)
+    try:
+        seed_due_attempts(veille.session_factory, 6, now=now,
+                          policy={"calls_per_second": 5, "max_concurrent_calls": 100})
+        stop = threading.Event()
+        thread = threading.Thread(target=run_dispatcher, args=(veille, stop),
+                                  kwargs=dict(worker_id=WORKER, idle_seconds=0.05))
+        thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(getattr(veille._telephony, "arrivals", ())) < 6:
+            time.sleep(0.05)
+        stop.set()
+        thread.join(30)
+        arrivals = veille.telephony.arrivals
+        assert len(arrivals) == 6
+        gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+        assert min(gaps) >= 0.2 * 0.75, gaps  # 5 calls/s from the first call on: no burst
+    finally:
+        veille.close()
+
+
 class FlakyTelephony(FakeTelephony):
     """Refuses, times out or crashes on chosen calls (by order), places the others."""
 

@@ -339,8 +339,12 @@ def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: st
     Loops without pause while there is work, waits `idle_seconds` when there is none, and
     backs off exponentially (up to `max_backoff_seconds`) while the database is unreachable.
     Provider calls run on `dial_threads` threads; on stop, calls already handed over finish.
+    A provider that cannot be built (ConfigError) stops it before anything is claimed.
     """
     worker_id = worker_id or default_worker_id()
+    # The provider client is built before the first paced slot: built lazily by the first dial
+    # threads, it would hold their calls back and then let them all go at once (a burst).
+    veille.telephony  # noqa: B018
     log.info("dispatch.started worker=%s", worker_id)
     with ThreadPoolExecutor(max_workers=dial_threads, thread_name_prefix="dial") as dial_pool:
         _dispatch_until_stopped(veille, stop_event, worker_id, limit, idle_seconds, max_backoff_seconds,
