@@ -91,7 +91,7 @@ def test_a_status_the_code_does_not_know_is_recorded_and_changes_nothing(veille,
     stored = reload(veille, attempt)
     assert stored.state == "ringing"
     events = load(veille, CallEvent, attempt_id=attempt.id)
-    assert events[-1].detail["status"] == "teleported" and events[-1].detail["known"] is False
+    assert events[-1].detail["status"] == "other" and events[-1].detail["known"] is False  # never verbatim
 
 
 def test_status_callbacks_answer_an_empty_document(twilio):

@@ -196,10 +196,11 @@ def _transition(session: Session, attempt: CallAttempt, callback: Callback, turn
 def _store(session: Session, attempt: CallAttempt, callback: Callback, transition: Transition,
            now: datetime) -> None:
     attempt.last_event_at = now
-    if callback.kind == "status":
-        attempt.provider_status = callback.detail.get("status", "")[:20]
-    if callback.kind == "amd":
-        attempt.answered_by = callback.detail.get("answered_by", "")[:24]
+    # Only documented values reach the attempt (telephony.callbacks turns others into `other`).
+    if callback.kind == "status" and callback.event is not None:
+        attempt.provider_status = callback.detail["status"]
+    if callback.kind == "amd" and callback.event is not None:
+        attempt.answered_by = callback.detail["answered_by"]
     _adopt_call_sid(attempt, callback)
     if not transition.changed:
         return

@@ -100,8 +100,8 @@ def _reconcile(veille: Veille, call: SilentCall, now: datetime, summary: SweepSu
 
 
 def _apply_final_status(veille: Veille, call: SilentCall, status: str, summary: SweepSummary) -> None:
-    form = {"CallSid": call.provider_call_id, "CallStatus": status, "SequenceNumber": SWEEP_SEQUENCE}
-    apply_callback(veille, call.token, callbacks.status(form))
+    form = {"CallSid": call.provider_call_id, "CallStatus": status}
+    apply_callback(veille, call.token, callbacks.status(form, sequence=SWEEP_SEQUENCE))
     with veille.session_factory() as session:
         state, outcome = session.execute(
             select(CallAttempt.state, CallAttempt.outcome).where(CallAttempt.id == call.id)).one()

@@ -3,7 +3,10 @@
 A retried webhook carries the same parameters, so it gets the same key and is stored once.
 The key never holds a phone number, and neither does `detail` (stored as the CallEvent):
 a spoken answer is kept as the menu word it contained, never as the transcription.
-A status or verdict this code does not know gives `event=None`: recorded, changes nothing.
+Values are strict: a `CallStatus`, `AnsweredBy` or `DialCallStatus` outside Twilio's
+documented values is stored as `other` (never verbatim) and gives `event=None`: recorded,
+changes nothing. A `SequenceNumber` that is not a short run of ASCII digits is dropped, and a
+caller id that is not an E.164 number is a withheld one.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_script import menu_word
 from voice_app.services.call_events import Callback
 
-__all__ = ["FINAL_STATUSES", "Callback", "amd", "answer", "dial", "form_field", "gather", "status"]
+__all__ = ["FINAL_STATUSES", "Callback", "amd", "answer", "caller_number", "dial", "form_field", "gather",
+           "status"]
 
 MAX_KEY_LENGTH = 100  # CallEvent.idempotency_key is 128; the service prefixes the attempt id
 MAX_FIELD_LENGTH = 64
@@ -46,6 +50,10 @@ FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "cancele
 HUMAN_VERDICTS = frozenset({"human", "unknown"})
 MACHINE_VERDICTS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence",
                               "machine_end_other", "fax"})
+DIAL_STATUSES = frozenset({"completed", "answered", "busy", "no-answer", "failed", "canceled"})
+OTHER = "other"  # what an undocumented value is stored as
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+MAX_SEQUENCE_DIGITS = 10
 
 
 def answer(form: Mapping[str, str]) -> Callback:
@@ -53,15 +61,17 @@ def answer(form: Mapping[str, str]) -> Callback:
     return Callback("answer", _key("answer", sid), Answered(), sid)
 
 
-def status(form: Mapping[str, str]) -> Callback:
+def status(form: Mapping[str, str], sequence: str | None = None) -> Callback:
+    """A status callback; `sequence` replaces SequenceNumber for a status learnt otherwise
+    (the sweep's reconciliation has its own idempotency key)."""
     sid, value = form_field(form, "CallSid"), form_field(form, "CallStatus").lower()
-    sequence = form_field(form, "SequenceNumber")
+    sequence = sequence or _sequence(form_field(form, "SequenceNumber"))
     if value in FINAL_STATUSES:
         event: Event | None = Ended(value)
     elif value in STATUS_EVENTS:
         event = STATUS_EVENTS[value]()
     else:
-        event = None
+        event, value = None, OTHER
     detail = {"status": value, "sequence": sequence, "known": event is not None}
     return Callback("status", _key("status", sid, value, sequence), event, sid, detail)
 
@@ -73,7 +83,7 @@ def amd(form: Mapping[str, str]) -> Callback:
     elif verdict in MACHINE_VERDICTS:
         event = AnsweredByMachine(verdict)
     else:
-        event = None
+        event, verdict = None, OTHER
     detail = {"answered_by": verdict, "known": event is not None}
     return Callback("amd", _key("amd", sid, verdict), event, sid, detail)
 
@@ -103,8 +113,23 @@ def gather(form: Mapping[str, str], step_name: str, turn_text: str | None) -> Ca
 def dial(form: Mapping[str, str]) -> Callback:
     """The live transfer ended: DialCallStatus says whether someone was connected."""
     sid, value = form_field(form, "CallSid"), form_field(form, "DialCallStatus").lower()
+    value = value if value in DIAL_STATUSES else OTHER  # nobody known to be connected: missed
     leg = form_field(form, "DialCallSid")
     return Callback("dial", _key("dial", sid, leg, value), DialResult(value), sid, {"dial_status": value})
+
+
+def caller_number(form: Mapping[str, str]) -> str:
+    """The inbound caller's number in E.164, or "" when withheld or not a phone number
+    (`anonymous`, `Restricted`, garbage): such a caller is never matched to a tenant."""
+    caller = form_field(form, "From", 20)
+    return caller if E164.match(caller) else ""
+
+
+def _sequence(text: str) -> str:
+    """Twilio's SequenceNumber (0, 1, 2...), or "" for anything else."""
+    if len(text) > MAX_SEQUENCE_DIGITS or not (text.isascii() and text.isdigit()):
+        return ""
+    return str(int(text))
 
 
 def _small_number(text: str | None) -> int | None:

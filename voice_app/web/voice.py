@@ -11,6 +11,7 @@ commit, once the answer has been sent (`call_on_close`), and a failure there is 
 from __future__ import annotations
 
 import logging
+import re
 from functools import partial
 
 from flask import Blueprint
@@ -36,12 +37,19 @@ from voice_app.web.extensions import get_veille
 
 log = logging.getLogger("veille.voice")
 
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what secrets.token_urlsafe (and planning) issue
+
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
 SERVICE_NAME = "Veille"  # said when the call's organisation is not known
 
 
 @blueprint.before_request
-def require_provider_signature():
+def require_well_formed_and_signed():
+    token = (request.view_args or {}).get("token")
+    if token is not None and not TOKEN_SHAPE.match(token):
+        # Not a token Veille ever issues (a NUL byte...): no such URL, and no database asked.
+        log.warning("voice.malformed_token endpoint=%s", request.endpoint)
+        abort(404)
     settings = get_veille().settings
     url = signed_url(settings.PUBLIC_BASE_URL, request.path, request.query_string)
     if not is_signed(settings.auth_token, url, request.form, request.headers.get(SIGNATURE_HEADER)):
@@ -107,7 +115,7 @@ def screening_answer(token: str):
 def inbound():
     veille = get_veille()
     call_sid = callbacks.form_field(request.form, "CallSid", 65)
-    caller = callbacks.form_field(request.form, "From")
+    caller = callbacks.caller_number(request.form)
     if not call_sid or len(call_sid) > 64:
         log.warning("voice.inbound_without_call_sid from=%s", mask_phone(caller))
         return _polite_hang_up()
