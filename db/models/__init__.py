@@ -15,6 +15,7 @@ from db.models.follow_ups import BridgedCall
 from db.models.follow_ups import FollowUp
 from db.models.follow_ups import Notification
 from db.models.imports import PendingImport
+from db.models.opt_outs import OptOutRequest
 from db.models.organisations import Organisation
 from db.models.organisations import Partnership
 from db.models.organisations import ServiceNumber
@@ -43,6 +44,7 @@ __all__ = [
     "Invitation",
     "LoginAttempt",
     "Notification",
+    "OptOutRequest",
     "Organisation",
     "Partnership",
     "PendingImport",

@@ -51,6 +51,9 @@ class CallAttempt(Base):
     provider_status: Mapped[str | None] = mapped_column(String(20))
     answered_by: Mapped[str | None] = mapped_column(String(24))  # human | machine_* | unknown
     to_number: Mapped[str | None] = mapped_column(String(20))
+    # The tenant's time zone when planned (None: Europe/Paris): the dispatcher dials an attempt
+    # only inside the calling hours of that zone.
+    time_zone: Mapped[str | None] = mapped_column(String(40))
     menu_step: Mapped[str | None] = mapped_column(String(24))
     silences: Mapped[int] = mapped_column(default=0)
     needs_reconciliation: Mapped[bool] = mapped_column(default=False, index=True)

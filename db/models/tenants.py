@@ -37,6 +37,8 @@ class Tenant(Base):
     site: Mapped[str | None] = mapped_column(String(120), index=True)
     caretaker: Mapped[str | None] = mapped_column(String(120))
     preferred_half_day: Mapped[str | None] = mapped_column(String(2))  # am | pm
+    # Where the tenant lives, for their calling hours (IANA name); None: Europe/Paris.
+    time_zone: Mapped[str | None] = mapped_column(String(40))
     manual_flag: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None]
     assigned_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

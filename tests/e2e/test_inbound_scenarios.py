@@ -21,17 +21,26 @@ def test_a_known_tenant_calling_in_gets_the_menu(live):
     assert result.call.statuses == ["completed"]
 
 
-def test_an_unknown_caller_reaches_the_volunteer_on_duty(live):
+def test_an_unknown_caller_pressing_0_reaches_the_volunteer_on_duty(live):
     live.tenant()
     live.volunteer(VolunteerBehaviour.accepts())
-    result = live.call_in(UNKNOWN_CALLER, Behaviour.silent())
+    result = live.call_in(UNKNOWN_CALLER, Behaviour.presses("0"))
     assert result.attempt.tenant_id is None
     assert result.attempt.outcome == "live_transfer" and result.call.dial_legs[0].bridged
     assert result.follow_ups == []
 
 
 def test_an_unknown_caller_with_nobody_on_duty_is_promised_a_call_back(live):
-    result = live.call_in(UNKNOWN_CALLER, Behaviour.silent())
+    result = live.call_in(UNKNOWN_CALLER, Behaviour.presses("0"))
     assert result.attempt.tenant_id is None and result.attempt.outcome == "live_transfer_missed"
     assert result.follow_ups == [("live_transfer_missed", "urgent")]
     assert result.call.dial_legs == []
+
+
+def test_a_tenants_number_pressing_9_9_only_asks_and_the_next_call_confirms(live):
+    tenant = live.tenant()
+    asked = live.call_in(tenant.phone, Behaviour.presses("9", "9"))
+    assert asked.attempt.outcome == "opt_out_requested"
+    assert asked.follow_ups == [("opt_out_request", "low")]
+    confirmed = live.call(tenant, Behaviour.presses("9"))
+    assert confirmed.attempt.outcome == "opt_out"

@@ -38,6 +38,9 @@ DUTY = Context(volunteers_on_duty=True)
 LAST = Context(is_last_attempt=True)
 ACCEPTED = Context(volunteers_on_duty=True, volunteer_accepted=True)
 NOBODY = Context()
+INBOUND = Context(inbound=True)
+PENDING = Context(opt_out_pending=True)  # Veille's call to a tenant whose inbound call asked to stop
+ASK = Step.REQUEST_CONFIRM
 
 # name, call before, event, context, call after, (reply prompts, then) or None, effects
 ROWS = [
@@ -122,6 +125,33 @@ ROWS = [
      Call(IN, STOP, tries=1), ((P.NOT_UNDERSTOOD, P.STOP_QUESTION), Then.GATHER), ()),
     ("9 then nothing twice: calls continue, a volunteer calls back", Call(IN, STOP, tries=1), NoInput(STOP),
      NOBODY, Call(IN, BYE, O.OPT_OUT_UNCONFIRMED), ((P.STOP_NOT_CONFIRMED, P.GOODBYE), Then.HANG_UP), ()),
+    # --- caller id proves nothing: on a call to the service number, 9 then 9 is a request ---
+    ("inbound 9 then 9: a request, not an opt-out", Call(IN, STOP), KeyPressed(STOP, "9"), INBOUND,
+     Call(IN, BYE, O.OPT_OUT_REQUESTED), ((P.STOP_REQUEST_NOTED, P.GOODBYE), Then.HANG_UP), ()),
+    ("inbound 9 then 1: back to the menu", Call(IN, STOP), KeyPressed(STOP, "1"), INBOUND, Call(IN, MENU),
+     ((P.STOP_CANCELLED, P.MENU), Then.GATHER), ()),
+    # --- Veille's next call to the number on file asks to confirm ---
+    ("answered with a request pending: the question first", Call(S.RINGING), Answered(), PENDING,
+     Call(IN, ASK), ((P.IDENTITY, P.EMERGENCY, P.REQUEST_QUESTION), Then.GATHER), ()),
+    ("a pending request is not asked on an inbound call", Call(S.RINGING), Answered(),
+     Context(inbound=True, opt_out_pending=True), Call(IN, MENU), ((P.IDENTITY, P.EMERGENCY, P.MENU),
+                                                                   Then.GATHER), ()),
+    ("human verdict first, then the answer webhook: the question", Call(S.RINGING), AnsweredByHuman(),
+     PENDING, Call(IN, ASK), None, ()),
+    ("answer webhook after the in-progress status: the question", Call(IN, ASK), Answered(), PENDING,
+     Call(IN, ASK), ((P.IDENTITY, P.EMERGENCY, P.REQUEST_QUESTION), Then.GATHER), ()),
+    ("9: confirmed, the calls stop", Call(IN, ASK), KeyPressed(ASK, "9"), NOBODY, Call(IN, BYE, O.OPT_OUT),
+     ((P.CONFIRM_STOP, P.GOODBYE), Then.HANG_UP), ()),
+    ("1: the calls go on, and so does the call", Call(IN, ASK), KeyPressed(ASK, "1"), NOBODY, Call(IN, MENU),
+     ((P.STOP_CANCELLED, P.MENU), Then.GATHER), ()),
+    ("a spoken oui confirms nothing", Call(IN, ASK), WordRecognised(ASK, "oui"), NOBODY,
+     Call(IN, ASK, tries=1), ((P.NOT_UNDERSTOOD, P.REQUEST_QUESTION), Then.GATHER), ()),
+    ("silence twice: not confirmed, on to the menu", Call(IN, ASK, tries=1), NoInput(ASK), NOBODY,
+     Call(IN, MENU), ((P.REQUEST_NOT_CONFIRMED, P.MENU), Then.GATHER), ()),
+    ("a machine at the question: voicemail", Call(IN, ASK), AnsweredByMachine("machine_start"), NOBODY,
+     Call(IN, VM, O.VOICEMAIL), None, (Effect.HANG_UP_CALL,)),
+    ("hung up at the question: no key", Call(IN, ASK), Ended("completed"), NOBODY,
+     Call(S.ENDED, ASK, O.NO_KEY), None, ()),
     # --- the live transfer ---
     ("dial completed and accepted: connected", Call(IN, TRANSFER), DialResult("completed"), ACCEPTED,
      Call(IN, BYE, O.LIVE_TRANSFER), ((P.GOODBYE,), Then.HANG_UP), ()),
@@ -238,18 +268,8 @@ def test_a_fresh_twiml_fetch_hears_what_the_call_is_at(call, context, expected):
     assert (reply.prompts, reply.then) == expected
 
 
-def test_an_inbound_tenant_gets_the_menu():
-    transition = start_inbound(True, NOBODY)
+def test_every_inbound_caller_hears_the_same_menu():
+    """Whether the number is a tenant's is never disclosed: start_inbound does not even know."""
+    transition = start_inbound()
     assert transition.call == Call(IN, MENU)
     assert transition.reply.prompts == (P.IDENTITY, P.EMERGENCY, P.MENU)
-
-
-def test_an_unknown_caller_is_put_through_to_the_volunteers_on_duty():
-    transition = start_inbound(False, DUTY)
-    assert transition.call == Call(IN, TRANSFER) and transition.reply.then == Then.DIAL
-
-
-def test_an_unknown_caller_with_nobody_on_duty_is_a_missed_transfer():
-    transition = start_inbound(False, NOBODY)
-    assert transition.call.outcome == O.LIVE_TRANSFER_MISSED
-    assert P.NOBODY_AVAILABLE in transition.reply.prompts and transition.reply.then == Then.HANG_UP

@@ -20,6 +20,7 @@ TABLE = [
     (Outcome.LIVE_TRANSFER_MISSED, True, False, Reason.LIVE_TRANSFER_MISSED),
     (Outcome.OPT_OUT, True, False, Reason.OPT_OUT),
     (Outcome.OPT_OUT_UNCONFIRMED, True, False, Reason.CALL_ME_BACK),
+    (Outcome.OPT_OUT_REQUESTED, True, False, Reason.OPT_OUT_REQUEST),
     (Outcome.NO_KEY, False, False, Reason.NO_KEY),
     (Outcome.VOICEMAIL, False, True, None),
     (Outcome.NO_ANSWER, False, True, None),

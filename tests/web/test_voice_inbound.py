@@ -1,5 +1,5 @@
-"""Inbound calls: a tenant calling the service number is recognised by caller number and gets
-the menu; an unknown caller is offered the volunteers on duty."""
+"""Inbound calls: a tenant calling the service number is recognised by caller number; every
+caller, tenant or not, hears the same menu (whether a number is a tenant's is never said)."""
 
 from __future__ import annotations
 
@@ -39,9 +39,18 @@ def test_a_retried_inbound_webhook_opens_one_attempt_and_hears_the_same(veille, 
     assert len(load(veille, CallAttempt)) == 1
 
 
-def test_an_unknown_caller_is_put_through_to_the_volunteers_on_duty(veille, client, tenant, volunteer):
+def test_an_unknown_caller_hears_exactly_what_a_tenant_hears(veille, client, tenant):
+    known = inbound_call(client, tenant.phone)
+    unknown = inbound_call(client, "+33699999999")
+    assert unknown.says() == known.says()
+    assert "Pour ne plus recevoir ces appels, tapez 9." in known.says()
+    assert [a.tenant_id for a in load(veille, CallAttempt)] == [tenant.id, None]
+
+
+def test_an_unknown_caller_pressing_0_is_put_through_to_the_volunteers_on_duty(veille, client, tenant,
+                                                                               volunteer):
     call = inbound_call(client, "+33699999999")
-    assert "Je vous mets en relation avec un bénévole." in call.says()
+    call.press("0")
     assert [n.text for n in call.twiml.findall("Dial/Number")] == [volunteer.on_duty_phone]
     [attempt] = load(veille, CallAttempt)
     assert attempt.tenant_id is None and attempt.menu_step == "transfer"
@@ -49,6 +58,7 @@ def test_an_unknown_caller_is_put_through_to_the_volunteers_on_duty(veille, clie
 
 def test_an_unknown_caller_with_nobody_on_duty_gets_an_urgent_call_back(veille, client, tenant):
     call = inbound_call(client, "+33699999999")
+    call.press("0")
     assert "Aucun bénévole n'est disponible pour le moment." in call.says()
     assert call.twiml.find("Hangup") is not None
     [follow_up] = load(veille, FollowUp)

@@ -99,10 +99,12 @@ def test_the_same_file_under_a_new_reference_is_imported_opted_out_without_a_num
     assert rows_holding_a_number(veille) == []
 
 
-def test_after_opting_out_the_tenant_calling_in_is_an_unknown_caller_offered_the_volunteers(
+def test_after_opting_out_the_tenant_calling_in_is_an_unknown_caller_who_hears_the_menu(
         veille, client, twilio, attempt, volunteer):
     opt_out(twilio)
     call = inbound_call(client, TENANT_PHONE)
-    assert "Je vous mets en relation avec un bénévole." in call.says()
+    assert "Pour parler à quelqu'un maintenant, tapez 0." in call.says()
+    call.press("0")
+    assert call.twiml.find("Dial/Number") is not None
     [inbound] = [a for a in load(veille, CallAttempt) if a.direction == "inbound"]
     assert inbound.tenant_id is None and inbound.menu_step == "transfer"

@@ -20,6 +20,12 @@ said back (every choice is confirmed in words) and the outcome. Silence and keys
 not on the menu repeat the question until the step's `MAX_TRIES`, then `GIVE_UP` applies.
 An outcome, once set, is never replaced: a `no-answer` after a key keeps the key's outcome.
 
+Caller id proves nothing, so a call to the service number (`Context.inbound`) never stops a
+tenant's calls: there "9 then 9" is an opt-out *request* (`OPT_OUT_REQUESTED`), and every
+caller, known or not, hears the same words. The next call Veille places to the tenant's number
+on file (`Context.opt_out_pending`) starts with the question "press 9 to confirm"
+(`Step.REQUEST_CONFIRM`): 9 stops the calls, 1 or silence goes on to the usual menu.
+
 The caller of `advance` (voice_app.services.call_events) stores the new call, records the
 `answer` as a Response, opens the follow-up the outcome needs, renders `reply` as TwiML and, after the
 commit, performs the provider `effects` (hang up, or redirect to the voicemail message).
@@ -130,6 +136,8 @@ class Context:
     is_last_attempt: bool = False
     volunteers_on_duty: bool = False
     volunteer_accepted: bool = False  # a volunteer pressed 1 on the screening question
+    inbound: bool = False  # a call to the service number: the caller's number proves nothing
+    opt_out_pending: bool = False  # an outbound call to a tenant whose inbound call asked to stop
 
 
 class Then(StrEnum):
@@ -191,6 +199,15 @@ MOVES: dict[tuple[Step, Choice], Move] = {
     (Step.STOP_CONFIRM, Choice.STOP_CONFIRMED): Move(Step.GOODBYE, (Prompt.CONFIRM_STOP, Prompt.GOODBYE),
                                                      Outcome.OPT_OUT),
     (Step.STOP_CONFIRM, Choice.STOP_CANCELLED): Move(Step.MENU, (Prompt.STOP_CANCELLED, Prompt.MENU)),
+    (Step.REQUEST_CONFIRM, Choice.STOP_CONFIRMED): Move(Step.GOODBYE, (Prompt.CONFIRM_STOP, Prompt.GOODBYE),
+                                                        Outcome.OPT_OUT),
+    (Step.REQUEST_CONFIRM, Choice.STOP_CANCELLED): Move(Step.MENU, (Prompt.STOP_CANCELLED, Prompt.MENU)),
+}
+
+# On a call to the service number, what differs: 9 then 9 is only a request.
+INBOUND_MOVES: dict[tuple[Step, Choice], Move] = {
+    (Step.STOP_CONFIRM, Choice.STOP_CONFIRMED): Move(
+        Step.GOODBYE, (Prompt.STOP_REQUEST_NOTED, Prompt.GOODBYE), Outcome.OPT_OUT_REQUESTED),
 }
 
 # 0 with nobody on duty: said back, then the promise of a call.
@@ -198,8 +215,9 @@ NOBODY_ON_DUTY = Move(Step.GOODBYE, (Prompt.CONFIRM_TALK_NOW, Prompt.NOBODY_AVAI
                       Outcome.LIVE_TRANSFER_MISSED)
 
 # The menu is said three times (then repeated twice); the other questions twice.
-MAX_TRIES = {Step.MENU: 3, Step.HELP: 2, Step.STOP_CONFIRM: 2}
-QUESTION = {Step.MENU: Prompt.MENU, Step.HELP: Prompt.HELP_QUESTION, Step.STOP_CONFIRM: Prompt.STOP_QUESTION}
+MAX_TRIES = {Step.MENU: 3, Step.HELP: 2, Step.STOP_CONFIRM: 2, Step.REQUEST_CONFIRM: 2}
+QUESTION = {Step.MENU: Prompt.MENU, Step.HELP: Prompt.HELP_QUESTION, Step.STOP_CONFIRM: Prompt.STOP_QUESTION,
+            Step.REQUEST_CONFIRM: Prompt.REQUEST_QUESTION}
 
 # After the last try: silence is never "ok"; 2 then nothing is still a help request; 9 then
 # nothing does not stop the calls, a volunteer calls back to ask.
@@ -208,6 +226,8 @@ GIVE_UP = {
     Step.HELP: Move(Step.GOODBYE, (Prompt.HELP_NO_ANSWER, Prompt.GOODBYE), Outcome.HELP_OTHER),
     Step.STOP_CONFIRM: Move(Step.GOODBYE, (Prompt.STOP_NOT_CONFIRMED, Prompt.GOODBYE),
                             Outcome.OPT_OUT_UNCONFIRMED),
+    # Not confirmed: the calls go on, and so does this one (the request waits for a coordinator).
+    Step.REQUEST_CONFIRM: Move(Step.MENU, (Prompt.REQUEST_NOT_CONFIRMED, Prompt.MENU)),
 }
 
 # Outcome of a call that ends at each step without a decision (the tenant hung up).
@@ -215,6 +235,7 @@ HUNG_UP_AT = {
     Step.MENU: Outcome.NO_KEY,
     Step.HELP: Outcome.HELP_OTHER,
     Step.STOP_CONFIRM: Outcome.OPT_OUT_UNCONFIRMED,
+    Step.REQUEST_CONFIRM: Outcome.NO_KEY,
     Step.TRANSFER: Outcome.LIVE_TRANSFER_MISSED,
     Step.VOICEMAIL: Outcome.VOICEMAIL,
     Step.GOODBYE: Outcome.NO_KEY,
@@ -232,6 +253,7 @@ NEVER_ANSWERED = {
 FINAL_STATUSES = frozenset(NEVER_ANSWERED)
 CONNECTED_DIAL_STATUSES = frozenset({"completed", "answered"})
 INTRO = (Prompt.IDENTITY, Prompt.EMERGENCY, Prompt.MENU)
+FIRST_STEPS = frozenset({Step.MENU, Step.REQUEST_CONFIRM})  # where an answered call starts
 
 
 # --- Handlers ---------------------------------------------------------------------------------
@@ -246,17 +268,27 @@ def _to(state: State) -> Callable[[Call, Event, Context], Transition]:
     return handler
 
 
+def _first_step(context: Context) -> Step:
+    return Step.REQUEST_CONFIRM if context.opt_out_pending and not context.inbound else Step.MENU
+
+
+def _intro(step: Step) -> Reply:
+    return Reply((Prompt.IDENTITY, Prompt.EMERGENCY, QUESTION[step]), Then.GATHER, step)
+
+
 def _answered(call: Call, event: Answered, context: Context) -> Transition:
     if call.state in NOT_YET_ANSWERED:
-        return Transition(Call(State.IN_PROGRESS, Step.MENU), Reply(INTRO, Then.GATHER, Step.MENU))
-    if call.step == Step.MENU and call.tries == 0 and call.outcome is None:
-        # The `in-progress` status came before the answer webhook: the intro is still due.
-        return Transition(call, Reply(INTRO, Then.GATHER, Step.MENU), changed=False)
+        step = _first_step(context)
+        return Transition(Call(State.IN_PROGRESS, step), _intro(step))
+    if call.step in FIRST_STEPS and call.tries == 0 and call.outcome is None:
+        # The `in-progress` status (or a human verdict) came before the answer webhook: the
+        # intro is still due.
+        return Transition(call, _intro(call.step), changed=False)
     return _unchanged(call, context, reply=True)
 
 
 def _machine(call: Call, event: AnsweredByMachine, context: Context) -> Transition:
-    if call.state == State.IN_PROGRESS and (call.step != Step.MENU or call.outcome is not None):
+    if call.state == State.IN_PROGRESS and (call.step not in FIRST_STEPS or call.outcome is not None):
         return _unchanged(call, context)  # a key proved a person is there
     if event.kind == "fax":
         return Transition(Call(State.IN_PROGRESS, Step.GOODBYE, Outcome.FAILED), None, (Effect.HANG_UP_CALL,))
@@ -266,7 +298,7 @@ def _machine(call: Call, event: AnsweredByMachine, context: Context) -> Transiti
 
 def _human(call: Call, event: AnsweredByHuman, context: Context) -> Transition:
     if call.state in NOT_YET_ANSWERED:
-        return Transition(Call(State.IN_PROGRESS, Step.MENU))
+        return Transition(Call(State.IN_PROGRESS, _first_step(context)))
     return _unchanged(call, context)
 
 
@@ -295,6 +327,8 @@ def _retry(call: Call, why: Prompt) -> Transition:
 
 def _choose(call: Call, choice: Choice, given: str, context: Context) -> Transition:
     move = MOVES[(call.step, choice)]
+    if context.inbound:
+        move = INBOUND_MOVES.get((call.step, choice), move)
     if move.step == Step.TRANSFER and not context.volunteers_on_duty:
         move = NOBODY_ON_DUTY
     answer = Answer(call.step, given, choice)
@@ -375,13 +409,7 @@ def reply_for(call: Call, context: Context) -> Reply:
     return Reply((Prompt.GOODBYE,) if call.step == Step.GOODBYE else (), Then.HANG_UP, call.step)
 
 
-def start_inbound(known_caller: bool, context: Context) -> Transition:
-    """A call to the service number: a tenant gets the menu; an unknown caller a volunteer."""
-    if known_caller:
-        return Transition(Call(State.IN_PROGRESS, Step.MENU), Reply(INTRO, Then.GATHER, Step.MENU))
-    if context.volunteers_on_duty:
-        prompts = (Prompt.IDENTITY, Prompt.EMERGENCY, Prompt.UNKNOWN_CALLER)
-        return Transition(Call(State.IN_PROGRESS, Step.TRANSFER), Reply(prompts, Then.DIAL, Step.TRANSFER))
-    prompts = (Prompt.IDENTITY, Prompt.EMERGENCY, Prompt.NOBODY_AVAILABLE, Prompt.GOODBYE)
-    call = Call(State.IN_PROGRESS, Step.GOODBYE, Outcome.LIVE_TRANSFER_MISSED)
-    return Transition(call, Reply(prompts, Then.HANG_UP, Step.GOODBYE))
+def start_inbound() -> Transition:
+    """A call to the service number: every caller, a tenant or not, hears the same menu
+    (whether a number is a tenant's is never disclosed)."""
+    return Transition(Call(State.IN_PROGRESS, Step.MENU), Reply(INTRO, Then.GATHER, Step.MENU))

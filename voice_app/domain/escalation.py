@@ -28,6 +28,7 @@ class Reason(StrEnum):
     UNREACHABLE = "unreachable"  # every attempt of the round failed
     UNREACHABLE_TWICE = "unreachable_twice"  # two rounds in a row: field visit
     OPT_OUT = "opt_out"
+    OPT_OUT_REQUEST = "opt_out_request"  # 9, 9 on an inbound call: confirm or dismiss
     INVALID_NUMBER = "invalid_number"
     REGULAR_CALL = "regular_call"  # a tenant's weekly call from their volunteer
 
@@ -84,6 +85,7 @@ RULES = {
     Reason.UNREACHABLE: (Priority.NORMAL, _next_working_day),
     Reason.UNREACHABLE_TWICE: (Priority.URGENT, _field_visit),
     Reason.OPT_OUT: (Priority.LOW, _calendar(COORDINATOR_REVIEW_DELAY)),
+    Reason.OPT_OUT_REQUEST: (Priority.LOW, _calendar(COORDINATOR_REVIEW_DELAY)),
     Reason.INVALID_NUMBER: (Priority.LOW, _calendar(COORDINATOR_REVIEW_DELAY)),
     Reason.REGULAR_CALL: (Priority.NORMAL, _same_day),
 }

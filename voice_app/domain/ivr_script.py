@@ -26,6 +26,8 @@ class Step(StrEnum):
     MENU = "menu"  # the main question
     HELP = "help"  # 2 was pressed: what kind of help?
     STOP_CONFIRM = "stop_confirm"  # 9 was pressed: press 9 again to confirm
+    # An outbound call to a tenant whose inbound call asked to stop: press 9 to confirm.
+    REQUEST_CONFIRM = "request_confirm"
     TRANSFER = "transfer"  # 0 was pressed: ringing the volunteers on duty
     GOODBYE = "goodbye"  # the outcome is known; the last words are said
     VOICEMAIL = "voicemail"  # an answering machine took the call
@@ -65,12 +67,14 @@ MENUS = {
     ),
     # Stopping the calls is never done on a misheard word: keys only.
     Step.STOP_CONFIRM: Menu(keys={"9": Choice.STOP_CONFIRMED, "1": Choice.STOP_CANCELLED}),
+    Step.REQUEST_CONFIRM: Menu(keys={"9": Choice.STOP_CONFIRMED, "1": Choice.STOP_CANCELLED}),
 }
 
 HINTS = {
     Step.MENU: "oui, aide",
     Step.HELP: "santé, médecin, courses, repas, autre",
     Step.STOP_CONFIRM: "",
+    Step.REQUEST_CONFIRM: "",
 }
 
 
@@ -90,9 +94,11 @@ class Prompt(StrEnum):
     CONFIRM_TALK_NOW = "confirm_talk_now"
     NOBODY_AVAILABLE = "nobody_available"
     TRANSFER_MISSED = "transfer_missed"
-    UNKNOWN_CALLER = "unknown_caller"
     STOP_QUESTION = "stop_question"
     CONFIRM_STOP = "confirm_stop"
+    STOP_REQUEST_NOTED = "stop_request_noted"
+    REQUEST_QUESTION = "request_question"
+    REQUEST_NOT_CONFIRMED = "request_not_confirmed"
     STOP_CANCELLED = "stop_cancelled"
     STOP_NOT_CONFIRMED = "stop_not_confirmed"
     NO_KEY = "no_key"
@@ -132,8 +138,6 @@ PROMPTS: dict[Prompt, tuple[str, ...]] = {
     Prompt.NOBODY_AVAILABLE: ("Aucun bénévole n'est disponible pour le moment.",
                               "Un bénévole vous rappellera très vite."),
     Prompt.TRANSFER_MISSED: ("Aucun bénévole n'a pu répondre.", "Un bénévole vous rappellera très vite."),
-    Prompt.UNKNOWN_CALLER: ("Je vous mets en relation avec un bénévole.",
-                            "Restez en ligne, s'il vous plaît."),
     Prompt.STOP_QUESTION: (
         "Vous avez demandé à ne plus recevoir ces appels.",
         "Pour confirmer, tapez 9 à nouveau.",
@@ -141,6 +145,16 @@ PROMPTS: dict[Prompt, tuple[str, ...]] = {
     ),
     Prompt.CONFIRM_STOP: ("C'est noté : nous ne vous appellerons plus.",
                           "Vous pouvez toujours nous appeler si vous changez d'avis."),
+    # 9 then 9 on a call to the service number: caller id proves nothing, so this is a request,
+    # confirmed on our next call to the number on file. The same words for every caller.
+    Prompt.STOP_REQUEST_NOTED: ("Votre demande est bien notée.",
+                                "Nous vous rappellerons pour la confirmer."),
+    Prompt.REQUEST_QUESTION: (
+        "Vous avez demandé à ne plus être appelé.",
+        "Pour confirmer, tapez 9.",
+        "Pour continuer à recevoir les appels, tapez 1.",
+    ),
+    Prompt.REQUEST_NOT_CONFIRMED: ("Vous n'avez pas confirmé.", "Les appels continuent."),
     Prompt.STOP_CANCELLED: ("D'accord, les appels continuent.",),
     Prompt.STOP_NOT_CONFIRMED: ("Vous n'avez pas confirmé.", "Les appels continuent.",
                                 "Un bénévole vous rappellera pour en parler."),

@@ -24,6 +24,7 @@ hearing goodbye); it is final once the attempt is `ended`.
 | live_transfer_missed  | yes     | no    | live_transfer_missed (urgent)   |
 | opt_out               | yes     | no    | opt_out (low, coordinator)      |
 | opt_out_unconfirmed   | yes     | no    | call_me_back (normal)           |
+| opt_out_requested     | yes     | no    | opt_out_request (low, coordinator) |
 | no_key                | no      | no    | no_key (high)                   |
 | voicemail             | no      | yes   | - (the round retries)           |
 | no_answer             | no      | yes   | - (the round retries)           |
@@ -51,6 +52,7 @@ class Outcome(StrEnum):
     LIVE_TRANSFER_MISSED = "live_transfer_missed"  # 0, nobody on duty or nobody took it
     OPT_OUT = "opt_out"  # 9 then 9
     OPT_OUT_UNCONFIRMED = "opt_out_unconfirmed"  # 9 then nothing (calls continue)
+    OPT_OUT_REQUESTED = "opt_out_requested"  # 9 then 9 on an inbound call: a request to confirm
     NO_KEY = "no_key"  # answered, never gave a usable key or word
     VOICEMAIL = "voicemail"  # an answering machine took the call
     NO_ANSWER = "no_answer"
@@ -61,7 +63,7 @@ class Outcome(StrEnum):
 
 REACHED = frozenset({
     Outcome.OK, Outcome.HELP_HEALTH, Outcome.HELP_FOOD, Outcome.HELP_OTHER, Outcome.LIVE_TRANSFER,
-    Outcome.LIVE_TRANSFER_MISSED, Outcome.OPT_OUT, Outcome.OPT_OUT_UNCONFIRMED,
+    Outcome.LIVE_TRANSFER_MISSED, Outcome.OPT_OUT, Outcome.OPT_OUT_UNCONFIRMED, Outcome.OPT_OUT_REQUESTED,
 })
 
 RETRYABLE = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL, Outcome.UNKNOWN})
@@ -73,6 +75,7 @@ ESCALATIONS = {
     Outcome.LIVE_TRANSFER_MISSED: Reason.LIVE_TRANSFER_MISSED,
     Outcome.OPT_OUT: Reason.OPT_OUT,
     Outcome.OPT_OUT_UNCONFIRMED: Reason.CALL_ME_BACK,
+    Outcome.OPT_OUT_REQUESTED: Reason.OPT_OUT_REQUEST,
     Outcome.NO_KEY: Reason.NO_KEY,
 }
 

@@ -4,8 +4,10 @@ Each webhook is appended as a CallEvent under its idempotency key: a retried web
 its key, changes nothing and gets the reply it got the first time. Otherwise the call flow
 (voice_app.domain.call_flow) gives the new state; in the same transaction the tenant's
 response is stored and the outcome's consequences land: the follow-up task (a help request
-is never lost) and, for a confirmed opt-out, the tenant's unenrolment and suppression
-(their numbers kept only as hashes).
+is never lost; a caller's calls to the service number open one task per reason and day) and,
+for a confirmed opt-out, the tenant's unenrolment and suppression (their numbers kept only as
+hashes). "9 then 9" on a call to the service number only records an opt-out request
+(voice_app.services.opt_outs): caller id proves nothing.
 Provider side effects (hang up, redirect) are returned as `effects` for the caller to
 perform after the commit; nothing here does network I/O.
 """
@@ -22,19 +24,17 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import CallAttempt
 from db.models import CallEvent
-from db.models import Enrolment
 from db.models import Organisation
 from db.models import Response
 from db.models import Tenant
 from db.models import User
 from voice_app.bootstrap import Veille
-from voice_app.domain.calendar import paris_date
+from voice_app.domain.call_flow import NOT_YET_ANSWERED
 from voice_app.domain.call_flow import Call
 from voice_app.domain.call_flow import Context
 from voice_app.domain.call_flow import Effect
@@ -46,12 +46,14 @@ from voice_app.domain.call_flow import Transition
 from voice_app.domain.call_flow import advance
 from voice_app.domain.call_flow import reply_for
 from voice_app.domain.call_flow import start_inbound
+from voice_app.domain.ivr_script import Choice
 from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
+from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
+from voice_app.services import opt_outs
 from voice_app.services.escalations import open_follow_up
-from voice_app.services.suppression import forget_numbers
 from voice_app.services.volunteers import on_duty_user_ids
 from voice_app.services.volunteers import pool_organisation_ids
 
@@ -246,36 +248,24 @@ def _record_response(session: Session, attempt: CallAttempt, transition: Transit
     session.add(Response(attempt_id=attempt.id, step=label, key=answer.key[:8], meaning=str(answer.meaning),
                          received_at=now))
     log.info("call.response attempt_id=%s step=%s", attempt.id, label)
+    if answer.step == Step.REQUEST_CONFIRM and answer.meaning == Choice.STOP_CANCELLED:
+        opt_outs.settle_on_call(session, attempt, Settlement.DECLINED_ON_CALL, now)
 
 
 def _consequences(session: Session, attempt: CallAttempt, outcome: Outcome, now: datetime) -> None:
     """What an outcome calls for, in the transaction that records it."""
     log.info("call.outcome attempt_id=%s outcome=%s", attempt.id, outcome)
+    if outcome == Outcome.OPT_OUT_REQUESTED:
+        opt_outs.record_request(session, attempt, now)  # opens its own follow-up
+        return
     reason = escalation_reason(outcome)
     if reason is not None:
+        # A call to the service number is keyed by its caller and day: repeated calls, one task.
+        caller = (attempt.to_number or "") if attempt.direction == "inbound" else None
         open_follow_up(session, organisation_id=attempt.organisation_id, tenant_id=attempt.tenant_id,
-                       reason=reason, now=now, attempt_id=attempt.id)
-    if outcome == Outcome.OPT_OUT:
-        _opt_out(session, attempt, now)
-
-
-def _opt_out(session: Session, attempt: CallAttempt, now: datetime) -> None:
-    """9 then 9: never call again, keep the numbers suppressed across re-imports (as hashes
-    only: they are erased from the tenant and their attempts)."""
-    tenant = session.get(Tenant, attempt.tenant_id) if attempt.tenant_id else None
-    if tenant is None:
-        return
-    tenant.opted_out_at = tenant.opted_out_at or now
-    enrolment = session.scalar(select(Enrolment).where(
-        Enrolment.tenant_id == tenant.id, Enrolment.organisation_id == attempt.organisation_id))
-    if enrolment is not None and enrolment.status != "unenrolled":
-        enrolment.status, enrolment.unenrolled_on = "unenrolled", paris_date(now)
-    session.execute(update(CallAttempt).where(
-        CallAttempt.tenant_id == tenant.id, CallAttempt.state == State.DUE).values(state=State.CANCELLED))
-    # Nothing later needs the numbers: the follow-up is a review, not a call back, and the
-    # rest of this call finds its attempt by token. Hashed first, then erased in clear.
-    forget_numbers(session, attempt.organisation_id, [tenant.id], [tenant.phone, tenant.phone2])
-    log.info("tenant.opted_out tenant_id=%s attempt_id=%s", tenant.id, attempt.id)
+                       reason=reason, now=now, attempt_id=attempt.id, caller=caller)
+    if outcome == Outcome.OPT_OUT and attempt.tenant_id is not None and attempt.direction != "inbound":
+        opt_outs.opt_out_tenant(session, attempt.organisation_id, attempt.tenant_id, now, attempt.id)
 
 
 # --- Inbound ----------------------------------------------------------------------------------
@@ -292,13 +282,13 @@ def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: 
         attempt = CallAttempt(token=secrets.token_urlsafe(32), organisation_id=organisation_id,
                               tenant_id=tenant_id, direction="inbound", purpose="inbound",
                               state=State.IN_PROGRESS, provider_call_id=call_sid,
-                              to_number=caller[:20] or None,
+                              to_number=caller or None,
                               answered_at=now, last_event_at=now, answered_by="human")
         session.add(attempt)
         session.flush()
-        context = _context(session, attempt, volunteers=True, now=now)
-        transition = start_inbound(tenant_id is not None, context)
+        transition = start_inbound()
         attempt.menu_step, attempt.outcome = transition.call.step, transition.call.outcome
+        # Whether the caller is a tenant is stored, never said: every caller hears the same.
         session.add(CallEvent(attempt_id=attempt.id, idempotency_key=f"{attempt.id}:inbound:{call_sid}",
                               kind="inbound", detail={"known_caller": tenant_id is not None,
                                                       "reply": _reply_data(transition.reply, 1)},
@@ -310,10 +300,10 @@ def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: 
 
 
 def _tenant_by_number(session: Session, organisation_id: int, caller: str) -> int | None:
-    """The tenant whose number calls; a tenant who opted out has no number any more, so they
-    are an unknown caller, offered the volunteers on duty."""
-    if not caller.startswith("+"):
-        return None  # anonymous or withheld caller id
+    """The tenant the caller's number is on file for; a tenant who opted out has no number any
+    more, so they are an unknown caller (who hears the same menu)."""
+    if not caller:
+        return None  # withheld, or not a phone number (telephony.callbacks.caller_number)
     return session.scalar(select(Tenant.id).where(
         Tenant.organisation_id == organisation_id, or_(Tenant.phone == caller, Tenant.phone2 == caller),
     ).order_by(Tenant.id).limit(1))
@@ -341,8 +331,12 @@ def _context(session: Session, attempt: CallAttempt, volunteers: bool, now: date
     on_duty = bool(volunteers and _volunteer_numbers(session, attempt.organisation_id, now))
     accepted = attempt.menu_step == Step.TRANSFER and session.scalar(select(CallEvent.id).where(
         CallEvent.attempt_id == attempt.id, CallEvent.kind == SCREEN_ACCEPTED).limit(1)) is not None
+    inbound = attempt.direction == "inbound"
+    # Where the call starts is decided once, when it is answered: only then is it looked up.
+    pending = not inbound and attempt.state in NOT_YET_ANSWERED and opt_outs.has_pending_request(
+        session, attempt.tenant_id)
     return Context(is_last_attempt=attempt.is_last_attempt, volunteers_on_duty=on_duty,
-                   volunteer_accepted=accepted)
+                   volunteer_accepted=accepted, inbound=inbound, opt_out_pending=pending)
 
 
 def _volunteer_numbers(session: Session, organisation_id: int, now: datetime) -> tuple[str, ...]:

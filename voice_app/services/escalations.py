@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import date
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,15 +22,27 @@ from voice_app.services.volunteers import is_available
 
 log = logging.getLogger("veille.escalation")
 
+CALLER_KEY_PREFIX = b"veille-caller-v1:"
+
 
 def follow_up_key(reason: Reason, *, tenant_id: int | None, attempt_id: int | None = None,
-                  round_id: int | None = None) -> str:
-    """The cause of a task: the same cause seen twice (retried webhook) gives the same key."""
+                  round_id: int | None = None, caller: str | None = None, day: date | None = None,
+                  cause: str | None = None) -> str:
+    """The cause of a task: the same cause seen twice (retried webhook) gives the same key.
+
+    A call to the service number (`caller` given, "" when withheld) is keyed by the caller's
+    number and the Paris `day`, not by the call: twenty calls from one number in a day open
+    one task per reason, not twenty. The number itself never goes into the key."""
+    if cause is not None:
+        return f"{cause}:{reason}"
+    if caller is not None and day is not None:
+        digest = hashlib.sha256(CALLER_KEY_PREFIX + caller.encode()).hexdigest()[:32]
+        return f"caller:{digest}:{day.isoformat()}:{reason}"
     if attempt_id is not None:
         return f"attempt:{attempt_id}:{reason}"
     if round_id is not None:
         return f"round:{round_id}:tenant:{tenant_id}:{reason}"
-    raise ValueError("a follow-up needs an attempt or a round as its cause")
+    raise ValueError("a follow-up needs an attempt, a round, a caller or a cause")
 
 
 def _tenant_volunteer(session: Session, tenant_id: int | None, now: datetime) -> int | None:
@@ -41,11 +55,16 @@ def _tenant_volunteer(session: Session, tenant_id: int | None, now: datetime) ->
 
 def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | None,
                    reason: Reason, now: datetime, attempt_id: int | None = None,
-                   round_id: int | None = None) -> FollowUp:
+                   round_id: int | None = None, caller: str | None = None,
+                   cause: str | None = None) -> FollowUp:
     """Create the follow-up for this cause, or return the one that exists (no commit here:
     the caller's transaction owns it, so the task and the outcome land together)."""
-    key = follow_up_key(reason, tenant_id=tenant_id, attempt_id=attempt_id, round_id=round_id)
+    day = paris_date(now) if caller is not None else None
+    key = follow_up_key(reason, tenant_id=tenant_id, attempt_id=attempt_id, round_id=round_id,
+                        caller=caller, day=day, cause=cause)
     existing = session.scalar(select(FollowUp).where(FollowUp.dedup_key == key))
+    if existing is not None and caller is not None:
+        key, existing = _still_open_for_caller(session, key, existing)
     if existing is not None:
         return existing
     organisation = session.get(Organisation, organisation_id)
@@ -66,3 +85,13 @@ def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | N
     log.info("follow_up.opened reason=%s priority=%s tenant_id=%s", reason, escalation.priority,
              tenant_id)
     return follow_up
+
+
+def _still_open_for_caller(session: Session, key: str, first: FollowUp) -> tuple[str, FollowUp | None]:
+    """A caller's repeated calls join the task of the day while it is open; once a volunteer
+    has done it, a new call about the same thing is a new need and opens a new task."""
+    found, number = first, 1
+    while found is not None and found.status == "done":
+        number += 1
+        found = session.scalar(select(FollowUp).where(FollowUp.dedup_key == f"{key}:{number}"))
+    return (key if number == 1 else f"{key}:{number}"), found

@@ -26,6 +26,7 @@ from voice_app.domain.call_flow import KeyPressed
 from voice_app.domain.call_flow import NoInput
 from voice_app.domain.call_flow import Ringing
 from voice_app.domain.call_flow import WordRecognised
+from voice_app.domain.ivr_script import MENUS
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_script import menu_word
 from voice_app.services.call_events import Callback
@@ -37,7 +38,7 @@ MAX_KEY_LENGTH = 100  # CallEvent.idempotency_key is 128; the service prefixes t
 MAX_FIELD_LENGTH = 64
 VALID_KEY = re.compile(r"^[0-9*#]$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-GATHER_STEPS = frozenset({Step.MENU, Step.HELP, Step.STOP_CONFIRM})
+GATHER_STEPS = frozenset(MENUS)  # the steps that ask a question
 
 STATUS_EVENTS = {
     "queued": Dialled,

@@ -24,6 +24,7 @@ from voice_app.web.cli.database import database
 from voice_app.web.cli.demo import demo
 from voice_app.web.cli.errors import ENVIRONMENT_ERRORS
 from voice_app.web.cli.errors import french_error
+from voice_app.web.cli.opt_outs import opt_out
 from voice_app.web.cli.organisations import organisations
 from voice_app.web.cli.people import audit
 from voice_app.web.cli.people import portfolios
@@ -40,6 +41,8 @@ METAVARS = {"text": "TEXTE", "integer": "NOMBRE", "float": "NOMBRE", "datetime":
 
 def register(app) -> None:
     french.install()  # the same French when the commands run from the app's CLI (tests, `flask`)
+    if opt_out.name not in tenants.commands:
+        tenants.add_command(opt_out)  # veille tenants opt-out ...
     for group in GROUPS:
         app.cli.add_command(group)
 
