@@ -10,12 +10,14 @@ rows instead of queueing behind each other's locks. On SQLite a write transactio
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 
 from sqlalchemy import and_
 from sqlalchemy import exists
+from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -90,6 +92,18 @@ def campaigns_with_due_attempts(session: Session, now: datetime) -> list[tuple[i
     return [(campaign_id, policy or {}) for campaign_id, policy in rows]
 
 
+def zones_with_due_attempts(session: Session, campaign_id: int, now: datetime) -> set[str | None]:
+    """The time zones (None: Europe/Paris) of the campaign's attempts due by `now`: two
+    index lookups (the overseas ones are few, in a partial index)."""
+    in_campaign = (_due(now), CallAttempt.round_id.in_(_open_rounds_of(campaign_id)))
+    zones: set[str | None] = set(session.scalars(
+        select(CallAttempt.time_zone).where(*in_campaign, CallAttempt.time_zone.is_not(None)).distinct()))
+    paris = select(CallAttempt.id).where(*in_campaign, CallAttempt.time_zone.is_(None)).limit(1)
+    if session.scalar(paris) is not None:
+        zones.add(None)
+    return zones
+
+
 def lock_campaign(session: Session, campaign_id: int) -> None:
     """Serialise slot accounting per campaign until the transaction ends (row lock on
     PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises every writer)."""
@@ -106,11 +120,16 @@ def count_active_calls(session: Session, campaign_id: int) -> int:
 
 
 def claim_due_attempts(session: Session, campaign_id: int, now: datetime, worker_id: str,
-                       limit: int) -> list[ClaimedAttempt]:
-    """Claim up to `limit` due attempts of the campaign, oldest due first."""
+                       limit: int, zones: Collection[str | None] = (None,)) -> list[ClaimedAttempt]:
+    """Claim up to `limit` due attempts of the campaign in the time `zones` given (None:
+    Europe/Paris), oldest due first."""
+    overseas = sorted(name for name in zones if name is not None)
+    in_zones = [CallAttempt.time_zone.in_(overseas)] if overseas else []
+    if None in zones:
+        in_zones.append(CallAttempt.time_zone.is_(None))
     candidates = (
         select(CallAttempt.id)
-        .where(_due(now), CallAttempt.round_id.in_(_open_rounds_of(campaign_id)))
+        .where(_due(now), CallAttempt.round_id.in_(_open_rounds_of(campaign_id)), or_(false(), *in_zones))
         .order_by(CallAttempt.due_at, CallAttempt.id)
         .limit(limit)
     )

@@ -33,13 +33,15 @@ from voice_app.services.campaigns import set_campaign_active
 
 def add_tenant(veille, organisation, reference: str, *, phone: str | None = "auto", enrolled: bool = True,
                site: str | None = "Belleville", preferred_half_day: str | None = None,
-               opted_out: bool = False, away: tuple[date, date] | None = None) -> int:
+               opted_out: bool = False, away: tuple[date, date] | None = None,
+               time_zone: str | None = None) -> int:
     """A tenant of `organisation`, enrolled unless told otherwise; returns its id."""
     if phone == "auto":
         phone = f"+336{zlib.crc32(reference.encode()) % 10**8:08d}"
     with veille.session_factory.begin() as session:
         tenant = Tenant(organisation_id=organisation.id, reference=reference, last_name="Martin",
                         household="alone", phone=phone, site=site, preferred_half_day=preferred_half_day,
+                        time_zone=time_zone,
                         opted_out_at=datetime(2026, 1, 1, tzinfo=UTC) if opted_out else None)
         session.add(tenant)
         session.flush()

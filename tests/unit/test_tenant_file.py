@@ -124,7 +124,7 @@ def test_a_good_line_gives_a_tenant_with_normalised_values():
     assert (row.line, row.reference) == (2, "PH-1")
     assert row.values == {"last_name": "Martin", "first_name": "Jeanne", "birth_year": 1940,
                           "household": "alone", "phone": "+33612345678", "phone2": "+33199001234",
-                          "site": "Les Lilas"}
+                          "site": "Les Lilas", "time_zone": None}
 
 
 def test_an_invalid_number_is_reported_with_the_spreadsheet_line_and_the_column():
@@ -248,7 +248,7 @@ def test_optional_columns_are_read_in_french_and_in_english():
     assert french.values | {"phone": None} == {
         "civility": "Mme", "last_name": "Martin", "birth_year": 1940, "household": "couple", "phone": None,
         "language": "fr", "partner_birth_year": 1938, "preferred_half_day": "pm", "manual_flag": True,
-        "caretaker": "M. Diallo"}
+        "caretaker": "M. Diallo", "time_zone": None}
     assert (english.values["civility"], english.values["language"], english.values["preferred_half_day"],
             english.values["manual_flag"], english.values["caretaker"]) == ("M.", "en", "am", False, None)
 
@@ -273,10 +273,34 @@ def test_unknown_optional_values_are_reported(column, value, reason):
     assert reason in only_error(f"PH-1;Martin;1940;seul;0612345678;{value}", header=header)
 
 
-def test_only_the_columns_of_the_file_are_in_a_tenant_row():
+def test_only_the_columns_of_the_file_are_in_a_tenant_row_with_the_time_zone_of_the_number():
     (row,) = checked("PH-1;Martin;1940;seul;0612345678",
                      header="Référence;Nom;Année de naissance;Composition du foyer;Téléphone").rows
-    assert set(row.values) == {"last_name", "birth_year", "household", "phone"}
+    assert set(row.values) == {"last_name", "birth_year", "household", "phone", "time_zone"}
+
+
+WITH_ZONE = "Référence;Nom;Année de naissance;Composition du foyer;Téléphone;Fuseau horaire"
+
+
+@pytest.mark.parametrize(("phone", "written", "expected"), [
+    ("0590 12 34 56", "", "America/Guadeloupe"),
+    ("0692 12 34 56", "", "Indian/Reunion"),
+    ("0639 01 23 45", "", "Indian/Mayotte"),
+    ("0696 12 34 56", "", "America/Martinique"),
+    ("0594 12 34 56", "", "America/Cayenne"),
+    ("06 12 34 56 78", "", None),
+    ("06 12 34 56 78", "Indian/Reunion", "Indian/Reunion"),  # lives there, keeps a metropolitan mobile
+    ("0692 12 34 56", "europe/paris", None),
+    ("0692 12 34 56", "america/martinique", "America/Martinique"),
+])
+def test_the_time_zone_comes_from_the_file_else_from_the_number(phone, written, expected):
+    (row,) = checked(f"PH-1;Martin;1940;seul;{phone};{written}", header=WITH_ZONE).rows
+    assert row.values["time_zone"] == expected
+
+
+def test_an_unknown_time_zone_is_refused_in_french():
+    message = only_error("PH-1;Martin;1940;seul;0612345678;Mars/Olympus", header=WITH_ZONE)
+    assert message.startswith("ligne 2, colonne « Fuseau horaire » : fuseau horaire inconnu « Mars/Olympus »")
 
 
 def test_the_sample_files_are_valid_and_the_error_sample_is_not():

@@ -14,14 +14,24 @@ import holidays
 PARIS = ZoneInfo("Europe/Paris")
 
 
-@lru_cache(maxsize=64)
-def _french_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.France(years=year).keys())
+# The `holidays` subdivision of each overseas time zone: its local public holidays (the
+# abolition of slavery, 20 December in Réunion...) come on top of the national ones.
+HOLIDAY_SUBDIVISIONS = {
+    "America/Guadeloupe": "971", "America/Martinique": "972", "America/Cayenne": "973",
+    "Indian/Reunion": "974", "Indian/Mayotte": "976", "America/St_Barthelemy": "BL",
+    "America/Marigot": "MF", "America/Miquelon": "PM", "Pacific/Noumea": "NC", "Pacific/Tahiti": "PF",
+    "Pacific/Marquesas": "PF", "Pacific/Gambier": "PF", "Pacific/Wallis": "WF",
+}
 
 
-def is_public_holiday(day: date) -> bool:
-    """True on a French (metropolitan) public holiday."""
-    return day in _french_holidays(day.year)
+@lru_cache(maxsize=256)
+def _french_holidays(year: int, subdivision: str | None = None) -> frozenset[date]:
+    return frozenset(holidays.France(years=year, subdiv=subdivision).keys())
+
+
+def is_public_holiday(day: date, time_zone: str | None = None) -> bool:
+    """True on a French public holiday: metropolitan, or of the overseas place `time_zone` is."""
+    return day in _french_holidays(day.year, HOLIDAY_SUBDIVISIONS.get(time_zone or ""))
 
 
 def is_working_day(day: date) -> bool:

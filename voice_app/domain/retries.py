@@ -4,8 +4,10 @@ Theory of operation: a tenant's attempts in a round form its history. After an a
 ends with a retryable outcome (no answer, busy, voicemail, or `unknown` when the sweep
 could not tell whether the call was placed), the next attempt is due at the first window
 instant that is at least `retry_gap_minutes` after the previous call ended and lies in a
-half-day none of the earlier attempts used, before the round ends. When no such instant
-exists the tenant is unreachable for this round: there is no retry.
+half-day none of the earlier attempts used, before the round ends; a tenant who prefers a
+half-day (`prefer`: am / pm) gets the first such instant in that half when one fits, else the
+first in the other. Windows and half-days are those of the tenant's time zone (`tz`). When no
+such instant exists the tenant is unreachable for this round: there is no retry.
 
 Outcomes are those of voice_app.domain.outcomes: reached ones settle the tenant; `no_key` (answered,
 silent) is escalated by the call itself and not retried; `failed` (invalid number) is not
@@ -20,7 +22,9 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.outcomes import RETRYABLE
 from voice_app.domain.outcomes import Outcome
@@ -69,7 +73,7 @@ def _settles(outcome: str | None) -> bool:
 
 
 def next_attempt_at(policy: CampaignPolicy, history: Sequence[PastAttempt], round_ends_at: datetime,
-                    now: datetime) -> datetime | None:
+                    now: datetime, tz: ZoneInfo = PARIS, prefer: str | None = None) -> datetime | None:
     """When the next attempt of this tenant is due, or None when there is no retry."""
     if not history:
         return None
@@ -85,22 +89,23 @@ def next_attempt_at(policy: CampaignPolicy, history: Sequence[PastAttempt], roun
     earliest = max(now, previous_call + timedelta(minutes=policy.retry_gap_minutes))
     avoid = frozenset()
     if policy.retry_other_half_day:
-        avoid = frozenset(half_day_of(a.placed_at) for a in history if a.placed_at is not None)
-    return next_open_at(policy, earliest, round_ends_at, avoid)
+        avoid = frozenset(half_day_of(a.placed_at, tz) for a in history if a.placed_at is not None)
+    return next_open_at(policy, earliest, round_ends_at, avoid, tz, prefer)
 
 
 def is_last_attempt(policy: CampaignPolicy, history: Sequence[PastAttempt], number: int,
-                    due_at: datetime, round_ends_at: datetime) -> bool:
+                    due_at: datetime, round_ends_at: datetime, tz: ZoneInfo = PARIS) -> bool:
     """True when attempt `number`, due at `due_at`, is the last that can fit in the round
     (on the last attempt a voicemail gets a message)."""
     if number >= policy.max_attempts:
         return True
     assumed = PastAttempt(number, ENDED, "no_answer", placed_at=due_at,
                           ended_at=due_at.astimezone(UTC) + ASSUMED_CALL_DURATION)
-    return next_attempt_at(policy, [*history, assumed], round_ends_at, due_at) is None
+    return next_attempt_at(policy, [*history, assumed], round_ends_at, due_at, tz) is None
 
 
-def last_attempt_from(policy: CampaignPolicy, round_starts_at: datetime, round_ends_at: datetime) -> datetime:
+def last_attempt_from(policy: CampaignPolicy, round_starts_at: datetime, round_ends_at: datetime,
+                      tz: ZoneInfo = PARIS) -> datetime:
     """The first instant (UTC) from which a round's first attempt, due then, is its last: no retry
     would fit after it before the round ends. Planning compares each due time with it, so a
     million attempts need one computation, not a million.
@@ -108,13 +113,13 @@ def last_attempt_from(policy: CampaignPolicy, round_starts_at: datetime, round_e
     `is_last_attempt` only turns from False to True as the due time grows (a retry that fits
     after a later first call fits after an earlier one too: it is later by at least the gap and
     in another half-day), so a binary search to the microsecond finds the exact instant."""
-    if is_last_attempt(policy, (), 1, round_starts_at, round_ends_at):
+    if is_last_attempt(policy, (), 1, round_starts_at, round_ends_at, tz):
         return round_starts_at.astimezone(UTC)
     # In UTC: between two Paris times, datetime arithmetic would ignore the DST shift.
     low, high = round_starts_at.astimezone(UTC), round_ends_at.astimezone(UTC)  # not last, last
     while high - low > MICROSECOND:
         middle = low + (high - low) // 2
-        if is_last_attempt(policy, (), 1, middle, round_ends_at):
+        if is_last_attempt(policy, (), 1, middle, round_ends_at, tz):
             high = middle
         else:
             low = middle

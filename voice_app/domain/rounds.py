@@ -9,7 +9,9 @@ Theory of operation:
 - Length: a round lasts `round_days` call days (default 2 for a weekly campaign, so three
   attempts fit in three different half-days; 1 for daily campaigns), never reaching the
   next occurrence. It starts when the first window of its first day opens and ends when the
-  last window of its last call day closes. An urgent daily round lasts the day.
+  last window of its last call day closes. An urgent daily round lasts the day. Windows are
+  local times: with tenants in several time zones (`zones`), the round runs from the first
+  opening to the last closing among them (a Guadeloupe tenant's 18:00 is 23:00 in Paris).
 - Spreading: first attempts are laid on slots `1 / rate` apart through the round's window
   intervals, where the rate is the lower of `calls_per_second` and what
   `max_concurrent_calls` lines sustain with calls of `EXPECTED_CALL_SECONDS`. Tenants who
@@ -27,7 +29,9 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.windows import AM
 from voice_app.domain.windows import PM
@@ -62,8 +66,12 @@ def next_occurrence_after(policy: CampaignPolicy, day: date) -> date:
     return candidate
 
 
-def round_span(policy: CampaignPolicy, day: date) -> RoundSpan | None:
-    """The round starting on `day`, or None when no window opens that day."""
+PARIS_ONLY = (PARIS,)
+
+
+def round_span(policy: CampaignPolicy, day: date, zones: Sequence[ZoneInfo] = PARIS_ONLY) -> RoundSpan | None:
+    """The round starting on `day`, or None when no window opens that day (the dates are
+    the organisation's, in Paris; each zone's windows are its own local times)."""
     if not is_call_day(policy, day):
         return None
     next_occurrence = next_occurrence_after(policy, day)
@@ -72,32 +80,34 @@ def round_span(policy: CampaignPolicy, day: date) -> RoundSpan | None:
         if is_call_day(policy, candidate):
             last_call_day, call_days = candidate, call_days + 1
         candidate += timedelta(days=1)
-    first = day_intervals(policy, day)
-    last = day_intervals(policy, last_call_day)
+    first = [i for tz in zones for i in day_intervals(policy, day, tz)]
+    last = [i for tz in zones for i in day_intervals(policy, last_call_day, tz)]
     if not first or not last:  # every window of the day lay in the spring-forward gap
         return None
-    return RoundSpan(day, first[0].start, last[-1].end)
+    return RoundSpan(day, min(i.start for i in first), max(i.end for i in last))
 
 
-def round_for_occurrence(policy: CampaignPolicy, occurrence: date) -> RoundSpan | None:
+def round_for_occurrence(policy: CampaignPolicy, occurrence: date,
+                         zones: Sequence[ZoneInfo] = PARIS_ONLY) -> RoundSpan | None:
     """The round of an occurrence, moved to its first call day if needed."""
     following = next_occurrence_after(policy, occurrence)
     day = occurrence
     while day < following and day < occurrence + timedelta(days=LOOKAHEAD_DAYS):
-        span = round_span(policy, day)
+        span = round_span(policy, day, zones)
         if span is not None:
             return span
         day += timedelta(days=1)
     return None
 
 
-def round_starting_on(policy: CampaignPolicy, day: date) -> RoundSpan | None:
+def round_starting_on(policy: CampaignPolicy, day: date,
+                      zones: Sequence[ZoneInfo] = PARIS_ONLY) -> RoundSpan | None:
     """The round of this campaign that starts on the Paris date `day`, if any."""
     for back in range(7):
         occurrence = day - timedelta(days=back)
         if not is_occurrence(policy, occurrence):
             continue
-        span = round_for_occurrence(policy, occurrence)
+        span = round_for_occurrence(policy, occurrence, zones)
         if span is not None and span.scheduled_on == day:
             return span
     return None

@@ -44,6 +44,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
                            "annee naissance conjoint", "spouse birth year"),
     "preferred_half_day": ("demi journee preferee", "preferred half day", "demi journee"),
     "manual_flag": ("suivi manuel", "manual flag", "manual"),
+    "time_zone": ("fuseau horaire", "time zone", "fuseau"),
 }
 # How messages name each column, in French then in English.
 LABELS = {field: names[0] for field, names in HEADERS.items()} | {

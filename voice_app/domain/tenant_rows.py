@@ -18,6 +18,9 @@ from voice_app.domain.phones import PhoneError
 from voice_app.domain.phones import normalise_phone
 from voice_app.domain.tenant_file import Layout
 from voice_app.domain.tenant_file import simplify
+from voice_app.domain.time_zones import TimeZoneError
+from voice_app.domain.time_zones import checked_time_zone
+from voice_app.domain.time_zones import stored_time_zone
 
 OLDEST_BIRTH_YEAR = 1900
 _YEAR = re.compile(r"^\d{4}$")
@@ -165,6 +168,13 @@ def parse_phone(raw: str, today: date) -> str | None:
         raise FieldError(str(error)) from None
 
 
+def parse_time_zone(raw: str, today: date) -> str | None:
+    try:
+        return checked_time_zone(raw)
+    except TimeZoneError as error:
+        raise FieldError(str(error)) from None
+
+
 PARSERS: dict[str, Callable[[str, date], object]] = {
     "reference": _required(_text("reference")),
     "civility": parse_civility,
@@ -181,6 +191,7 @@ PARSERS: dict[str, Callable[[str, date], object]] = {
     "partner_birth_year": parse_birth_year,
     "preferred_half_day": _choice(HALF_DAYS, "demi-journée", "matin ou après-midi"),
     "manual_flag": _choice(FLAGS, "valeur", "oui ou non"),
+    "time_zone": parse_time_zone,
 }
 
 
@@ -200,6 +211,9 @@ def parse_row(layout: Layout, line: int, fields: list[str], today: date) -> Tena
     errors += _merge_birth(values, layout, line) + _merge_phones(values, layout, line)
     if errors:
         return errors
+    # The calling hours' zone: the file's, else the number's (an overseas number rings in its
+    # own hours); recomputed at each import, so a new number brings its zone.
+    values["time_zone"] = stored_time_zone(values.get("time_zone"), values["phone"])
     return TenantRow(line, values.pop("reference"), values, _year_only(layout, fields))
 
 

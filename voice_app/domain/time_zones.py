@@ -41,7 +41,7 @@ class TimeZoneError(ValueError):
 
 def time_zone_for_number(e164: str | None) -> str | None:
     """The overseas time zone of an E.164 number, or None (Paris, or a zone we cannot tell)."""
-    if not e164:
+    if not e164 or e164.startswith("+33"):  # metropolitan (normalisation moved overseas ones)
         return None
     try:
         number = phonenumbers.parse(e164)
@@ -57,14 +57,20 @@ def time_zone_for_number(e164: str | None) -> str | None:
 
 
 def checked_time_zone(name: str) -> str | None:
-    """A tenant's time zone as written in a file: None for Paris, else one of TENANT_TIME_ZONES."""
-    if name.strip() in ("", PARIS_NAME):
+    """A tenant's time zone as written in a file: one of TENANT_TIME_ZONES, None when empty."""
+    if not name.strip():
         return None
-    for zone in OVERSEAS_TIME_ZONES:
-        if zone.lower() == name.strip().lower():
-            return zone
+    for known in TENANT_TIME_ZONES:
+        if known.lower() == name.strip().lower():
+            return known
     known = ", ".join(TENANT_TIME_ZONES)
     raise TimeZoneError(f"fuseau horaire inconnu « {name.strip()} » (attendu : {known})")
+
+
+def stored_time_zone(written: str | None, phone: str | None) -> str | None:
+    """What a tenant row stores: the zone written for them, else their number's; None for Paris."""
+    chosen = written or time_zone_for_number(phone)
+    return None if chosen == PARIS_NAME else chosen
 
 
 @lru_cache(maxsize=32)

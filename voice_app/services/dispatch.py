@@ -3,7 +3,10 @@
 Theory of operation, per campaign with due attempts:
 0. A campaign outside its calling hours (voice_app.domain.windows) claims nothing, whatever
    is due: after an outage, a pause or a backlog, nobody is rung at night, on a weekend or a
-   public holiday the campaign does not call on. When its window opens, the backlog is
+   public holiday the campaign does not call on. Calling hours are those of each attempt's
+   time zone (copied from the tenant at planning; None is Europe/Paris): a Guadeloupe tenant
+   is rung in Guadeloupe's hours, so a campaign may be open for some zones and not others,
+   and only attempts of its open zones are claimed. When its window opens, the backlog is
    dialled oldest first at the usual rate (the pacer never bursts), and a batch is never
    dialled past the window's end. What is still due when the round ends is cancelled by the
    round's closing (voice_app.services.rounds).
@@ -67,6 +70,7 @@ from voice_app.domain.rate import RateLimits
 from voice_app.domain.rate import account_rate
 from voice_app.domain.rate import claim_size
 from voice_app.domain.rate import rate_limits
+from voice_app.domain.time_zones import zone
 from voice_app.domain.windows import calling_hours
 from voice_app.domain.windows import next_open_at
 from voice_app.domain.windows import open_until
@@ -145,31 +149,33 @@ def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: 
         summary.provider_paused = True
         return summary
     with veille.session_factory.begin() as session:
-        campaigns = attempts.campaigns_with_due_attempts(session, now)
+        campaigns = [(campaign_id, policy, attempts.zones_with_due_attempts(session, campaign_id, now))
+                     for campaign_id, policy in attempts.campaigns_with_due_attempts(session, now)]
     dialable = _dialable_now(campaigns, now, summary)
-    rate = account_rate(limits for _campaign_id, limits, _closes in dialable)
+    rate = account_rate(limits for _campaign_id, limits, _open in dialable)
     if rate is None:
         return summary
     state.pacer.set_rate(rate)
-    for campaign_id, limits, closes in dialable:
+    for campaign_id, limits, open_zones in dialable:
         if summary.claimed >= limit or should_stop() or state.provider_paused(monotonic()):
             break
-        open_seconds = (closes - now).total_seconds()
+        open_seconds = (min(open_zones.values()) - now).total_seconds()  # the first zone to close
         shared = RateLimits(rate, limits.max_concurrent_calls)  # the account's rate, the campaign's lines
         batch = _claim_batch(veille, campaign_id, shared, now, worker_id, limit - summary.claimed, summary,
-                             min(CLAIM_HORIZON_SECONDS, open_seconds))
+                             min(CLAIM_HORIZON_SECONDS, open_seconds), tuple(open_zones))
         _dial_batch(veille, batch, state, started + open_seconds, worker_id, summary, should_stop, sleep,
                     monotonic, dial_pool)
     return summary
 
 
-def _dialable_now(campaigns: list[tuple[int, dict]], now: datetime,
-                  summary: DispatchSummary) -> list[tuple[int, RateLimits, datetime]]:
-    """(id, limits, when its window closes) of each campaign that may dial at `now`; the
-    others are noted in the summary: paused (with the reason) or outside their calling hours
-    (with when they open next)."""
+def _dialable_now(campaigns: list[tuple[int, dict, set[str | None]]], now: datetime,
+                  summary: DispatchSummary) -> list[tuple[int, RateLimits, dict[str | None, datetime]]]:
+    """(id, limits, {zone with calls due and open now: when its window closes}) of each
+    campaign that may dial at `now`; the others are noted in the summary: paused (with the
+    reason) or outside the calling hours of every zone it has calls due in (with when the
+    first of them opens next)."""
     dialable = []
-    for campaign_id, policy in campaigns:
+    for campaign_id, policy, zones in campaigns:
         limits = rate_limits(policy)
         try:
             hours = calling_hours(policy)
@@ -179,23 +185,26 @@ def _dialable_now(campaigns: list[tuple[int, dict]], now: datetime,
             summary.paused[campaign_id] = limits.pause_reason
             log.debug("dispatch.paused campaign_id=%s reason=%s", campaign_id, limits.pause_reason)
             continue
-        closes = open_until(hours, now)
-        if closes is None:
-            summary.outside_hours[campaign_id] = next_open_at(hours, now, now + OPENING_LOOKAHEAD)
+        closing = {name: open_until(hours, now, zone(name)) for name in zones}
+        open_zones = {name: closes for name, closes in closing.items() if closes is not None}
+        if not open_zones:
+            openings = [next_open_at(hours, now, now + OPENING_LOOKAHEAD, tz=zone(name)) for name in zones]
+            summary.outside_hours[campaign_id] = min((at for at in openings if at), default=None)
             continue
-        dialable.append((campaign_id, limits, closes))
+        dialable.append((campaign_id, limits, open_zones))
     return dialable
 
 
 def _claim_batch(veille: Veille, campaign_id: int, limits: RateLimits, now: datetime, worker_id: str,
-                 limit: int, summary: DispatchSummary, horizon_seconds: float) -> list[ClaimedAttempt]:
-    """Claim, re-check and commit; return the attempts to dial."""
+                 limit: int, summary: DispatchSummary, horizon_seconds: float,
+                 zones: tuple[str | None, ...]) -> list[ClaimedAttempt]:
+    """Claim (in the open `zones`), re-check and commit; return the attempts to dial."""
     with veille.session_factory.begin() as session:
         attempts.lock_campaign(session, campaign_id)
         size = claim_size(limits, attempts.count_active_calls(session, campaign_id), limit, horizon_seconds)
         if size == 0:
             return []
-        claimed = attempts.claim_due_attempts(session, campaign_id, now, worker_id, size)
+        claimed = attempts.claim_due_attempts(session, campaign_id, now, worker_id, size, zones)
         summary.claimed += len(claimed)
         verdicts = _claim_time_verdicts(session, claimed, now)
         to_dial = []

@@ -49,30 +49,35 @@ from db.models import Round
 from db.models import Tenant
 from db.models.base import UTCDateTime
 from voice_app.bootstrap import Veille
+from voice_app.domain.calendar import PARIS
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.phones import mask_phone
-from voice_app.domain.retries import last_attempt_from
-from voice_app.domain.rounds import ANY
 from voice_app.domain.rounds import RoundSpan
 from voice_app.domain.rounds import SpreadPlan
 from voice_app.domain.rounds import dialling_rate
 from voice_app.domain.rounds import is_time_to_plan
 from voice_app.domain.rounds import round_span
 from voice_app.domain.rounds import round_starting_on
-from voice_app.domain.rounds import spread
+from voice_app.domain.time_zones import TENANT_TIME_ZONES
+from voice_app.domain.time_zones import zone
 from voice_app.domain.urgent_rounds import PRIORITY_HOUSEHOLD
 from voice_app.domain.urgent_rounds import PRIORITY_REASONS
 from voice_app.domain.urgent_rounds import latest_priority_birth_year
 from voice_app.domain.urgent_rounds import puts_fragile_first
-from voice_app.domain.windows import intervals_between
 from voice_app.services.campaigns import CampaignError
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import get_campaign
 from voice_app.services.campaigns import targeted_tenants_filter
+from voice_app.services.zone_plan import ZonedPlan
+from voice_app.services.zone_plan import group_zone
+from voice_app.services.zone_plan import stored_zone
+from voice_app.services.zone_plan import zoned_plan
+from voice_app.services.zone_plan import zones_present
 
 log = logging.getLogger("veille.planning")
 
 SQLITE_CHUNK = 5000
+ALL_ZONES = tuple(zone(name) for name in TENANT_TIME_ZONES)
 PLANNING = "planning"  # Round.status while its attempts are being inserted
 STALE_PLANNING = timedelta(minutes=10)  # a round still `planning` after this lost its planner
 POSTGRES_WORKERS = 2
@@ -130,14 +135,22 @@ def _active_campaigns(veille: Veille) -> list[Campaign]:
 
 def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResult | None:
     policy = campaign_policy(campaign)
-    span = round_starting_on(policy, paris_date(now))
-    if span is None or not is_time_to_plan(span, now) or not _in_campaign_dates(campaign, span.scheduled_on):
+    # A first look with every zone Veille calls in (a Réunion window opens hours before
+    # Paris's); then the round's own span, from the zones of its tenants, decides.
+    earliest = round_starting_on(policy, paris_date(now), ALL_ZONES)
+    if earliest is None or not is_time_to_plan(earliest, now) \
+            or not _in_campaign_dates(campaign, earliest.scheduled_on):
         return None
-    existing = _existing_round(veille, campaign.id, span.scheduled_on)
+    existing = _existing_round(veille, campaign.id, earliest.scheduled_on)
     if existing is None:
+        span = round_starting_on(policy, earliest.scheduled_on,
+                                 _round_zones(veille, campaign, earliest.scheduled_on))
+        if span is None or not is_time_to_plan(span, now):
+            return None
         return _plan(veille, campaign, span, now)
     if existing.status == PLANNING and now - existing.planned_at >= STALE_PLANNING:
         log.warning("round.planning_resumed campaign_id=%s round_id=%s", campaign.id, existing.id)
+        span = RoundSpan(existing.scheduled_on, existing.starts_at, existing.ends_at)
         return _fill_round(veille, campaign, existing.id, span, now)
     return None
 
@@ -160,11 +173,12 @@ def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, n
     if not _in_campaign_dates(campaign, day):
         raise PlanningError(f"Le {day:%d/%m/%Y} est hors des dates de la campagne « {campaign.name} ».")
     policy = campaign_policy(campaign)
-    span = round_starting_on(policy, day)
+    zones = _round_zones(veille, campaign, day)
+    span = round_starting_on(policy, day, zones)
     if span is None and not exceptional_allowed:
         raise PlanningError(f"Pas de tournée prévue aujourd'hui pour « {campaign.name} » "
                             "(précisez --date pour une tournée exceptionnelle).")
-    span = span or round_span(policy, day)
+    span = span or round_span(policy, day, zones)
     if span is None:
         raise PlanningError(f"Aucune fenêtre d'appel le {day:%d/%m/%Y} pour « {campaign.name} ».")
     if now >= span.ends_at:
@@ -210,21 +224,20 @@ def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSp
                 now: datetime) -> PlanResult:
     """Insert the round's first attempts (again, if resuming: existing ones are kept), then
     mark it `planned`."""
-    policy = campaign_policy(campaign)
     with veille.session_factory.begin() as session:
-        group, plan = _spread_plan(session, campaign, span, now)
+        zoned = _spread_plan(session, campaign, span, now)
         order = _tenant_order(session, campaign, span, now)
-    # An attempt due at or after `last_from` is the round's last: no retry would fit after it
-    # (an answering machine then gets the message with the number to call back).
-    last_from = last_attempt_from(policy, span.starts_at, span.ends_at)
+    plan = zoned.plan
+    # An attempt due at or after its zone's `last_from` is the round's last: no retry would fit
+    # after it (an answering machine then gets the message with the number to call back).
     if is_sqlite(veille.engine):
         with veille.session_factory.begin() as session:
-            _insert_rows_sqlite(session, campaign, round_id, span, group, order, plan, last_from, now)
+            _insert_rows_sqlite(session, campaign, round_id, span, zoned, order, now)
     else:
         # Shares rank their own tenants: a priority order over the whole round needs one statement.
         parallel = plan.total >= PARALLEL_FROM and len(order) == 1
         workers = POSTGRES_WORKERS if parallel else 1
-        _insert_select_postgres(veille, workers, campaign, round_id, span, group, order, plan, last_from, now)
+        _insert_select_postgres(veille, workers, campaign, round_id, span, zoned, order, now)
     with veille.session_factory.begin() as session:
         count = session.scalar(select(func.count()).select_from(CallAttempt).where(
             CallAttempt.round_id == round_id, CallAttempt.attempt_number == 1))
@@ -250,30 +263,33 @@ def _insert_round(session: Session, campaign_id: int, span: RoundSpan, now: date
     return session.scalar(statement)
 
 
-def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: datetime):
-    """The tenants' grouping expression (their usable half-day preference) and the plan."""
+def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: datetime) -> ZonedPlan:
+    """The tenants' grouping expression (zone and usable half-day preference) and the plan."""
     policy = campaign_policy(campaign)
-    intervals = intervals_between(policy, max(span.starts_at, now), span.ends_at)
-    halves = frozenset(interval.half for interval in intervals)
-    # An urgent round calls the most fragile first, whatever half-day they prefer.
-    group = literal(ANY, String) if puts_fragile_first(policy) else _group_expression(halves)
-    counts = dict(session.execute(_targeted(campaign, span, group, func.count()).group_by(group)).all())
-    if not intervals:
-        raise PlanningError(f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.")
-    return group, spread(intervals, counts, dialling_rate(policy))
+    try:
+        # An urgent round calls the most fragile first, whatever half-day they prefer.
+        return zoned_plan(session, lambda *columns: _targeted(campaign, span, *columns), policy, span, now,
+                          dialling_rate(policy), preferences=not puts_fragile_first(policy))
+    except ValueError:
+        raise PlanningError(
+            f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.") from None
+
+
+def _round_zones(veille: Veille, campaign: Campaign, day: date) -> tuple:
+    """Paris and the overseas zones of the tenants a round on `day` targets."""
+    with veille.session_factory.begin() as session:
+        present = zones_present(session, lambda *columns: _targeted_on(campaign, day, *columns))
+    return (PARIS, *(zone(name) for name in present))
 
 
 def _targeted(campaign: Campaign, span: RoundSpan, *columns, extra=()):
     """SELECT `columns` FROM the tenants (joined to their enrolment) a round on `span` calls."""
+    return _targeted_on(campaign, span.scheduled_on, *columns, extra=extra)
+
+
+def _targeted_on(campaign: Campaign, day: date, *columns, extra=()):
     return (select(*columns).select_from(Tenant).join(Enrolment, Enrolment.tenant_id == Tenant.id)
-            .where(*targeted_tenants_filter(campaign, span.scheduled_on), *extra))
-
-
-def _group_expression(halves: frozenset[str]):
-    if not halves:
-        return literal(ANY, String)
-    return case((Tenant.preferred_half_day.in_(sorted(halves)), Tenant.preferred_half_day),
-                else_=literal(ANY, String))
+            .where(*targeted_tenants_filter(campaign, day), *extra))
 
 
 def _tenant_order(session: Session, campaign: Campaign, span: RoundSpan, now: datetime) -> list:
@@ -303,24 +319,30 @@ def _candidates(session: Session, campaign: Campaign, span: RoundSpan, group, or
 
 
 def _ranked_due_times(rows, plan: SpreadPlan):
+    """(tenant id, reference, phone, group, due time) of each tenant whose group has slots (a
+    zone with no window left in the round has none: its tenants are not called this round)."""
     ranks: dict[str, int] = {}
+    planned = {slot.group for slot in plan.ranges}
     for tenant_id, reference, phone, group in rows:
+        if group not in planned:
+            continue
         rank = ranks.get(group, 0)
         ranks[group] = rank + 1
-        yield tenant_id, reference, phone, plan.due_at(group, rank)
+        yield tenant_id, reference, phone, group, plan.due_at(group, rank)
 
 
-def _insert_rows_sqlite(session: Session, campaign: Campaign, round_id: int, span: RoundSpan, group,
-                        order: list, plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
+def _insert_rows_sqlite(session: Session, campaign: Campaign, round_id: int, span: RoundSpan,
+                        zoned: ZonedPlan, order: list, now: datetime) -> None:
     statement = sqlite.insert(CallAttempt).on_conflict_do_nothing(index_elements=ATTEMPT_KEY)
-    rows = _candidates(session, campaign, span, group, order).all()
+    rows = _candidates(session, campaign, span, zoned.group, order).all()
     chunk = []
-    for tenant_id, _reference, phone, due_at in _ranked_due_times(rows, plan):
+    for tenant_id, _reference, phone, group, due_at in _ranked_due_times(rows, zoned.plan):
+        zone_name = group_zone(group)
         chunk.append(dict(
             token=secrets.token_urlsafe(32), organisation_id=campaign.organisation_id, tenant_id=tenant_id,
-            round_id=round_id, attempt_number=1, is_last_attempt=due_at >= last_from, direction="outbound",
-            purpose="round", state="due", due_at=due_at, to_number=phone, silences=0,
-            needs_reconciliation=False, created_at=now,
+            round_id=round_id, attempt_number=1, is_last_attempt=zoned.is_last(zone_name, due_at),
+            direction="outbound", purpose="round", state="due", due_at=due_at, to_number=phone,
+            time_zone=zone_name, silences=0, needs_reconciliation=False, created_at=now,
         ))
         if len(chunk) >= SQLITE_CHUNK:
             session.execute(statement, chunk)
@@ -337,21 +359,21 @@ def postgres_token():
 
 
 def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, round_id: int, span: RoundSpan,
-                            group, order: list, plan: SpreadPlan, last_from: datetime, now: datetime) -> None:
+                            zoned: ZonedPlan, order: list, now: datetime) -> None:
     """Run the INSERT ... SELECT as `workers` statements on their own connections, each
     writing the tenants whose id is its share modulo `workers` (a 2-core server inserts and
     checks foreign keys about twice as fast). Each share ranks only its own tenants; its
     ranks are offset by the size of the earlier shares, so the shares take consecutive
     blocks of each group's slots."""
-    if not plan.ranges:
+    if not zoned.plan.ranges:
         return
-    offsets = _share_offsets(veille, campaign, span, group, workers)
+    offsets = _share_offsets(veille, campaign, span, zoned.group, workers)
     errors: list[BaseException] = []
 
     def insert_share(share: int) -> None:
         try:
-            statement = _insert_statement(campaign, round_id, span, group, order, plan, last_from, now,
-                                          workers, share, offsets[share])
+            statement = _insert_statement(campaign, round_id, span, zoned, order, now, workers, share,
+                                          offsets[share])
             with veille.session_factory.begin() as session:
                 session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
                 # Not waiting for the WAL flush is safe here: a commit lost in a crash leaves
@@ -390,12 +412,13 @@ def _share_offsets(veille: Veille, campaign: Campaign, span: RoundSpan, group,
     return offsets
 
 
-def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group, order: list,
-                      plan: SpreadPlan, last_from: datetime, now: datetime, workers: int, share: int,
-                      offsets: dict[str, int]):
+def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, zoned: ZonedPlan, order: list,
+                      now: datetime, workers: int, share: int, offsets: dict[str, int]):
+    group, plan = zoned.group, zoned.plan
     rank = func.row_number().over(partition_by=group, order_by=order) - 1
     ranked = _targeted(campaign, span, Tenant.id.label("tenant_id"), Tenant.phone.label("phone"),
-                       group.label("grp"), rank.label("rank"), extra=_share_of(workers, share))
+                       group.label("grp"), rank.label("rank"), stored_zone().label("zone"),
+                       extra=_share_of(workers, share))
     ranked = ranked.subquery("ranked")
     slot_rows = []
     for slot in plan.ranges:
@@ -408,23 +431,27 @@ def _insert_statement(campaign: Campaign, round_id: int, span: RoundSpan, group,
     due_at = slots.c.first_at + literal_column("interval '1 microsecond'") * offset
     source = select(
         postgres_token(), literal(campaign.organisation_id), ranked.c.tenant_id, literal(round_id),
-        literal(1), due_at >= literal(last_from, UTCDateTime()), literal("outbound"), literal("round"),
-        literal("due"), due_at, ranked.c.phone, literal(0), literal(False), literal(now, UTCDateTime()),
+        literal(1), zoned.is_last_expression(ranked.c.zone, due_at), literal("outbound"), literal("round"),
+        literal("due"), due_at, ranked.c.phone, ranked.c.zone, literal(0), literal(False),
+        literal(now, UTCDateTime()),
     ).select_from(ranked.join(slots, and_(slots.c.grp == ranked.c.grp, ranked.c.rank >= slots.c.first_rank,
                                           ranked.c.rank <= slots.c.last_rank)))
     names = ["token", "organisation_id", "tenant_id", "round_id", "attempt_number", "is_last_attempt",
-             "direction", "purpose", "state", "due_at", "to_number", "silences", "needs_reconciliation",
-             "created_at"]
+             "direction", "purpose", "state", "due_at", "to_number", "time_zone", "silences",
+             "needs_reconciliation", "created_at"]
     return postgresql.insert(CallAttempt).from_select(names, source).on_conflict_do_nothing(
         index_elements=ATTEMPT_KEY)
 
 
 def _preview(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime, limit: int) -> PlanResult:
     with veille.session_factory.begin() as session:
-        group, plan = _spread_plan(session, campaign, span, now)
-        rows = _candidates(session, campaign, span, group, _tenant_order(session, campaign, span, now)).all()
-        calls = sorted(_ranked_due_times(rows, plan), key=lambda row: row[3])
+        zoned = _spread_plan(session, campaign, span, now)
+        plan = zoned.plan
+        order = _tenant_order(session, campaign, span, now)
+        rows = _candidates(session, campaign, span, zoned.group, order).all()
+        calls = sorted(_ranked_due_times(rows, plan), key=lambda row: row[4])
     shown = calls if limit <= 0 else calls[:limit]
-    preview = [PlannedCall(reference, mask_phone(phone), due_at) for _id, reference, phone, due_at in shown]
+    preview = [PlannedCall(reference, mask_phone(phone), due_at) for _id, reference, phone, _group, due_at
+               in shown]
     return PlanResult(campaign.id, campaign.name, span, len(calls), False, None, plan.over_capacity,
                       plan.rate, preview)

@@ -1,7 +1,8 @@
 """Retries: attempt n+1 for every ended attempt whose outcome calls for another try.
 
 Called by the clock every minute. An ended attempt with a retryable outcome and no
-successor gets one, due when the domain says (`next_attempt_at`); inserted with
+successor gets one, due when the domain says (`next_attempt_at`, in the windows of the
+attempt's time zone and the tenant's preferred half-day when one fits); inserted with
 ON CONFLICT DO NOTHING on (tenant_id, round_id, attempt_number), so two clocks, or a
 repeated run, create it once. When no retry fits before the round's end, the ended attempt
 is marked `is_last_attempt`: it was the tenant's last call of the round, and it is not
@@ -33,6 +34,7 @@ from voice_app.domain.retries import RETRYABLE_OUTCOMES
 from voice_app.domain.retries import PastAttempt
 from voice_app.domain.retries import is_last_attempt
 from voice_app.domain.retries import next_attempt_at
+from voice_app.domain.time_zones import zone
 
 log = logging.getLogger("veille.retries")
 
@@ -70,8 +72,9 @@ def _candidates(session: Session, skipped_campaigns: set[int]) -> list:
 
 def _handle_batch(session: Session, batch: list, skipped_campaigns: set[int], now: datetime) -> int:
     histories = _histories(session, batch)
-    phones = dict(session.execute(select(Tenant.id, Tenant.phone).where(
-        Tenant.id.in_({attempt.tenant_id for attempt, _round, _policy in batch}))).all())
+    tenants = {tenant_id: (phone, preferred) for tenant_id, phone, preferred in session.execute(
+        select(Tenant.id, Tenant.phone, Tenant.preferred_half_day).where(
+            Tenant.id.in_({attempt.tenant_id for attempt, _round, _policy in batch})))}
     policies: dict[int, CampaignPolicy] = {}
     created = 0
     for attempt, round_, raw_policy in batch:
@@ -85,15 +88,16 @@ def _handle_batch(session: Session, batch: list, skipped_campaigns: set[int], no
             continue
         policies[round_.campaign_id] = policy
         history = histories[(attempt.tenant_id, attempt.round_id)]
-        due_at = next_attempt_at(policy, history, round_.ends_at, now)
-        phone = phones.get(attempt.tenant_id)
+        phone, preferred = tenants.get(attempt.tenant_id, (None, None))
+        tz = zone(attempt.time_zone)
+        due_at = next_attempt_at(policy, history, round_.ends_at, now, tz, preferred)
         if due_at is None or phone is None:
             _mark_last(session, attempt.id)
             log.info("retry.none_fits attempt_id=%s round_id=%s", attempt.id, attempt.round_id)
             continue
         created += _insert_retry(session, attempt, phone, due_at,
                                  is_last_attempt(policy, history, attempt.attempt_number + 1, due_at,
-                                                 round_.ends_at), now)
+                                                 round_.ends_at, tz), now)
     return created
 
 
@@ -125,7 +129,8 @@ def _insert_retry(session: Session, previous: CallAttempt, phone: str, due_at: d
         token=secrets.token_urlsafe(32), organisation_id=previous.organisation_id,
         tenant_id=previous.tenant_id, round_id=previous.round_id, attempt_number=previous.attempt_number + 1,
         is_last_attempt=is_last,
-        direction="outbound", purpose="round", state="due", due_at=due_at, to_number=phone, silences=0,
+        direction="outbound", purpose="round", state="due", due_at=due_at, to_number=phone,
+        time_zone=previous.time_zone, silences=0,
         needs_reconciliation=False, created_at=now,
     ).on_conflict_do_nothing(index_elements=["tenant_id", "round_id", "attempt_number"])
     inserted = session.scalar(statement.returning(CallAttempt.id)) is not None

@@ -46,7 +46,8 @@ from voice_app.services.suppression import suppressed_hashes
 log = logging.getLogger("veille.tenants")
 
 IMPORTED_FIELDS = ("civility", "last_name", "first_name", "birth_year", "partner_birth_year", "household",
-                   "phone", "phone2", "language", "site", "caretaker", "preferred_half_day", "manual_flag")
+                   "phone", "phone2", "language", "site", "caretaker", "preferred_half_day", "manual_flag",
+                   "time_zone")
 DEFAULTS = {name: None for name in IMPORTED_FIELDS} | {"language": "fr", "manual_flag": False}
 NO_PHONES = {"phone": None, "phone2": None}
 WRITE_CHUNK = 5_000

@@ -19,6 +19,8 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+DUE_OVERSEAS = sa.text("state = 'due' AND time_zone IS NOT NULL")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -53,6 +55,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("time_zone", sa.String(length=40), nullable=True))
     with op.batch_alter_table("call_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("time_zone", sa.String(length=40), nullable=True))
+        batch_op.create_index("ix_call_attempts_due_overseas", ["time_zone", "due_at"], unique=False,
+                              sqlite_where=DUE_OVERSEAS, postgresql_where=DUE_OVERSEAS)
     _derive_overseas_time_zones()
 
 
@@ -72,6 +76,8 @@ def _derive_overseas_time_zones() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("call_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_call_attempts_due_overseas", sqlite_where=DUE_OVERSEAS,
+                            postgresql_where=DUE_OVERSEAS)
         batch_op.drop_column("time_zone")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.drop_column("time_zone")
