@@ -6,8 +6,10 @@ from datetime import date
 from datetime import datetime
 
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -15,12 +17,18 @@ from sqlalchemy.orm import relationship
 from db.models.base import Base
 from db.models.base import utcnow
 
+OVERSEAS = text("time_zone IS NOT NULL")
+
 
 class Tenant(Base):
     """A tenant of the landlord, as imported from its file (updated by `reference`)."""
 
     __tablename__ = "tenants"
-    __table_args__ = (UniqueConstraint("organisation_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        # The few overseas tenants: planning asks which zones a round's tenants live in.
+        Index("ix_tenants_overseas_time_zone", "time_zone", sqlite_where=OVERSEAS, postgresql_where=OVERSEAS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -20,6 +20,7 @@ branch_labels = None
 depends_on = None
 
 DUE_OVERSEAS = sa.text("state = 'due' AND time_zone IS NOT NULL")
+OVERSEAS = sa.text("time_zone IS NOT NULL")
 
 
 def upgrade() -> None:
@@ -53,6 +54,8 @@ def upgrade() -> None:
                               postgresql_where=sa.text("status = 'pending'"))
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("time_zone", sa.String(length=40), nullable=True))
+        batch_op.create_index("ix_tenants_overseas_time_zone", ["time_zone"], unique=False,
+                              sqlite_where=OVERSEAS, postgresql_where=OVERSEAS)
     with op.batch_alter_table("call_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("time_zone", sa.String(length=40), nullable=True))
         batch_op.create_index("ix_call_attempts_due_overseas", ["time_zone", "due_at"], unique=False,
@@ -80,6 +83,7 @@ def downgrade() -> None:
                             postgresql_where=DUE_OVERSEAS)
         batch_op.drop_column("time_zone")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.drop_index("ix_tenants_overseas_time_zone", sqlite_where=OVERSEAS, postgresql_where=OVERSEAS)
         batch_op.drop_column("time_zone")
     with op.batch_alter_table("opt_out_requests", schema=None) as batch_op:
         batch_op.drop_index("uq_opt_out_requests_pending_tenant",
