@@ -16,6 +16,7 @@ from db.models import FollowUp
 from db.models import OptOutRequest
 from db.models import PhoneSuppression
 from db.models import Tenant
+from tests.concurrency import run_together
 from tests.web.conftest import TENANT_PHONE
 from tests.web.conftest import TENANT_PHONE2
 from tests.web.conftest import inbound_call
@@ -72,6 +73,18 @@ def test_an_unknown_caller_hears_the_same_words_and_a_coordinator_gets_a_task(ve
 def test_twenty_requests_from_one_number_are_one_request_and_one_task(veille, client, tenant):
     for _ in range(20):
         assert ask_to_stop(client, TENANT_PHONE).says() == NOTED
+    assert len(load(veille, OptOutRequest)) == 1 and len(load(veille, FollowUp)) == 1
+
+
+def test_two_requests_at_the_same_instant_make_one_request_and_one_task(veille, app, tenant):
+    calls = []
+    for _ in range(2):
+        call = inbound_call(app.test_client(), TENANT_PHONE)
+        call.press("9")
+        calls.append(call)
+    results, errors = run_together(lambda call: call.press("9").status_code, calls)
+    assert (sorted(results), errors) == ([200, 200], [])
+    assert [c.says() for c in calls] == [NOTED, NOTED]
     assert len(load(veille, OptOutRequest)) == 1 and len(load(veille, FollowUp)) == 1
 
 

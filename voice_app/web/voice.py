@@ -90,7 +90,8 @@ def voicemail_message(token: str):
 @blueprint.post("/calls/<token>/fallback")
 def fallback(token: str):
     # The answer URL failed: apologise; the call then ends without a key and escalates.
-    log.warning("call.fallback error_code=%s", callbacks.form_field(request.form, "ErrorCode", 10) or "-")
+    code = callbacks.form_field(request.form, "ErrorCode", 10)
+    log.warning("call.fallback error_code=%s", code if code.isascii() and code.isdigit() else "-")
     return _xml(twiml.say_and_hang_up(Prompt.TECHNICAL_PROBLEM, SERVICE_NAME))
 
 
