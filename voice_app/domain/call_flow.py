@@ -15,9 +15,10 @@ looks the pair (state, event type) up in `TRANSITIONS`; a pair that is not in th
 an input for another step than the current one, is late, duplicated or unknown and changes
 nothing. `ended` and `cancelled` have no row at all: a terminal state never regresses.
 
-Inside the IVR, `MOVES` says what each choice does at each step: the next step, the words
-said back (every choice is confirmed in words) and the outcome. Silence and keys that are
-not on the menu repeat the question until the step's `MAX_TRIES`, then `GIVE_UP` applies.
+Inside the IVR, `MOVES` (voice_app.domain.ivr_moves) says what each choice does at each
+step: the next step, the words said back (every choice is confirmed in words) and the
+outcome. Silence and keys that are not on the menu repeat the question until the step's
+`MAX_TRIES`, then `GIVE_UP` applies.
 An outcome, once set, is never replaced: a `no-answer` after a key keeps the key's outcome.
 
 Caller id proves nothing, so a call to the service number (`Context.inbound`) never stops a
@@ -38,6 +39,14 @@ from dataclasses import dataclass
 from dataclasses import replace
 from enum import StrEnum
 
+from voice_app.domain.ivr_moves import GIVE_UP
+from voice_app.domain.ivr_moves import HUNG_UP_AT
+from voice_app.domain.ivr_moves import INBOUND_MOVES
+from voice_app.domain.ivr_moves import MAX_TRIES
+from voice_app.domain.ivr_moves import MOVES
+from voice_app.domain.ivr_moves import NOBODY_ON_DUTY
+from voice_app.domain.ivr_moves import QUESTION
+from voice_app.domain.ivr_moves import Move
 from voice_app.domain.ivr_script import Choice
 from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
@@ -177,69 +186,6 @@ class Transition:
     answer: Answer | None = None
     changed: bool = True
 
-
-# --- The IVR: what each choice does ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Move:
-    step: Step
-    say: tuple[Prompt, ...]
-    outcome: Outcome | None = None
-
-
-MOVES: dict[tuple[Step, Choice], Move] = {
-    (Step.MENU, Choice.ALL_WELL): Move(Step.GOODBYE, (Prompt.CONFIRM_ALL_WELL, Prompt.GOODBYE), Outcome.OK),
-    (Step.MENU, Choice.NEED_HELP): Move(Step.HELP, (Prompt.CONFIRM_NEED_HELP, Prompt.HELP_QUESTION)),
-    (Step.MENU, Choice.TALK_NOW): Move(Step.TRANSFER, (Prompt.CONFIRM_TALK_NOW,)),
-    (Step.MENU, Choice.STOP): Move(Step.STOP_CONFIRM, (Prompt.STOP_QUESTION,)),
-    (Step.HELP, Choice.HEALTH): Move(Step.GOODBYE, (Prompt.CONFIRM_HEALTH, Prompt.GOODBYE),
-                                     Outcome.HELP_HEALTH),
-    (Step.HELP, Choice.FOOD): Move(Step.GOODBYE, (Prompt.CONFIRM_FOOD, Prompt.GOODBYE), Outcome.HELP_FOOD),
-    (Step.HELP, Choice.OTHER): Move(Step.GOODBYE, (Prompt.CONFIRM_OTHER, Prompt.GOODBYE), Outcome.HELP_OTHER),
-    (Step.STOP_CONFIRM, Choice.STOP_CONFIRMED): Move(Step.GOODBYE, (Prompt.CONFIRM_STOP, Prompt.GOODBYE),
-                                                     Outcome.OPT_OUT),
-    (Step.STOP_CONFIRM, Choice.STOP_CANCELLED): Move(Step.MENU, (Prompt.STOP_CANCELLED, Prompt.MENU)),
-    (Step.REQUEST_CONFIRM, Choice.STOP_CONFIRMED): Move(Step.GOODBYE, (Prompt.CONFIRM_STOP, Prompt.GOODBYE),
-                                                        Outcome.OPT_OUT),
-    (Step.REQUEST_CONFIRM, Choice.STOP_CANCELLED): Move(Step.MENU, (Prompt.STOP_CANCELLED, Prompt.MENU)),
-}
-
-# On a call to the service number, what differs: 9 then 9 is only a request.
-INBOUND_MOVES: dict[tuple[Step, Choice], Move] = {
-    (Step.STOP_CONFIRM, Choice.STOP_CONFIRMED): Move(
-        Step.GOODBYE, (Prompt.STOP_REQUEST_NOTED, Prompt.GOODBYE), Outcome.OPT_OUT_REQUESTED),
-}
-
-# 0 with nobody on duty: said back, then the promise of a call.
-NOBODY_ON_DUTY = Move(Step.GOODBYE, (Prompt.CONFIRM_TALK_NOW, Prompt.NOBODY_AVAILABLE, Prompt.GOODBYE),
-                      Outcome.LIVE_TRANSFER_MISSED)
-
-# The menu is said three times (then repeated twice); the other questions twice.
-MAX_TRIES = {Step.MENU: 3, Step.HELP: 2, Step.STOP_CONFIRM: 2, Step.REQUEST_CONFIRM: 2}
-QUESTION = {Step.MENU: Prompt.MENU, Step.HELP: Prompt.HELP_QUESTION, Step.STOP_CONFIRM: Prompt.STOP_QUESTION,
-            Step.REQUEST_CONFIRM: Prompt.REQUEST_QUESTION}
-
-# After the last try: silence is never "ok"; 2 then nothing is still a help request; 9 then
-# nothing does not stop the calls, a volunteer calls back to ask.
-GIVE_UP = {
-    Step.MENU: Move(Step.GOODBYE, (Prompt.NO_KEY, Prompt.GOODBYE), Outcome.NO_KEY),
-    Step.HELP: Move(Step.GOODBYE, (Prompt.HELP_NO_ANSWER, Prompt.GOODBYE), Outcome.HELP_OTHER),
-    Step.STOP_CONFIRM: Move(Step.GOODBYE, (Prompt.STOP_NOT_CONFIRMED, Prompt.GOODBYE),
-                            Outcome.OPT_OUT_UNCONFIRMED),
-    # Not confirmed: the calls go on, and so does this one (the request waits for a coordinator).
-    Step.REQUEST_CONFIRM: Move(Step.MENU, (Prompt.REQUEST_NOT_CONFIRMED, Prompt.MENU)),
-}
-
-# Outcome of a call that ends at each step without a decision (the tenant hung up).
-HUNG_UP_AT = {
-    Step.MENU: Outcome.NO_KEY,
-    Step.HELP: Outcome.HELP_OTHER,
-    Step.STOP_CONFIRM: Outcome.OPT_OUT_UNCONFIRMED,
-    Step.REQUEST_CONFIRM: Outcome.NO_KEY,
-    Step.TRANSFER: Outcome.LIVE_TRANSFER_MISSED,
-    Step.VOICEMAIL: Outcome.VOICEMAIL,
-    Step.GOODBYE: Outcome.NO_KEY,
-}
 
 # Outcome of a call that ends before being answered, by Twilio's final CallStatus.
 # `completed` without an answer seen: someone picked up and we never heard a key.

@@ -176,6 +176,8 @@ def _dialable_now(campaigns: list[tuple[int, dict, set[str | None]]], now: datet
     first of them opens next)."""
     dialable = []
     for campaign_id, policy, zones in campaigns:
+        if not zones:  # its last due call was claimed between the two lookups
+            continue
         limits = rate_limits(policy)
         try:
             hours = calling_hours(policy)
