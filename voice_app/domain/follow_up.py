@@ -24,6 +24,7 @@ REASON_LABELS = {
     Reason.UNREACHABLE: "n’a répondu à aucun des appels de la tournée",
     Reason.UNREACHABLE_TWICE: "injoignable deux tournées de suite : passage sur place",
     Reason.OPT_OUT: "a demandé à ne plus être appelé(e)",
+    Reason.OPT_OUT_REQUEST: "a demandé par téléphone à ne plus être appelé(e) : à confirmer",
     Reason.INVALID_NUMBER: "numéro invalide : à corriger",
     Reason.REGULAR_CALL: "appel de convivialité (régulier)",
 }
@@ -32,7 +33,7 @@ PRIORITY_LABELS = {Priority.URGENT: "urgent", Priority.HIGH: "prioritaire", Prio
                    Priority.LOW: "faible"}
 
 # Tasks for the coordinators only (data to fix, an opt-out to review): never offered to volunteers.
-COORDINATOR_REASONS = frozenset({Reason.OPT_OUT, Reason.INVALID_NUMBER})
+COORDINATOR_REASONS = frozenset({Reason.OPT_OUT, Reason.OPT_OUT_REQUEST, Reason.INVALID_NUMBER})
 
 
 def reason_label(reason: str, attempts: int | None = None) -> str:

@@ -21,12 +21,12 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent
 from db.models import CallAttempt
 from db.models import Enrolment
 from db.models import FollowUp
 from db.models import OptOutRequest
 from db.models import Tenant
+from db.models import User
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.escalation import Reason
@@ -34,6 +34,7 @@ from voice_app.domain.opt_out_requests import RequestState
 from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.opt_out_requests import settle
 from voice_app.domain.opt_out_requests import stops_calls
+from voice_app.services import audit
 from voice_app.services.escalations import follow_up_key
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.organisations import current_organisation
@@ -125,9 +126,9 @@ def opt_out_tenant(session: Session, organisation_id: int, tenant_id: int, now: 
 
 # --- For a coordinator ---------------------------------------------------------------------
 
-def pending_requests(veille: Veille) -> list[PendingRequest]:
-    """The organisation's pending requests, oldest first."""
-    organisation = current_organisation(veille)
+def pending_requests(veille: Veille, organisation_id: int | None = None) -> list[PendingRequest]:
+    """The organisation's pending requests, oldest first (default: the only landlord)."""
+    organisation = current_organisation(veille, organisation_id)
     with veille.session_factory.begin() as session:
         rows = session.execute(
             select(Tenant.reference, Tenant.last_name, Tenant.first_name, OptOutRequest.requested_at)
@@ -139,18 +140,22 @@ def pending_requests(veille: Veille) -> list[PendingRequest]:
                 for reference, last, first, at in rows]
 
 
-def confirm_request(veille: Veille, reference: str, actor: str = "coordinator") -> None:
-    """A coordinator confirms the tenant's pending request: the calls stop for good."""
-    _coordinator_settles(veille, reference, Settlement.CONFIRMED_BY_COORDINATOR, actor)
+def confirm_request(veille: Veille, reference: str, *, organisation_id: int | None = None,
+                    actor: User | None = None) -> None:
+    """A coordinator (`actor`; None from the command line) confirms the tenant's pending
+    request: the calls stop for good."""
+    _coordinator_settles(veille, reference, Settlement.CONFIRMED_BY_COORDINATOR, organisation_id, actor)
 
 
-def dismiss_request(veille: Veille, reference: str, actor: str = "coordinator") -> None:
+def dismiss_request(veille: Veille, reference: str, *, organisation_id: int | None = None,
+                    actor: User | None = None) -> None:
     """A coordinator dismisses the tenant's pending request: the calls go on."""
-    _coordinator_settles(veille, reference, Settlement.DISMISSED_BY_COORDINATOR, actor)
+    _coordinator_settles(veille, reference, Settlement.DISMISSED_BY_COORDINATOR, organisation_id, actor)
 
 
-def _coordinator_settles(veille: Veille, reference: str, event: Settlement, actor: str) -> None:
-    organisation = current_organisation(veille)
+def _coordinator_settles(veille: Veille, reference: str, event: Settlement, organisation_id: int | None,
+                         actor: User | None) -> None:
+    organisation = current_organisation(veille, organisation_id)
     now = veille.clock()
     with veille.session_factory.begin() as session:
         tenant_id = session.scalar(select(Tenant.id).where(Tenant.organisation_id == organisation.id,
@@ -160,10 +165,10 @@ def _coordinator_settles(veille: Veille, reference: str, event: Settlement, acto
         request = _pending(session, tenant_id, lock=True)
         if request is None:
             raise OptOutRequestError(f"Aucune demande d'arrêt des appels en attente pour « {reference} ».")
-        _settle(session, request, event, now)
-        session.add(AuditEvent(organisation_id=organisation.id, actor_label=actor[:100],
-                               action=f"opt_out_request.{event}", subject_type="tenant", subject_id=tenant_id,
-                               details={"request_id": request.id}, at=now))
+        _settle(session, request, event, now, completed_by_id=actor.id if actor else None)
+        audit.add(session, now, organisation_id=organisation.id, actor=actor,
+                  action=f"opt_out_request.{event}", subject_type="tenant", subject_id=tenant_id,
+                  details={"request_id": request.id})
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -175,7 +180,7 @@ def _pending(session: Session, tenant_id: int, lock: bool = False) -> OptOutRequ
 
 
 def _settle(session: Session, request: OptOutRequest, event: Settlement, now: datetime,
-            attempt_id: int | None = None) -> None:
+            attempt_id: int | None = None, completed_by_id: int | None = None) -> None:
     state = settle(request.status, event)
     if state is None:
         return
@@ -184,7 +189,8 @@ def _settle(session: Session, request: OptOutRequest, event: Settlement, now: da
     session.flush()
     task_key = follow_up_key(Reason.OPT_OUT_REQUEST, tenant_id=request.tenant_id, cause=_cause(request))
     session.execute(update(FollowUp).where(FollowUp.dedup_key == task_key, FollowUp.status != "done")
-                    .values(status="done", completed_at=now, note=SETTLED_NOTES[event]))
+                    .values(status="done", completed_at=now, completed_by_id=completed_by_id,
+                            note=SETTLED_NOTES[event]))
     log.info("opt_out.request_settled tenant_id=%s settled_by=%s", request.tenant_id, event)
     if stops_calls(state) and event != Settlement.CONFIRMED_ON_CALL:  # a call confirming opted out already
         opt_out_tenant(session, request.organisation_id, request.tenant_id, now)

@@ -14,6 +14,7 @@ from voice_app.services.opt_outs import OptOutRequestError
 from voice_app.services.opt_outs import confirm_request
 from voice_app.services.opt_outs import dismiss_request
 from voice_app.services.opt_outs import pending_requests
+from voice_app.web.cli.options import organisation_option
 from voice_app.web.extensions import get_veille
 
 
@@ -23,9 +24,10 @@ def opt_out() -> None:
 
 
 @opt_out.command("list")
-def list_command() -> None:
+@organisation_option
+def list_command(organisation) -> None:
     """List the pending requests, oldest first."""
-    pending = pending_requests(get_veille())
+    pending = pending_requests(get_veille(), organisation.id)
     for request in pending:
         asked = request.requested_at.astimezone(PARIS)
         click.echo(f"{request.reference}\t{request.name}\tdemandé le {asked:%d/%m/%Y à %H:%M}")
@@ -34,22 +36,26 @@ def list_command() -> None:
 
 @opt_out.command("confirm")
 @click.argument("reference")
-def confirm_command(reference: str) -> None:
+@organisation_option
+def confirm_command(reference: str, organisation) -> None:
     """Confirm REFERENCE's request: their calls stop for good, their numbers are erased."""
-    _settle(confirm_request, reference, f"Demande confirmée : « {reference} » ne sera plus appelé ; "
-                                        "ses numéros ne sont gardés que sous forme d'empreinte.")
+    _settle(confirm_request, reference, organisation, f"Demande confirmée : « {reference} » ne sera plus "
+                                                      "appelé ; ses numéros ne sont gardés que sous forme "
+                                                      "d'empreinte.")
 
 
 @opt_out.command("dismiss")
 @click.argument("reference")
-def dismiss_command(reference: str) -> None:
+@organisation_option
+def dismiss_command(reference: str, organisation) -> None:
     """Dismiss REFERENCE's request: their calls go on."""
-    _settle(dismiss_request, reference, f"Demande écartée : les appels de « {reference} » continuent.")
+    _settle(dismiss_request, reference, organisation,
+            f"Demande écartée : les appels de « {reference} » continuent.")
 
 
-def _settle(action, reference: str, done: str) -> None:
+def _settle(action, reference: str, organisation, done: str) -> None:
     try:
-        action(get_veille(), reference)
+        action(get_veille(), reference, organisation_id=organisation.id)  # the audit says "système"
     except OptOutRequestError as error:
         click.echo(f"Rien n'a été modifié : {error}", err=True)
         raise click.exceptions.Exit(1) from None
