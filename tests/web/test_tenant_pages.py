@@ -152,3 +152,60 @@ def test_the_preview_warns_of_repeated_lines_and_bare_birth_years(browser, peopl
     assert "la ligne 3 répète exactement la ligne 2" in text
     assert "prise comme année de naissance : lignes 2" in text
     assert '<span class="number">1</span> créés' in text
+
+
+def test_an_opt_out_by_letter_stops_the_calls_and_can_be_undone_with_agreement(browser, people, veille):
+    from db.models import PhoneSuppression
+
+    tenant = add_tenant(veille, people.landlord_id, "PH-1")
+    browser.sign_in(people.coordinator)
+    browser.get(f"/locataires/{tenant}")
+    assert browser.post(f"/locataires/{tenant}/opposition", {"channel": ""}).status_code == 400
+    browser.post(f"/locataires/{tenant}/opposition", {"channel": "letter"})
+    with veille.session_factory() as session:
+        row = session.get(Tenant, tenant)
+        enrolment = session.scalar(select(Enrolment).where(Enrolment.tenant_id == tenant))
+        assert row.opted_out_at is not None and row.phone is None and enrolment.status == "unenrolled"
+        assert session.scalar(select(func.count(PhoneSuppression.id))) == 1
+    refused = browser.post(f"/locataires/{tenant}/opposition", {"action": "annuler", "phone": "0612345678"})
+    assert refused.status_code == 400 and "accord" in refused.get_data(as_text=True)
+    browser.post(f"/locataires/{tenant}/opposition", {"action": "annuler", "phone": "06 12 34 56 78",
+                                                      "agreement": "telephone"})
+    with veille.session_factory() as session:
+        row = session.get(Tenant, tenant)
+        assert (row.opted_out_at, row.phone) == (None, "+33612345678")
+        assert session.scalar(select(func.count(PhoneSuppression.id))) == 0
+        undone = session.scalar(select(AuditEvent).where(AuditEvent.action == "tenant.opt_out_undone"))
+        assert undone.details == {"agreement": "telephone"}
+
+
+def test_a_volunteer_cannot_record_or_undo_an_opt_out(browser, people, veille):
+    tenant = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
+    browser.sign_in(people.volunteer)
+    browser.get(f"/locataires/{tenant}")
+    assert browser.post(f"/locataires/{tenant}/opposition", {"channel": "letter"}).status_code == 404
+    with veille.session_factory() as session:
+        assert session.get(Tenant, tenant).opted_out_at is None
+
+
+def test_a_pending_request_from_an_inbound_call_is_confirmed_or_dismissed_on_the_card(browser, people, veille,
+                                                                                       now):
+    from db.models import OptOutRequest
+
+    first = add_tenant(veille, people.landlord_id, "PH-1")
+    second = add_tenant(veille, people.landlord_id, "PH-2", phone="+33698765432")
+    with veille.session_factory.begin() as session:
+        for tenant in (first, second):
+            session.add(OptOutRequest(organisation_id=people.landlord_id, tenant_id=tenant, status="pending",
+                                      requested_at=now))
+    browser.sign_in(people.coordinator)
+    page = browser.get(f"/locataires/{first}").get_data(as_text=True)
+    assert "peut être usurpé" in page
+    browser.post(f"/locataires/{first}/demande-arret", {"action": "confirmer"})
+    browser.get(f"/locataires/{second}")
+    browser.post(f"/locataires/{second}/demande-arret", {"action": "ecarter"})
+    with veille.session_factory() as session:
+        assert session.get(Tenant, first).opted_out_at is not None
+        assert session.get(Tenant, second).opted_out_at is None
+        statuses = dict(session.execute(select(OptOutRequest.tenant_id, OptOutRequest.status)).all())
+    assert statuses == {first: "confirmed", second: "dismissed"}

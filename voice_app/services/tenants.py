@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_
+from sqlalchemy import delete
 from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import or_
@@ -21,17 +22,22 @@ from sqlalchemy.orm import Session
 from db.models import AwayPeriod
 from db.models import Enrolment
 from db.models import FollowUp
+from db.models import OptOutRequest
+from db.models import PhoneSuppression
 from db.models import Tenant
 from db.models import User
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.opt_out_requests import RequestState
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
 from voice_app.domain.phones import PhoneError
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.phones import normalise_phone
 from voice_app.services import audit
+from voice_app.services.opt_outs import opt_out_tenant
 from voice_app.services.suppression import is_suppressed
+from voice_app.services.suppression import phone_hash
 from voice_app.services.volunteers import pool_organisation_ids
 
 log = logging.getLogger("veille.tenants")
@@ -229,3 +235,50 @@ def assign_volunteer(veille: Veille, viewer: Viewer, tenant_id: int, volunteer_i
                 raise TenantChangeRefused("Ce bénévole ne peut pas suivre ce locataire.")
         tenant.assigned_volunteer_id = volunteer_id
         _audit(session, veille, viewer, tenant, "portfolio.assigned", {"volunteer": volunteer_id})
+
+
+# --- Opt-outs received by phone or letter, and one undone by mistake ----------------------------
+
+OPT_OUT_CHANNELS = {"telephone": "par téléphone", "letter": "par courrier", "in_person": "en personne"}
+
+
+def record_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, channel: str) -> None:
+    """The tenant asked a person (phone, letter) to stop the calls: it takes effect at once,
+    exactly as a 9 confirmed on a call (numbers kept only as hashes, enrolment ended)."""
+    if channel not in OPT_OUT_CHANNELS:
+        raise TenantChangeRefused("Indiquez comment le locataire a fait sa demande.")
+    with veille.session_factory.begin() as session:
+        tenant = _changeable(session, viewer, tenant_id)
+        if tenant.opted_out_at is not None:
+            raise TenantChangeRefused("Ce locataire a déjà demandé à ne plus être appelé.")
+        opt_out_tenant(session, tenant.organisation_id, tenant.id, veille.clock())
+        _audit(session, veille, viewer, tenant, "tenant.opted_out", {"channel": channel})
+
+
+def undo_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, raw_phone: str, agreement: str) -> None:
+    """An opt-out recorded by mistake, undone with the tenant's agreement (how they gave it is
+    recorded): the number, erased at the opt-out, is entered again and leaves the suppression
+    list. The tenant is not re-enrolled by this: a coordinator enrols them, as any tenant."""
+    if agreement not in OPT_OUT_CHANNELS:
+        raise TenantChangeRefused("Indiquez comment le locataire a donné son accord pour être rappelé.")
+    try:
+        number = normalise_phone(raw_phone)
+    except PhoneError as error:
+        raise TenantChangeRefused(f"Numéro invalide : {error}") from error
+    with veille.session_factory.begin() as session:
+        tenant = _changeable(session, viewer, tenant_id)
+        if tenant.opted_out_at is None:
+            raise TenantChangeRefused("Ce locataire n’a pas demandé l’arrêt des appels.")
+        session.execute(delete(PhoneSuppression).where(
+            PhoneSuppression.organisation_id == tenant.organisation_id,
+            PhoneSuppression.phone_hash == phone_hash(number)))
+        tenant.opted_out_at, tenant.phone = None, number
+        _audit(session, veille, viewer, tenant, "tenant.opt_out_undone", {"agreement": agreement})
+    log.info("tenant.opt_out_undone tenant_id=%s", tenant_id)
+
+
+def pending_opt_out(veille: Veille, tenant_id: int):
+    """The tenant's pending opt-out request (made on an inbound call), if any."""
+    with veille.session_factory() as session:
+        return session.scalar(select(OptOutRequest).where(OptOutRequest.tenant_id == tenant_id,
+                                                          OptOutRequest.status == RequestState.PENDING))

@@ -21,12 +21,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
+from db.models import User
 from voice_app.domain.tenant_file import TenantFileError
 from voice_app.services import tenant_uploads
 from voice_app.services import tenants as tenant_service
 from voice_app.services.enrolment import LEGAL_BASES
 from voice_app.services.enrolment import enrol_references
 from voice_app.services.enrolment import unenrol_references
+from voice_app.services.opt_outs import OptOutRequestError
+from voice_app.services.opt_outs import confirm_request
+from voice_app.services.opt_outs import dismiss_request
 from voice_app.services.tenant_import import ImportConflict
 from voice_app.services.tenant_uploads import UploadNotFound
 from voice_app.services.tenants import AWAY_REASONS
@@ -139,6 +143,8 @@ def _card(tenant_id: int, status: int = 200, **forms):
         phone_form=forms.get("phone") or PhoneForm(formdata=None),
         enrol_form=EnrolForm(formdata=None),
         action_form=FlaskForm(),
+        pending=tenant_service.pending_opt_out(get_veille(), tenant_id),
+        channels=tenant_service.OPT_OUT_CHANNELS,
         legal_bases=LEGAL_BASES,
         away_reasons=AWAY_REASONS,
     ), status
@@ -248,3 +254,54 @@ def enrolment(tenant_id: int):
         flash("Ce locataire a demandé à ne plus être appelé : il ne peut pas être inscrit.", "error")
         return _card(tenant_id, 400)
     return _changed(tenant_id, "Locataire inscrit au suivi.")
+
+
+@blueprint.post("/locataires/<int:tenant_id>/opposition")
+@for_area("volunteers")
+def opt_out(tenant_id: int):
+    """An opt-out received by phone or letter; or, with the tenant's agreement, one undone."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    veille, viewer = get_veille(), me().viewer
+    if request.form.get("action") == "annuler":
+        return _change(
+            tenant_id,
+            lambda: tenant_service.undo_opt_out(
+                veille, viewer, tenant_id, request.form.get("phone", ""), request.form.get("agreement", "")
+            ),
+            "Opposition annulée avec l’accord du locataire : vous pouvez l’inscrire de nouveau.",
+        )
+    return _change(
+        tenant_id,
+        lambda: tenant_service.record_opt_out(veille, viewer, tenant_id, request.form.get("channel", "")),
+        "Demande enregistrée : ce locataire ne sera plus appelé.",
+    )
+
+
+@blueprint.post("/locataires/<int:tenant_id>/demande-arret")
+@for_area("volunteers")
+def opt_out_request(tenant_id: int):
+    """Settle a request made on an inbound call: confirm (calls stop) or dismiss (calls go on)."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    veille, user = get_veille(), me()
+    try:
+        card = tenant_service.card(veille, user.viewer, tenant_id)
+    except TenantNotFound:
+        refuse("tenant", tenant_id)
+    if not card.may_change:
+        abort(404)
+    settle = confirm_request if request.form.get("action") == "confirmer" else dismiss_request
+    try:
+        with veille.session_factory() as session:
+            actor = session.get(User, user.id)
+        settle(veille, card.tenant.reference, organisation_id=card.tenant.organisation_id, actor=actor)
+    except OptOutRequestError as error:
+        flash(str(error), "error")
+        return _card(tenant_id, 400)
+    message = (
+        "Arrêt des appels confirmé."
+        if settle is confirm_request
+        else "Demande écartée : les appels continuent."
+    )
+    return _changed(tenant_id, message)
