@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from voice_app.web.coordinator import blueprint as coordinator
     from voice_app.web.eligibility import blueprint as rules
     from voice_app.web.extensions import csrf
+    from voice_app.web.figures import blueprint as figures
     from voice_app.web.health import blueprint as health
     from voice_app.web.home import blueprint as home
     from voice_app.web.pages import register_page_helpers
@@ -90,7 +91,7 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(webhooks)  # proved by the provider's signature instead
     csrf.exempt(health)
     for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, tenants, coordinator,
-                      rules, admin, campaigns, rounds):
+                      rules, admin, campaigns, rounds, figures):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 

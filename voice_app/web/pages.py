@@ -28,6 +28,7 @@ NAVIGATION = (
     ("campaigns.index", "Campagnes", "campaigns"),
     ("coordinator.volunteers", "Bénévoles", "volunteers"),
     ("rules.rules", "Règles", "volunteers"),
+    ("figures.index", "Chiffres", "volunteers"),
     ("admin.users", "Comptes", "admin"),
     ("admin.organisations", "Organismes", "admin"),
     ("admin.audit", "Audit", "admin"),
