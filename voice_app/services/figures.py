@@ -238,10 +238,10 @@ class _Counter:
                 select(Round.id, Campaign.name, Round.scheduled_on).join(Campaign).where(Round.id.in_(keys)))}
         elif dimension == Dimension.CAMPAIGN and keys:
             names = dict(self.session.execute(select(Campaign.id, Campaign.name)
-                                              .where(Campaign.id.in_(keys))))
+                                              .where(Campaign.id.in_(keys))).all())
         elif dimension == Dimension.PARTNER and keys:
             names = dict(self.session.execute(select(Organisation.id, Organisation.name)
-                                              .where(Organisation.id.in_(keys))))
+                                              .where(Organisation.id.in_(keys))).all())
         elif dimension == Dimension.SITE:
             names = {k: k for k in keys}
         if dimension == Dimension.WEEK:
