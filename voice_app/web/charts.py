@@ -24,11 +24,13 @@ class Series:
 
 
 def _scale(maximum: int) -> int:
-    """A round top for the value axis."""
-    if maximum <= 5:
-        return 5
-    step = 10 ** (len(str(maximum)) - 1)
-    return ((maximum + step - 1) // step) * step
+    """A round top for the value axis, four equal whole steps (1, 2 or 5 times a power of ten)."""
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if 4 * step >= maximum:
+                return 4 * step
+        power *= 10
 
 
 def _frame(title: str, labels: list[str], top: int, chart_id: str) -> list[str]:
@@ -37,7 +39,7 @@ def _frame(title: str, labels: list[str], top: int, chart_id: str) -> list[str]:
              f'aria-labelledby="{chart_id}-titre" class="chart" id="{chart_id}">',
              f'<title id="{chart_id}-titre">{escape(title)}</title>']
     for tick in range(5):
-        value = top * tick // 4 if top else 0
+        value = top * tick // 4
         y = TOP + inner_h - inner_h * tick / 4
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d5db"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{value}</text>')
@@ -61,14 +63,24 @@ def _y(value: int, top: int) -> float:
     return TOP + inner_h - inner_h * value / top
 
 
-def _legend(series: list[Series]) -> list[str]:
-    parts, x = [], LEFT
+def _legend(series: list[Series]) -> tuple[list[str], int]:
+    """The legend under the chart, wrapped onto as many lines as it needs; and its extra height."""
+    parts, x, line = [], LEFT, 0
     for index, one in enumerate(series):
-        colour = PALETTE[index % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="{HEIGHT - 22}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{HEIGHT - 13}" font-size="11">{escape(one.label)}</text>')
-        x += 20 + 6.5 * len(one.label)
-    return parts
+        width = 20 + 6.2 * len(one.label)
+        if x > LEFT and x + width > WIDTH - RIGHT:
+            x, line = LEFT, line + 1
+        y = HEIGHT - 22 + 16 * line
+        parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{PALETTE[index % len(PALETTE)]}"/>')
+        parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="11">{escape(one.label)}</text>')
+        x += width
+    return parts, 16 * line
+
+
+def _close(parts: list[str], series: list[Series]) -> Markup:
+    legend, extra = _legend(series)
+    parts[0] = parts[0].replace(f'viewBox="0 0 {WIDTH} {HEIGHT}"', f'viewBox="0 0 {WIDTH} {HEIGHT + extra}"')
+    return Markup("".join([*parts, *legend, "</svg>"]))
 
 
 def _empty(series: list[Series]) -> bool:
@@ -88,7 +100,7 @@ def lines(title: str, labels: list[str], series: list[Series], chart_id: str) ->
             parts.append(f'<circle cx="{_x(i, len(labels)):.1f}" cy="{_y(v, top):.1f}" r="3.5" '
                          f'fill="{colour}">'
                          f'<title>{escape(one.label)} : {v}</title></circle>')
-    return Markup("".join([*parts, *_legend(series), "</svg>"]))
+    return _close(parts, series)
 
 
 def stacked_bars(title: str, labels: list[str], series: list[Series], chart_id: str) -> Markup:
@@ -108,4 +120,4 @@ def stacked_bars(title: str, labels: list[str], series: list[Series], chart_id: 
                          f'height="{y_base - y_top:.1f}" fill="{PALETTE[index % len(PALETTE)]}">'
                          f'<title>{escape(labels[i])}, {escape(one.label)} : {value}</title></rect>')
             base += value
-    return Markup("".join([*parts, *_legend(series), "</svg>"]))
+    return _close(parts, series)
