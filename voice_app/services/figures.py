@@ -101,12 +101,14 @@ class _Counter:
 
     # -- facts -------------------------------------------------------------------------------
     def _attempts(self, dimension: Dimension | None) -> dict:
+        """Tenants planned, called, reached and opted out, per group: one row per tenant and
+        group first (one hash aggregate), then counted, rather than four DISTINCT sorts."""
         tenant = CallAttempt.tenant_id
         query = select(
-            func.count(func.distinct(tenant)),
-            func.count(func.distinct(case((CallAttempt.dialled_at.is_not(None), tenant)))),
-            func.count(func.distinct(case((CallAttempt.outcome.in_([str(o) for o in REACHED]), tenant)))),
-            func.count(func.distinct(case((CallAttempt.outcome == Outcome.OPT_OUT, tenant)))),
+            tenant.label("tenant_id"),
+            func.max(case((CallAttempt.dialled_at.is_not(None), 1), else_=0)).label("called"),
+            func.max(case((CallAttempt.outcome.in_([str(o) for o in REACHED]), 1), else_=0)).label("reached"),
+            func.max(case((CallAttempt.outcome == Outcome.OPT_OUT, 1), else_=0)).label("opted_out"),
         ).where(CallAttempt.organisation_id.in_(self.viewer.landlord_ids), CallAttempt.round_id.is_not(None),
                 tenant.is_not(None), CallAttempt.due_at >= self.period.starts_at,
                 CallAttempt.due_at < self.period.ends_at)
@@ -115,10 +117,14 @@ class _Counter:
         key = literal(None)
         if dimension is not None:
             key, query = self._attempt_key(dimension, query)
-            query = query.group_by(key)
+        per_tenant = query.add_columns(key.label("group_key")).group_by(key, tenant).subquery()
+        counted = select(per_tenant.c.group_key, func.count(), func.sum(per_tenant.c.called),
+                         func.sum(per_tenant.c.reached), func.sum(per_tenant.c.opted_out)) \
+            .group_by(per_tenant.c.group_key)
         found = {}
-        for planned, called, reached, opt_outs, group in self.session.execute(query.add_columns(key)):
-            found[group] = dict(planned=planned, called=called, reached=reached, opt_outs=opt_outs)
+        for group, planned, called, reached, opt_outs in self.session.execute(counted):
+            found[group] = dict(planned=planned, called=called or 0, reached=reached or 0,
+                                opt_outs=opt_outs or 0)
         return found
 
     def _follow_ups(self, moment):
