@@ -39,6 +39,7 @@ from voice_app.services.follow_ups import visible
 from voice_app.services.tenants import visible_tenants
 
 NO_GROUP = "(aucun)"
+TOTAL_KEY = -1  # the period's total row among the weeks of the attempts' query
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class _Counter:
     def __init__(self, session, viewer: Viewer, period: Period) -> None:
         self.session, self.viewer, self.period = session, viewer, period
         self.week_list = period.weeks()
+        self._landlord_enrolments: list | None = None
+        self._attempt_total: dict | None = None  # counted along with the weeks
 
     # -- groups ------------------------------------------------------------------------------
     def _week_key(self, column):
@@ -117,10 +120,17 @@ class _Counter:
         key = literal(None)
         if dimension is not None:
             key, query = self._attempt_key(dimension, query)
-        per_tenant = query.add_columns(key.label("group_key")).group_by(key, tenant).subquery()
+        per_tenant = query.add_columns(key.label("group_key")).group_by(key, tenant).cte("per_tenant")
         counted = select(per_tenant.c.group_key, func.count(), func.sum(per_tenant.c.called),
                          func.sum(per_tenant.c.reached), func.sum(per_tenant.c.opted_out)) \
             .group_by(per_tenant.c.group_key)
+        if dimension == Dimension.WEEK:  # the period's own total, from the same rows (one scan)
+            tenants = select(per_tenant.c.tenant_id, func.max(per_tenant.c.called).label("called"),
+                             func.max(per_tenant.c.reached).label("reached"),
+                             func.max(per_tenant.c.opted_out).label("opted_out")) \
+                .group_by(per_tenant.c.tenant_id).subquery()
+            counted = counted.union_all(select(literal(TOTAL_KEY), func.count(), func.sum(tenants.c.called),
+                                               func.sum(tenants.c.reached), func.sum(tenants.c.opted_out)))
         found = {}
         for group, planned, called, reached, opt_outs in self.session.execute(counted):
             found[group] = dict(planned=planned, called=called or 0, reached=reached or 0,
@@ -167,6 +177,11 @@ class _Counter:
             query = query.outerjoin(*join)
         return list(self.session.execute(query.group_by(*columns)))
 
+    def _all_enrolments(self) -> list:
+        if self._landlord_enrolments is None:  # the weeks and the total read the same rows
+            self._landlord_enrolments = self._enrolments()
+        return self._landlord_enrolments
+
     # -- rows --------------------------------------------------------------------------------
     def rows(self, dimension: Dimension) -> list[Counts]:
         groups: dict[object, Counts] = {}
@@ -177,6 +192,9 @@ class _Counter:
             return groups.setdefault(key, Counts(key))
 
         for key, values in self._attempts(dimension).items():
+            if key == TOTAL_KEY:
+                self._attempt_total = values
+                continue
             vars(row(key)).update(values)
         for reason, count, key in self._opened(dimension):
             self._add_need(row(key), reason, count)
@@ -190,7 +208,8 @@ class _Counter:
 
     def total(self, weeks: list[Counts]) -> Counts:
         total = Counts(None, "Total")
-        vars(total).update(self._attempts(None).get(None, {}))
+        vars(total).update(self._attempt_total if self._attempt_total is not None
+                           else self._attempts(None).get(None, {}))
         for week in weeks:
             for reason, count in week.needs.items():
                 self._add_need(total, reason, count)
@@ -198,7 +217,7 @@ class _Counter:
                                 week.regular_calls)
             for category, count in week.referrals.items():
                 total.referrals[category] = total.referrals.get(category, 0) + count
-        total.enrolled = _enrolled_on(self._enrolments(), self.period.last).get(None, 0)
+        total.enrolled = _enrolled_on(self._all_enrolments(), self.period.last).get(None, 0)
         return total
 
     @staticmethod
@@ -222,7 +241,7 @@ class _Counter:
                 counts.enrolled = counts.planned
             return
         if dimension == Dimension.WEEK:
-            rows = self._enrolments()
+            rows = self._all_enrolments()
             for index, week in enumerate(self.week_list):
                 last_day = min(week.monday.fromordinal(week.monday.toordinal() + 6), self.period.last)
                 groups[index].enrolled = _enrolled_on(rows, last_day).get(None, 0)
