@@ -243,7 +243,7 @@ def explain(veille, client, path: str) -> None:
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM users" not in statement[:400]:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and "FROM users" not in statement[:400]:
             statements.append((statement, parameters))
 
     engine = veille.engine

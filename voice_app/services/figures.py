@@ -16,6 +16,7 @@ from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import select
+from sqlalchemy import text
 
 from db.models import CallAttempt
 from db.models import Campaign
@@ -39,6 +40,7 @@ from voice_app.services.follow_ups import visible
 from voice_app.services.tenants import visible_tenants
 
 NO_GROUP = "(aucun)"
+WORK_MEM = "64MB"
 TOTAL_KEY = -1  # the period's total row among the weeks of the attempts' query
 
 
@@ -58,6 +60,8 @@ class Figures:
 def compute(veille: Veille, viewer: Viewer, period: Period, dimension: Dimension = Dimension.WEEK) -> Figures:
     """The figures of `period` that `viewer` may see, grouped by `dimension`."""
     with veille.session_factory() as session:
+        if session.get_bind().dialect.name == "postgresql":  # per-tenant aggregates stay in memory
+            session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         counter = _Counter(session, viewer, period)
         weeks = counter.rows(Dimension.WEEK)
         rows = weeks if dimension == Dimension.WEEK else counter.rows(dimension)
@@ -143,7 +147,8 @@ class _Counter:
 
     def _opened(self, dimension: Dimension) -> list:
         query = select(FollowUp.reason, func.count()).select_from(FollowUp) \
-            .outerjoin(Tenant, Tenant.id == FollowUp.tenant_id).where(*self._follow_ups(FollowUp.created_at))
+            .where(*self._follow_ups(FollowUp.created_at))
+        query = _with_tenant(query) if dimension == Dimension.SITE else query
         key, query = self._follow_up_key(dimension, query, FollowUp.created_at, FollowUp.assignee_id)
         return list(self.session.execute(query.add_columns(key).group_by(key, FollowUp.reason)))
 
@@ -161,8 +166,9 @@ class _Counter:
     def _referrals(self, dimension: Dimension) -> list:
         elements = _json_elements(self.session, FollowUp.referrals)
         query = select(elements.c.value, func.count()).select_from(FollowUp) \
-            .outerjoin(Tenant, Tenant.id == FollowUp.tenant_id).join(elements, literal(True)) \
+            .join(elements, literal(True)) \
             .where(FollowUp.status == "done", *self._follow_ups(FollowUp.completed_at))
+        query = _with_tenant(query) if dimension == Dimension.SITE else query
         key, query = self._follow_up_key(dimension, query, FollowUp.completed_at, FollowUp.completed_by_id)
         return list(self.session.execute(query.add_columns(key).group_by(key, elements.c.value)))
 
@@ -170,9 +176,10 @@ class _Counter:
         """(group, enrolled_on, unenrolled_on, status, count): few distinct rows, dated in Python."""
         columns = [group if group is not None else literal(None), Enrolment.enrolled_on,
                    Enrolment.unenrolled_on, Enrolment.status]
-        query = select(*columns, func.count()).join(Tenant, Tenant.id == Enrolment.tenant_id) \
-            .where(Enrolment.organisation_id.in_(self.viewer.landlord_ids), visible_tenants(self.viewer),
-                   Enrolment.enrolled_on <= self.period.last)
+        query = select(*columns, func.count()).where(Enrolment.organisation_id.in_(self.viewer.landlord_ids),
+                                                     Enrolment.enrolled_on <= self.period.last)
+        if group is not None or not self.viewer.sees_whole_landlord:  # the tenant is needed
+            query = query.join(Tenant, Tenant.id == Enrolment.tenant_id).where(visible_tenants(self.viewer))
         for join in joins:
             query = query.outerjoin(*join)
         return list(self.session.execute(query.group_by(*columns)))
@@ -289,6 +296,10 @@ def _enrolled_on(rows, day: date) -> dict:
         if enrolled_on <= day and still:
             found[group] = found.get(group, 0) + count
     return found
+
+
+def _with_tenant(query):
+    return query.outerjoin(Tenant, Tenant.id == FollowUp.tenant_id)
 
 
 def _json_elements(session, column):
