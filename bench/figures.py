@@ -14,7 +14,7 @@ foreign-key constraints and secondary indexes are dropped during the load and re
 (the foreign keys then check the data), and the tables are vacuumed and analysed, as a
 database that has lived would be.
 
-Each figure is the median of 20 requests of a signed-in coordinator through the whole web stack
+Each figure is the median of 20 requests (`--runs`) of a signed-in coordinator through the whole web stack
 (Flask test client: routing, sign-in check, queries, charts, template) for a month in the middle
 of the data; then each query of one request is shown with its planner cost and its actual time
 (EXPLAIN ANALYZE). Without --database-url a database is created for this run and dropped at its
@@ -48,6 +48,7 @@ from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
 from voice_app.services.accounts import NewUser  # noqa: E402
 from voice_app.services.accounts import create_user  # noqa: E402
+from voice_app.services.figures import WORK_MEM  # noqa: E402
 from voice_app.services.organisations import create_organisation  # noqa: E402
 from voice_app.services.organisations import ensure_organisation  # noqa: E402
 from voice_app.services.organisations import grant_partnership  # noqa: E402
@@ -228,9 +229,9 @@ def sign_in(client) -> None:
     assert response.status_code == 302, "sign-in refused"
 
 
-def median_ms(client, path: str) -> float:
+def median_ms(client, path: str, runs: int) -> float:
     times = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         response = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
@@ -253,6 +254,7 @@ def explain(veille, client, path: str) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", record)
     with engine.connect() as connection:
+        connection.execute(text(f"SET work_mem = '{WORK_MEM}'"))  # as the figures service does
         for statement, parameters in statements:
             cursor = connection.connection.cursor()
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
@@ -260,11 +262,13 @@ def explain(veille, client, path: str) -> None:
             plan = json.loads(plan) if isinstance(plan, str) else plan
             top = plan[0]["Plan"]
             shape = " ".join(statement.split())[:70]
+            if os.environ.get("VEILLE_BENCH_PLANS"):
+                print(json.dumps(plan, indent=1))
             print(f"    cost {top['Total Cost']:>12,.0f}  actual {plan[0]['Execution Time']:8.1f} ms  "
                   f"{shape}...")
 
 
-def measure(url: str, month: date) -> None:
+def measure(url: str, month: date, runs: int) -> None:
     from voice_app.web import create_app
 
     veille = bootstrap(Settings(DATABASE_URL=url))
@@ -276,7 +280,7 @@ def measure(url: str, month: date) -> None:
                  f"/chiffres?mois={month:%Y-%m}&par=partenaire": "the month, by partner",
                  f"/chiffres/export.csv?mois={month:%Y-%m}": "the month's CSV"}
         for path, label in pages.items():
-            print(f"  {label:<24} {median_ms(client, path):7.1f} ms   {path}", flush=True)
+            print(f"  {label:<24} {median_ms(client, path, runs):7.1f} ms   {path}", flush=True)
         print(f"  queries of /chiffres?mois={month:%Y-%m}:")
         explain(veille, client, f"/chiffres?mois={month:%Y-%m}")
     finally:
@@ -289,6 +293,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=100_000)
     parser.add_argument("--attempts", type=int, default=10_000_000)
     parser.add_argument("--follow-ups", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=RUNS, help="requests per page (the median is shown)")
     parser.add_argument("--database-url",
                         help="use this PostgreSQL database (never dropped) instead of a new one")
     args = parser.parse_args()
@@ -305,8 +310,8 @@ def main() -> None:
               f"{args.tenants:,} tenants "
               f"(load average {os.getloadavg()[0]:.2f}):", flush=True)
         month = filled_month(url) or fill(url, args.tenants, args.attempts, args.follow_ups)
-        print(f"Median of {RUNS} requests (load average {os.getloadavg()[0]:.2f}):", flush=True)
-        measure(url, month)
+        print(f"Median of {args.runs} requests (load average {os.getloadavg()[0]:.2f}):", flush=True)
+        measure(url, month, args.runs)
     finally:
         if own:
             _admin(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
