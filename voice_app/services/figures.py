@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import String
 from sqlalchemy import case
+from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import select
@@ -29,6 +31,7 @@ from db.models import User
 from voice_app.bootstrap import Veille
 from voice_app.domain.escalation import Reason
 from voice_app.domain.figures import DIMENSION_LABELS
+from voice_app.domain.figures import REFERRALS
 from voice_app.domain.figures import UNREACHABLE_REASONS
 from voice_app.domain.figures import Counts
 from voice_app.domain.figures import Dimension
@@ -153,24 +156,19 @@ class _Counter:
         return list(self.session.execute(query.add_columns(key).group_by(key, FollowUp.reason)))
 
     def _completed(self, dimension: Dimension) -> list:
+        """Follow-ups done: count, on time, by the usual volunteer, regular calls, then one count
+        per referral category, all in one pass (a category is a quoted word of the JSON list)."""
+        referrals = cast(FollowUp.referrals, String)
         query = select(
             func.count(),
             func.sum(case((FollowUp.completed_at <= FollowUp.due_at, 1), else_=0)),
             func.sum(case((FollowUp.completed_by_id == Tenant.assigned_volunteer_id, 1), else_=0)),
             func.sum(case((FollowUp.reason == Reason.REGULAR_CALL, 1), else_=0)),
+            *(func.sum(case((referrals.like(f'%"{category}"%'), 1), else_=0)) for category in REFERRALS),
         ).select_from(FollowUp).outerjoin(Tenant, Tenant.id == FollowUp.tenant_id) \
             .where(FollowUp.status == "done", *self._follow_ups(FollowUp.completed_at))
         key, query = self._follow_up_key(dimension, query, FollowUp.completed_at, FollowUp.completed_by_id)
         return list(self.session.execute(query.add_columns(key).group_by(key)))
-
-    def _referrals(self, dimension: Dimension) -> list:
-        elements = _json_elements(self.session, FollowUp.referrals)
-        query = select(elements.c.value, func.count()).select_from(FollowUp) \
-            .join(elements, literal(True)) \
-            .where(FollowUp.status == "done", *self._follow_ups(FollowUp.completed_at))
-        query = _with_tenant(query) if dimension == Dimension.SITE else query
-        key, query = self._follow_up_key(dimension, query, FollowUp.completed_at, FollowUp.completed_by_id)
-        return list(self.session.execute(query.add_columns(key).group_by(key, elements.c.value)))
 
     def _enrolments(self, group=None, joins=()) -> list:
         """(group, enrolled_on, unenrolled_on, status, count): few distinct rows, dated in Python."""
@@ -205,10 +203,11 @@ class _Counter:
             vars(row(key)).update(values)
         for reason, count, key in self._opened(dimension):
             self._add_need(row(key), reason, count)
-        for count, on_time, usual, regular, key in self._completed(dimension):
+        for count, on_time, usual, regular, *by_category, key in self._completed(dimension):
             self._add_completed(row(key), count, on_time, usual, regular)
-        for category, count, key in self._referrals(dimension):
-            row(key).referrals[category] = row(key).referrals.get(category, 0) + count
+            for category, number in zip(REFERRALS, by_category, strict=True):
+                if number:
+                    row(key).referrals[str(category)] = row(key).referrals.get(str(category), 0) + number
         self._add_enrolled(dimension, groups)
         self._label(dimension, groups)
         return sorted(groups.values(), key=lambda c: (c.key is None, _sort_key(dimension, c)))
@@ -302,9 +301,4 @@ def _with_tenant(query):
     return query.outerjoin(Tenant, Tenant.id == FollowUp.tenant_id)
 
 
-def _json_elements(session, column):
-    """The elements of a JSON list as a table with a `value` column, on PostgreSQL and SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.json_array_elements_text(column).table_valued("value").alias("referral")
-    return func.json_each(column).table_valued("value").alias("referral")
 
