@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/figures.py              # 10,000,000 attempts, 1,000,000 follow-ups
     .venv/bin/python bench/figures.py --attempts 1000000 --follow-ups 100000
-    .venv/bin/python bench/figures.py --database-url postgresql+psycopg://127.0.0.1/mine
+    .venv/bin/python bench/figures.py --database-url postgresql+psycopg://127.0.0.1/postgres
 
 The volume is made in SQL (generate_series), not through the ORM: 100,000 tenants of one landlord
 (a fifth followed by a partner's volunteers), weekly rounds of one campaign until the attempts
@@ -17,14 +17,12 @@ database that has lived would be.
 Each figure is the median of 20 requests (`--runs`) of a signed-in coordinator through the whole web stack
 (Flask test client: routing, sign-in check, queries, charts, template) for a month in the middle
 of the data; then each query of one request is shown with its planner cost and its actual time
-(EXPLAIN ANALYZE). Without --database-url a database is created for this run and dropped at its
-end (through VEILLE_BENCH_POSTGRES_URL's server); with it, the given database is used as it is
-(migrated, filled unless an earlier run filled it, never dropped).
+(EXPLAIN ANALYZE). The data goes in a database of its own, created for the run beside
+--database-url's and dropped at its end (bench/databases.py); the given one is never written.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -39,11 +37,11 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db import migrate  # noqa: E402
+from bench.databases import fresh_postgres  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
 from voice_app.services.accounts import NewUser  # noqa: E402
@@ -53,7 +51,7 @@ from voice_app.services.organisations import create_organisation  # noqa: E402
 from voice_app.services.organisations import ensure_organisation  # noqa: E402
 from voice_app.services.organisations import grant_partnership  # noqa: E402
 
-ADMIN_URL = os.environ.get("VEILLE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+BENCH_DATABASE = "veille_bench_figures"
 PASSWORD = "mot de passe du banc"
 RUNS = 20
 FIRST_ROUND = date(2025, 1, 7)  # a Tuesday
@@ -73,13 +71,6 @@ REASON_OF_OUTCOME = """CASE a.outcome
 REFERRALS = """CASE a.id % 7 WHEN 0 THEN '["health"]' WHEN 1 THEN '["food", "social"]'
   WHEN 2 THEN '["social"]' WHEN 3 THEN '["field"]' WHEN 4 THEN '["rent"]' WHEN 5 THEN '["housing"]'
   ELSE '["nothing"]' END"""
-
-
-def _admin(statement: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(statement))
-    admin.dispose()
 
 
 def people(veille) -> tuple[int, int]:
@@ -208,19 +199,6 @@ def fill(url: str, tenants: int, attempts: int, follow_ups: int) -> date:
     return middle.replace(day=1)
 
 
-def filled_month(url: str) -> date | None:
-    """The month to measure when an earlier run filled this database (it is not filled twice)."""
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        first, last = connection.execute(text("SELECT min(scheduled_on), max(scheduled_on) FROM rounds")) \
-            .one()
-    engine.dispose()
-    if first is None:
-        return None
-    print(f"  already filled: rounds from {first} to {last}", flush=True)
-    return (first + (last - first) / 2).replace(day=1)
-
-
 def sign_in(client) -> None:
     page = client.get("/connexion").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
@@ -288,33 +266,18 @@ def measure(url: str, month: date, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = parser_for(__doc__)
     parser.add_argument("--tenants", type=int, default=100_000)
     parser.add_argument("--attempts", type=int, default=10_000_000)
     parser.add_argument("--follow-ups", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=RUNS, help="requests per page (the median is shown)")
-    parser.add_argument("--database-url",
-                        help="use this PostgreSQL database (never dropped) instead of a new one")
     args = parser.parse_args()
-    own = None
-    if args.database_url:
-        url = args.database_url
-    else:
-        own = f"veille_bench_figures_{os.getpid()}"
-        _admin(f'CREATE DATABASE "{own}"')
-        url = make_url(ADMIN_URL).set(database=own).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
+    with fresh_postgres(args.database_url, BENCH_DATABASE) as url:
         print(f"Figures, {args.attempts:,} attempts, {args.follow_ups:,} follow-ups, "
-              f"{args.tenants:,} tenants "
-              f"(load average {os.getloadavg()[0]:.2f}):", flush=True)
-        month = filled_month(url) or fill(url, args.tenants, args.attempts, args.follow_ups)
+              f"{args.tenants:,} tenants (load average {os.getloadavg()[0]:.2f}):", flush=True)
+        month = fill(url, args.tenants, args.attempts, args.follow_ups)
         print(f"Median of {args.runs} requests (load average {os.getloadavg()[0]:.2f}):", flush=True)
         measure(url, month, args.runs)
-    finally:
-        if own:
-            _admin(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
