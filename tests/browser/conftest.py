@@ -55,3 +55,14 @@ def people(veille):
     from tests.web.people import make_people
 
     return make_people(veille)
+
+
+def sign_in(page, email: str) -> None:
+    """Sign in through the real form, as a person would; lands on their home page."""
+    from tests.web.people import PASSWORD
+
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")

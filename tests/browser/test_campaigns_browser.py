@@ -7,16 +7,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from db.models import CallAttempt
-from tests.web.people import PASSWORD
+from tests.browser.conftest import sign_in
 from tests.web.people import add_tenant
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
 
 
 def calls_answered(veille, round_id: int, count: int, now) -> None:

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from tests.browser.conftest import sign_in
 from tests.web.people import PASSWORD
 
 SCREENSHOTS = Path(os.environ.get("VEILLE_SCREENSHOTS", tempfile.gettempdir()))
@@ -54,13 +55,6 @@ def test_a_volunteer_records_a_health_referral_and_the_task_leaves_the_list(page
     assert page.get_by_text("Aucun suivi ne vous attend").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "suivi-clos.png"))
 
-
-def sign_in(page, email: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
 
 
 def test_a_coordinator_previews_an_import_then_confirms_it(page, people, veille):

@@ -205,12 +205,16 @@ def remove_away_period(veille: Veille, viewer: Viewer, tenant_id: int, period_id
         _audit(session, veille, viewer, tenant, "tenant.away_removed")
 
 
-def fix_phone(veille: Veille, viewer: Viewer, tenant_id: int, raw: str, second: bool = False) -> str:
-    """Correct a number (E.164 through the phone rules); a number that asked to stop stays refused."""
+def _phone(raw: str) -> str:
     try:
-        number = normalise_phone(raw)
+        return normalise_phone(raw)
     except PhoneError as error:
         raise TenantChangeRefused(f"Numéro invalide : {error}") from error
+
+
+def fix_phone(veille: Veille, viewer: Viewer, tenant_id: int, raw: str, second: bool = False) -> str:
+    """Correct a number (E.164 through the phone rules); a number that asked to stop stays refused."""
+    number = _phone(raw)
     with veille.session_factory.begin() as session:
         tenant = _changeable(session, viewer, tenant_id)
         if tenant.opted_out_at is not None or is_suppressed(session, tenant.organisation_id, number):
@@ -261,10 +265,7 @@ def undo_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, raw_phone: str,
     list. The tenant is not re-enrolled by this: a coordinator enrols them, as any tenant."""
     if agreement not in OPT_OUT_CHANNELS:
         raise TenantChangeRefused("Indiquez comment le locataire a donné son accord pour être rappelé.")
-    try:
-        number = normalise_phone(raw_phone)
-    except PhoneError as error:
-        raise TenantChangeRefused(f"Numéro invalide : {error}") from error
+    number = _phone(raw_phone)
     with veille.session_factory.begin() as session:
         tenant = _changeable(session, viewer, tenant_id)
         if tenant.opted_out_at is None:
