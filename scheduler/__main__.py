@@ -35,7 +35,7 @@ def provider_override(settings: Settings, environ=os.environ):
     if not spec:
         return None
     if settings.is_production:
-        raise ConfigError(f"{TEST_PROVIDER_VARIABLE} is for tests and is refused in production.")
+        raise ConfigError(f"{TEST_PROVIDER_VARIABLE} sert aux tests et est refusé en production.")
     module_name, _, factory = spec.partition(":")
     return getattr(importlib.import_module(module_name), factory)()
 

@@ -149,3 +149,21 @@ def test_logs_of_a_whole_call_hold_no_phone_number_and_no_name(veille, client, t
     assert "call.outcome" in text and "call.inbound" in text
     for secret in (tenant.phone, tenant.phone2, tenant.phone[3:], tenant.last_name, tenant.first_name):
         assert secret not in text
+
+
+def test_a_real_provider_without_its_token_refuses_the_simulator_signature(veille, attempt):
+    """TELEPHONY_PROVIDER=twilio and no TWILIO_AUTH_TOKEN: the simulator's public token must
+    not open the webhooks (such settings also refuse to start, see tests/unit/test_config.py)."""
+    from dataclasses import replace
+
+    from voice_app.config import DEV_AUTH_TOKEN
+    from voice_app.web import create_app
+
+    unsafe = replace(veille, settings=replace(veille.settings, TELEPHONY_PROVIDER="twilio", TWILIO_AUTH_TOKEN=""))
+    client = create_app({"TESTING": True}, veille=unsafe).test_client()
+    driver = Twilio(client, attempt.token, attempt.provider_call_id)
+    url = f"https://veille.example.org/voice/calls/{attempt.token}/answer"
+    params = driver.params(CallStatus="in-progress")
+    before = snapshot(veille)
+    response = driver.post(url, params, signature=RequestValidator(DEV_AUTH_TOKEN).compute_signature(url, params))
+    assert response.status_code == 403 and snapshot(veille) == before
