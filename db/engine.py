@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SUPPRESSION_KEY_INFO = "suppression_key"  # Session.info entry
 
 
 def is_sqlite(url_or_engine) -> bool:
@@ -54,6 +55,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values after commit (services return them to callers)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, suppression_key: str) -> sessionmaker[Session]:
+    """Sessions that keep loaded values after commit (services return them to callers), and
+    carry the key of the opt-out list's hashes (voice_app.services.suppression)."""
+    return sessionmaker(engine, expire_on_commit=False, info={SUPPRESSION_KEY_INFO: suppression_key})

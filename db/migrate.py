@@ -18,8 +18,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", *, suppression_key: str | None = None) -> None:
+    """Migrate to `revision`; `suppression_key` (default: SUPPRESSION_KEY of the environment)
+    is the key migration 0004 hashes the opt-out list with."""
+    config = alembic_config(database_url)
+    if suppression_key:
+        config.attributes["suppression_key"] = suppression_key
+    command.upgrade(config, revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -67,5 +67,6 @@ def bootstrap(settings: Settings | None = None, *, telephony: TelephonyProvider 
     """Wire a Veille from settings (default: the environment)."""
     settings = settings or Settings.from_env()
     engine = make_engine(settings.DATABASE_URL, **engine_kwargs)
-    return Veille(settings=settings, engine=engine, session_factory=make_session_factory(engine),
+    session_factory = make_session_factory(engine, settings.SUPPRESSION_KEY)
+    return Veille(settings=settings, engine=engine, session_factory=session_factory,
                   clock=clock or system_clock, _telephony=telephony)

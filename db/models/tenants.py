@@ -103,5 +103,6 @@ class PhoneSuppression(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     phone_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))  # which SUPPRESSION_KEY made the hash
     reason: Mapped[str] = mapped_column(String(40), default="opt_out")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from db.models import Tenant
 from tests.conftest import PUBLIC_BASE_URL
 from tests.web.conftest import load
 from tests.web.conftest import reload
+from voice_app.config import DEV_SUPPRESSION_KEY as KEY
 from voice_app.domain.outcomes import is_reached
 from voice_app.services.suppression import phone_hash
 
@@ -159,7 +160,7 @@ def test_nine_then_nine_opts_out_unenrols_and_suppresses_both_numbers(veille, tw
     [enrolment] = load(veille, Enrolment, tenant_id=tenant.id)
     assert (enrolment.status, enrolment.unenrolled_on.isoformat()) == ("unenrolled", "2026-11-24")
     hashes = {s.phone_hash for s in load(veille, PhoneSuppression)}
-    assert hashes == {phone_hash(tenant.phone), phone_hash(tenant.phone2)}
+    assert hashes == {phone_hash(tenant.phone, KEY), phone_hash(tenant.phone2, KEY)}
     assert [(f.reason, f.priority) for f in load(veille, FollowUp)] == [("opt_out", "low")]
 
 

@@ -18,6 +18,7 @@ from tests.web.conftest import TENANT_PHONE2
 from tests.web.conftest import inbound_call
 from tests.web.conftest import load
 from tests.web.conftest import reload
+from voice_app.config import DEV_SUPPRESSION_KEY as KEY
 from voice_app.services.suppression import phone_hash
 from voice_app.services.tenant_import import import_tenants
 
@@ -61,7 +62,7 @@ def test_nine_then_nine_erases_both_numbers_from_the_tenant_and_every_attempt(ve
     assert [reload(veille, a).to_number for a in (earlier, attempt, later)] == [None, None, None]
     assert reload(veille, later).state == "cancelled"
     assert {s.phone_hash for s in load(veille, PhoneSuppression)} == {
-        phone_hash(TENANT_PHONE), phone_hash(TENANT_PHONE2)}
+        phone_hash(TENANT_PHONE, KEY), phone_hash(TENANT_PHONE2, KEY)}
     assert rows_holding_a_number(veille) == []
 
 

@@ -159,11 +159,13 @@ def test_a_real_provider_without_its_token_refuses_the_simulator_signature(veill
     from voice_app.config import DEV_AUTH_TOKEN
     from voice_app.web import create_app
 
-    unsafe = replace(veille, settings=replace(veille.settings, TELEPHONY_PROVIDER="twilio", TWILIO_AUTH_TOKEN=""))
+    no_token = replace(veille.settings, TELEPHONY_PROVIDER="twilio", TWILIO_AUTH_TOKEN="")
+    unsafe = replace(veille, settings=no_token)
     client = create_app({"TESTING": True}, veille=unsafe).test_client()
     driver = Twilio(client, attempt.token, attempt.provider_call_id)
     url = f"https://veille.example.org/voice/calls/{attempt.token}/answer"
     params = driver.params(CallStatus="in-progress")
     before = snapshot(veille)
-    response = driver.post(url, params, signature=RequestValidator(DEV_AUTH_TOKEN).compute_signature(url, params))
+    signature = RequestValidator(DEV_AUTH_TOKEN).compute_signature(url, params)
+    response = driver.post(url, params, signature=signature)
     assert response.status_code == 403 and snapshot(veille) == before

@@ -76,7 +76,7 @@ from voice_app.domain.windows import next_open_at
 from voice_app.domain.windows import open_until
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.ports import ProviderUnavailable
-from voice_app.services.suppression import phone_hash
+from voice_app.services.suppression import hash_in
 
 log = logging.getLogger("veille.dispatch")
 
@@ -232,17 +232,17 @@ def _claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) 
     standings = attempts.tenant_standings(session, tenant_ids)
     away = attempts.tenants_away_on(session, tenant_ids, paris_date(now))
     numbers = {a.id: a.to_number or getattr(standings.get(a.tenant_id), "phone", None) for a in claimed}
+    hashed = {attempt_id: hash_in(session, number) for attempt_id, number in numbers.items() if number}
     suppressed = set()
     for organisation_id in {a.organisation_id for a in claimed}:
-        hashes = {phone_hash(n) for a in claimed if a.organisation_id == organisation_id
-                  for n in [numbers[a.id]] if n}
+        hashes = {hashed[a.id] for a in claimed if a.organisation_id == organisation_id and a.id in hashed}
         suppressed |= attempts.suppressed_among(session, organisation_id, hashes)
     verdicts = {}
     for attempt in claimed:
         number = numbers[attempt.id]
         standing = standings.get(attempt.tenant_id)
         # Opt-out first: an opted-out tenant is unenrolled too, and has no number left.
-        if (standing is not None and standing.opted_out) or (number and phone_hash(number) in suppressed):
+        if (standing is not None and standing.opted_out) or hashed.get(attempt.id) in suppressed:
             verdicts[attempt.id] = SKIPPED_OPT_OUT
         elif standing is None or not standing.enrolled:
             verdicts[attempt.id] = SKIPPED_UNENROLLED

@@ -30,8 +30,8 @@ from voice_app.domain.eligibility import TenantFacts
 from voice_app.domain.eligibility import evaluate
 from voice_app.domain.eligibility import rules_from_settings
 from voice_app.services.organisations import current_organisation
-from voice_app.services.suppression import phone_hash
-from voice_app.services.suppression import suppressed_hashes
+from voice_app.services.suppression import SuppressionList
+from voice_app.services.suppression import suppression_list
 
 log = logging.getLogger("veille.enrolment")
 
@@ -115,7 +115,7 @@ def enrol_references(veille: Veille, references: Iterable[str], *, legal_basis: 
     organisation = current_organisation(veille, organisation_id)
     result = EnrolmentResult()
     with veille.session_factory.begin() as session:
-        suppressed = suppressed_hashes(session, organisation.id)
+        suppressed = suppression_list(session, organisation.id)
         for reference, tenant in _tenants_by_reference(session, organisation.id, references):
             if tenant is None:
                 result.not_found.append(reference)
@@ -166,7 +166,7 @@ def _check_legal_basis(legal_basis: str) -> None:
 
 def _listing(session: Session, organisation_id: int, today: date,
              rules: Sequence[Rule]) -> EligibilityListing:
-    suppressed = suppressed_hashes(session, organisation_id)
+    suppressed = suppression_list(session, organisation_id)
     listing = EligibilityListing()
     # Plain rows of the columns the rules and the listing need: loading 100,000 ORM objects
     # would take several times longer.
@@ -197,11 +197,10 @@ def _add_candidate(listing: EligibilityListing, tenant: Row, today: date, rules:
     (listing.eligible if verdict.eligible else listing.undecided).append(candidate)
 
 
-def _opted_out(tenant: Tenant | Row, suppressed: set[str]) -> bool:
+def _opted_out(tenant: Tenant | Row, suppressed: SuppressionList) -> bool:
     if tenant.opted_out_at is not None:
         return True
-    numbers = (tenant.phone, tenant.phone2)
-    return bool(suppressed) and any(number and phone_hash(number) in suppressed for number in numbers)
+    return bool(suppressed) and any(number in suppressed for number in (tenant.phone, tenant.phone2))
 
 
 def _tenants_by_reference(session: Session, organisation_id: int,

@@ -39,9 +39,10 @@ from voice_app.domain.tenant_file import check_size
 from voice_app.domain.tenant_rows import RowError
 from voice_app.domain.tenant_rows import TenantRow
 from voice_app.services.organisations import current_organisation
+from voice_app.services.suppression import EMPTY
+from voice_app.services.suppression import SuppressionList
 from voice_app.services.suppression import forget_numbers
-from voice_app.services.suppression import phone_hash
-from voice_app.services.suppression import suppressed_hashes
+from voice_app.services.suppression import suppression_list
 
 log = logging.getLogger("veille.tenants")
 
@@ -176,7 +177,7 @@ def _write(veille: Veille, organisation_id: int, rows: list[TenantRow], report: 
 
 def _plan_for(session: Session, organisation_id: int | None, rows: list[TenantRow], now: datetime) -> _Plan:
     existing = _existing_tenants(session, organisation_id) if organisation_id is not None else {}
-    suppressed = suppressed_hashes(session, organisation_id) if organisation_id is not None else set()
+    suppressed = suppression_list(session, organisation_id) if organisation_id is not None else EMPTY
     plan = _Plan()
     for row in rows:
         _plan_row(plan, row, existing.get(row.reference), suppressed, organisation_id, now)
@@ -192,7 +193,7 @@ def _existing_tenants(session: Session, organisation_id: int) -> dict[str, dict]
     return {row.reference: row._asdict() for row in result}
 
 
-def _plan_row(plan: _Plan, row: TenantRow, current: dict | None, suppressed: set[str],
+def _plan_row(plan: _Plan, row: TenantRow, current: dict | None, suppressed: SuppressionList,
               organisation_id: int | None, now: datetime) -> None:
     merged = (current or DEFAULTS) | row.values
     opted_out_at = current["opted_out_at"] if current else None
@@ -218,8 +219,8 @@ def _plan_row(plan: _Plan, row: TenantRow, current: dict | None, suppressed: set
                         | {name: merged[name] for name in IMPORTED_FIELDS})
 
 
-def _is_suppressed(values: dict, suppressed: set[str]) -> bool:
-    return any(number and phone_hash(number) in suppressed for number in (values["phone"], values["phone2"]))
+def _is_suppressed(values: dict, suppressed: SuppressionList) -> bool:
+    return any(number in suppressed for number in (values["phone"], values["phone2"]))
 
 
 def _count(report: ImportReport, plan: _Plan) -> None:
