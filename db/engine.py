@@ -1,18 +1,91 @@
-"""Engine and session factory; SQLite is tuned for several processes (WAL, busy timeout)."""
+"""Engine and session factory, with time-outs wherever the database can stall.
+
+Every process has a role (`Role`): the web process answers Twilio, which gives up after
+15 s; the clock must stop within seconds of SIGTERM; a CLI command must say within seconds
+that the database cannot be reached; a migration may run long but must not queue forever
+behind a lock. Each role gets a `Budget`:
+
+- PostgreSQL: `connect_timeout` (a closed port fails at once, a silent listener after
+  it), `statement_timeout` and `lock_timeout` per session, TCP keepalives and
+  `tcp_user_timeout` so a vanished network surfaces within seconds, not TCP's minutes.
+- SQLite (WAL): `busy_timeout`, the wait for another writer (BEGIN IMMEDIATE).
+- Both: the wait for a free pooled connection.
+
+Whatever the driver says, a database that cannot answer within the budget raises
+`DatabaseUnavailable` (a sqlalchemy OperationalError): refused or lost connection,
+connection or statement time-out, lock time-out, SQLite busy. Callers catch that one type
+and give a clear answer (safe TwiML, a French message, a back-off), never a traceback.
+SQL parameters are hidden from error messages: they hold phone numbers and answers.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 SUPPRESSION_KEY_INFO = "suppression_key"  # Session.info entry
+
+
+class Role(StrEnum):
+    WEB = "web"
+    CLOCK = "clock"
+    CLI = "cli"
+    MIGRATE = "migrate"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a process of a role waits for the database, at most, at each step."""
+
+    connect_seconds: int  # PostgreSQL connect_timeout (libpq's minimum is 2)
+    statement_ms: int  # PostgreSQL statement_timeout (0: none)
+    lock_ms: int  # PostgreSQL lock_timeout
+    network_ms: int  # PostgreSQL tcp_user_timeout: unacknowledged data on a dead network
+    sqlite_busy_ms: int  # SQLite busy_timeout
+    pool_seconds: float  # wait for a free connection of the pool
+
+
+BUDGETS = {
+    # Twilio gives up at 15 s: the answer, safe TwiML at worst, leaves within about 5 s.
+    Role.WEB: Budget(connect_seconds=3, statement_ms=5_000, lock_ms=3_000, network_ms=5_000,
+                     sqlite_busy_ms=5_000, pool_seconds=3),
+    # Jobs are idempotent and run again next minute: a stalled run gives up, never hangs.
+    Role.CLOCK: Budget(connect_seconds=5, statement_ms=120_000, lock_ms=10_000, network_ms=10_000,
+                       sqlite_busy_ms=30_000, pool_seconds=10),
+    Role.CLI: Budget(connect_seconds=5, statement_ms=120_000, lock_ms=8_000, network_ms=8_000,
+                     sqlite_busy_ms=8_000, pool_seconds=5),
+    # A schema change may take long, but must not wait behind a long transaction (every
+    # query queued behind its lock would wait too).
+    Role.MIGRATE: Budget(connect_seconds=5, statement_ms=0, lock_ms=10_000, network_ms=10_000,
+                         sqlite_busy_ms=30_000, pool_seconds=5),
+}
+
+# PostgreSQL errors that mean "not now" rather than "wrong": connection exceptions (class
+# 08), query_canceled (statement_timeout), lock_not_available (lock_timeout), server
+# shutting down or starting, too many connections.
+UNAVAILABLE_SQLSTATES = frozenset({"57014", "55P03", "57P01", "57P02", "57P03", "53300"})
+SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database file",
+                      "disk i/o error")
+
+
+class DatabaseUnavailable(OperationalError):
+    """The database could not answer within the process's budget (see module docstring).
+
+    `reason`, for logs: `unreachable` (refused, silent or lost), `timeout` (statement),
+    `locked` (lock time-out, SQLite busy)."""
+
+    reason: str = "unreachable"
 
 
 def is_sqlite(url_or_engine) -> bool:
@@ -21,13 +94,33 @@ def is_sqlite(url_or_engine) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def make_engine(url: str, role: Role = Role.CLI, **kwargs) -> Engine:
+    """An engine for `url` with the time-outs of `role`; SQLite files get their folder and WAL."""
+    budget = BUDGETS[Role(role)]
+    kwargs.setdefault("hide_parameters", True)
+    engine = _sqlite_engine(url, budget, kwargs) if is_sqlite(url) else _postgres_engine(url, budget, kwargs)
+    event.listen(engine, "handle_error", unavailable_as_one_type)
+    return engine
+
+
+def _sqlite_engine(url: str, budget: Budget, kwargs: dict) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"timeout": budget.sqlite_busy_ms / 1000, "isolation_level": None}
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    def tune(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={budget.sqlite_busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", tune)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
 
 
 def _begin_immediate(conn) -> None:
@@ -36,23 +129,53 @@ def _begin_immediate(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine for `url`; SQLite files get their folder, WAL and a busy timeout.
-
-    SQL parameters are hidden from error messages: they hold phone numbers and answers."""
-    kwargs.setdefault("hide_parameters", True)
-    if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None}, **kwargs
-        )
-        event.listen(engine, "connect", _tune_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
-        return engine
+def _postgres_engine(url: str, budget: Budget, kwargs: dict) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", budget.pool_seconds)
+    connect_args = postgres_connect_args(budget) | kwargs.pop("connect_args", {})
+    return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+def postgres_connect_args(budget: Budget) -> dict:
+    """libpq parameters bounding every wait of a PostgreSQL connection."""
+    options = f"-c lock_timeout={budget.lock_ms}"
+    if budget.statement_ms:
+        options += f" -c statement_timeout={budget.statement_ms}"
+    return {"connect_timeout": budget.connect_seconds, "options": options, "keepalives": 1,
+            "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+            "tcp_user_timeout": budget.network_ms}
+
+
+def unavailable_as_one_type(context: ExceptionContext) -> DatabaseUnavailable | None:
+    """`handle_error` hook: a driver error that means "cannot answer now" becomes DatabaseUnavailable."""
+    reason = unavailability(context.original_exception, context.is_disconnect, context.connection is None)
+    if reason is None:
+        return None
+    error = DatabaseUnavailable(context.statement, context.parameters, context.original_exception,
+                                hide_parameters=True, connection_invalidated=context.is_disconnect)
+    error.reason = reason
+    return error
+
+
+def unavailability(original: BaseException, is_disconnect: bool = False,
+                   connecting: bool = False) -> str | None:
+    """Why a driver error means the database cannot answer now (a `DatabaseUnavailable.reason`),
+    or None for an error of the statement itself (bad SQL, constraint...)."""
+    sqlstate = getattr(original, "sqlstate", None) or ""
+    if sqlstate == "57014":
+        return "timeout"
+    if sqlstate == "55P03":
+        return "locked"
+    if isinstance(original, sqlite3.OperationalError):
+        message = str(original).lower()
+        if "locked" in message:
+            return "locked"
+        return "unreachable" if any(text in message for text in SQLITE_UNAVAILABLE) else None
+    if is_disconnect or sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+        return "unreachable"
+    if connecting and not sqlstate:  # refused, silent, unknown host (not a bad password)
+        return "unreachable"
+    return None
 
 
 def make_session_factory(engine: Engine, suppression_key: str) -> sessionmaker[Session]:

@@ -23,11 +23,16 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy import create_engine
+from sqlalchemy import event
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from db.engine import BUDGETS
+from db.engine import Role
 from db.engine import is_sqlite
+from db.engine import postgres_connect_args
+from db.engine import unavailable_as_one_type
 from voice_app.config import DEFAULT_INSTANCE_DIR
 
 log = logging.getLogger("veille.clock")
@@ -50,13 +55,12 @@ class LeaderLock(Protocol):
 class PostgresLeaderLock:
     """`pg_try_advisory_lock` on a connection of its own (never returned to a pool)."""
 
-    def __init__(self, database_url: str, key: int = CLOCK_LOCK_KEY, connect_timeout: int = 5) -> None:
-        self._engine = create_engine(database_url, poolclass=NullPool, connect_args={
-            "connect_timeout": connect_timeout,
-            # A silent network failure must surface within seconds, not TCP's many minutes.
-            "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-            "tcp_user_timeout": 10_000,
-        })
+    def __init__(self, database_url: str, key: int = CLOCK_LOCK_KEY) -> None:
+        # The clock's time-outs: a silent network failure surfaces within seconds, not
+        # TCP's many minutes; every failure is a DatabaseUnavailable.
+        self._engine = create_engine(database_url, poolclass=NullPool, hide_parameters=True,
+                                     connect_args=postgres_connect_args(BUDGETS[Role.CLOCK]))
+        event.listen(self._engine, "handle_error", unavailable_as_one_type)
         self._key = key
         self._connection: Connection | None = None
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from db.engine import Role
 from db.engine import make_engine
 from db.engine import make_session_factory
 from voice_app.config import Settings
@@ -63,10 +64,11 @@ class Veille:
 
 
 def bootstrap(settings: Settings | None = None, *, telephony: TelephonyProvider | None = None,
-              clock: Callable[[], datetime] | None = None, **engine_kwargs) -> Veille:
-    """Wire a Veille from settings (default: the environment)."""
+              clock: Callable[[], datetime] | None = None, role: Role = Role.CLI, **engine_kwargs) -> Veille:
+    """Wire a Veille from settings (default: the environment) for a process of `role`, which
+    sets how long it waits for the database (db.engine.BUDGETS)."""
     settings = settings or Settings.from_env()
-    engine = make_engine(settings.DATABASE_URL, **engine_kwargs)
+    engine = make_engine(settings.DATABASE_URL, role, **engine_kwargs)
     session_factory = make_session_factory(engine, settings.SUPPRESSION_KEY)
     return Veille(settings=settings, engine=engine, session_factory=session_factory,
                   clock=clock or system_clock, _telephony=telephony)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from db.engine import Role
 from db.engine import make_engine
 from db.models import Base
 from voice_app.config import Settings
@@ -28,7 +29,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(_url())
+    engine = make_engine(_url(), Role.MIGRATE)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

@@ -107,6 +107,7 @@ class Prompt(StrEnum):
     SCREENING = "screening"
     UNKNOWN_CALL = "unknown_call"
     TECHNICAL_PROBLEM = "technical_problem"
+    CALL_AGAIN_LATER = "call_again_later"
 
 
 PROMPTS: dict[Prompt, tuple[str, ...]] = {
@@ -173,6 +174,13 @@ PROMPTS: dict[Prompt, tuple[str, ...]] = {
     Prompt.TECHNICAL_PROBLEM: (
         "Nous rencontrons un problème technique.",
         "Un bénévole vous rappellera.",
+        "En cas d'urgence, appelez le 15 ou le 112.",
+        "Au revoir.",
+    ),
+    # An inbound call we could not record: nobody would know to call back.
+    Prompt.CALL_AGAIN_LATER: (
+        "Nous rencontrons un problème technique.",
+        "Merci de rappeler dans quelques minutes.",
         "En cas d'urgence, appelez le 15 ou le 112.",
         "Au revoir.",
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from db.engine import Role
 from voice_app.bootstrap import Veille
 from voice_app.bootstrap import bootstrap
 from voice_app.config import Settings
@@ -18,11 +19,13 @@ from voice_app.logging_setup import configure_logging
 MAX_REQUEST_BYTES = 1024 * 1024  # pages; webhooks have their own, smaller limit (pages.py)
 
 
-def create_app(test_config: dict | None = None, *, veille: Veille | None = None) -> Flask:
-    """Build the web application (gunicorn: `voice_app.web:create_app()`)."""
+def create_app(test_config: dict | None = None, *, veille: Veille | None = None,
+               role: Role = Role.WEB) -> Flask:
+    """Build the web application (gunicorn: `voice_app.web:create_app()`). `role` sets how long
+    it waits for the database: the web's budget, or a command's for the `veille` CLI."""
     if veille is None:
         load_env_file()
-        veille = bootstrap(Settings.from_env())
+        veille = bootstrap(Settings.from_env(), role=role)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=veille.settings.SECRET_KEY,

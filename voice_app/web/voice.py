@@ -1,7 +1,12 @@
 """Twilio voice webhooks (blueprint `voice`): the call's URLs, see docs/ivr.md.
 
 Every request must carry a valid `X-Twilio-Signature` for the public URL (PUBLIC_BASE_URL +
-path + query), or it gets 403 and changes nothing. A handler turns the form into an event
+path + query), or it gets 403 and changes nothing. When the database cannot answer within
+the web's budget (db.engine.DatabaseUnavailable, or no free pooled connection), the caller
+gets safe TwiML instead of a 500, well before Twilio gives up (15 s): the tenant hears that
+a volunteer will call back, which the call's end makes true (the status callback, or the
+sweep asking Twilio later, ends the call with an outcome that opens a follow-up: silence,
+an unfinished help request or a missed transfer all escalate). A handler turns the form into an event
 (telephony.callbacks), applies it in one transaction (services.call_events), then performs
 the provider effects the call flow asked for, and answers TwiML (telephony.twiml). It does no
 network I/O of its own: the provider hang-up or redirect the call flow asks for runs after the
@@ -18,7 +23,9 @@ from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import request
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from db.engine import DatabaseUnavailable
 from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import Effect
 from voice_app.domain.ivr_script import Prompt
@@ -55,6 +62,27 @@ def require_well_formed_and_signed():
     if not is_signed(settings.auth_token, url, request.form, request.headers.get(SIGNATURE_HEADER)):
         log.warning("voice.signature_rejected endpoint=%s", request.endpoint)
         abort(403)
+
+
+@blueprint.errorhandler(DatabaseUnavailable)
+@blueprint.errorhandler(PoolTimeout)
+def database_unavailable(error: Exception):
+    reason = getattr(error, "reason", "busy")
+    log.warning("voice.db_unavailable endpoint=%s reason=%s", request.endpoint, reason)
+    return _xml(safe_twiml(request.endpoint))
+
+
+def safe_twiml(endpoint: str | None) -> str:
+    """What a webhook answers when the database cannot: nothing is recorded, so nothing is
+    promised that only a record would keep."""
+    kind = (endpoint or "").removeprefix("voice.")
+    if kind in ("status", "amd", "inbound_status"):
+        return twiml.connect()  # informative callbacks: the sweep asks Twilio later
+    if kind in ("screening", "screening_answer", "voicemail_message"):
+        return twiml.hang_up()  # a volunteer's leg is never connected blind
+    if kind == "inbound":
+        return twiml.say_and_hang_up(Prompt.CALL_AGAIN_LATER, "")
+    return twiml.say_and_hang_up(Prompt.TECHNICAL_PROBLEM, "")
 
 
 @blueprint.post("/calls/<token>/answer")

@@ -49,9 +49,10 @@ def register(app) -> None:
 
 
 def _create_app():
+    from db.engine import Role
     from voice_app.web import create_app
 
-    app = create_app()
+    app = create_app(role=Role.CLI)
     context = click.get_current_context(silent=True)
     info = context.find_object(ScriptInfo) if context is not None else None
     verbose = bool(info is not None and info.data.get(VERBOSE))
