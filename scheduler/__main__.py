@@ -1,7 +1,10 @@
 """`python -m scheduler`: the clock process of the Procfile.
 
 SIGTERM or SIGINT stops it cleanly: the scheduler stops, the dispatcher stops between two
-calls, running jobs finish, the leader lock is released, and the process exits with 0.
+calls, running jobs finish, the leader lock is released, and the process exits with 0;
+within 8 s in any case, whatever the database does (scheduler.stopping). Settings that may
+not run, or an opt-out list made with another SUPPRESSION_KEY, stop it at once with a
+French message and exit code 2.
 
 For tests only, `VEILLE_TEST_PROVIDER=module:factory` replaces the telephony provider with
 the object `factory()` returns; it is refused when VEILLE_ENV is production.
@@ -10,21 +13,19 @@ the object `factory()` returns; it is refused when VEILLE_ENV is production.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
-import signal
 import sys
 import threading
 
+from db.engine import Role
 from scheduler.clock import Clock
 from scheduler.leader import leader_lock_for
+from scheduler.stopping import StopOnSignal
 from voice_app.bootstrap import bootstrap
 from voice_app.config import ConfigError
 from voice_app.config import Settings
 from voice_app.env_file import load_env_file
 from voice_app.logging_setup import configure_logging
-
-log = logging.getLogger("veille.clock")
 
 TEST_PROVIDER_VARIABLE = "VEILLE_TEST_PROVIDER"
 
@@ -41,18 +42,20 @@ def provider_override(settings: Settings, environ=os.environ):
 
 
 def main() -> int:
+    stop_event = threading.Event()
+    StopOnSignal(stop_event)  # from now on, SIGTERM ends the process within seconds
+    try:
+        return run(stop_event)
+    except ConfigError as error:  # bad settings, or an opt-out list made with another key
+        print(f"Horloge de Veille arrêtée : {error}", file=sys.stderr)
+        return 2
+
+
+def run(stop_event: threading.Event) -> int:
     load_env_file()
     settings = Settings.from_env()
     configure_logging(settings.LOG_LEVEL)
-    veille = bootstrap(settings, telephony=provider_override(settings))
-    stop_event = threading.Event()
-
-    def request_stop(signum, _frame) -> None:
-        log.info("clock.stopping signal=%s", signal.Signals(signum).name)
-        stop_event.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    veille = bootstrap(settings, telephony=provider_override(settings), role=Role.CLOCK)
     lock = leader_lock_for(settings.DATABASE_URL)
     try:
         Clock(veille, lock).run(stop_event)

@@ -11,6 +11,10 @@ Theory of operation:
   lost or a stop is requested, the scheduler shuts down, the dispatcher stops, running jobs
   finish, and the clock goes back to standby (or exits).
 - Each job run catches and logs its own exception: one bad campaign never crash-loops the clock.
+  An unreachable database is not a job's failure: it is logged once (`db.unreachable`,
+  scheduler.database_watch) however many ticks meet it, and `db.reachable` when it answers.
+- Before leading, the clock checks that the opt-out list was made with its SUPPRESSION_KEY:
+  with another key it would dial tenants who asked to stop, so it refuses (a ConfigError).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from datetime import datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from db.engine import DatabaseUnavailable
+from scheduler.database_watch import DatabaseWatch
 from scheduler.jobs import JOBS
 from scheduler.jobs import Job
 from scheduler.leader import LeaderLock
@@ -58,6 +64,7 @@ class Clock:
         self.dispatcher = dispatcher
         self.heartbeat_seconds = heartbeat_seconds
         self.standby_poll_seconds = standby_poll_seconds
+        self.database = DatabaseWatch()
 
     def run(self, stop_event: threading.Event) -> None:
         """Serve as standby or leader until `stop_event` is set; always release the lock."""
@@ -72,6 +79,10 @@ class Clock:
                     stop_event.wait(self.standby_poll_seconds)
                     continue
                 in_standby = False
+                if not self._suppression_key_checked():
+                    self.lock.release()
+                    stop_event.wait(self.standby_poll_seconds)
+                    continue
                 log.info("clock.leader pid=%s", os.getpid())
                 self._lead(stop_event)
                 self.lock.release()  # stopped or lost: either way, hold nothing while not leading
@@ -82,9 +93,26 @@ class Clock:
     def _try_acquire(self) -> bool:
         try:
             return self.lock.try_acquire()
-        except Exception as error:  # the database is down: stay in standby, try again
+        except DatabaseUnavailable as error:  # stay in standby, try again; said once
+            self.database.failed(error)
+            return False
+        except Exception as error:
             log.warning("clock.lock_unavailable error=%s", type(error).__name__)
             return False
+
+    def _suppression_key_checked(self) -> bool:
+        """True when the opt-out list is readable with our key; False when the database
+        cannot say now; SuppressionKeyMismatch (the clock must not run) otherwise."""
+        from voice_app.services.suppression import verify_key
+
+        try:
+            with self.veille.session_factory() as session:
+                verify_key(session)
+        except DatabaseUnavailable as error:
+            self.database.failed(error)
+            return False
+        self.database.answered()
+        return True
 
     def _lead(self, stop_event: threading.Event) -> None:
         executor = ThreadPoolExecutor(max_workers=len(self.jobs) + 1)
@@ -116,11 +144,15 @@ class Clock:
             started = time.monotonic()
             try:
                 result = job.run(self.veille)
+            except DatabaseUnavailable as error:
+                self.database.failed(error)  # said once, not at every run of every job
+                return
             except Exception as error:
                 # The traceback goes through the message, where phone numbers are masked.
                 log.error("clock.job_failed job=%s error=%s\n%s", job.name, type(error).__name__,
                           traceback.format_exc())
                 return
+            self.database.answered()
             log.info("clock.job_done job=%s seconds=%.2f result=%s", job.name, time.monotonic() - started,
                      _summary(result))
 

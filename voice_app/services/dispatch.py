@@ -375,8 +375,10 @@ def _dispatch_until_stopped(veille: Veille, stop_event: threading.Event, worker_
                                          state=state, should_stop=stop_event.is_set, sleep=stop_event.wait,
                                          dial_pool=dial_pool)
         except DBAPIError as error:
+            level = logging.DEBUG if backoff else logging.WARNING  # once per outage, not per retry
             backoff = min(max_backoff_seconds, max(1.0, backoff * 2))
-            log.warning("dispatch.db_unavailable error=%s retry_in=%.0fs", type(error.orig).__name__, backoff)
+            log.log(level, "dispatch.db_unavailable error=%s retry_in=%.0fs", type(error.orig).__name__,
+                    backoff)
             stop_event.wait(backoff)
             continue
         except Exception:
