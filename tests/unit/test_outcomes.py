@@ -53,3 +53,13 @@ def test_no_outcome_yet_is_neither_reached_nor_retryable_nor_escalated():
 def test_an_outcome_this_module_does_not_know_needs_nothing_and_is_not_reached():
     assert not is_reached("exploded") and not is_retryable("exploded")
     assert escalation_reason("exploded") is None
+
+
+def test_logs_carry_an_outcome_class_never_a_help_category():
+    from voice_app.domain.outcomes import log_class
+
+    classes = {log_class(value) for value in [*Outcome, *Reason]}
+    assert classes == {"ok", "transferred", "needs_person", "opted_out", "unreachable", "failed"}
+    helps = (Outcome.HELP_HEALTH, Outcome.HELP_FOOD, Outcome.HELP_OTHER)
+    assert {log_class(outcome) for outcome in helps} == {"needs_person"}
+    assert log_class("skipped_opt_out") == "skipped" and log_class(None) == "-"

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.phones import mask_phones_in_text
+from voice_app.domain.phones import normalise_phone
 from voice_app.logging_setup import MaskPhonesFilter
 
 
@@ -51,3 +54,22 @@ def test_a_traceback_that_quotes_a_number_is_masked():
     formatted = logging.Formatter().format(record)
     assert "+33612345678" not in formatted
     assert "ValueError: could not dial +33 6 •• •• •• 78" in formatted
+
+
+@pytest.mark.parametrize("written", [
+    "+33 (0)6 12 34 56 78", "+33(0)612345678", "(0)6 12 34 56 78", "06/12/34/56/78", "33612345678",
+    "06\u00a012\u00a034\u00a056\u00a078", "06\u202f12\u202f34\u202f56\u202f78",
+    "+33\u00a06\u00a012\u00a034\u00a056\u00a078", "0033 6 12 34 56 78", "+33-6-12-34-56-78", "612345678",
+    "6 12 34 56 78", "0692 12 34 56",
+])
+def test_every_form_the_importer_accepts_is_masked(written):
+    assert normalise_phone(written)  # the importer takes it...
+    masked = mask_phones_in_text(f"numéro invalide « {written} » ligne 3")
+    digits = "".join(ch for ch in masked if ch.isdigit())
+    assert "345" not in digits and "123" not in digits, masked  # ...the log keeps two digits of it
+    assert masked.endswith("» ligne 3")
+
+
+def test_floats_counts_and_ids_after_an_equals_sign_are_left_alone():
+    line = "clock.job_done seconds=0.612345678 result=created=123456789 load 1.23 0.612345678 count=98 000"
+    assert mask_phones_in_text(line) == line

@@ -34,6 +34,11 @@ hearing goodbye); it is final once the attempt is `ended`.
 
 `failed` (invalid number, provider refusal, fax) is never retried; the round logic turns it
 into a data-quality task. "Unreachable" follow-ups are a round-level decision, not a call's.
+
+Logs never carry an outcome or a follow-up reason, only its class (`log_class`): `help_health`
+next to a tenant id is health data (GDPR art. 9), and even a priority would tell health
+(urgent) from food (high). Classes: `ok`, `transferred`, `needs_person`, `opted_out`,
+`unreachable`, `failed`, `skipped`.
 """
 
 from __future__ import annotations
@@ -93,3 +98,34 @@ def is_retryable(outcome: str | None) -> bool:
 def escalation_reason(outcome: str | None) -> Reason | None:
     """The follow-up this outcome needs at once, or None when no person is needed."""
     return ESCALATIONS.get(outcome) if outcome else None
+
+
+LOG_CLASSES = {
+    Outcome.OK: "ok",
+    Outcome.LIVE_TRANSFER: "transferred",
+    Outcome.HELP_HEALTH: "needs_person",
+    Outcome.HELP_FOOD: "needs_person",
+    Outcome.HELP_OTHER: "needs_person",
+    Outcome.LIVE_TRANSFER_MISSED: "needs_person",
+    Outcome.OPT_OUT_UNCONFIRMED: "needs_person",
+    Outcome.NO_KEY: "needs_person",
+    Outcome.OPT_OUT: "opted_out",
+    Outcome.VOICEMAIL: "unreachable",
+    Outcome.NO_ANSWER: "unreachable",
+    Outcome.BUSY: "unreachable",
+    Outcome.UNKNOWN: "unreachable",
+    Outcome.FAILED: "failed",
+    Reason.UNREACHABLE: "unreachable",
+    Reason.UNREACHABLE_TWICE: "unreachable",
+    Reason.INVALID_NUMBER: "failed",
+    Reason.CALL_ME_BACK: "needs_person",
+}
+
+
+def log_class(outcome_or_reason: str | None) -> str:
+    """What a log line may say of an outcome or a follow-up reason (module docstring)."""
+    if not outcome_or_reason:
+        return "-"
+    if outcome_or_reason.startswith("skipped_"):
+        return "skipped"
+    return LOG_CLASSES.get(outcome_or_reason, "needs_person")

@@ -19,9 +19,19 @@ import phonenumbers
 from phonenumbers import PhoneMetadata
 from phonenumbers import PhoneNumberType
 
-# A number as it may appear in text: starts with +, %2B (URL-encoded +) or 0, then 8 to 13
-# digits with optional single separators. Dates (2026-11-30) and ids do not start that way.
-_PHONE_LIKE = re.compile(r"(?<![\w+%])(?:\+|%2B|0)\d(?:[ .\-]?\d){7,12}(?!\d)")
+# A number as it may appear in text, in every form the tenant importer accepts: digits with
+# single separators (space, no-break spaces, dot, hyphen, slash) and a "(0)" trunk anywhere,
+# starting with + or %2B (URL-encoded +), 00, a trunk 0 or "(0)"; a country code of France
+# or its overseas departments without the + (`33612345678`); or a national number whose 0
+# was dropped by a spreadsheet (`612345678`, `6 12 34 56 78`). Dates (2026-11-30), times and
+# ids do not look like that: a bare 9-digit run right after `=` is an id (`attempt_id=...`).
+_SEP = "[ .\\-/\u00a0\u202f\u2009]"
+_DIGIT = rf"(?:{_SEP}?(?:\(0\){_SEP}?)?\d)"
+_PHONE_LIKE = re.compile(
+    rf"(?<![\w+%])(?:\+|%2B|0|\(0\){_SEP}?)\d{_DIGIT}{{7,12}}(?!\d)"  # +33 6.., 06.., (0)6.., 0033..
+    rf"|(?<![\w+%])(?:33|262|590|594|596){_SEP}?[1-9](?:{_SEP}?\d){{8}}(?!\d)"  # 33612345678
+    rf"|(?<![\w+%=:./\-])[1-9](?:{_SEP}?\d){{8}}(?!\d)"  # 612345678, 6 12 34 56 78
+)
 _NON_DIGITS = re.compile(r"\D")
 _SEPARATORS = re.compile(r"[\s.\-/]")
 _COMMON_SHAPE = re.compile(r"(?:0|\+33|0033)([1-9]\d{8})")

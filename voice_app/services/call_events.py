@@ -52,6 +52,7 @@ from voice_app.domain.ivr_script import Step
 from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
+from voice_app.domain.outcomes import log_class
 from voice_app.services import opt_outs
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.volunteers import on_duty_user_ids
@@ -213,7 +214,7 @@ def _store(session: Session, attempt: CallAttempt, callback: Callback, transitio
         attempt.answered_at = now
     if call.state == State.ENDED and attempt.ended_at is None:
         attempt.ended_at = now
-        log.info("call.ended attempt_id=%s outcome=%s", attempt.id, call.outcome)
+        log.info("call.ended attempt_id=%s outcome=%s", attempt.id, log_class(call.outcome))
     if transition.answer is not None:
         _record_response(session, attempt, transition, now)
     if call.outcome is not None and call.outcome != before:
@@ -254,7 +255,7 @@ def _record_response(session: Session, attempt: CallAttempt, transition: Transit
 
 def _consequences(session: Session, attempt: CallAttempt, outcome: Outcome, now: datetime) -> None:
     """What an outcome calls for, in the transaction that records it."""
-    log.info("call.outcome attempt_id=%s outcome=%s", attempt.id, outcome)
+    log.info("call.outcome attempt_id=%s outcome=%s", attempt.id, log_class(outcome))
     if outcome == Outcome.OPT_OUT_REQUESTED:
         opt_outs.record_request(session, attempt, now)  # opens its own follow-up
         return

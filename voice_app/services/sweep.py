@@ -36,6 +36,7 @@ from db.models import CallAttempt
 from db.repositories import attempts
 from db.repositories.attempts import SilentCall
 from voice_app.bootstrap import Veille
+from voice_app.domain.outcomes import log_class
 from voice_app.services.call_events import apply_callback
 from voice_app.telephony import callbacks
 from voice_app.telephony.callbacks import FINAL_STATUSES
@@ -110,7 +111,7 @@ def _apply_final_status(veille: Veille, call: SilentCall, status: str, summary: 
         log.error("sweep.not_settled attempt_id=%s state=%s status=%s", call.id, state, status)
         return
     summary.reconciled[outcome] += 1
-    log.info("sweep.reconciled attempt_id=%s status=%s outcome=%s", call.id, status, outcome)
+    log.info("sweep.reconciled attempt_id=%s status=%s outcome=%s", call.id, status, log_class(outcome))
 
 
 def _end_unknown(veille: Veille, call: SilentCall, now: datetime, summary: SweepSummary, why: str) -> None:
