@@ -9,7 +9,6 @@ demo can never ring a real person.
 
 from __future__ import annotations
 
-import csv
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from db.models import User
 from voice_app.bootstrap import Veille
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import parse_window
+from voice_app.domain.spreadsheet import SafeCsvWriter
 from voice_app.services.accounts import hash_password
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.enrolment import enrol_eligible
@@ -97,7 +97,7 @@ def demo_policy() -> CampaignPolicy:
 def write_demo_tenant_file(path: Path, count: int) -> None:
     """A landlord-style file (French headers, `;`) of fictitious tenants."""
     with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, delimiter=";")
+        writer = SafeCsvWriter(stream, delimiter=";")
         writer.writerow(["Référence", "Civilité", "Nom", "Prénom", "Année de naissance",
                          "Année de naissance du conjoint", "Composition du foyer", "Téléphone",
                          "Site", "Gardien"])
