@@ -7,7 +7,10 @@ the clock's budget (both backends). Durations are bounds (figures: bench/db_faul
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -17,6 +20,7 @@ from tests.faults import SilentListener
 from tests.faults import closed_port
 from tests.faults import held_lock
 from tests.faults import postgres_url_at
+from tests.integration.test_clock_jobs import PROJECT_ROOT
 from tests.integration.test_multiprocess_dispatch import start_clock
 from tests.integration.test_multiprocess_dispatch import wait_for
 
@@ -69,3 +73,13 @@ def test_a_clock_stuck_behind_a_locked_table_stops_on_time(database_url, tmp_pat
                 clock.kill()
     assert seconds < STOP_BOUND_SECONDS and code == 0
     assert occurrences(log, "clock.stopping") == 1
+
+
+def test_a_clock_with_a_real_provider_and_no_token_refuses_to_start_in_french(tmp_path):
+    env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": f"sqlite:///{tmp_path / 'v.sqlite3'}",
+           "TELEPHONY_PROVIDER": "twilio", "VEILLE_INSTANCE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "scheduler"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Horloge de Veille arrêtée : Démarrage refusé")
+    assert "TWILIO_AUTH_TOKEN" in done.stderr and "Traceback" not in done.stderr
