@@ -113,3 +113,18 @@ def with_key(veille, key: str):
 
 LEGACY = table("phone_suppressions", column("organisation_id", Integer), column("phone_hash", String),
                column("reason", String), column("created_at", UTCDateTime(timezone=True)))
+
+
+def test_a_clock_started_with_another_key_refuses_to_lead(veille, organisation):
+    import threading
+
+    from scheduler.clock import Clock
+    from tests.integration.test_clock_jobs import SwitchableLock
+
+    with veille.session_factory.begin() as session:
+        suppress(session, organisation.id, [NUMBER])
+    lock = SwitchableLock()
+    clock = Clock(with_key(veille, OTHER_KEY), lock, jobs=(), dispatcher=None)
+    with pytest.raises(SuppressionKeyMismatch):
+        clock.run(threading.Event())
+    assert not lock.held, "nothing dialled, the lock given back"
