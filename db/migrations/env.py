@@ -30,9 +30,11 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(_url(), Role.MIGRATE)
-    with engine.connect() as connection:
-        _run(connection)
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:  # a migration that refuses (0004's downgrade) must not leave a pool open
+        engine.dispose()
 
 
 def _run(connection) -> None:
