@@ -7,7 +7,7 @@ by another session for longer than any budget (PostgreSQL and SQLite). For each:
 - web: seconds until a signed webhook gets its safe TwiML (role `web`, Flask test client);
 - clock: seconds from SIGTERM to the exit of `python -m scheduler` (sent 2 s after start).
 
-    .venv/bin/python bench/db_faults.py
+    .venv/bin/python bench/db_faults.py [--database-url URL]
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import fresh_postgres  # noqa: E402
-from bench.databases import fresh_sqlite  # noqa: E402
+from bench.databases import bench_database  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
 from db.engine import DatabaseUnavailable  # noqa: E402
 from db.engine import Role  # noqa: E402
 from db.engine import make_engine  # noqa: E402
@@ -95,6 +95,7 @@ def measure(name: str, url: str, directory: str) -> None:
 
 
 def main() -> None:
+    args = parser_for(__doc__).parse_args()
     print("| fault | CLI: DatabaseUnavailable after | web: webhook answered after "
           "| clock: stopped after SIGTERM |")
     print("|---|---|---|---|")
@@ -102,12 +103,12 @@ def main() -> None:
         measure("PostgreSQL, closed port", postgres_url_at(closed_port()), directory)
         with SilentListener() as listener:
             measure("PostgreSQL, silent listener", postgres_url_at(listener.port), directory)
-        postgres = fresh_postgres("veille_bench_faults")
-        with held_lock(postgres, tuple(Base.metadata.tables)):
-            measure("PostgreSQL, every table locked", postgres, directory)
-        sqlite = fresh_sqlite(directory)
-        with held_lock(sqlite):
-            measure("SQLite, database locked by a writer", sqlite, directory)
+        with bench_database("postgresql", args.database_url, "veille_bench_faults") as postgres:
+            with held_lock(postgres, tuple(Base.metadata.tables)):
+                measure("PostgreSQL, every table locked", postgres, directory)
+        with bench_database("sqlite", args.database_url, "veille_bench_faults") as sqlite:
+            with held_lock(sqlite):
+                measure("SQLite, database locked by a writer", sqlite, directory)
 
 
 if __name__ == "__main__":

@@ -42,18 +42,18 @@ def provider_override(settings: Settings, environ=os.environ):
 
 
 def main() -> int:
-    stop_event = threading.Event()
-    StopOnSignal(stop_event)  # from now on, SIGTERM ends the process within seconds
     try:
-        return run(stop_event)
+        load_env_file()
+        settings = Settings.from_env()  # refused settings: nothing installed, nothing started
+        stop_event = threading.Event()
+        StopOnSignal(stop_event)  # from now on, SIGTERM ends the process within seconds
+        return run(settings, stop_event)
     except ConfigError as error:  # bad settings, or an opt-out list made with another key
         print(f"Horloge de Veille arrêtée : {error}", file=sys.stderr)
         return 2
 
 
-def run(stop_event: threading.Event) -> int:
-    load_env_file()
-    settings = Settings.from_env()
+def run(settings: Settings, stop_event: threading.Event) -> int:
     configure_logging(settings.LOG_LEVEL)
     veille = bootstrap(settings, telephony=provider_override(settings), role=Role.CLOCK)
     lock = leader_lock_for(settings.DATABASE_URL)

@@ -150,9 +150,8 @@ def environment_restored():
     os.environ.update(saved)
 
 
-def test_the_web_and_clock_processes_read_dot_env_too(tmp_path, monkeypatch, environment_restored):
+def test_the_web_and_clock_processes_read_dot_env_too(tmp_path, monkeypatch, environment_restored, capsys):
     from scheduler.__main__ import main as clock_main
-    from voice_app.config import ConfigError
     from voice_app.web import create_app
 
     url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
@@ -165,8 +164,8 @@ def test_the_web_and_clock_processes_read_dot_env_too(tmp_path, monkeypatch, env
     app.extensions["veille"].close()
     (tmp_path / ".env").write_text("VEILLE_ENV=production\n")
     os.environ.pop("DATABASE_URL")
-    with pytest.raises(ConfigError):
-        clock_main()  # refused at once: the production setting came from .env
+    assert clock_main() == 2  # refused at once: the production setting came from .env
+    assert capsys.readouterr().err.startswith("Horloge de Veille arrêtée : Démarrage refusé en production")
 
 
 def test_an_unknown_revision_is_a_french_sentence(tmp_path):
