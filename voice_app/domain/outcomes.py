@@ -108,6 +108,7 @@ LOG_CLASSES = {
     Outcome.HELP_OTHER: "needs_person",
     Outcome.LIVE_TRANSFER_MISSED: "needs_person",
     Outcome.OPT_OUT_UNCONFIRMED: "needs_person",
+    Outcome.OPT_OUT_REQUESTED: "needs_person",  # a coordinator confirms it
     Outcome.NO_KEY: "needs_person",
     Outcome.OPT_OUT: "opted_out",
     Outcome.VOICEMAIL: "unreachable",

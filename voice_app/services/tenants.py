@@ -36,8 +36,8 @@ from voice_app.domain.phones import mask_phone
 from voice_app.domain.phones import normalise_phone
 from voice_app.services import audit
 from voice_app.services.opt_outs import opt_out_tenant
+from voice_app.services.suppression import hash_in
 from voice_app.services.suppression import is_suppressed
-from voice_app.services.suppression import phone_hash
 from voice_app.services.volunteers import pool_organisation_ids
 
 log = logging.getLogger("veille.tenants")
@@ -272,7 +272,7 @@ def undo_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, raw_phone: str,
             raise TenantChangeRefused("Ce locataire n’a pas demandé l’arrêt des appels.")
         session.execute(delete(PhoneSuppression).where(
             PhoneSuppression.organisation_id == tenant.organisation_id,
-            PhoneSuppression.phone_hash == phone_hash(number)))
+            PhoneSuppression.phone_hash == hash_in(session, number)))
         tenant.opted_out_at, tenant.phone = None, number
         _audit(session, veille, viewer, tenant, "tenant.opt_out_undone", {"agreement": agreement})
     log.info("tenant.opt_out_undone tenant_id=%s", tenant_id)
