@@ -13,7 +13,7 @@ Downgrade is refused while the list has entries: a keyed hash cannot be turned b
 the plain digest, and dropping the key id would lose which key made them.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0010
 Create Date: 2026-12-01 10:30:00
 """
 
@@ -25,7 +25,7 @@ from alembic import context
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
