@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import sign_in
 from tests.web.people import PASSWORD
 
@@ -20,8 +22,8 @@ def test_a_volunteer_signs_in_and_sees_their_tasks(page, people):
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Mes suivis du jour"
-    assert page.get_by_text("Aucun suivi ne vous attend").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes suivis du jour")
+    expect(page.get_by_text("Aucun suivi ne vous attend")).to_be_visible()
     assert page.get_by_role("navigation").get_by_role("link", name="Bénévoles").count() == 0
 
 
@@ -30,7 +32,7 @@ def test_a_wrong_password_says_so_without_telling_who_exists(page, people):
     page.get_by_label("Adresse e-mail").fill(people.volunteer.email)
     page.get_by_label("Mot de passe").fill("pas le bon")
     page.get_by_role("button", name="Se connecter").click()
-    assert page.get_by_role("alert").inner_text().startswith("Adresse e-mail ou mot de passe incorrect")
+    expect(page.get_by_role("alert")).to_contain_text("Adresse e-mail ou mot de passe incorrect")
     assert page.url.endswith("/connexion")
 
 
@@ -45,14 +47,14 @@ def test_a_volunteer_records_a_health_referral_and_the_task_leaves_the_list(page
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("link", name="Mme Jeanne Martin").click()
-    assert page.get_by_text("a demandé de l’aide : santé").first.is_visible()
+    expect(page.get_by_text("a demandé de l’aide : santé").first).to_be_visible()
     page.get_by_label("Oui, je lui ai parlé").check()
     page.get_by_label("Services de santé").check()
     page.get_by_label("Note courte (facultative)").fill("Sa fille prévient le médecin.")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url("**/suivis")
-    assert page.get_by_role("status").inner_text() == "Suivi clos. Merci !"
-    assert page.get_by_text("Aucun suivi ne vous attend").is_visible()
+    expect(page.get_by_role("status")).to_have_text("Suivi clos. Merci !")
+    expect(page.get_by_text("Aucun suivi ne vous attend")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "suivi-clos.png"))
 
 
@@ -68,13 +70,13 @@ def test_a_coordinator_previews_an_import_then_confirms_it(page, people, veille)
     page.get_by_label("Fichier des locataires (CSV, 20 Mo au plus)").set_input_files(
         str(Path(__file__).resolve().parent.parent / "fixtures" / "tenants" / "paris_habitat.csv"))
     page.get_by_role("button", name="Vérifier le fichier").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Aperçu : « paris_habitat.csv »"
-    assert page.get_by_text("7 créés").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aperçu : « paris_habitat.csv »")
+    expect(page.get_by_text("7 créés")).to_be_visible()
     with veille.session_factory() as session:
         assert session.scalar(select(func.count(Tenant.id))) == 0
     page.get_by_role("button", name="Confirmer l’import").click()
-    assert page.get_by_role("status").inner_text().startswith("Import enregistré : 7 créés")
-    assert page.get_by_text("7 locataire(s)").is_visible()  # back on the list, now holding them
+    expect(page.get_by_role("status")).to_contain_text("Import enregistré : 7 créés")
+    expect(page.get_by_text("7 locataire(s)")).to_be_visible()  # back on the list, now holding them
 
 
 def test_a_coordinator_reassigns_a_task_to_a_partners_volunteer(page, people, veille, now):
@@ -87,5 +89,5 @@ def test_a_coordinator_reassigns_a_task_to_a_partners_volunteer(page, people, ve
     page.goto(f"/suivis/{task}")
     page.get_by_label("Bénévole (du bailleur ou d’un partenaire)").select_option(label="Louise")
     page.get_by_role("button", name="Attribuer").click()
-    assert page.get_by_role("status").inner_text() == "Suivi réattribué."
-    assert page.get_by_text("suivi par Louise").is_visible()
+    expect(page.get_by_role("status")).to_have_text("Suivi réattribué.")
+    expect(page.get_by_text("suivi par Louise")).to_be_visible()
