@@ -122,7 +122,7 @@ class Twilio:
 
     def says(self) -> list[str]:
         """Every sentence of the last document, in order (inside Gathers too)."""
-        return [say.text for say in self.twiml.iter("Say")]
+        return ["".join(say.itertext()) for say in self.twiml.iter("Say")]
 
 
 def inbound_call(client, caller: str, call_sid: str | None = None, called: str = "+33159000000") -> Twilio:

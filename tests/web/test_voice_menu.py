@@ -32,7 +32,7 @@ def test_answering_plays_identity_emergency_and_menu_inside_a_french_gather(twil
     action = urlsplit(gather.get("action"))
     assert f"{action.scheme}://{action.netloc}" == PUBLIC_BASE_URL
     assert action.path == f"/voice/calls/{twilio.token}/gather/menu"
-    says = [say.text for say in gather.findall("Say")]
+    says = ["".join(say.itertext()) for say in gather.findall("Say")]
     assert says[0] == "Bonjour, ici Veille, le service de prise de nouvelles de Habitat Test."
     assert says[1] == "En cas d'urgence, raccrochez et appelez le 15 ou le 112."
     assert any("tapez 1" in s for s in says) and any("tapez 9" in s for s in says)

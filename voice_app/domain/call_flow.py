@@ -18,7 +18,10 @@ nothing. `ended` and `cancelled` have no row at all: a terminal state never regr
 Inside the IVR, `MOVES` (voice_app.domain.ivr_moves) says what each choice does at each
 step: the next step, the words said back (every choice is confirmed in words) and the
 outcome. Silence and keys that are not on the menu repeat the question until the step's
-`MAX_TRIES`, then `GIVE_UP` applies.
+`MAX_TRIES`, then `GIVE_UP` applies. The repeat key (`*`) says the current question again
+without counting as a try; at the first question, before any answer, it repeats the emergency
+sentence too (the tenant may have pressed it during that sentence). After a silence the
+question is said again slowly (`Reply.slow`).
 An outcome, once set, is never replaced: a `no-answer` after a key keeps the key's outcome.
 
 Caller id proves nothing, so a call to the service number (`Context.inbound`) never stops a
@@ -47,11 +50,14 @@ from voice_app.domain.ivr_moves import MOVES
 from voice_app.domain.ivr_moves import NOBODY_ON_DUTY
 from voice_app.domain.ivr_moves import QUESTION
 from voice_app.domain.ivr_moves import Move
+from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
+from voice_app.domain.ivr_script import REPEAT_KEY
 from voice_app.domain.ivr_script import Choice
 from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_script import choice_for_key
 from voice_app.domain.ivr_script import choice_for_words
+from voice_app.domain.ivr_script import language_of
 from voice_app.domain.ivr_script import menu_word
 from voice_app.domain.outcomes import Outcome
 
@@ -147,6 +153,7 @@ class Context:
     volunteer_accepted: bool = False  # a volunteer pressed 1 on the screening question
     inbound: bool = False  # a call to the service number: the caller's number proves nothing
     opt_out_pending: bool = False  # an outbound call to a tenant whose inbound call asked to stop
+    language: str = DEFAULT_LANGUAGE  # the tenant file's language: spoken words are heard in it
 
 
 class Then(StrEnum):
@@ -162,6 +169,7 @@ class Reply:
     prompts: tuple[Prompt, ...]
     then: Then
     step: Step | None = None
+    slow: bool = False  # said again after a silence: slower than the usual pace
 
 
 class Effect(StrEnum):
@@ -253,11 +261,14 @@ def _input(call: Call, event: KeyPressed | WordRecognised | NoInput, context: Co
         return _unchanged(call, context, reply=True)  # late or duplicated: say what is current
     if isinstance(event, NoInput):
         return _retry(call, Prompt.NOT_HEARD)
+    if isinstance(event, KeyPressed) and event.key == REPEAT_KEY:
+        return _repeat(call)
     if isinstance(event, KeyPressed):
         choice, given = choice_for_key(call.step, event.key), event.key
     else:
-        choice = choice_for_words(call.step, event.speech)
-        given = menu_word(call.step, event.speech) or ""  # the menu word, never the transcription
+        language = language_of(context.language)
+        choice = choice_for_words(call.step, event.speech, language)
+        given = menu_word(call.step, event.speech, language) or ""  # the menu word, never the transcription
     if choice is None:
         return _retry(call, Prompt.NOT_UNDERSTOOD)
     return _choose(call, choice, given, context)
@@ -268,7 +279,16 @@ def _retry(call: Call, why: Prompt) -> Transition:
     if tries >= MAX_TRIES[call.step]:
         return _move(call, GIVE_UP[call.step])
     step = call.step
-    return Transition(replace(call, tries=tries), Reply((why, QUESTION[step]), Then.GATHER, step))
+    slow = why == Prompt.NOT_HEARD
+    return Transition(replace(call, tries=tries), Reply((why, QUESTION[step]), Then.GATHER, step, slow))
+
+
+def _repeat(call: Call) -> Transition:
+    """`*`: the question again, not a try; the emergency sentence too while nothing was answered."""
+    step = call.step
+    first = step in FIRST_STEPS and call.tries == 0 and call.outcome is None
+    prompts = (Prompt.EMERGENCY, QUESTION[step]) if first else (QUESTION[step],)
+    return Transition(call, Reply(prompts, Then.GATHER, step))
 
 
 def _choose(call: Call, choice: Choice, given: str, context: Context) -> Transition:

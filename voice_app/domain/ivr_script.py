@@ -1,4 +1,8 @@
-"""The words of the call, in French, as data a coordinator can review in one place (DESIGN §5).
+"""The words of the call, as data a coordinator can review in one place (DESIGN §5).
+
+French is the default and complete; other languages (voice_app.domain.ivr_languages) give
+the same prompts in their words, and any prompt a language lacks is said in French.
+`FRENCH_BY_DESIGN` lists the prompts that are only ever French.
 
 Speech is slow and short, one idea per sentence: every prompt is a tuple of sentences and
 each sentence is spoken on its own. `{bailleur}` is the organisation's name and `{numero}`
@@ -15,9 +19,17 @@ import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
+from types import ModuleType
+
+from voice_app.domain.ivr_languages import ar
+from voice_app.domain.ivr_languages import en
+from voice_app.domain.ivr_languages import es
+from voice_app.domain.ivr_languages import pt
 
 LANGUAGE = "fr-FR"
+DEFAULT_LANGUAGE = "fr"
 GATHER_TIMEOUT_SECONDS = 8
+REPEAT_KEY = "*"  # replays the current question, at any step
 
 
 class Step(StrEnum):
@@ -118,6 +130,7 @@ PROMPTS: dict[Prompt, tuple[str, ...]] = {
         "Si vous avez besoin d'aide, tapez 2, ou dites aide.",
         "Pour parler à quelqu'un maintenant, tapez 0.",
         "Pour ne plus recevoir ces appels, tapez 9.",
+        "Pour réécouter, tapez étoile.",
     ),
     Prompt.NOT_HEARD: ("Je n'ai pas entendu votre réponse.", "Je répète."),
     Prompt.NOT_UNDERSTOOD: ("Ce choix n'existe pas.", "Je répète."),
@@ -187,10 +200,74 @@ PROMPTS: dict[Prompt, tuple[str, ...]] = {
 }
 
 
-def sentences(prompt: Prompt, *, organisation_name: str, callback_number: str | None = None) -> list[str]:
-    """The sentences of `prompt`, filled in for this organisation."""
+# Prompts said in French whatever the tenant's language: a volunteer hears the screening question.
+FRENCH_BY_DESIGN = frozenset({Prompt.SCREENING})
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language of the script: how it is spoken, heard, and what it says."""
+
+    code: str  # the tenant file's code: fr, ar, pt...
+    name: str  # in French, for coordinators
+    say_language: str  # <Say language=...>
+    speech_language: str  # <Gather language=...>: the speech recognition language
+    voice: str  # the default <Say voice=...>; an organisation may choose another
+    prompts: dict[str, tuple[str, ...]]
+    hints: dict[str, str]
+    words: dict[str, dict[str, Choice]]  # step -> spoken word -> choice
+
+
+FRENCH = Language(
+    "fr", "français", LANGUAGE, LANGUAGE, "Polly.Lea", {str(k): v for k, v in PROMPTS.items()},
+    {str(k): v for k, v in HINTS.items()},
+    {str(step): dict(menu.words) for step, menu in MENUS.items() if menu.words})
+
+
+def _from_module(code: str, module: ModuleType) -> Language:
+    words = {step: {_plain(word): Choice(choice) for word, choice in spoken.items()}
+             for step, spoken in module.WORDS.items()}
+    return Language(code, module.NAME, module.SAY_LANGUAGE, module.SPEECH_LANGUAGE, module.VOICE,
+                    module.PROMPTS, module.HINTS, words)
+
+
+def _plain(text: str) -> str:
+    """Lower case, without accents or other combining marks (Arabic letters stay Arabic)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+LANGUAGES: dict[str, Language] = {
+    "fr": FRENCH,
+    **{code: _from_module(code, module) for code, module in
+       (("ar", ar), ("pt", pt), ("es", es), ("en", en))},
+}
+
+
+def language_of(code: str | None) -> Language:
+    """The script's language for a tenant file code; French when the script lacks it."""
+    return LANGUAGES.get((code or "").lower(), FRENCH)
+
+
+def has_language(code: str | None) -> bool:
+    return (code or "").lower() in LANGUAGES
+
+
+def spoken_in(prompt: Prompt, language: Language) -> Language:
+    """The language `prompt` is actually said in: French when `language` lacks it."""
+    return language if str(prompt) in language.prompts and prompt not in FRENCH_BY_DESIGN else FRENCH
+
+
+def hints(step: Step, language: Language) -> str:
+    return language.hints.get(str(step), "") if language.code != "fr" else HINTS.get(step, "")
+
+
+def sentences(prompt: Prompt, *, organisation_name: str, callback_number: str | None = None,
+              language: Language = FRENCH) -> list[str]:
+    """The sentences of `prompt`, filled in for this organisation, in `language` (or French)."""
     spoken = spoken_number(callback_number) if callback_number else ""
-    return [text.format(bailleur=organisation_name, numero=spoken) for text in PROMPTS[prompt]]
+    texts = spoken_in(prompt, language).prompts[str(prompt)]
+    return [text.format(bailleur=organisation_name, numero=spoken) for text in texts]
 
 
 def spoken_number(e164: str) -> str:
@@ -208,27 +285,27 @@ def choice_for_key(step: Step, key: str) -> Choice | None:
     return menu.keys.get(key) if menu else None
 
 
-def choice_for_words(step: Step, speech: str) -> Choice | None:
-    """The choice a recognised sentence means at `step`, or None when no menu word is in it."""
-    menu = MENUS.get(step)
-    if menu is None or not speech:
+def choice_for_words(step: Step, speech: str, language: Language = FRENCH) -> Choice | None:
+    """The choice a recognised sentence means at `step`, or None when no menu word is in it.
+    Keys-only steps (stopping the calls) never take a word, in any language."""
+    if not speech or not MENUS.get(step) or not MENUS[step].words:
         return None
     heard = set(_words(speech))
-    for word, choice in menu.words.items():
-        if word in heard:
+    for word, choice in language.words.get(str(step), {}).items():
+        if _plain(word) in heard:
             return choice
     return None
 
 
-def menu_word(step: Step, speech: str) -> str | None:
+def menu_word(step: Step, speech: str, language: Language = FRENCH) -> str | None:
     """The menu word recognised in `speech` (stored instead of the raw transcription)."""
-    choice = choice_for_words(step, speech)
+    choice = choice_for_words(step, speech, language)
     if choice is None:
         return None
     heard = _words(speech)
-    return next(word for word, meant in MENUS[step].words.items() if meant == choice and word in heard)
+    return next(word for word, meant in language.words[str(step)].items()
+                if meant == choice and _plain(word) in heard)
 
 
 def _words(speech: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", speech.lower()).encode("ascii", "ignore").decode()
-    return re.findall(r"[a-z]+", plain)
+    return re.findall(r"[^\W\d_]+", _plain(speech))

@@ -48,7 +48,10 @@ from voice_app.domain.call_flow import reply_for
 from voice_app.domain.call_flow import start_inbound
 from voice_app.domain.ivr_script import Choice
 from voice_app.domain.ivr_script import Prompt
+from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
 from voice_app.domain.ivr_script import Step
+from voice_app.domain.ivr_voice import Voicing
+from voice_app.domain.ivr_voice import voicing_of
 from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
@@ -97,6 +100,8 @@ class Handled:
     effects: tuple[Effect, ...] = ()
     provider_call_id: str | None = None
     duplicate: bool = False
+    language: str = DEFAULT_LANGUAGE
+    voicing: Voicing = Voicing()
 
 
 UNKNOWN = Handled(known=False)
@@ -337,7 +342,16 @@ def _context(session: Session, attempt: CallAttempt, volunteers: bool, now: date
     pending = not inbound and attempt.state in NOT_YET_ANSWERED and opt_outs.has_pending_request(
         session, attempt.tenant_id)
     return Context(is_last_attempt=attempt.is_last_attempt, volunteers_on_duty=on_duty,
-                   volunteer_accepted=accepted, inbound=inbound, opt_out_pending=pending)
+                   volunteer_accepted=accepted, inbound=inbound, opt_out_pending=pending,
+                   language=_language(session, attempt))
+
+
+def _language(session: Session, attempt: CallAttempt) -> str:
+    """The tenant's language on the calls Veille places; French on the service number, where
+    speaking the caller's language would tell that their number is a tenant's."""
+    if attempt.direction == "inbound" or attempt.tenant_id is None:
+        return DEFAULT_LANGUAGE
+    return session.scalar(select(Tenant.language).where(Tenant.id == attempt.tenant_id)) or DEFAULT_LANGUAGE
 
 
 def _volunteer_numbers(session: Session, organisation_id: int, now: datetime) -> tuple[str, ...]:
@@ -360,7 +374,7 @@ def _reply_data(reply: Reply | None, turn: int) -> dict | None:
     if reply is None:
         return None
     return {"prompts": [str(p) for p in reply.prompts], "then": str(reply.then),
-            "step": str(reply.step) if reply.step else None, "turn": turn}
+            "step": str(reply.step) if reply.step else None, "turn": turn, "slow": reply.slow}
 
 
 def _replay(session: Session, veille: Veille, attempt: CallAttempt, stored: CallEvent | None) -> Handled:
@@ -370,7 +384,7 @@ def _replay(session: Session, veille: Veille, attempt: CallAttempt, stored: Call
         handled = _handled(session, veille, attempt, None)
     else:
         reply = Reply(tuple(Prompt(p) for p in data["prompts"]), Then(data["then"]),
-                      Step(data["step"]) if data.get("step") else None)
+                      Step(data["step"]) if data.get("step") else None, bool(data.get("slow")))
         handled = _handled(session, veille, attempt, reply, data.get("turn") or 1)
     log.info("call.duplicate_webhook attempt_id=%s kind=%s", attempt.id, stored.kind if stored else "-")
     return replace(handled, duplicate=True)
@@ -388,5 +402,7 @@ def _handled(session: Session, veille: Veille, attempt: CallAttempt, reply: Repl
         callback_number=(organisation.callback_number if organisation else None)
         or veille.settings.TWILIO_FROM_NUMBER or None,
         volunteer_numbers=numbers, effects=effects, provider_call_id=attempt.provider_call_id,
+        language=_language(session, attempt) if reply is not None else DEFAULT_LANGUAGE,
+        voicing=voicing_of(organisation.settings) if organisation else Voicing(),
     )
 

@@ -1,8 +1,10 @@
 """The only TwiML builder: turns the call flow's `Reply` into Twilio's XML with VoiceResponse.
 
-Only standard verbs: Say, Gather (action + POST), Redirect, Dial with an action and Number
-nouns with a screening url, Hangup. Every sentence is its own Say in French, inside the
-Gather so a key interrupts it. When a Gather hears nothing, Twilio moves to the next verb: a
+Only standard verbs: Say, Pause, Gather (action + POST), Redirect, Dial with an action and
+Number nouns with a screening url, Hangup. Every sentence is its own Say in the tenant's
+language (French when the script lacks it), inside the Gather so a key interrupts it, at the
+organisation's pace: an SSML <prosody rate> for voices that read SSML, a Pause after each
+sentence for the others. When a Gather hears nothing, Twilio moves to the next verb: a
 Redirect to the same action URL, so silence reaches the call flow as a request without
 Digits.
 """
@@ -15,18 +17,21 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from voice_app.domain.call_flow import Reply
 from voice_app.domain.call_flow import Then
+from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
 from voice_app.domain.ivr_script import GATHER_TIMEOUT_SECONDS
-from voice_app.domain.ivr_script import HINTS
-from voice_app.domain.ivr_script import LANGUAGE
 from voice_app.domain.ivr_script import Prompt
+from voice_app.domain.ivr_script import hints
+from voice_app.domain.ivr_script import language_of
 from voice_app.domain.ivr_script import sentences
+from voice_app.domain.ivr_script import spoken_in
+from voice_app.domain.ivr_voice import Voicing
+from voice_app.domain.ivr_voice import reads_ssml
 from voice_app.telephony.urls import absolute
 from voice_app.telephony.urls import dial_action_path
 from voice_app.telephony.urls import gather_path
 from voice_app.telephony.urls import screening_answer_path
 from voice_app.telephony.urls import screening_path
 
-VOICE = "Polly.Lea"  # a French voice; `language` keeps the basic voices French too
 DIAL_TIMEOUT_SECONDS = 25
 SCREENING_TIMEOUT_SECONDS = 8
 
@@ -42,6 +47,8 @@ class Rendering:
     callback_number: str | None = None
     volunteer_numbers: tuple[str, ...] = ()
     caller_id: str | None = None
+    language: str = DEFAULT_LANGUAGE  # the tenant file's code
+    voicing: Voicing = Voicing()
 
     def url(self, path: str) -> str:
         return absolute(self.public_base_url, path)
@@ -53,7 +60,7 @@ def render(reply: Reply, rendering: Rendering) -> str:
     if reply.then == Then.GATHER:
         _gather(response, reply, rendering)
         return str(response)
-    _say(response, reply.prompts, rendering)
+    _say(response, reply.prompts, rendering, reply.slow)
     if reply.then == Then.DIAL:
         _dial(response, rendering)
     else:
@@ -95,13 +102,14 @@ def hang_up() -> str:
 
 def _gather(response: VoiceResponse, reply: Reply, rendering: Rendering) -> None:
     action = rendering.url(gather_path(rendering.token, str(reply.step), rendering.turn))
-    options = {"hints": HINTS[reply.step]} if HINTS.get(reply.step) else {}
+    language = language_of(rendering.language)
+    options = {"hints": hints(reply.step, language)} if hints(reply.step, language) else {}
     # No finishOnKey: # and * are keys like the others (not on the menu: the question again),
     # rather than an empty answer taken for silence.
     gather = response.gather(input="dtmf speech", action=action, method="POST", num_digits=1,
                              finish_on_key="", timeout=GATHER_TIMEOUT_SECONDS, speech_timeout="auto",
-                             language=LANGUAGE, **options)
-    _say(gather, reply.prompts, rendering)
+                             language=language.speech_language, **options)
+    _say(gather, reply.prompts, rendering, reply.slow)
     response.redirect(action, method="POST")
 
 
@@ -118,8 +126,16 @@ def _dial(response: VoiceResponse, rendering: Rendering) -> None:
         dial.number(number, url=screen, method="POST")
 
 
-def _say(verb, prompts: tuple[Prompt, ...], rendering: Rendering) -> None:
+def _say(verb, prompts: tuple[Prompt, ...], rendering: Rendering, slow: bool = False) -> None:
+    wanted = language_of(rendering.language)
     for prompt in prompts:
+        language = spoken_in(prompt, wanted)
+        voice = rendering.voicing.voice(language.code, language.voice)
         for sentence in sentences(prompt, organisation_name=rendering.organisation_name,
-                                  callback_number=rendering.callback_number):
-            verb.say(sentence, voice=VOICE, language=LANGUAGE)
+                                  callback_number=rendering.callback_number, language=language):
+            if reads_ssml(voice):
+                say = verb.say(voice=voice, language=language.say_language)
+                say.prosody(sentence, rate=rendering.voicing.rate(slow))
+            else:
+                verb.say(sentence, voice=voice, language=language.say_language)
+                verb.pause(length=rendering.voicing.pause_seconds(slow))

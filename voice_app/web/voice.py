@@ -206,7 +206,7 @@ def _rendering(handled: Handled) -> twiml.Rendering:
         public_base_url=settings.PUBLIC_BASE_URL, token=handled.token,
         organisation_name=handled.organisation_name, turn=handled.turn,
         callback_number=handled.callback_number, volunteer_numbers=handled.volunteer_numbers,
-        caller_id=settings.TWILIO_FROM_NUMBER or None,
+        caller_id=settings.TWILIO_FROM_NUMBER or None, language=handled.language, voicing=handled.voicing,
     )
 
 

@@ -9,6 +9,8 @@ from dataclasses import field
 VOICE_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Dial", "Hangup", "Reject"})
 GATHER_NOUNS = frozenset({"Say", "Play", "Pause"})
 DIAL_NOUNS = frozenset({"Number"})
+# SSML a <Say> may hold (Twilio passes it to Polly and Google voices).
+SSML_TAGS = frozenset({"prosody", "break", "emphasis", "lang", "p", "phoneme", "s", "say-as", "sub", "w"})
 MAX_DOCUMENT_BYTES = 64 * 1024
 
 
@@ -48,6 +50,8 @@ def _verb(element: ElementTree.Element, allowed: frozenset[str]) -> Verb:
     children: tuple[Verb, ...] = ()
     if nested is not None:
         children = tuple(_verb(child, nested) for child in element)
+    elif element.tag == "Say" and all(child.tag in SSML_TAGS for child in element):
+        return Verb("Say", dict(element.attrib), "".join(element.itertext()).strip())
     elif len(element):
         raise InvalidTwiml(12200, f"<{element.tag}> takes no nested element")
     return Verb(element.tag, dict(element.attrib), (element.text or "").strip(), children)
