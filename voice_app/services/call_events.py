@@ -46,9 +46,9 @@ from voice_app.domain.call_flow import Transition
 from voice_app.domain.call_flow import advance
 from voice_app.domain.call_flow import reply_for
 from voice_app.domain.call_flow import start_inbound
+from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
 from voice_app.domain.ivr_script import Choice
 from voice_app.domain.ivr_script import Prompt
-from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_voice import Voicing
 from voice_app.domain.ivr_voice import voicing_of

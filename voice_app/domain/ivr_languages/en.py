@@ -28,7 +28,8 @@ PROMPTS = {
     "confirm_food": ("You answered: meals or shopping.", "A volunteer will call you back today."),
     "confirm_other": ("You answered: something else.", "A volunteer will call you back today."),
     "help_no_answer": ("Your request for help is noted.", "A volunteer will call you back today."),
-    "confirm_talk_now": ("You asked to speak to someone.", "I am looking for a volunteer. Please stay on the line."),
+    "confirm_talk_now": ("You asked to speak to someone.",
+                         "I am looking for a volunteer. Please stay on the line."),
     "nobody_available": ("No volunteer is available right now.", "A volunteer will call you back very soon."),
     "transfer_missed": ("No volunteer could answer.", "A volunteer will call you back very soon."),
     "stop_question": (
@@ -36,7 +37,8 @@ PROMPTS = {
         "To confirm, press 9 again.",
         "To keep receiving the calls, press 1.",
     ),
-    "confirm_stop": ("It is noted: we will not call you again.", "You can still call us if you change your mind."),
+    "confirm_stop": ("It is noted: we will not call you again.",
+                     "You can still call us if you change your mind."),
     "stop_request_noted": ("Your request is noted.", "We will call you back to confirm it."),
     "request_question": (
         "You asked not to be called any more.",
