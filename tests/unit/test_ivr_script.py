@@ -1,9 +1,13 @@
-"""The IVR script: French prompts, menus and recognised words."""
+"""The IVR script: prompts in every language, menus and recognised words."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from voice_app.domain.ivr_script import FRENCH_BY_DESIGN
+from voice_app.domain.ivr_script import LANGUAGES
 from voice_app.domain.ivr_script import MENUS
 from voice_app.domain.ivr_script import PROMPTS
 from voice_app.domain.ivr_script import Choice
@@ -11,8 +15,10 @@ from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_script import choice_for_key
 from voice_app.domain.ivr_script import choice_for_words
+from voice_app.domain.ivr_script import language_of
 from voice_app.domain.ivr_script import menu_word
 from voice_app.domain.ivr_script import sentences
+from voice_app.domain.ivr_script import spoken_in
 from voice_app.domain.ivr_script import spoken_number
 
 
@@ -94,3 +100,66 @@ def test_the_menu_word_is_what_is_stored_of_a_sentence():
 ])
 def test_numbers_are_read_as_the_french_say_them(number, spoken):
     assert spoken_number(number) == spoken
+
+
+# --- Languages --------------------------------------------------------------------------------
+
+OTHER_LANGUAGES = [code for code in LANGUAGES if code != "fr"]
+
+
+def test_the_script_speaks_french_arabic_portuguese_spanish_and_english():
+    assert set(LANGUAGES) == {"fr", "ar", "pt", "es", "en"}
+
+
+@pytest.mark.parametrize("code", OTHER_LANGUAGES)
+def test_every_prompt_exists_in_every_language_or_is_french_by_design(code):
+    missing = {str(prompt) for prompt in Prompt} - set(LANGUAGES[code].prompts)
+    assert missing == {str(prompt) for prompt in FRENCH_BY_DESIGN}
+    assert set(LANGUAGES[code].prompts) <= {str(prompt) for prompt in Prompt}, "no prompt the call never says"
+
+
+@pytest.mark.parametrize("code", OTHER_LANGUAGES)
+def test_the_inbound_opt_out_confirmation_is_asked_in_every_language(code):
+    assert str(Prompt.REQUEST_QUESTION) in LANGUAGES[code].prompts
+    assert any("9" in sentence for sentence in LANGUAGES[code].prompts["request_question"])
+
+
+@pytest.mark.parametrize("code", OTHER_LANGUAGES)
+@pytest.mark.parametrize("prompt", [p for p in Prompt if p not in FRENCH_BY_DESIGN])
+def test_a_translation_says_the_same_numbers_and_fills_the_same_blanks(code, prompt):
+    def marks(texts):
+        joined = " ".join(texts)
+        return sorted(re.findall(r"\d+|\{\w+\}", joined))
+
+    assert marks(LANGUAGES[code].prompts[str(prompt)]) == marks(PROMPTS[prompt])
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_every_hinted_word_is_understood_in_its_language(code):
+    language = LANGUAGES[code]
+    for step in (Step.MENU, Step.HELP):
+        hinted = [word.strip() for word in language.hints[str(step)].split(",")]
+        assert hinted and all(choice_for_words(step, word, language) is not None for word in hinted), hinted
+
+
+def test_a_prompt_a_language_lacks_is_said_in_french():
+    assert spoken_in(Prompt.SCREENING, LANGUAGES["pt"]).code == "fr"
+    assert spoken_in(Prompt.MENU, LANGUAGES["pt"]).code == "pt"
+    assert [language_of(code).code for code in ("zz", None, "PT")] == ["fr", "fr", "pt"]
+
+
+@pytest.mark.parametrize(("code", "speech", "choice"), [
+    ("pt", "Sim, está tudo bem", Choice.ALL_WELL),
+    ("pt", "preciso de ajuda", Choice.NEED_HELP),
+    ("es", "Sí", Choice.ALL_WELL),
+    ("en", "yes I need help", Choice.NEED_HELP),
+    ("ar", "نعم", Choice.ALL_WELL),
+    ("ar", "أحتاج مساعدة", Choice.NEED_HELP),
+])
+def test_spoken_words_in_each_language(code, speech, choice):
+    assert choice_for_words(Step.MENU, speech, LANGUAGES[code]) == choice
+
+
+def test_stopping_the_calls_cannot_be_confirmed_by_voice_in_any_language():
+    for language in LANGUAGES.values():
+        assert choice_for_words(Step.STOP_CONFIRM, "sim yes oui نعم", language) is None

@@ -25,6 +25,7 @@ from voice_app.web.cli.demo import demo
 from voice_app.web.cli.errors import ENVIRONMENT_ERRORS
 from voice_app.web.cli.errors import french_error
 from voice_app.web.cli.figures import figures
+from voice_app.web.cli.ivr import ivr
 from voice_app.web.cli.opt_outs import opt_out
 from voice_app.web.cli.organisations import organisations
 from voice_app.web.cli.people import audit
@@ -34,7 +35,7 @@ from voice_app.web.cli.tenants import enrolment
 from voice_app.web.cli.tenants import tenants
 
 GROUPS = (database, organisations, users, portfolios, tenants, enrolment, campaigns, rounds, calls, demo,
-          audit, figures)
+          audit, figures, ivr)
 VERBOSE = "veille.verbose"
 METAVARS = {"text": "TEXTE", "integer": "NOMBRE", "float": "NOMBRE", "datetime": "DATE", "date": "DATE",
             "file": "FICHIER", "path": "CHEMIN", "directory": "DOSSIER"}
