@@ -202,3 +202,17 @@ def test_a_header_over_the_csv_field_limit_is_refused_in_french(cli, tmp_path, v
     assert "Import refusé, rien n'a été enregistré : ligne 1 illisible (une valeur de plus de 131" \
         in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, no traceback
+
+
+def test_a_language_the_script_lacks_is_kept_and_noted_as_called_in_french(cli, tmp_path, veille):
+    path = tmp_path / "langues.csv"
+    path.write_text("Référence;Nom;Année de naissance;Composition du foyer;Téléphone;Langue\n"
+                    "L-1;Silva;1941;seule;0612345601;portugais\n"
+                    "L-2;Yilmaz;1939;seul;0612345602;tr\n"
+                    "L-3;Kaya;1944;seule;0612345603;TR\n", encoding="utf-8")
+    result = cli("tenants", "import", path)
+    assert result.exit_code == 0, result.output
+    assert "Langue « tr » absente du script des appels : 2 locataire(s) appelé(s) en français." in result.output
+    assert "portugais" not in result.output and "« pt »" not in result.output
+    with veille.session_factory() as session:
+        assert sorted(session.scalars(select(Tenant.language))) == ["pt", "tr", "tr"]

@@ -14,6 +14,7 @@ only reads the suppression list; only a confirmed opt-out adds to it.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -31,6 +32,7 @@ from db.models import Enrolment
 from db.models import Tenant
 from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.ivr_script import has_language
 from voice_app.domain.tenant_batch import CheckedFile
 from voice_app.domain.tenant_batch import check_tenant_file
 from voice_app.domain.tenant_file import MAX_FILE_BYTES
@@ -79,6 +81,8 @@ class ImportReport:
     without_birth_year: int = 0
     repeated_lines: list[tuple[int, int]] = field(default_factory=list)  # (line, the line it copies)
     year_only_lines: list[int] = field(default_factory=list)  # birth date given as a bare year
+    # Languages the call's script lacks (code -> tenants): these tenants are called in French.
+    called_in_french: dict[str, int] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
@@ -148,7 +152,13 @@ def _report(path: Path, checked: CheckedFile, dry_run: bool, skip_invalid: bool)
         ignored_columns=checked.layout.ignored,
         without_birth_year=sum(1 for row in checked.rows if row.values.get("birth_year") is None),
         repeated_lines=checked.repeated_lines, year_only_lines=checked.year_only_lines,
+        called_in_french=_called_in_french(checked.rows),
     )
+
+
+def _called_in_french(rows: list[TenantRow]) -> dict[str, int]:
+    codes = Counter(row.values.get("language") for row in rows)
+    return {code: count for code, count in sorted(codes.items()) if code and not has_language(code)}
 
 
 def _dry_run(veille: Veille, organisation_id: int, rows: list[TenantRow], report: ImportReport,

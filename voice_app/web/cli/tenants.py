@@ -135,6 +135,9 @@ def _echo_notes(report: ImportReport) -> None:
         click.echo(f"Date de naissance réduite à l'année, prise comme année de naissance : "
                    f"{number(len(report.year_only_lines))} ligne(s) "
                    f"(lignes {_line_list(report.year_only_lines)}).")
+    for code, count in report.called_in_french.items():
+        click.echo(f"Langue « {code} » absente du script des appels : {number(count)} locataire(s) "
+                   "appelé(s) en français.")
 
 
 def _echo_errors(report: ImportReport) -> None:
