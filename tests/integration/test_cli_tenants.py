@@ -212,7 +212,8 @@ def test_a_language_the_script_lacks_is_kept_and_noted_as_called_in_french(cli, 
                     "L-3;Kaya;1944;seule;0612345603;TR\n", encoding="utf-8")
     result = cli("tenants", "import", path)
     assert result.exit_code == 0, result.output
-    assert "Langue « tr » absente du script des appels : 2 locataire(s) appelé(s) en français." in result.output
+    note = "Langue « tr » absente du script des appels : 2 locataire(s) appelé(s) en français."
+    assert note in result.output
     assert "portugais" not in result.output and "« pt »" not in result.output
     with veille.session_factory() as session:
         assert sorted(session.scalars(select(Tenant.language))) == ["pt", "tr", "tr"]

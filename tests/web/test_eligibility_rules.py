@@ -80,3 +80,17 @@ def test_partners_and_volunteers_do_not_set_the_landlords_rules(browser, people)
     browser.sign_in(people.volunteer)
     assert browser.get("/regles").status_code == 404
 
+
+
+def test_coordinators_see_the_calls_languages_and_the_enrolled_tenants_each_serves(browser, people, veille):
+    for reference, language, enrolled in (("PH-1", "pt", True), ("PH-2", "pt", True), ("PH-3", "ar", False),
+                                           ("PH-4", "tr", True)):
+        tenant = add_tenant(veille, people.landlord_id, reference, enrolled=enrolled)
+        with veille.session_factory.begin() as session:
+            session.get(Tenant, tenant).language = language
+    browser.sign_in(people.coordinator)
+    page = browser.get("/regles").get_data(as_text=True)
+    assert "<h2>Langues des appels</h2>" in page
+    assert "<td>portugais (pt)</td><td>2</td><td>oui</td>" in page
+    assert "<td>arabe (ar)</td><td>0</td><td>oui</td>" in page, "only enrolled tenants count"
+    assert "<td>tr (tr)</td><td>1</td><td>non : appelés en français</td>" in page

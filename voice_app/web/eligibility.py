@@ -1,5 +1,5 @@
 """`/regles`: who is watched — the organisation's eligibility rules, previewed before saving
-(blueprint `rules`, a landlord's coordinators and admins)."""
+(blueprint `rules`, a landlord's coordinators and admins) — and the languages the call speaks."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from voice_app.domain.eligibility import HOUSEHOLD_CHOICES
 from voice_app.services import eligibility_settings
 from voice_app.services.eligibility_settings import RulesRefused
+from voice_app.services.ivr_languages import language_uses
 from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.extensions import get_veille
@@ -55,8 +56,10 @@ def _posted(current: dict) -> dict:
 
 
 def _page(values: dict, previews=None, status: int = 200):
+    languages = language_uses(get_veille(), me().organisation_id)
     return render_template(
-        "rules/rules.html", values=values, previews=previews, households=HOUSEHOLD_CHOICES, form=FlaskForm()
+        "rules/rules.html", values=values, previews=previews, households=HOUSEHOLD_CHOICES, form=FlaskForm(),
+        languages=languages,
     ), status
 
 
