@@ -58,11 +58,12 @@ class Live:
     def organisation_id(self) -> int:
         return ensure_organisation(self.veille.session_factory, "Habitat Test").id
 
-    def tenant(self, reference: str = "T-0001", phone: str | None = None) -> Tenant:
+    def tenant(self, reference: str = "T-0001", phone: str | None = None, language: str = "fr") -> Tenant:
         organisation_id = self.organisation_id  # its own transaction: SQLite has one writer
         with self.veille.session_factory.begin() as session:
             tenant = Tenant(organisation_id=organisation_id, reference=reference, last_name="Martin",
-                            first_name="Jeanne", household="alone", phone=phone or fresh_mobile())
+                            first_name="Jeanne", household="alone", phone=phone or fresh_mobile(),
+                            language=language)
             session.add(tenant)
         return tenant
 
