@@ -94,13 +94,17 @@ def demo_policy() -> CampaignPolicy:
                           max_attempts=3, calls_per_second=1.0, max_concurrent_calls=60)
 
 
+# Two tenants called in their own language: DEMO-002 in Portuguese, DEMO-003 in Arabic.
+DEMO_LANGUAGES = {2: "portugais", 3: "arabe"}
+
+
 def write_demo_tenant_file(path: Path, count: int) -> None:
     """A landlord-style file (French headers, `;`) of fictitious tenants."""
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = SafeCsvWriter(stream, delimiter=";")
         writer.writerow(["Référence", "Civilité", "Nom", "Prénom", "Année de naissance",
                          "Année de naissance du conjoint", "Composition du foyer", "Téléphone",
-                         "Site", "Gardien"])
+                         "Site", "Gardien", "Langue"])
         for n in range(1, count + 1):
             writer.writerow(_demo_row(n))
 
@@ -112,7 +116,8 @@ def _demo_row(n: int) -> list[str]:
     birth_year = 1962 if young else 1930 + (n * 7) % 20
     return [f"DEMO-{n:03d}", "Mme" if n % 2 else "M.", LAST_NAMES[(n * 3) % len(LAST_NAMES)], first,
             str(birth_year), str(1935 + n % 10) if couple else "", "couple" if couple else "seul",
-            f"01 99 00 {n // 100:02d} {n % 100:02d}", SITES[n % len(SITES)], "M. Gardien"]
+            f"01 99 00 {n // 100:02d} {n % 100:02d}", SITES[n % len(SITES)], "M. Gardien",
+            DEMO_LANGUAGES.get(n, "français")]
 
 
 def _demo_organisation(veille: Veille, organisation_id: int | None) -> Organisation:
