@@ -66,6 +66,12 @@ PROMPTS = {
         "In an emergency, call 15 or 112.",
         "Goodbye.",
     ),
+    "call_again_later": (
+        "We have a technical problem.",
+        "Please call back in a few minutes.",
+        "In an emergency, call 15 or 112.",
+        "Goodbye.",
+    ),
 }
 
 HINTS = {"menu": "yes, help", "help": "health, doctor, shopping, meals, other"}

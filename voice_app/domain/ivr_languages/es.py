@@ -65,6 +65,12 @@ PROMPTS = {
         "En caso de urgencia, llame al 15 o al 112.",
         "Adiós.",
     ),
+    "call_again_later": (
+        "Tenemos un problema técnico.",
+        "Por favor, vuelva a llamar en unos minutos.",
+        "En caso de urgencia, llame al 15 o al 112.",
+        "Adiós.",
+    ),
 }
 
 HINTS = {"menu": "sí, ayuda", "help": "salud, médico, compra, comida, otra"}

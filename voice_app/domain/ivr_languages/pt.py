@@ -67,6 +67,12 @@ PROMPTS = {
         "Em caso de urgência, ligue para o 15 ou o 112.",
         "Adeus.",
     ),
+    "call_again_later": (
+        "Estamos com um problema técnico.",
+        "Por favor, volte a ligar dentro de alguns minutos.",
+        "Em caso de urgência, ligue para o 15 ou o 112.",
+        "Adeus.",
+    ),
 }
 
 HINTS = {"menu": "sim, ajuda", "help": "saúde, médico, compras, refeições, outra"}
