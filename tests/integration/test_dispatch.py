@@ -299,7 +299,9 @@ def test_a_new_dispatcher_builds_its_provider_before_the_first_call_so_the_first
         arrivals = veille.telephony.arrivals
         assert len(arrivals) == 6
         gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
-        assert min(gaps) >= 0.2 * 0.75, gaps  # 5 calls/s from the first call on: no burst
+        # 5 calls/s from the first call on: no burst (a burst is ~0.02 s apart). Half a slot of
+        # tolerance: on a loaded machine one late call shortens the gap after it.
+        assert min(gaps) >= 0.2 * 0.5, gaps
     finally:
         veille.close()
 
