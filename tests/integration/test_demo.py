@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from db.models import CallAttempt
 from db.models import Campaign
 from db.models import Enrolment
+from db.models import Organisation
+from db.models import Round
 from db.models import Tenant
 from db.models import User
 from voice_app.bootstrap import bootstrap
+from voice_app.domain.campaigns import CampaignPolicy
+from voice_app.domain.rounds import round_starting_on
+from voice_app.services.campaigns import campaign_policy
+from voice_app.services.campaigns import create_campaign
 from voice_app.services.demo import DEMO_CAMPAIGN
+from voice_app.services.demo import DEMO_ORGANISATION
+from voice_app.services.demo import DEMO_ROUND_MINUTES
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import DemoStatus
 from voice_app.services.demo import demo_status
+from voice_app.services.demo import demo_policy
 from voice_app.services.demo import seed_demo
+from voice_app.services.demo_reset import reset_demo
+from voice_app.services.organisations import current_organisation
+from voice_app.services.planning import plan_due_rounds
 
 
 def count(session, model, *where):
@@ -36,7 +52,7 @@ def test_seeding_imports_enrols_puts_volunteers_on_duty_and_creates_the_campaign
         assert count(session, User, User.on_duty.is_(True)) == 2
         campaign = session.scalars(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)).one()
         assert campaign.policy["windows"] == [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                                               "start": "00:00", "end": "24:00"}]
+                                               "start": "10:30", "end": "10:35"}]
 
 
 def test_seeding_twice_adds_nothing(veille):
@@ -85,3 +101,80 @@ def test_the_status_command_prints_french_tables_with_headers(app, organisation,
     assert "  Résultat        Nombre\n  tout va bien    30\n  pas de réponse  5\n" in output
     assert "  Motif         Priorité  Nombre\n  aide : santé  urgente   2\n" in output
     assert "due" not in output and "ended" not in output and "help_health" not in output
+
+
+def _demo_organisation_id(veille):
+    with veille.session_factory() as session:
+        return session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION))
+
+
+def test_the_demo_round_lasts_five_minutes_from_now_with_retries_a_minute_apart(veille, now):
+    seed_demo(veille, tenants=5)
+    with veille.session_factory() as session:
+        policy = campaign_policy(session.scalars(select(Campaign)).one())
+    assert policy.windows[0].label().endswith("10:30-10:35")  # now is 10:30 in Paris
+    assert (policy.retry_gap_minutes, policy.retry_other_half_day, policy.round_days) == (1, False, 1)
+    round_ = round_starting_on(policy, now.date())
+    assert round_.ends_at - round_.starts_at == timedelta(minutes=DEMO_ROUND_MINUTES)
+
+
+def test_just_before_midnight_the_demo_round_is_shorter_but_valid():
+    late = demo_policy(datetime(2026, 11, 24, 22, 58, tzinfo=UTC))  # 23:58 in Paris
+    assert (late.windows[0].start, late.windows[0].end) == (23 * 60 + 58, 24 * 60)
+
+
+def test_reset_removes_the_demo_organisation_with_its_rounds_and_seeds_again(veille, now):
+    other = current_organisation(veille)
+    create_campaign(veille, "Hebdo", CampaignPolicy(), organisation_id=other.id)
+    first = reset_demo(veille, tenants=12)
+    demo_id = _demo_organisation_id(veille)
+    assert plan_due_rounds(veille, now)  # the demo's round is planned: rounds, attempts
+    with veille.session_factory() as session:
+        assert count(session, CallAttempt, CallAttempt.organisation_id == demo_id) > 0
+        assert count(session, User, User.organisation_id == demo_id) == 4
+
+    again = reset_demo(veille, tenants=12)
+    assert (again.tenants, again.enrolled) == (first.tenants, first.enrolled)
+    new_id = _demo_organisation_id(veille)
+    with veille.session_factory() as session:
+        assert (count(session, CallAttempt), count(session, Round)) == (0, 0)  # the old round is gone
+        assert count(session, Organisation, Organisation.name == DEMO_ORGANISATION) == 1
+        assert count(session, Tenant, Tenant.organisation_id == new_id) == 12
+        assert count(session, Campaign, Campaign.organisation_id == new_id) == 1
+        assert count(session, User, User.organisation_id == new_id) == 4
+        assert count(session, User, User.organisation_id == new_id, User.on_duty.is_(True)) == 2
+        assert count(session, Campaign, Campaign.organisation_id == other.id) == 1  # another landlord: kept
+        assert session.get(Organisation, other.id) is not None
+
+
+def test_reset_is_refused_with_a_real_provider_and_deletes_nothing(veille, settings, telephony):
+    reset_demo(veille, tenants=5)
+    real = bootstrap(dataclasses.replace(settings, TELEPHONY_PROVIDER="twilio"), telephony=telephony)
+    try:
+        with pytest.raises(DemoRefused, match="Rien n'a été supprimé"):
+            reset_demo(real)
+    finally:
+        real.close()
+    with veille.session_factory() as session:
+        assert count(session, Tenant) == 5
+        assert _demo_organisation_id(veille) is not None
+
+
+def test_the_reset_command_says_what_it_did_and_where_to_look(app):
+    result = app.test_cli_runner().invoke(args=["demo", "reset"])
+    assert result.exit_code == 0, result.output
+    assert "Ancienne démonstration supprimée (Habitat Démo)." in result.output
+    assert "une tournée de 5 minutes qui commence maintenant" in result.output
+    assert "/suivis" in result.output and "veille demo status" in result.output
+
+
+def test_the_reset_command_refuses_a_real_provider_in_french(settings, telephony):
+    from voice_app.web import create_app
+
+    real = bootstrap(dataclasses.replace(settings, TELEPHONY_PROVIDER="twilio"), telephony=telephony)
+    try:
+        result = create_app({"TESTING": True}, veille=real).test_cli_runner().invoke(args=["demo", "reset"])
+    finally:
+        real.close()
+    assert result.exit_code == 1
+    assert "Remise à zéro de la démonstration refusée" in result.output and "Traceback" not in result.output

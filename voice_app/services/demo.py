@@ -1,8 +1,8 @@
 """Fictitious demo data for the embedded default (SQLite + simulator).
 
 Seeding goes through the real flow: a tenant file is written and imported, the eligibility
-rules enrol tenants, volunteers go on duty, and a demo campaign that calls every day, all
-day, is created, so the clock places simulated calls at once. Every number is in the range
+rules enrol tenants, volunteers go on duty, and a demo campaign whose round lasts five minutes
+from now is created, so the clock places simulated calls at once (see `demo_policy`). Every number is in the range
 ARCEP reserves for fiction (01 99 00 xx xx). Seeding is refused with a real provider, so a
 demo can never ring a real person.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func
@@ -24,8 +25,11 @@ from db.models import FollowUp
 from db.models import Organisation
 from db.models import User
 from voice_app.bootstrap import Veille
+from voice_app.domain.calendar import PARIS
+from voice_app.domain.campaigns import ALL_DAYS
+from voice_app.domain.campaigns import MINUTES_PER_DAY
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.campaigns import parse_window
+from voice_app.domain.campaigns import Window
 from voice_app.domain.spreadsheet import SafeCsvWriter
 from voice_app.services.accounts import hash_password
 from voice_app.services.campaigns import create_campaign
@@ -47,6 +51,8 @@ LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Pet
 SITES = ("Résidence des Lilas", "Cité Jardin", "Les Hauts de Belleville")
 VOLUNTEERS = (("Claire (bénévole)", "+33199009901"), ("Karim (bénévole)", "+33199009902"))
 DEMO_TENANTS = 40
+DEMO_ROUND_MINUTES = 5  # the window: first calls, a retry, the round closed, in about five minutes
+DEMO_RETRY_GAP_MINUTES = 1  # instead of 120: the demo's time runs about a hundred times faster
 DEMO_PASSWORD = "demo-veille-2026"  # fictitious people, simulator only: never a real account
 
 
@@ -81,17 +87,24 @@ def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS,
         report = import_tenants(veille, path, organisation_id=organisation_id)
     enrolled = enrol_eligible(veille, legal_basis="public_interest", organisation_id=organisation_id)
     _volunteers_on_duty(veille, organisation_id)
-    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(), urgent=True, organisation_id=organisation_id)
+    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(veille.clock()), urgent=True, organisation_id=organisation_id)
     log.info("demo.seeded tenants=%d enrolled=%d", report.created, len(enrolled))
     return SeedResult(already_seeded=False, tenants=report.created, enrolled=len(enrolled))
 
 
-def demo_policy() -> CampaignPolicy:
-    """Every day, all day, holidays included, so a demo calls whenever it is started; one call
-    a second (simulated calls are short, so many lines may be open at once)."""
-    return CampaignPolicy(rhythm="daily", weekdays=frozenset(range(7)),
-                          windows=(parse_window("all 00:00-24:00"),), include_holidays=True,
-                          max_attempts=3, calls_per_second=1.0, max_concurrent_calls=60)
+def demo_policy(now: datetime) -> CampaignPolicy:
+    """The demo's round in five minutes: the real rules with their times shrunk. One window
+    from the minute the demo is seeded until DEMO_ROUND_MINUTES later (every day, holidays
+    included), retries one minute apart instead of two hours in another half-day, so a round
+    dials, retries, closes and opens its unreachable follow-ups while the visitor watches."""
+    paris_now = now.astimezone(PARIS)
+    start = paris_now.hour * 60 + paris_now.minute
+    end = min(start + DEMO_ROUND_MINUTES, MINUTES_PER_DAY)  # just before midnight: a shorter round
+    window = Window(min(start, MINUTES_PER_DAY - 1), end, ALL_DAYS)
+    return CampaignPolicy(rhythm="daily", weekdays=ALL_DAYS, windows=(window,), include_holidays=True,
+                          max_attempts=3, retry_gap_minutes=DEMO_RETRY_GAP_MINUTES,
+                          retry_other_half_day=False, round_days=1, calls_per_second=1.0,
+                          max_concurrent_calls=60)
 
 
 # Two tenants called in their own language: DEMO-002 in Portuguese, DEMO-003 in Arabic.

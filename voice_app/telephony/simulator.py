@@ -4,7 +4,8 @@
 bounded pool of threads: signed webhooks over real HTTP to the web process (only ever at
 PUBLIC_BASE_URL), Twilio's parameter names and status sequence, the TwiML it gets back,
 and a tenant who behaves as scripted (`script`) or as drawn from a seeded distribution
-(SIMULATOR_SEED). SIMULATOR_TIME_SCALE divides every wait, so a demo or a test runs fast.
+(SIMULATOR_SEED); the demo's fictitious numbers play the demo cast (simulation.demo_cast).
+SIMULATOR_TIME_SCALE divides every wait, so a demo or a test runs fast.
 See docs/simulator.md.
 """
 
@@ -33,6 +34,8 @@ from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
 from voice_app.telephony.simulation.behaviours import random_behaviour
 from voice_app.telephony.simulation.behaviours import random_volunteer
 from voice_app.telephony.simulation.call_runner import CallRunner
+from voice_app.telephony.simulation.demo_cast import demo_tenant
+from voice_app.telephony.simulation.demo_cast import demo_volunteer
 from voice_app.telephony.simulation.call_runner import CallUrls
 from voice_app.telephony.simulation.dial import DialPlayer
 from voice_app.telephony.simulation.record import SimulatedCall
@@ -110,18 +113,21 @@ class SimulatorProvider:
             self._volunteers[number] = behaviour
 
     def behaviour_for(self, number: str) -> Behaviour:
-        """The scripted behaviour, else a seeded draw (the n-th call to a number is reproducible)."""
+        """The scripted behaviour, else the demo cast's, else a seeded draw (the n-th call to a
+        number is reproducible)."""
         with self._lock:
             if number in self._tenants:
                 return self._tenants[number]
             self._draws[number] += 1
             draw = self._draws[number]
-        return random_behaviour(random.Random(f"{self.seed}:tenant:{number}:{draw}"))
+        return demo_tenant(number, draw) or random_behaviour(random.Random(f"{self.seed}:tenant:{number}:{draw}"))
 
     def volunteer_for(self, number: str) -> VolunteerBehaviour:
         with self._lock:
             if number in self._volunteers:
                 return self._volunteers[number]
+            if demo_volunteer(number) is not None:
+                return demo_volunteer(number)
             self._draws["volunteer:" + number] += 1
             draw = self._draws["volunteer:" + number]
         return random_volunteer(random.Random(f"{self.seed}:volunteer:{number}:{draw}"))

@@ -5,10 +5,15 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from voice_app.services.demo import DEMO_CAMPAIGN
+from voice_app.services.demo import DEMO_ORGANISATION
 from voice_app.services.demo import DEMO_PASSWORD
+from voice_app.services.demo import DEMO_RETRY_GAP_MINUTES
+from voice_app.services.demo import DEMO_ROUND_MINUTES
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
+from voice_app.services.demo_reset import reset_demo
 from voice_app.web.cli.options import organisation_option
 from voice_app.web.cli.output import OUTCOMES
 from voice_app.web.cli.output import PRIORITIES
@@ -27,7 +32,7 @@ def demo() -> None:
 
 
 @demo.command("seed", help="Créer une fois les locataires fictifs, deux bénévoles de permanence et une "
-                           "campagne de démonstration.")
+                           "campagne de démonstration dont la tournée dure cinq minutes.")
 def seed() -> None:
     """Seed fictitious tenants, on-duty volunteers and a demo campaign (once)."""
     try:
@@ -35,15 +40,39 @@ def seed() -> None:
     except DemoRefused as error:
         raise click.ClickException(str(error)) from error
     if result.already_seeded:
-        click.echo("Démonstration déjà en place : rien à ajouter.")
+        click.echo("Démonstration déjà en place : rien à ajouter (« veille demo reset » la rejoue).")
     else:
-        click.echo(f"Démonstration prête : {result.tenants} locataires fictifs importés, "
-                   f"{result.enrolled} inscrits au suivi, 2 bénévoles de permanence, "
-                   "campagne « Démonstration » (tous les jours, toute la journée).")
-    click.echo(f"Pages : {get_veille().settings.PUBLIC_BASE_URL}/connexion, mot de passe "
-               f"« {DEMO_PASSWORD} » pour benevole1@demo.veille.invalid (bénévole), "
-               "coordination@demo.veille.invalid (coordinatrice) "
-               "et admin@demo.veille.invalid (administrateur).")
+        _ready(result)
+    _where_to_look()
+
+
+@demo.command("reset", help="Supprimer l’organisation « Habitat Démo » et toutes ses données, puis "
+                            "recréer la démonstration (simulateur seulement).")
+def reset() -> None:
+    """Remove the demo organisation and everything under it, then seed again."""
+    try:
+        result = reset_demo(get_veille())
+    except DemoRefused as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Ancienne démonstration supprimée ({DEMO_ORGANISATION}).")
+    _ready(result)
+    _where_to_look()
+
+
+def _ready(result) -> None:
+    click.echo(f"Démonstration prête : {result.tenants} locataires fictifs importés, "
+               f"{result.enrolled} inscrits au suivi, 2 bénévoles de permanence, "
+               f"campagne « {DEMO_CAMPAIGN} » : une tournée de {DEMO_ROUND_MINUTES} minutes qui commence "
+               f"maintenant, rappels après {DEMO_RETRY_GAP_MINUTES} minute au lieu de deux heures.")
+
+
+def _where_to_look() -> None:
+    base = get_veille().settings.PUBLIC_BASE_URL.rstrip("/")
+    click.echo(f"Pages : {base}/connexion, mot de passe « {DEMO_PASSWORD} » pour "
+               "benevole1@demo.veille.invalid (bénévole : les suivis sur /suivis), "
+               "coordination@demo.veille.invalid (coordinatrice : la tournée en direct depuis "
+               "/campagnes, les locataires, les bénévoles) et admin@demo.veille.invalid (administrateur).")
+    click.echo("Chiffres : « veille demo status » dans un autre terminal. Rejouer : « veille demo reset ».")
 
 
 @demo.command("status", help="Compter les appels par état et par résultat, et les suivis par motif.")
