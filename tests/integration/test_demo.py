@@ -155,9 +155,9 @@ def test_reset_is_refused_with_a_real_provider_and_deletes_nothing(veille, setti
             reset_demo(real)
     finally:
         real.close()
+    assert _demo_organisation_id(veille) is not None
     with veille.session_factory() as session:
         assert count(session, Tenant) == 5
-        assert _demo_organisation_id(veille) is not None
 
 
 def test_the_reset_command_says_what_it_did_and_where_to_look(app):
