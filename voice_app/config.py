@@ -92,7 +92,7 @@ class Settings:
     LOG_LEVEL: str = "INFO"
     PROXY_COUNT: int = 0  # reverse proxies in front of the web process (X-Forwarded-For hops trusted)
     RATELIMIT_STORAGE_URI: str = "memory://"
-    SIMULATOR_TIME_SCALE: float = 1.0
+    SIMULATOR_TIME_SCALE: float = 10.0  # the demo's pace, shared by every process and command
     SIMULATOR_SEED: int = 1
     PROVIDER_MAX_CALLS_PER_SECOND: float = 1.0  # the account's limit (Twilio: 1 unless raised)
     extra: dict = field(default_factory=dict)

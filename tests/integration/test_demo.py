@@ -29,8 +29,8 @@ from voice_app.services.demo import DEMO_ORGANISATION
 from voice_app.services.demo import DEMO_ROUND_MINUTES
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import DemoStatus
-from voice_app.services.demo import demo_status
 from voice_app.services.demo import demo_policy
+from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
 from voice_app.services.demo_reset import reset_demo
 from voice_app.services.organisations import current_organisation

@@ -80,7 +80,8 @@ def test_a_working_days_campaign_places_nothing_outside_its_windows(veille, tele
 CHRISTMAS_NIGHT = paris(2026, 12, 25, 3, 0)
 
 
-@pytest.mark.parametrize("policy", [UNPACED, demo_policy(CHRISTMAS_NIGHT).to_dict()], ids=["always-open", "demo"])
+@pytest.mark.parametrize("policy", [UNPACED, demo_policy(CHRISTMAS_NIGHT).to_dict()],
+                         ids=["always-open", "demo"])
 def test_an_always_open_campaign_still_dials_at_night_and_on_holidays(veille, telephony, policy):
     christmas_night = CHRISTMAS_NIGHT
     seed_due_attempts(veille.session_factory, 2, now=christmas_night, policy=policy)

@@ -121,5 +121,5 @@ def test_empty_variables_take_their_default(tmp_path):
     settings = Settings.from_env({"VEILLE_INSTANCE_DIR": str(tmp_path), "VEILLE_ENV": "", "SECRET_KEY": "",
                                   "TELEPHONY_PROVIDER": "", "SIMULATOR_TIME_SCALE": ""})
     assert settings.VEILLE_ENV == "development" and settings.TELEPHONY_PROVIDER == "simulator"
-    assert settings.SIMULATOR_TIME_SCALE == 1.0
+    assert settings.SIMULATOR_TIME_SCALE == 10.0
     assert Settings.from_env({"VEILLE_INSTANCE_DIR": ""}).DATABASE_URL.endswith("instance/veille.sqlite3")

@@ -2,9 +2,9 @@
 
 Seeding goes through the real flow: a tenant file is written and imported, the eligibility
 rules enrol tenants, volunteers go on duty, and a demo campaign whose round lasts five minutes
-from now is created, so the clock places simulated calls at once (see `demo_policy`). Every number is in the range
-ARCEP reserves for fiction (01 99 00 xx xx). Seeding is refused with a real provider, so a
-demo can never ring a real person.
+from now is created, so the clock places simulated calls at once (see `demo_policy`). Every
+number is in the range ARCEP reserves for fiction (01 99 00 xx xx). Seeding is refused with
+a real provider, so a demo can never ring a real person.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS,
         report = import_tenants(veille, path, organisation_id=organisation_id)
     enrolled = enrol_eligible(veille, legal_basis="public_interest", organisation_id=organisation_id)
     _volunteers_on_duty(veille, organisation_id)
-    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(veille.clock()), urgent=True, organisation_id=organisation_id)
+    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(veille.clock()), urgent=True,
+                    organisation_id=organisation_id)
     log.info("demo.seeded tenants=%d enrolled=%d", report.created, len(enrolled))
     return SeedResult(already_seeded=False, tenants=report.created, enrolled=len(enrolled))
 

@@ -34,9 +34,9 @@ from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
 from voice_app.telephony.simulation.behaviours import random_behaviour
 from voice_app.telephony.simulation.behaviours import random_volunteer
 from voice_app.telephony.simulation.call_runner import CallRunner
+from voice_app.telephony.simulation.call_runner import CallUrls
 from voice_app.telephony.simulation.demo_cast import demo_tenant
 from voice_app.telephony.simulation.demo_cast import demo_volunteer
-from voice_app.telephony.simulation.call_runner import CallUrls
 from voice_app.telephony.simulation.dial import DialPlayer
 from voice_app.telephony.simulation.record import SimulatedCall
 from voice_app.telephony.simulation.timeline import CallControl
@@ -120,7 +120,8 @@ class SimulatorProvider:
                 return self._tenants[number]
             self._draws[number] += 1
             draw = self._draws[number]
-        return demo_tenant(number, draw) or random_behaviour(random.Random(f"{self.seed}:tenant:{number}:{draw}"))
+        cast = demo_tenant(number, draw)
+        return cast or random_behaviour(random.Random(f"{self.seed}:tenant:{number}:{draw}"))
 
     def volunteer_for(self, number: str) -> VolunteerBehaviour:
         with self._lock:
