@@ -165,7 +165,8 @@ def test_the_reset_command_says_what_it_did_and_where_to_look(app):
     assert result.exit_code == 0, result.output
     assert "Ancienne démonstration supprimée (Habitat Démo)." in result.output
     assert "une tournée de 5 minutes qui commence maintenant" in result.output
-    assert "/suivis" in result.output and "veille demo status" in result.output
+    assert "/suivis" in result.output and "/chiffres" in result.output
+    assert "veille demo status" in result.output
 
 
 def test_the_reset_command_refuses_a_real_provider_in_french(settings, telephony):

@@ -71,7 +71,8 @@ def _where_to_look() -> None:
     click.echo(f"Pages : {base}/connexion, mot de passe « {DEMO_PASSWORD} » pour "
                "benevole1@demo.veille.invalid (bénévole : les suivis sur /suivis), "
                "coordination@demo.veille.invalid (coordinatrice : la tournée en direct depuis "
-               "/campagnes, les locataires, les bénévoles) et admin@demo.veille.invalid (administrateur).")
+               "/campagnes, les chiffres sur /chiffres, les locataires, les bénévoles) "
+               "et admin@demo.veille.invalid (administrateur).")
     click.echo("Chiffres : « veille demo status » dans un autre terminal. Rejouer : « veille demo reset ».")
 
 
