@@ -103,3 +103,15 @@ def test_the_report_command_writes_the_pdf_of_a_month(app, people, veille, tmp_p
     bad = app.test_cli_runner().invoke(args=["figures", "report", "--month", "11/2026",
                                                     "--organisation", "habitat-test"])
     assert bad.exit_code != 0 and "Mois invalide" in bad.output
+
+
+def test_an_empty_chart_labels_its_axis_once_not_five_zeros():
+    from voice_app.web.charts import Series
+    from voice_app.web.charts import lines
+    from voice_app.web.charts import stacked_bars
+
+    for draw in (lines, stacked_bars):
+        empty = str(draw("Rien", ["sem. 1", "sem. 2"], [Series("joints", [0, 0])], "vide"))
+        full = str(draw("Deux", ["sem. 1", "sem. 2"], [Series("joints", [2, 8])], "plein"))
+        assert empty.count('text-anchor="end"') == 1 and ">0</text>" in empty
+        assert full.count('text-anchor="end"') == 5 and ">8</text>" in full

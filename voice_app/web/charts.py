@@ -38,7 +38,7 @@ def _frame(title: str, labels: list[str], top: int, chart_id: str) -> list[str]:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
              f'aria-labelledby="{chart_id}-titre" class="chart" id="{chart_id}">',
              f'<title id="{chart_id}-titre">{escape(title)}</title>']
-    for tick in range(5):
+    for tick in range(5 if top else 1):  # an empty chart has one axis value, its baseline 0
         value = top * tick // 4
         y = TOP + inner_h - inner_h * tick / 4
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d5db"/>')
