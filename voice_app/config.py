@@ -95,6 +95,7 @@ class Settings:
     SIMULATOR_TIME_SCALE: float = 10.0  # the demo's pace, shared by every process and command
     SIMULATOR_SEED: int = 1
     PROVIDER_MAX_CALLS_PER_SECOND: float = 1.0  # the account's limit (Twilio: 1 unless raised)
+    IVR_RECORDINGS_DIR: str = ""  # recorded prompts: <dir>/<organisation slug>/<language>/<prompt>.mp3
     extra: dict = field(default_factory=dict)
 
     @property

@@ -51,13 +51,13 @@ from voice_app.domain.ivr_script import Choice
 from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_voice import Voicing
-from voice_app.domain.ivr_voice import voicing_of
 from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
 from voice_app.domain.outcomes import log_class
 from voice_app.services import opt_outs
 from voice_app.services.escalations import open_follow_up
+from voice_app.services.recordings import voicing_for
 from voice_app.services.volunteers import on_duty_user_ids
 from voice_app.services.volunteers import pool_organisation_ids
 
@@ -403,6 +403,6 @@ def _handled(session: Session, veille: Veille, attempt: CallAttempt, reply: Repl
         or veille.settings.TWILIO_FROM_NUMBER or None,
         volunteer_numbers=numbers, effects=effects, provider_call_id=attempt.provider_call_id,
         language=_language(session, attempt) if reply is not None else DEFAULT_LANGUAGE,
-        voicing=voicing_of(organisation.settings) if organisation else Voicing(),
+        voicing=voicing_for(veille.settings, organisation),
     )
 

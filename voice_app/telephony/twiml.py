@@ -1,7 +1,10 @@
 """The only TwiML builder: turns the call flow's `Reply` into Twilio's XML with VoiceResponse.
 
-Only standard verbs: Say, Pause, Gather (action + POST), Redirect, Dial with an action and
-Number nouns with a screening url, Hangup. Every sentence is its own Say in the tenant's
+Only standard verbs: Say, Play, Pause, Gather (action + POST), Redirect, Dial with an action
+and Number nouns with a screening url, Hangup. A prompt the organisation has recorded in the
+language it is spoken in is one Play of the file's absolute URL (served by the web process);
+a prompt not recorded while the organisation has recordings is said, and logged once per
+process (`ivr.recording_missing`). Every other sentence is its own Say in the tenant's
 language (French when the script lacks it), inside the Gather so a key interrupts it, at the
 organisation's pace: an SSML <prosody rate> for voices that read SSML, a Pause after each
 sentence for the others. When a Gather hears nothing, Twilio moves to the next verb: a
@@ -11,6 +14,8 @@ Digits.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -31,6 +36,8 @@ from voice_app.telephony.urls import dial_action_path
 from voice_app.telephony.urls import gather_path
 from voice_app.telephony.urls import screening_answer_path
 from voice_app.telephony.urls import screening_path
+
+log = logging.getLogger("veille.ivr")
 
 DIAL_TIMEOUT_SECONDS = 25
 SCREENING_TIMEOUT_SECONDS = 8
@@ -130,6 +137,10 @@ def _say(verb, prompts: tuple[Prompt, ...], rendering: Rendering, slow: bool = F
     wanted = language_of(rendering.language)
     for prompt in prompts:
         language = spoken_in(prompt, wanted)
+        recording = _recording(rendering, language.code, prompt)
+        if recording is not None:
+            verb.play(rendering.url(recording))
+            continue
         voice = rendering.voicing.voice(language.code, language.voice)
         for sentence in sentences(prompt, organisation_name=rendering.organisation_name,
                                   callback_number=rendering.callback_number, language=language):
@@ -139,3 +150,25 @@ def _say(verb, prompts: tuple[Prompt, ...], rendering: Rendering, slow: bool = F
             else:
                 verb.say(sentence, voice=voice, language=language.say_language)
                 verb.pause(length=rendering.voicing.pause_seconds(slow))
+
+
+_missing_reported: set[tuple[str, str, str]] = set()
+_missing_lock = threading.Lock()
+
+
+def _recording(rendering: Rendering, code: str, prompt: Prompt) -> str | None:
+    """The URL path of the prompt's recording, or None (said instead; a prompt missing from an
+    organisation's recordings is logged the first time this process meets it)."""
+    recordings = rendering.voicing.recordings
+    if recordings is None:
+        return None
+    path = recordings.path(code, str(prompt))
+    if path is None:
+        key = (recordings.organisation, code, str(prompt))
+        with _missing_lock:
+            first = key not in _missing_reported
+            _missing_reported.add(key)
+        if first:
+            log.warning("ivr.recording_missing organisation=%s language=%s prompt=%s",
+                     recordings.organisation, code, prompt)
+    return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 from voice_app.services.ports import OutboundCall
 
 VOICE_PREFIX = "/voice"
+RECORDINGS_PREFIX = f"{VOICE_PREFIX}/recordings"  # public: the provider fetches them unsigned
 
 
 def call_path(token: str, hook: str) -> str:
@@ -55,3 +56,8 @@ def screening_answer_path(token: str) -> str:
 def voicemail_message_path(token: str) -> str:
     """TwiML of the short message left on an answering machine (last attempt of a round)."""
     return call_path(token, "voicemail")
+
+
+def recordings_path(organisation_slug: str) -> str:
+    """Where the web process serves an organisation's recorded prompts (`/<language>/<file>`)."""
+    return f"{RECORDINGS_PREFIX}/{organisation_slug}"

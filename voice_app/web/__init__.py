@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from voice_app.web.home import blueprint as home
     from voice_app.web.pages import register_page_helpers
     from voice_app.web.paper import blueprint as paper
+    from voice_app.web.recordings import blueprint as recordings
     from voice_app.web.rounds import blueprint as rounds
     from voice_app.web.tenants import blueprint as tenants
     from voice_app.web.voice import blueprint as voice
@@ -94,7 +95,7 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(webhooks)  # proved by the provider's signature instead
     csrf.exempt(health)
     for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, tenants, coordinator,
-                      rules, admin, campaigns, rounds, figures):
+                      rules, admin, campaigns, rounds, figures, recordings):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 

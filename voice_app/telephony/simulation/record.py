@@ -13,7 +13,7 @@ FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "cancele
 class Exchange:
     """One HTTP request the simulator made to the web process, and its answer."""
 
-    kind: str  # twiml | status | amd | screening
+    kind: str  # twiml | status | amd | screening | media (a <Play> file)
     path: str
     status_code: int | None  # None: connection failed or URL refused
 

@@ -1,7 +1,9 @@
 """Play TwiML for one leg of a call, following Twilio's documented semantics.
 
 - The document's verbs run in order; when they run out, Twilio hangs up.
-- `<Say>`/`<Play>`/`<Pause>` take time (slow speech for older listeners).
+- `<Say>`/`<Play>`/`<Pause>` take time (slow speech for older listeners). A `<Play>` fetches
+  its audio file with a GET; a file that cannot be fetched is skipped (Twilio's warning 11200)
+  and the call goes on.
 - `<Gather>` plays its nested prompts, then waits `timeout` seconds (default 5). Input
   (`Digits`, or `SpeechResult` + `Confidence`) is posted to `action` (default: the current
   document) and the rest of the document is abandoned. No input: Twilio goes on with the
@@ -153,9 +155,24 @@ class TwimlPlayer:
         if verb.name == "Say":
             leg.says.append(verb.text)
             seconds = 0.5 + len(verb.text.split()) / WORDS_PER_SECOND
-        else:
+        elif self._fetch_media(leg, verb.text):
             seconds = PLAY_SECONDS
+        else:
+            return
         self.timeline.sleep(seconds * min(loops, MAX_LOOPS))
+
+    def _fetch_media(self, leg: Leg, url: str) -> bool:
+        """Whether the `<Play>` file could be fetched (the exchange is recorded as `media`)."""
+        try:
+            answer = self.client.fetch_media(url)
+        except RefusedUrl as error:
+            self.record.errors.append(str(error))
+            return False
+        path = urlsplit(url).path
+        self.record.exchanges.append(Exchange("media", path, answer.status_code))
+        if not answer.ok:
+            self.record.errors.append(f"{path}: HTTP {answer.status_code} (media, skipped)")
+        return answer.ok
 
     def _gather(self, leg: Leg, verb: Verb, document_url: str) -> Fetch | Ended | None:
         for prompt in verb.children:

@@ -85,5 +85,16 @@ class WebhookClient:
             return WebhookAnswer(None)
         return WebhookAnswer(response.status_code, response.content)
 
+    def fetch_media(self, url: str) -> WebhookAnswer:
+        """GET the audio file of a `<Play>` (Twilio fetches it unsigned, like any media URL)."""
+        url = self.resolve(url)
+        try:
+            response = self._session.get(url, timeout=TWILIO_REQUEST_TIMEOUT_SECONDS)
+        except requests.RequestException as error:
+            log.warning("simulator.media_unreachable path=%s error=%s", urlsplit(url).path,
+                        type(error).__name__)
+            return WebhookAnswer(None)
+        return WebhookAnswer(response.status_code, response.content)
+
     def close(self) -> None:
         self._session.close()
