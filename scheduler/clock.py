@@ -10,6 +10,8 @@ Theory of operation:
   into job runs. A heartbeat job checks the lock every `heartbeat_seconds`: when the lock is
   lost or a stop is requested, the scheduler shuts down, the dispatcher stops, running jobs
   finish, and the clock goes back to standby (or exits).
+- On the demo's compressed clock (voice_app.compressed_clock) jobs run as often in demo time
+  as they would in real time (every 60 s of the demo's clock), at most every 2 real seconds.
 - Each job run catches and logs its own exception: one bad campaign never crash-loops the clock.
   An unreachable database is not a job's failure: it is logged once (`db.unreachable`,
   scheduler.database_watch) however many ticks meet it, and `db.reachable` when it answers.
@@ -44,6 +46,7 @@ log = logging.getLogger("veille.clock")
 
 Dispatcher = Callable[[Veille, threading.Event], None]
 DISPATCHER_JOIN_SECONDS = 30.0
+MIN_COMPRESSED_PERIOD_SECONDS = 2.0
 
 
 def default_dispatcher(veille: Veille, stop_event: threading.Event) -> None:
@@ -134,8 +137,9 @@ class Clock:
         """A scheduler with every job added (first runs at once), not started."""
         scheduler = BlockingScheduler(timezone=UTC, executors={"default": executor or ThreadPoolExecutor()})
         for job in self.jobs:
+            every, grace = job_period(job, self.veille.time_scale)
             scheduler.add_job(self._guarded(job), "interval", id=job.name, name=job.name,
-                              seconds=job.every_seconds, misfire_grace_time=job.misfire_grace_seconds,
+                              seconds=every, misfire_grace_time=grace,
                               coalesce=True, max_instances=1, next_run_time=datetime.now(UTC))
         return scheduler
 
@@ -179,6 +183,16 @@ class Clock:
             self.dispatcher(self.veille, dispatch_stop)
         except Exception:
             log.error("clock.dispatcher_crashed\n%s", traceback.format_exc())
+
+
+def job_period(job: Job, time_scale: float) -> tuple[float, int]:
+    """The job's period and misfire grace in real seconds: on the demo's compressed clock a
+    job runs as often in demo time as it would in real time, but never more than every
+    MIN_COMPRESSED_PERIOD_SECONDS (real)."""
+    if time_scale == 1:
+        return job.every_seconds, job.misfire_grace_seconds
+    every = max(MIN_COMPRESSED_PERIOD_SECONDS, job.every_seconds / time_scale)
+    return every, max(1, min(job.misfire_grace_seconds, int(every * 0.8)))
 
 
 def _summary(result: object) -> str:

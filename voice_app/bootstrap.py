@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -22,6 +23,16 @@ from voice_app.services.ports import TelephonyProvider
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def build_clock(settings: Settings) -> Callable[[], datetime]:
+    """Real time, or the demo's compressed clock when DEMO_TIME_SCALE asks for it."""
+    if not settings.DEMO_TIME_SCALE:
+        return system_clock
+    from voice_app.compressed_clock import ANCHOR_FILE
+    from voice_app.compressed_clock import CompressedClock
+
+    return CompressedClock(settings.DEMO_TIME_SCALE, Path(settings.VEILLE_INSTANCE_DIR) / ANCHOR_FILE)
 
 
 def build_telephony(settings: Settings) -> TelephonyProvider:
@@ -56,6 +67,11 @@ class Veille:
                     self._telephony = build_telephony(self.settings)
         return self._telephony
 
+    @property
+    def time_scale(self) -> float:
+        """How many times faster than real time the clock runs (1 but for the demo's clock)."""
+        return getattr(self.clock, "scale", 1.0)
+
     def close(self) -> None:
         close = getattr(self._telephony, "close", None)
         if close is not None:
@@ -71,4 +87,4 @@ def bootstrap(settings: Settings | None = None, *, telephony: TelephonyProvider 
     engine = make_engine(settings.DATABASE_URL, role, **engine_kwargs)
     session_factory = make_session_factory(engine, settings.SUPPRESSION_KEY)
     return Veille(settings=settings, engine=engine, session_factory=session_factory,
-                  clock=clock or system_clock, _telephony=telephony)
+                  clock=clock or build_clock(settings), _telephony=telephony)

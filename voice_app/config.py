@@ -92,7 +92,11 @@ class Settings:
     LOG_LEVEL: str = "INFO"
     PROXY_COUNT: int = 0  # reverse proxies in front of the web process (X-Forwarded-For hops trusted)
     RATELIMIT_STORAGE_URI: str = "memory://"
-    SIMULATOR_TIME_SCALE: float = 10.0  # the demo's pace, shared by every process and command
+    SIMULATOR_TIME_SCALE: float = 10.0  # calls' pace when the demo's clock is not compressed
+    # The demo's compressed clock (voice_app.compressed_clock): 0 is real time; written to .env
+    # by scripts/run; simulator only. The simulator then plays calls at the same pace.
+    DEMO_TIME_SCALE: float = 0.0
+    VEILLE_INSTANCE_DIR: str = str(DEFAULT_INSTANCE_DIR)  # the SQLite file, lock files, the demo's clock
     SIMULATOR_SEED: int = 1
     PROVIDER_MAX_CALLS_PER_SECOND: float = 1.0  # the account's limit (Twilio: 1 unless raised)
     IVR_RECORDINGS_DIR: str = ""  # recorded prompts: <dir>/<organisation slug>/<language>/<prompt>.mp3
@@ -101,6 +105,12 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.VEILLE_ENV == "production"
+
+    @property
+    def simulator_time_scale(self) -> float:
+        """The simulator's pace: the demo's compressed clock when there is one, so a call lasts
+        as long on the demo's clock as it would on a real one."""
+        return self.DEMO_TIME_SCALE or self.SIMULATOR_TIME_SCALE
 
     @property
     def auth_token(self) -> str:
@@ -139,6 +149,13 @@ class Settings:
             raise ConfigError("PROVIDER_MAX_CALLS_PER_SECOND doit être un nombre positif.")
         if self.SIMULATOR_TIME_SCALE <= 0:
             raise ConfigError("SIMULATOR_TIME_SCALE doit être un nombre positif.")
+        if self.DEMO_TIME_SCALE < 0 or 0 < self.DEMO_TIME_SCALE < 1:
+            raise ConfigError("DEMO_TIME_SCALE doit valoir 0 (heure réelle) ou un nombre d'au moins 1.")
+        if self.DEMO_TIME_SCALE and self.TELEPHONY_PROVIDER != "simulator":
+            raise ConfigError(f"Démarrage refusé : DEMO_TIME_SCALE={self.DEMO_TIME_SCALE:g} (l'horloge "
+                              "accélérée de la démonstration) avec un opérateur téléphonique réel "
+                              f"(TELEPHONY_PROVIDER={self.TELEPHONY_PROVIDER}) : les appels réels suivent "
+                              "l'heure réelle. Retirez DEMO_TIME_SCALE de .env.")
         if self.TELEPHONY_PROVIDER != "simulator" and not self.TWILIO_AUTH_TOKEN:
             raise ConfigError(f"Démarrage refusé : TELEPHONY_PROVIDER={self.TELEPHONY_PROVIDER} sans "
                               "TWILIO_AUTH_TOKEN. Le jeton du simulateur est public et ne sert qu'au "

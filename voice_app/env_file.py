@@ -3,7 +3,9 @@ and `scripts/run`.
 
 As Flask's CLI does: python-dotenv finds `.env` in the current directory or the nearest parent,
 and a variable already set in the environment wins over the file. `python -m voice_app.env_file`
-prints the file's variables as shell `export` lines, so `scripts/run` reads it the same way.
+prints the file's variables as shell `export` lines, so `scripts/run` reads it the same way;
+`python -m voice_app.env_file --default NAME=VALUE "comment"` writes a setting the file does not
+give yet (how `scripts/run` turns on the demo's compressed clock for every process).
 """
 
 from __future__ import annotations
@@ -40,7 +42,27 @@ def load_env_file() -> dict[str, str]:
     return added
 
 
-def main() -> int:
+def write_default(name: str, value: str, comment: str, directory: str = ".") -> bool:
+    """Give `name` the value `value` in `.env` (created in `directory` when there is none)
+    unless the file already gives it one; True when written."""
+    path = find_env_file() or os.path.join(directory, ENV_FILE)
+    current = dotenv.dotenv_values(path, encoding="utf-8") if os.path.exists(path) else {}
+    if current.get(name):
+        return False
+    if name in current:  # present but empty: set in place
+        dotenv.set_key(path, name, value, quote_mode="never", encoding="utf-8")
+        return True
+    with open(path, "a", encoding="utf-8") as stream:
+        stream.write(f"\n# {comment}\n{name}={value}\n")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--default"] and len(argv) == 3 and "=" in argv[1]:
+        name, _, value = argv[1].partition("=")
+        write_default(name, value, argv[2])
+        return 0
     for name, value in env_file_values().items():
         if _SHELL_NAME.match(name):
             print(f"export {name}={shlex.quote(value)}")

@@ -60,6 +60,37 @@ def test_a_provider_set_in_dot_env_stops_the_demo_seed(tmp_path):
     assert "Erreur : Données de démonstration refusées" in seeded.stderr
 
 
+def test_the_demo_clock_written_to_dot_env_is_read_by_every_command(tmp_path):
+    environment = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+                   "VEILLE_INSTANCE_DIR": str(tmp_path)}
+    (tmp_path / ".env").write_text("".join(f"{name}={value}\n" for name, value in environment.items()))
+    written = subprocess.run([sys.executable, "-m", "voice_app.env_file", "--default", "DEMO_TIME_SCALE=120",
+                              "the demo's clock"], cwd=tmp_path, capture_output=True, text=True)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / ".env").read_text().endswith("\n# the demo's clock\nDEMO_TIME_SCALE=120\n")
+    assert veille(tmp_path, "db", "upgrade").returncode == 0
+    seeded = veille(tmp_path, "demo", "seed")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "Horloge de démonstration : une minute réelle vaut 120 minutes" in seeded.stdout
+    assert "il est 09:5" in seeded.stdout and "10:00 premiers appels dans " in seeded.stdout
+    assert (tmp_path / "demo-clock.json").exists()
+    again = veille(tmp_path, "demo", "seed")  # another terminal: the same clock, later
+    assert "déjà en place" in again.stdout and "Horloge de démonstration" in again.stdout
+    refused = veille(tmp_path, "demo", "status", TELEPHONY_PROVIDER="twilio", TWILIO_AUTH_TOKEN="secret")
+    assert refused.returncode != 0 and "Retirez DEMO_TIME_SCALE de .env" in refused.stderr
+
+
+def test_the_demo_clock_is_written_once_and_never_over_a_chosen_value(tmp_path, monkeypatch):
+    from voice_app.env_file import write_default
+
+    monkeypatch.chdir(tmp_path)
+    assert write_default("DEMO_TIME_SCALE", "120", "comment", str(tmp_path))  # no .env: created
+    assert not write_default("DEMO_TIME_SCALE", "60", "comment", str(tmp_path))
+    (tmp_path / ".env").write_text("DEMO_TIME_SCALE=\nPORT=5001\n")  # copied from .env.example
+    assert write_default("DEMO_TIME_SCALE", "120", "comment", str(tmp_path))
+    assert (tmp_path / ".env").read_text() == "DEMO_TIME_SCALE=120\nPORT=5001\n"
+
+
 def test_help_is_french_and_hides_flask_developer_commands(tmp_path):
     shown = veille(tmp_path, "--help")
     assert shown.returncode == 0

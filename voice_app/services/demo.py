@@ -1,10 +1,13 @@
 """Fictitious demo data for the embedded default (SQLite + simulator).
 
 Seeding goes through the real flow: a tenant file is written and imported, the eligibility
-rules enrol tenants, volunteers go on duty, and a demo campaign whose round lasts five minutes
-from now is created, so the clock places simulated calls at once (see `demo_policy`). Every
-number is in the range ARCEP reserves for fiction (01 99 00 xx xx). Seeding is refused with
-a real provider, so a demo can never ring a real person.
+rules enrol tenants, volunteers go on duty, and a demo campaign is created with the real rules
+of an urgent campaign (every day, calling hours 10:00-12:30 and 14:00-18:00, retries two hours
+apart in another half-day). On the demo's compressed clock (voice_app.compressed_clock, turned
+on by scripts/run) seeding starts a demo morning just before the windows open, so the clock
+places simulated calls at once and the whole day, retries and the round's close included,
+plays in a few minutes. Every number is in the range ARCEP reserves for fiction
+(01 99 00 xx xx). Seeding is refused with a real provider, so a demo can never ring a real person.
 """
 
 from __future__ import annotations
@@ -25,11 +28,9 @@ from db.models import FollowUp
 from db.models import Organisation
 from db.models import User
 from voice_app.bootstrap import Veille
-from voice_app.domain.calendar import PARIS
-from voice_app.domain.campaigns import ALL_DAYS
-from voice_app.domain.campaigns import MINUTES_PER_DAY
+from voice_app.compressed_clock import CompressedClock
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.campaigns import Window
+from voice_app.domain.campaigns import urgent_policy
 from voice_app.domain.spreadsheet import SafeCsvWriter
 from voice_app.services.accounts import hash_password
 from voice_app.services.campaigns import create_campaign
@@ -51,8 +52,6 @@ LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Pet
 SITES = ("Résidence des Lilas", "Cité Jardin", "Les Hauts de Belleville")
 VOLUNTEERS = (("Claire (bénévole)", "+33199009901"), ("Karim (bénévole)", "+33199009902"))
 DEMO_TENANTS = 40
-DEMO_ROUND_MINUTES = 5  # the window: first calls, a retry, the round closed, in about five minutes
-DEMO_RETRY_GAP_MINUTES = 1  # instead of 120: the demo's time runs about a hundred times faster
 DEMO_PASSWORD = "demo-veille-2026"  # fictitious people, simulator only: never a real account
 
 
@@ -65,6 +64,7 @@ class SeedResult:
     already_seeded: bool
     tenants: int = 0
     enrolled: int = 0
+    demo_time: datetime | None = None  # the demo's clock when seeded (None: real time)
 
 
 def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS,
@@ -78,34 +78,32 @@ def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS,
     organisation = _demo_organisation(veille, organisation_id)
     organisation_id = organisation.id
     with veille.session_factory() as session:
-        if session.scalar(select(Campaign.id).where(Campaign.organisation_id == organisation.id,
-                                                    Campaign.name == DEMO_CAMPAIGN)):
-            return SeedResult(already_seeded=True)
+        seeded = session.scalar(select(Campaign.id).where(Campaign.organisation_id == organisation.id,
+                                                          Campaign.name == DEMO_CAMPAIGN))
+    compressed = veille.clock if isinstance(veille.clock, CompressedClock) else None
+    if seeded:
+        if compressed is not None and not compressed.anchored:  # the clock was turned on since
+            compressed.start_demo_day()
+        return SeedResult(already_seeded=True, demo_time=veille.clock() if compressed else None)
+    if compressed is not None:
+        compressed.start_demo_day()  # the demo's morning, just before the windows open
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "locataires-demo.csv"
         write_demo_tenant_file(path, tenants)
         report = import_tenants(veille, path, organisation_id=organisation_id)
     enrolled = enrol_eligible(veille, legal_basis="public_interest", organisation_id=organisation_id)
     _volunteers_on_duty(veille, organisation_id)
-    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(veille.clock()), urgent=True,
-                    organisation_id=organisation_id)
+    create_campaign(veille, DEMO_CAMPAIGN, demo_policy(), urgent=True, organisation_id=organisation_id)
     log.info("demo.seeded tenants=%d enrolled=%d", report.created, len(enrolled))
-    return SeedResult(already_seeded=False, tenants=report.created, enrolled=len(enrolled))
+    return SeedResult(already_seeded=False, tenants=report.created, enrolled=len(enrolled),
+                      demo_time=veille.clock() if compressed else None)
 
 
-def demo_policy(now: datetime) -> CampaignPolicy:
-    """The demo's round in five minutes: the real rules with their times shrunk. One window
-    from the minute the demo is seeded until DEMO_ROUND_MINUTES later (every day, holidays
-    included), retries one minute apart instead of two hours in another half-day, so a round
-    dials, retries, closes and opens its unreachable follow-ups while the visitor watches."""
-    paris_now = now.astimezone(PARIS)
-    start = paris_now.hour * 60 + paris_now.minute
-    end = min(start + DEMO_ROUND_MINUTES, MINUTES_PER_DAY)  # just before midnight: a shorter round
-    window = Window(min(start, MINUTES_PER_DAY - 1), end, ALL_DAYS)
-    return CampaignPolicy(rhythm="daily", weekdays=ALL_DAYS, windows=(window,), include_holidays=True,
-                          max_attempts=3, retry_gap_minutes=DEMO_RETRY_GAP_MINUTES,
-                          retry_other_half_day=False, round_days=1, calls_per_second=1.0,
-                          max_concurrent_calls=60)
+def demo_policy() -> CampaignPolicy:
+    """The real rules of an urgent campaign: every day (holidays included) in the default
+    calling hours, three attempts two hours apart in another half-day, one-day rounds. Only
+    the clock is compressed (scripts/run), never the rules: no demo call outside the hours."""
+    return urgent_policy(max_concurrent_calls=60)
 
 
 # Two tenants called in their own language: DEMO-002 in Portuguese, DEMO-003 in Arabic.

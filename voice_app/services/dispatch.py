@@ -60,6 +60,7 @@ from sqlalchemy.exc import DBAPIError
 from db.repositories import attempts
 from db.repositories.attempts import ClaimedAttempt
 from voice_app.bootstrap import Veille
+from voice_app.compressed_clock import real_seconds_before_close
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.campaigns import InvalidPolicy
 from voice_app.domain.rate import CLAIM_HORIZON_SECONDS
@@ -163,7 +164,8 @@ def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: 
         shared = RateLimits(rate, limits.max_concurrent_calls)  # the account's rate, the campaign's lines
         batch = _claim_batch(veille, campaign_id, shared, now, worker_id, limit - summary.claimed, summary,
                              min(CLAIM_HORIZON_SECONDS, open_seconds), tuple(open_zones))
-        _dial_batch(veille, batch, state, started + open_seconds, worker_id, summary, should_stop, sleep,
+        closes = started + real_seconds_before_close(open_seconds, veille.time_scale)  # the demo's clock
+        _dial_batch(veille, batch, state, closes, worker_id, summary, should_stop, sleep,
                     monotonic, dial_pool)
     return summary
 

@@ -65,7 +65,9 @@ def sweep_stuck_attempts(veille: Veille, now: datetime) -> SweepSummary:
     """End or reconcile every attempt stuck past its deadline (see the module docstring)."""
     summary = SweepSummary()
     with veille.session_factory.begin() as session:
-        ended = attempts.end_unplaced_claims(session, claimed_before=now - CLAIM_DEADLINE, now=now)
+        # A claim's deadline is the dispatcher's, in real time (the demo's clock runs faster).
+        claimed_before = now - CLAIM_DEADLINE * veille.time_scale
+        ended = attempts.end_unplaced_claims(session, claimed_before=claimed_before, now=now)
         silent = attempts.silent_calls(session, silent_since=now - SILENCE_DEADLINE, limit=BATCH)
     summary.ended_unknown += len(ended)
     if ended:

@@ -98,7 +98,7 @@ class SimulatorProvider:
         return cls(public_base_url=settings.PUBLIC_BASE_URL, auth_token=settings.auth_token,
                    account_sid=settings.TWILIO_ACCOUNT_SID or DEFAULT_ACCOUNT_SID,
                    service_number=settings.TWILIO_FROM_NUMBER or DEFAULT_SERVICE_NUMBER,
-                   time_scale=settings.SIMULATOR_TIME_SCALE, seed=settings.SIMULATOR_SEED)
+                   time_scale=settings.simulator_time_scale, seed=settings.SIMULATOR_SEED)
 
     # Scripting --------------------------------------------------------------------------
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import time
+
 import click
 from flask.cli import AppGroup
 
+from voice_app.domain.calendar import PARIS
 from voice_app.services.demo import DEMO_CAMPAIGN
 from voice_app.services.demo import DEMO_ORGANISATION
 from voice_app.services.demo import DEMO_PASSWORD
-from voice_app.services.demo import DEMO_RETRY_GAP_MINUTES
-from voice_app.services.demo import DEMO_ROUND_MINUTES
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
@@ -32,7 +34,8 @@ def demo() -> None:
 
 
 @demo.command("seed", help="Créer une fois les locataires fictifs, deux bénévoles de permanence et une "
-                           "campagne de démonstration dont la tournée dure cinq minutes.")
+                           "campagne de démonstration ; avec l'horloge accélérée (DEMO_TIME_SCALE), "
+                           "commencer une matinée de démonstration.")
 def seed() -> None:
     """Seed fictitious tenants, on-duty volunteers and a demo campaign (once)."""
     try:
@@ -41,6 +44,7 @@ def seed() -> None:
         raise click.ClickException(str(error)) from error
     if result.already_seeded:
         click.echo("Démonstration déjà en place : rien à ajouter (« veille demo reset » la rejoue).")
+        _clock(result.demo_time)
     else:
         _ready(result)
     _where_to_look()
@@ -62,8 +66,33 @@ def reset() -> None:
 def _ready(result) -> None:
     click.echo(f"Démonstration prête : {result.tenants} locataires fictifs importés, "
                f"{result.enrolled} inscrits au suivi, 2 bénévoles de permanence, "
-               f"campagne « {DEMO_CAMPAIGN} » : une tournée de {DEMO_ROUND_MINUTES} minutes qui commence "
-               f"maintenant, rappels après {DEMO_RETRY_GAP_MINUTES} minute au lieu de deux heures.")
+               f"campagne « {DEMO_CAMPAIGN} » aux règles réelles : tous les jours de 10 h à 12 h 30 "
+               "et de 14 h à 18 h, jusqu’à trois appels, deux heures d’écart dans l’autre demi-journée.")
+    _clock(result.demo_time)
+
+
+def _clock(demo_time: datetime | None) -> None:
+    if demo_time is None:
+        click.echo("Horloge réelle : les appels attendent les heures d’appel réelles (« scripts/run » "
+                   "lance la démonstration sur l’horloge accélérée).")
+        return
+    scale = get_veille().time_scale
+    paris = demo_time.astimezone(PARIS)
+    click.echo(f"Horloge de démonstration : une minute réelle vaut {number(scale)} minutes "
+               f"(DEMO_TIME_SCALE) ; il est {paris:%H:%M} le {paris:%d/%m/%Y} à cette horloge.")
+    steps = [f"{at:%H:%M} {what} dans {_real_wait(paris, at, scale)}" for at, what in STORY
+             if datetime.combine(paris.date(), at, PARIS) > paris]
+    if steps:
+        click.echo("À suivre : " + " ; ".join(steps) + ".")
+
+
+STORY = ((time(10, 0), "premiers appels"), (time(14, 0), "rappels de l’après-midi"),
+         (time(18, 0), "fin des appels (tournée close, injoignables signalés)"))
+
+
+def _real_wait(paris: datetime, at: time, scale: float) -> str:
+    seconds = (datetime.combine(paris.date(), at, PARIS) - paris).total_seconds() / scale
+    return f"{number(seconds, 0)} s" if seconds < 90 else f"{number(seconds / 60, 1)} min"
 
 
 def _where_to_look() -> None:
