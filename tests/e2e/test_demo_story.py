@@ -1,92 +1,103 @@
-"""The demo tells its whole story within its five-minute round: the real clock jobs, the real
-dispatcher and the demo cast played by the simulator over HTTP, the clock moved by the test."""
+"""The demo tells its whole day on the compressed clock: the real clock process (its jobs and
+its dispatcher thread), the web process over HTTP and the demo cast played by the simulator,
+all on one clock running DEMO_TIME_SCALE times faster than real time. Nothing here moves the
+clock by hand: a day of calling hours, with retries two hours apart, plays in seconds."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC
-from datetime import datetime
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from db.models import CallAttempt
+from db.models import Campaign
 from db.models import FollowUp
 from db.models import Round
-from scheduler.jobs import JOBS
-from tests.e2e.conftest import E2E_TIME_SCALE
+from scheduler.clock import Clock
+from scheduler.leader import leader_lock_for
 from tests.e2e.live_server import LiveServer
 from voice_app.bootstrap import bootstrap
-from voice_app.services.demo import DEMO_ROUND_MINUTES
+from voice_app.compressed_clock import CompressedClock
+from voice_app.domain.calendar import PARIS
+from voice_app.domain.windows import calling_hours
+from voice_app.domain.windows import open_until
 from voice_app.services.demo_reset import reset_demo
-from voice_app.services.dispatch import dispatch_due_calls
 from voice_app.telephony.simulator import SimulatorProvider
 
-pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
+pytestmark = pytest.mark.slow  # a real server, the real clock process and real calls over HTTP
 
-STEP = timedelta(seconds=15)
-STORY_DEADLINE = timedelta(minutes=DEMO_ROUND_MINUTES + 1)  # the round, then one closing job
-
-
-class MovingClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+SCALE = 600.0  # ten demo hours a real minute: the day's calls in about half a minute
+REAL_DEADLINE_SECONDS = 180.0  # generous on a loaded machine: the story itself needs ~30 s
+TENANTS = 12  # the cast's every part: help, a live transfer, a retry, silence, unreachable
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, tmp_path):
     server = LiveServer()
-    demo_settings = replace(settings, PUBLIC_BASE_URL=server.url, SIMULATOR_TIME_SCALE=E2E_TIME_SCALE)
-    simulator = SimulatorProvider.from_settings(demo_settings)
-    clock = MovingClock(datetime(2026, 11, 24, 13, 0, 40, tzinfo=UTC))  # 14:00:40 in Paris
-    veille = bootstrap(demo_settings, telephony=simulator, clock=clock)
+    demo_settings = replace(settings, PUBLIC_BASE_URL=server.url, DEMO_TIME_SCALE=SCALE,
+                            VEILLE_INSTANCE_DIR=str(tmp_path))
+    simulator = SimulatorProvider.from_settings(demo_settings)  # plays calls at the clock's pace
+    veille = bootstrap(demo_settings, telephony=simulator)  # the compressed clock, from the settings
     from voice_app.web import create_app
 
     server.serve(create_app({"TESTING": True}, veille=veille))
     try:
-        yield veille, simulator, clock
+        yield veille
     finally:
         simulator.close()
         server.stop()
         veille.close()
 
 
-def _run_clock_once(veille, simulator) -> None:
-    """What the clock process does in one step: its jobs, then the dispatcher's pass."""
-    for job in JOBS:
-        job.run(veille)
-    dispatch_due_calls(veille, veille.clock(), worker_id="demo-story", sleep=lambda seconds: None)
-    for call in simulator.calls:
-        simulator.wait(call.sid, timeout=10)
+def _round_closed(veille) -> bool:
+    with veille.session_factory() as session:
+        return session.scalar(select(Round.closed_at)) is not None
 
 
-def test_a_demo_round_shows_a_retry_a_live_transfer_help_and_unreachable_tenants(demo):
-    veille, simulator, clock = demo
-    started = clock.now
-    reset_demo(veille)
-    closed = False
-    while not closed and clock.now - started <= STORY_DEADLINE:
-        _run_clock_once(veille, simulator)
-        with veille.session_factory() as session:
-            closed = session.scalar(select(Round.closed_at)) is not None
-        clock.now += STEP
-    assert closed, "the demo round did not close in time"
+def _run_the_clock_until_the_round_closes(veille) -> None:
+    stop = threading.Event()
+    clock = Clock(veille, leader_lock_for(veille.settings.DATABASE_URL), heartbeat_seconds=0.2,
+                  standby_poll_seconds=0.2)
+    process = threading.Thread(target=clock.run, args=(stop,), name="clock", daemon=True)
+    process.start()
+    try:
+        deadline = time.monotonic() + REAL_DEADLINE_SECONDS
+        while not _round_closed(veille) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        process.join(30)
+
+
+def test_a_demo_day_with_retries_plays_in_compressed_time_inside_the_calling_hours(demo):
+    veille = demo
+    assert isinstance(veille.clock, CompressedClock)
+    morning = reset_demo(veille, tenants=TENANTS).demo_time
+    assert "09:55" <= morning.astimezone(PARIS).strftime("%H:%M") < "10:00", "just before the windows"
+    _run_the_clock_until_the_round_closes(veille)
+    assert _round_closed(veille), "the demo's round did not close"
 
     with veille.session_factory() as session:
+        stored_policy = session.scalars(select(Campaign)).one().policy
         attempts = session.scalars(select(CallAttempt)).all()
         follow_ups = Counter(session.scalars(select(FollowUp.reason)))
+    hours = calling_hours(stored_policy)
+    dialled = [a.dialled_at for a in attempts if a.dialled_at is not None]
+    assert dialled and all(open_until(hours, moment, PARIS) is not None for moment in dialled), \
+        sorted(moment.astimezone(PARIS).strftime("%H:%M:%S") for moment in dialled)
+    assert all(moment.date() == morning.date() for moment in dialled), "one demo day"
+
+    retries = [a for a in attempts if a.attempt_number == 2]
+    assert {a.outcome for a in retries} == {"ok", "no_answer"}  # tenant 4 answers, tenant 7 never does
+    assert all(a.dialled_at.astimezone(PARIS).hour >= 14 for a in retries), "two hours later, afternoon"
+    firsts = [a for a in attempts if a.attempt_number == 1 and a.dialled_at is not None]
+    assert all(a.dialled_at.astimezone(PARIS).hour < 13 for a in firsts)
     outcomes = Counter(a.outcome for a in attempts)
-    retried = {a.tenant_id for a in attempts if a.attempt_number == 2}
-    assert len(retried) >= 6  # the never-answering and the answer-the-second-time tenants
-    assert {a.outcome for a in attempts if a.tenant_id in retried and a.attempt_number == 2} \
-        == {"ok", "no_answer"}
     assert outcomes["live_transfer"] == 1
-    assert all(a.dialled_at < started + timedelta(minutes=DEMO_ROUND_MINUTES) for a in attempts)
-    assert follow_ups["unreachable"] == 3  # tenants 7, 17 and 37
-    assert follow_ups["help_health"] == 2 and follow_ups["help_food"] == 1 and follow_ups["help_other"] == 1
-    assert follow_ups["no_key"] >= 1
+    assert follow_ups["unreachable"] == 1  # tenant 7
+    assert follow_ups["help_health"] == 1 and follow_ups["help_food"] == 1
+    assert follow_ups["no_key"] == 1  # tenant 5 stays silent

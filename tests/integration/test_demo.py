@@ -20,13 +20,16 @@ from db.models import Round
 from db.models import Tenant
 from db.models import User
 from voice_app.bootstrap import bootstrap
+from voice_app.compressed_clock import ANCHOR_FILE
+from voice_app.compressed_clock import CompressedClock
+from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
+from voice_app.domain.campaigns import urgent_policy
 from voice_app.domain.rounds import round_starting_on
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.demo import DEMO_CAMPAIGN
 from voice_app.services.demo import DEMO_ORGANISATION
-from voice_app.services.demo import DEMO_ROUND_MINUTES
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import DemoStatus
 from voice_app.services.demo import demo_policy
@@ -51,8 +54,9 @@ def test_seeding_imports_enrols_puts_volunteers_on_duty_and_creates_the_campaign
         assert 0 < result.enrolled < 20  # the rules left the younger tenants out
         assert count(session, User, User.on_duty.is_(True)) == 2
         campaign = session.scalars(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)).one()
-        assert campaign.policy["windows"] == [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                                               "start": "10:30", "end": "10:35"}]
+        every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        assert campaign.policy["windows"] == [{"days": every_day, "start": "10:00", "end": "12:30"},
+                                              {"days": every_day, "start": "14:00", "end": "18:00"}]
 
 
 def test_seeding_twice_adds_nothing(veille):
@@ -108,19 +112,46 @@ def _demo_organisation_id(veille):
         return session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION))
 
 
-def test_the_demo_round_lasts_five_minutes_from_now_with_retries_a_minute_apart(veille, now):
+def test_the_demo_campaign_has_the_real_rules_of_an_urgent_campaign(veille, now):
     seed_demo(veille, tenants=5)
     with veille.session_factory() as session:
         policy = campaign_policy(session.scalars(select(Campaign)).one())
-    assert policy.windows[0].label().endswith("10:30-10:35")  # now is 10:30 in Paris
-    assert (policy.retry_gap_minutes, policy.retry_other_half_day, policy.round_days) == (1, False, 1)
+    assert policy == demo_policy() == urgent_policy(max_concurrent_calls=60)
+    assert (policy.retry_gap_minutes, policy.retry_other_half_day, policy.max_attempts) == (120, True, 3)
     round_ = round_starting_on(policy, now.date())
-    assert round_.ends_at - round_.starts_at == timedelta(minutes=DEMO_ROUND_MINUTES)
+    assert [round_.starts_at.astimezone(PARIS).hour, round_.ends_at.astimezone(PARIS).hour] == [10, 18]
 
 
-def test_just_before_midnight_the_demo_round_is_shorter_but_valid():
-    late = demo_policy(datetime(2026, 11, 24, 22, 58, tzinfo=UTC))  # 23:58 in Paris
-    assert (late.windows[0].start, late.windows[0].end) == (23 * 60 + 58, 24 * 60)
+@pytest.fixture
+def compressed_veille(settings, telephony, tmp_path):
+    """A demo process on the compressed clock, its real time at 14:20 in Paris."""
+    real = {"now": datetime(2026, 12, 1, 13, 20, tzinfo=UTC), "seconds": 0.0}
+    clock = CompressedClock(120, tmp_path / ANCHOR_FILE, real_clock=lambda: real["now"],
+                            monotonic=lambda: real["seconds"])
+    wired = bootstrap(settings, telephony=telephony, clock=clock)
+    yield wired, real
+    wired.close()
+
+
+def test_seeding_on_the_compressed_clock_starts_a_demo_morning_before_the_windows(compressed_veille):
+    veille, real = compressed_veille
+    result = seed_demo(veille, tenants=5)
+    assert result.demo_time.astimezone(PARIS).strftime("%d/%m %H:%M") == "02/12 09:55"
+    with veille.session_factory() as session:
+        assert session.scalars(select(Campaign)).one().starts_on.isoformat() == "2026-12-02"
+    real["now"] += timedelta(seconds=30)
+    real["seconds"] += 30
+    again = seed_demo(veille, tenants=5)  # scripts/run again: the story goes on where it was
+    assert again.already_seeded and again.demo_time.astimezone(PARIS).strftime("%H:%M") == "10:55"
+
+
+def test_a_reset_on_the_compressed_clock_starts_the_next_demo_morning(compressed_veille):
+    veille, real = compressed_veille
+    first = reset_demo(veille, tenants=5).demo_time
+    real["now"] += timedelta(minutes=3)
+    real["seconds"] += 180  # 16:55 on the demo's clock
+    second = reset_demo(veille, tenants=5).demo_time
+    assert second - first == timedelta(days=1), "time never goes back for a running process"
 
 
 def test_reset_removes_the_demo_organisation_with_its_rounds_and_seeds_again(veille, now):
@@ -164,7 +195,8 @@ def test_the_reset_command_says_what_it_did_and_where_to_look(app):
     result = app.test_cli_runner().invoke(args=["demo", "reset"])
     assert result.exit_code == 0, result.output
     assert "Ancienne démonstration supprimée (Habitat Démo)." in result.output
-    assert "une tournée de 5 minutes qui commence maintenant" in result.output
+    assert "aux règles réelles : tous les jours de 10 h à 12 h 30 et de 14 h à 18 h" in result.output
+    assert "Horloge réelle" in result.output  # these tests run on real time
     assert "/suivis" in result.output and "/chiffres" in result.output
     assert "veille demo status" in result.output
 

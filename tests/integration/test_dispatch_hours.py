@@ -19,6 +19,9 @@ from tests.integration.test_planning import attempts
 from tests.multiprocess_helpers import UNPACED
 from tests.multiprocess_helpers import seed_due_attempts
 from voice_app.bootstrap import bootstrap
+from voice_app.compressed_clock import ANCHOR_FILE
+from voice_app.compressed_clock import Anchor
+from voice_app.compressed_clock import CompressedClock
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.windows import is_open
@@ -80,13 +83,21 @@ def test_a_working_days_campaign_places_nothing_outside_its_windows(veille, tele
 CHRISTMAS_NIGHT = paris(2026, 12, 25, 3, 0)
 
 
-@pytest.mark.parametrize("policy", [UNPACED, demo_policy(CHRISTMAS_NIGHT).to_dict()],
-                         ids=["always-open", "demo"])
-def test_an_always_open_campaign_still_dials_at_night_and_on_holidays(veille, telephony, policy):
+def test_an_always_open_campaign_still_dials_at_night_and_on_holidays(veille, telephony):
     christmas_night = CHRISTMAS_NIGHT
-    seed_due_attempts(veille.session_factory, 2, now=christmas_night, policy=policy)
+    seed_due_attempts(veille.session_factory, 2, now=christmas_night, policy=UNPACED)
     summary = dispatch(veille, christmas_night)
     assert (summary.placed, len(telephony.placed), summary.outside_hours) == (2, 2, {})
+
+
+@pytest.mark.parametrize("moment", [CHRISTMAS_NIGHT, paris(2026, 12, 25, 13, 0), paris(2026, 12, 25, 18, 0)],
+                         ids=["night", "lunch", "evening"])
+def test_the_demo_campaign_never_dials_outside_its_calling_hours_even_on_a_holiday(veille, telephony, moment):
+    seed_due_attempts(veille.session_factory, 2, now=moment, policy=demo_policy().to_dict())
+    summary = dispatch(veille, moment)
+    assert (summary.claimed, telephony.placed) == (0, [])
+    morning = dispatch(veille, paris(2026, 12, 26, 10, 0))  # the next morning: the demo calls every day
+    assert morning.placed == 2
 
 
 def test_a_campaign_with_unreadable_calling_hours_is_paused_not_dialled(veille, telephony, now):
@@ -184,3 +195,25 @@ def test_the_dispatcher_loop_says_once_that_a_campaign_waits_for_its_window(sett
     assert waiting == [f"dispatch.outside_calling_hours campaign_id={seeded.campaign_id} "
                        f"opens_at={paris(2026, 11, 25, 10, 0).astimezone(UTC).isoformat()}"]
     assert telephony.placed == []
+
+
+def test_on_the_demos_compressed_clock_no_call_is_placed_after_the_window_closes(settings, telephony,
+                                                                                tmp_path):
+    """Five demo minutes before 12:30 are 2.5 real seconds at 120 times: the pace (one call a
+    real second, two demo minutes) lets two calls through, never one at 12:31."""
+    time = ManualTime()
+    real_start = datetime(2026, 12, 1, 13, 20, tzinfo=UTC)
+    anchor = Anchor(real_start, paris(2026, 12, 2, 12, 25).astimezone(UTC))
+    (tmp_path / ANCHOR_FILE).write_text(anchor.to_json())
+    clock = CompressedClock(120, tmp_path / ANCHOR_FILE, monotonic=time.monotonic,
+                            real_clock=lambda: real_start + timedelta(seconds=time.now - 1000.0))
+    veille = bootstrap(settings, telephony=telephony, clock=clock)
+    try:
+        now = veille.clock()
+        seeded = seed_due_attempts(veille.session_factory, 6, now=now, policy={"calls_per_second": 1})
+        summary = dispatch(veille, now, time)
+        dialled = [a.dialled_at for a in attempts(veille, round_id=seeded.round_id) if a.dialled_at]
+    finally:
+        veille.close()
+    assert summary.placed == len(dialled) == 2 and summary.released >= 1
+    assert all(moment < paris(2026, 12, 2, 12, 30) for moment in dialled), dialled
