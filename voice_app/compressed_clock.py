@@ -34,7 +34,7 @@ from voice_app.domain.calendar import PARIS
 log = logging.getLogger("veille.demo")
 
 ANCHOR_FILE = "demo-clock.json"
-DEMO_MORNING = time(9, 55)  # Paris: five demo minutes before the calling windows open (10:00)
+DEMO_MORNING = time(9, 50)  # Paris: ten demo minutes before the calling windows open (10:00)
 REFRESH_SECONDS = 1.0
 # Stop dialling this long (real) before a window closes: the call is placed a few
 # milliseconds after the check, which the compressed clock makes seconds.

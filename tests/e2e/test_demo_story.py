@@ -77,7 +77,7 @@ def test_a_demo_day_with_retries_plays_in_compressed_time_inside_the_calling_hou
     veille = demo
     assert isinstance(veille.clock, CompressedClock)
     morning = reset_demo(veille, tenants=TENANTS).demo_time
-    assert "09:55" <= morning.astimezone(PARIS).strftime("%H:%M") < "10:00", "just before the windows"
+    assert "09:50" <= morning.astimezone(PARIS).strftime("%H:%M") < "10:00", "just before the windows"
     _run_the_clock_until_the_round_closes(veille)
     assert _round_closed(veille), "the demo's round did not close"
 

@@ -136,13 +136,13 @@ def compressed_veille(settings, telephony, tmp_path):
 def test_seeding_on_the_compressed_clock_starts_a_demo_morning_before_the_windows(compressed_veille):
     veille, real = compressed_veille
     result = seed_demo(veille, tenants=5)
-    assert result.demo_time.astimezone(PARIS).strftime("%d/%m %H:%M") == "02/12 09:55"
+    assert result.demo_time.astimezone(PARIS).strftime("%d/%m %H:%M") == "02/12 09:50"
     with veille.session_factory() as session:
         assert session.scalars(select(Campaign)).one().starts_on.isoformat() == "2026-12-02"
     real["now"] += timedelta(seconds=30)
     real["seconds"] += 30
     again = seed_demo(veille, tenants=5)  # scripts/run again: the story goes on where it was
-    assert again.already_seeded and again.demo_time.astimezone(PARIS).strftime("%H:%M") == "10:55"
+    assert again.already_seeded and again.demo_time.astimezone(PARIS).strftime("%H:%M") == "10:50"
 
 
 def test_a_reset_on_the_compressed_clock_starts_the_next_demo_morning(compressed_veille):

@@ -57,12 +57,12 @@ def test_an_anchor_runs_scale_times_faster_than_real_time():
 
 
 @pytest.mark.parametrize(("now", "morning"), [
-    (datetime(2026, 12, 1, 7, 0, tzinfo=UTC), "01/12 09:55:00"),  # 08:00 Paris: this morning
-    (datetime(2026, 12, 1, 8, 55, tzinfo=UTC), "02/12 09:55:00"),  # 09:55 exactly: the next one
-    (datetime(2026, 12, 1, 22, 30, tzinfo=UTC), "02/12 09:55:00"),  # 23:30 Paris
-    (datetime(2027, 3, 27, 23, 0, tzinfo=UTC), "28/03 09:55:00"),  # the night summer time starts
+    (datetime(2026, 12, 1, 7, 0, tzinfo=UTC), "01/12 09:50:00"),  # 08:00 Paris: this morning
+    (datetime(2026, 12, 1, 8, 50, tzinfo=UTC), "02/12 09:50:00"),  # 09:50 exactly: the next one
+    (datetime(2026, 12, 1, 22, 30, tzinfo=UTC), "02/12 09:50:00"),  # 23:30 Paris
+    (datetime(2027, 3, 27, 23, 0, tzinfo=UTC), "28/03 09:50:00"),  # the night summer time starts
 ])
-def test_the_demo_morning_is_the_next_955_in_paris(now, morning):
+def test_the_demo_morning_is_the_next_950_in_paris(now, morning):
     assert paris(next_demo_morning(now)) == morning
 
 
@@ -76,8 +76,8 @@ def test_starting_a_demo_day_puts_every_process_at_the_next_morning(real, tmp_pa
     seeding, web = compressed(real, path), compressed(real, path)
     assert web() == REAL_START  # read before the anchor exists
     morning = seeding.start_demo_day()
-    assert paris(morning) == "02/12 09:55:00" and seeding() == morning
-    real.wait(2.5)  # 5 demo minutes; the web process reads the file again after REFRESH_SECONDS
+    assert paris(morning) == "02/12 09:50:00" and seeding() == morning
+    real.wait(5)  # 10 demo minutes; the web process reads the file again after REFRESH_SECONDS
     assert paris(seeding()) == paris(web()) == "02/12 10:00:00"
     real.wait(120)  # two real minutes: four demo hours
     assert paris(web()) == "02/12 14:00:00"
@@ -86,7 +86,7 @@ def test_starting_a_demo_day_puts_every_process_at_the_next_morning(real, tmp_pa
 def test_a_new_demo_day_only_moves_time_forward(real, tmp_path):
     clock = compressed(real, tmp_path / ANCHOR_FILE)
     first = clock.start_demo_day()
-    real.wait(60)  # 11:55 demo time
+    real.wait(60)  # 11:50 demo time
     second = clock.start_demo_day()
     assert second - first == timedelta(days=1) and clock() == second
 
