@@ -75,7 +75,7 @@ def web_seconds(url: str) -> str:
 
 def clock_seconds(url: str, directory: str) -> str:
     env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": url, "VEILLE_INSTANCE_DIR": directory,
-           "VEILLE_TEST_PROVIDER": "tests.fakes:FakeTelephony"}
+           "VEILLE_TEST_PROVIDER": "tests.fakes:FakeTelephony", "DEMO_TIME_SCALE": "0"}  # not .env's
     clock = subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=PROJECT_ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2)

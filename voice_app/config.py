@@ -149,6 +149,10 @@ class Settings:
             raise ConfigError("PROVIDER_MAX_CALLS_PER_SECOND doit être un nombre positif.")
         if self.SIMULATOR_TIME_SCALE <= 0:
             raise ConfigError("SIMULATOR_TIME_SCALE doit être un nombre positif.")
+        if self.TELEPHONY_PROVIDER != "simulator" and not self.TWILIO_AUTH_TOKEN:
+            raise ConfigError(f"Démarrage refusé : TELEPHONY_PROVIDER={self.TELEPHONY_PROVIDER} sans "
+                              "TWILIO_AUTH_TOKEN. Le jeton du simulateur est public et ne sert qu'au "
+                              "simulateur : renseignez le jeton du compte (voir .env.example).")
         if self.DEMO_TIME_SCALE < 0 or 0 < self.DEMO_TIME_SCALE < 1:
             raise ConfigError("DEMO_TIME_SCALE doit valoir 0 (heure réelle) ou un nombre d'au moins 1.")
         if self.DEMO_TIME_SCALE and self.TELEPHONY_PROVIDER != "simulator":
@@ -156,10 +160,6 @@ class Settings:
                               "accélérée de la démonstration) avec un opérateur téléphonique réel "
                               f"(TELEPHONY_PROVIDER={self.TELEPHONY_PROVIDER}) : les appels réels suivent "
                               "l'heure réelle. Retirez DEMO_TIME_SCALE de .env.")
-        if self.TELEPHONY_PROVIDER != "simulator" and not self.TWILIO_AUTH_TOKEN:
-            raise ConfigError(f"Démarrage refusé : TELEPHONY_PROVIDER={self.TELEPHONY_PROVIDER} sans "
-                              "TWILIO_AUTH_TOKEN. Le jeton du simulateur est public et ne sert qu'au "
-                              "simulateur : renseignez le jeton du compte (voir .env.example).")
         if self.is_production:
             self._check_production()
 

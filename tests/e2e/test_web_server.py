@@ -31,7 +31,7 @@ def start_web(tmp_path: Path, **env) -> tuple[subprocess.Popen, str]:
     port = closed_port()
     environ = {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
                "DATABASE_URL": f"sqlite:///{tmp_path / 'veille.sqlite3'}", "BIND": f"127.0.0.1:{port}",
-               "VEILLE_INSTANCE_DIR": str(tmp_path), **env}
+               "VEILLE_INSTANCE_DIR": str(tmp_path), "DEMO_TIME_SCALE": "0", **env}  # not .env's
     with (tmp_path / "out.log").open("w") as out, (tmp_path / "err.log").open("w") as err:
         process = subprocess.Popen(procfile_command("web"), cwd=PROJECT_ROOT, env=environ, stdout=out,
                                    stderr=err)

@@ -77,7 +77,8 @@ def test_a_clock_stuck_behind_a_locked_table_stops_on_time(database_url, tmp_pat
 
 def test_a_clock_with_a_real_provider_and_no_token_refuses_to_start_in_french(tmp_path):
     env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": f"sqlite:///{tmp_path / 'v.sqlite3'}",
-           "TELEPHONY_PROVIDER": "twilio", "VEILLE_INSTANCE_DIR": str(tmp_path)}
+           "TELEPHONY_PROVIDER": "twilio", "VEILLE_INSTANCE_DIR": str(tmp_path),
+           "DEMO_TIME_SCALE": "0"}  # whatever the developer's .env says (scripts/run writes it)
     done = subprocess.run([sys.executable, "-m", "scheduler"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 2

@@ -105,7 +105,8 @@ def test_a_dispatcher_killed_mid_run_places_nothing_twice_and_the_sweep_leaves_n
 def start_clock(database_url: str, log_path: Path) -> subprocess.Popen:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": database_url,
            "VEILLE_TEST_PROVIDER": "tests.fakes:FakeTelephony", "LOG_LEVEL": "INFO",
-           "VEILLE_INSTANCE_DIR": str(log_path.parent)}
+           "VEILLE_INSTANCE_DIR": str(log_path.parent),
+           "DEMO_TIME_SCALE": "0"}  # real time, whatever the developer's .env says (scripts/run writes it)
     with log_path.open("w") as log_file:  # the child keeps its own descriptor
         return subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=PROJECT_ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=log_file)
