@@ -206,3 +206,5 @@ def audit():
     events = list_events(get_veille(), list(me().related_organisation_ids), where, before_id=before)
     return render_template("admin/audit.html", events=events, actions=PAGE_ACTIONS, action=action,
                            since=since, until=until, PARIS=PARIS)
+
+from voice_app.web import admin_tokens  # noqa: E402,F401  (its routes are on this blueprint)
