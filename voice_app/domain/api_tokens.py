@@ -48,11 +48,3 @@ def allows(scope: str, needed: Scope) -> bool:
     """A write token also reads; a read token only reads."""
     return scope == Scope.WRITE or needed == Scope.READ
 
-
-def parse_scope(text: str) -> Scope:
-    """`read` or `write`; ValueError with a French message otherwise."""
-    try:
-        return Scope(text.strip().lower())
-    except ValueError:
-        raise ValueError(f"portée inconnue « {text} » : « read » (lecture) "
-                         "ou « write » (écriture).") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from flask import Flask
@@ -45,7 +46,7 @@ def _retry_after() -> int | None:
     from voice_app.web.extensions import limiter
 
     current = limiter.current_limit
-    return max(1, int(current.reset_at - time.time()) + 1) if current else None
+    return max(1, math.ceil(current.reset_at - time.time())) if current else None
 
 
 def _unexpected(error: Exception):

@@ -70,7 +70,8 @@ def audit_call(response):
     return response
 
 
-limiter.limit(rate_limit, key_func=rate_key,
-              exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS)(blueprint)
+# One count per token for the whole API (a plain blueprint limit would count each route apart).
+limiter.shared_limit(rate_limit, scope="api", key_func=rate_key,
+                     exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS)(blueprint)
 
 from voice_app.web.api import views  # noqa: E402,F401  (registers the routes)
