@@ -101,3 +101,10 @@ def test_the_push_is_audited_as_an_import_with_counts_only(api, tokens, veille):
     assert event.subject_type == "api" and event.actor_label == "jeton API « SI write »"
     assert event.details == {"source": "api", "created": 1, "updated": 0, "unchanged": 0, "opted_out": 0,
                              "rejected": 1}
+
+
+def test_a_body_over_8_mb_is_refused_before_it_is_read(api, tokens, veille):
+    filler = [tenant(n, caretaker="x" * 100) for n in range(1000)] * 80  # about 20 MB
+    answer = api.post("/tenants", tokens["write"], json={"tenants": filler})
+    assert answer.status_code == 413 and answer.json["code"] == "too_large"
+    assert stored(veille) == {}

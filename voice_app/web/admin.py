@@ -182,7 +182,8 @@ def organisations():
 
 PAGE_ACTIONS = {"": "toutes", "user.signed_in": "connexions", "access.refused": "accès refusés",
                 "follow_up.": "suivis", "tenant.": "locataires", "user.": "comptes",
-                "portfolio.": "portefeuilles", "volunteer.": "bénévoles", "enrolment.": "inscriptions"}
+                "portfolio.": "portefeuilles", "volunteer.": "bénévoles", "enrolment.": "inscriptions",
+                "api.": "appels de l’API", "api_token.": "jetons de l’API"}
 
 
 def _day(value: str | None):
