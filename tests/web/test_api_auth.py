@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 from openapi_spec_validator import validate
 from sqlalchemy import func
 from sqlalchemy import select
@@ -101,6 +102,9 @@ def test_an_unknown_api_path_answers_a_json_problem_not_a_page(client):
     answer = client.get("/api/v1/nothing-here")
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
     assert answer.json["code"] == "not_found"
+    jsonschema.validate(answer.json, description()["components"]["schemas"]["Problem"])
+    wrong_method = client.get("/api/v1/tenants")
+    assert wrong_method.status_code == 405 and wrong_method.json["code"] == "method_not_allowed"
 
 
 def test_no_csrf_token_is_needed_with_a_bearer_token_but_pages_still_need_one(api, tokens, client):
