@@ -27,8 +27,45 @@ def upgrade(database_url: str, revision: str = "head", *, suppression_key: str |
     command.upgrade(config, revision)
 
 
+KEYED_LIST_REVISION = "0004"
+
+
 def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    config = alembic_config(database_url)
+    _refuse_to_lose_the_opt_out_list(config, database_url, revision)
+    command.downgrade(config, revision)
+
+
+def _refuse_to_lose_the_opt_out_list(config: Config, database_url: str, revision: str) -> None:
+    """Migration 0004's own refusal, checked before any step runs: on SQLite each step's DDL
+    commits at once, so the later migrations would otherwise be undone before 0004 refused."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    from sqlalchemy import inspect
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+
+    at = current(database_url)
+    if at is None:
+        return
+    try:
+        undone = {script.revision for script in
+                  ScriptDirectory.from_config(config).iterate_revisions(at, revision)}
+    except CommandError:
+        return  # a relative target: alembic checks it, and 0004 refuses in its turn
+    if KEYED_LIST_REVISION not in undone:
+        return
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            held = "phone_suppressions" in inspect(connection).get_table_names() and connection.scalar(
+                text("SELECT count(*) FROM phone_suppressions"))
+    finally:
+        engine.dispose()
+    if held:
+        raise RuntimeError("Refusing to downgrade 0004: the opt-out list holds keyed hashes, which cannot "
+                           "be turned back into plain digests; the numbers would no longer be recognised.")
 
 
 def current(database_url: str) -> str | None:

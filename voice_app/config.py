@@ -74,6 +74,16 @@ def _public_url_problem(url: str) -> str | None:
     return None
 
 
+def _check_rate_limit(name: str, value: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} illisible : écrivez par exemple « 120 per minute » "
+                          "ou « 10 per second ».") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting Veille reads, named as its environment variable."""
@@ -92,6 +102,7 @@ class Settings:
     LOG_LEVEL: str = "INFO"
     PROXY_COUNT: int = 0  # reverse proxies in front of the web process (X-Forwarded-For hops trusted)
     RATELIMIT_STORAGE_URI: str = "memory://"
+    API_RATE_LIMIT: str = "120 per minute"  # calls per API token (limits' notation)
     SIMULATOR_TIME_SCALE: float = 10.0  # calls' pace when the demo's clock is not compressed
     # The demo's compressed clock (voice_app.compressed_clock): 0 is real time; written to .env
     # by scripts/run; simulator only. The simulator then plays calls at the same pace.
@@ -145,6 +156,7 @@ class Settings:
             raise ConfigError(f"TZ_NAME={self.TZ_NAME!r} n'est pas encore pris en charge : les plages "
                               f"d'appel sont calculées à l'heure de {SUPPORTED_TZ} (voir le README, "
                               "Configuration).")
+        _check_rate_limit("API_RATE_LIMIT", self.API_RATE_LIMIT)
         if self.PROVIDER_MAX_CALLS_PER_SECOND <= 0:
             raise ConfigError("PROVIDER_MAX_CALLS_PER_SECOND doit être un nombre positif.")
         if self.SIMULATOR_TIME_SCALE <= 0:

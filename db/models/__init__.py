@@ -3,6 +3,7 @@
 Importing this package registers every table on `Base.metadata` (Alembic reads it).
 """
 
+from db.models.api_tokens import ApiToken
 from db.models.audit import AuditEvent
 from db.models.base import Base
 from db.models.calls import CallAttempt
@@ -30,6 +31,7 @@ from db.models.users import User
 from db.models.users import VolunteerAbsence
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AwayPeriod",
     "BridgedCall",

@@ -123,3 +123,9 @@ def test_empty_variables_take_their_default(tmp_path):
     assert settings.VEILLE_ENV == "development" and settings.TELEPHONY_PROVIDER == "simulator"
     assert settings.SIMULATOR_TIME_SCALE == 10.0
     assert Settings.from_env({"VEILLE_INSTANCE_DIR": ""}).DATABASE_URL.endswith("instance/veille.sqlite3")
+
+
+def test_an_unreadable_api_rate_limit_stops_the_start_with_a_french_message():
+    assert Settings.from_env({"API_RATE_LIMIT": "10 per second"}).API_RATE_LIMIT == "10 per second"
+    with pytest.raises(ConfigError, match="API_RATE_LIMIT"):
+        Settings.from_env({"API_RATE_LIMIT": "beaucoup"})

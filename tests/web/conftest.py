@@ -220,3 +220,24 @@ def browser(client):
     from tests.web.people import Browser
 
     return Browser(client)
+
+
+@pytest.fixture
+def api(client):
+    """The JSON API through the test client; every answer checked against openapi.json."""
+    from tests.web.api_client import Api
+
+    return Api(client)
+
+
+@pytest.fixture
+def tokens(veille, organisation):
+    """Secrets of the test landlord's API tokens: `write`, `read`, and a `revoked` write token."""
+    from voice_app.domain.api_tokens import Scope
+    from voice_app.services.api_tokens import create_token
+    from voice_app.services.api_tokens import revoke_token
+
+    secrets = {name: create_token(veille, organisation.id, Scope(scope), f"SI {name}", actor=None)
+               for name, scope in (("write", "write"), ("read", "read"), ("revoked", "write"))}
+    revoke_token(veille, secrets["revoked"][0].id, None, actor=None)
+    return {name: secret for name, (_, secret) in secrets.items()}

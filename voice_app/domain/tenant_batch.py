@@ -71,18 +71,25 @@ def check_tenant_file(data: bytes, today: date,
 
 
 def _drop_duplicates(checked: CheckedFile) -> None:
-    """A reference on several lines is ambiguous: every one of those lines is an error."""
+    checked.rows, errors = drop_duplicate_references(checked.rows, checked.layout.header_of("reference"))
+    if errors:
+        checked.errors = sorted(checked.errors + errors, key=lambda error: error.line)
+
+
+def drop_duplicate_references(rows: list[TenantRow], header: str,
+                              where: str = "ligne") -> tuple[list[TenantRow], list[RowError]]:
+    """A reference on several lines is ambiguous: every one of those lines is an error. Returns
+    the rows left and the errors; `where` names a line in messages (a file's "ligne")."""
     lines_by_reference: dict[str, list[int]] = {}
-    for row in checked.rows:
+    for row in rows:
         lines_by_reference.setdefault(row.reference, []).append(row.line)
     duplicated = {ref: lines for ref, lines in lines_by_reference.items() if len(lines) > 1}
     if not duplicated:
-        return
-    header = checked.layout.header_of("reference")
+        return rows, []
+    errors = []
     for reference, lines in duplicated.items():
         for line in lines:
             others = ", ".join(str(other) for other in lines if other != line)
-            checked.errors.append(RowError(line, header, f"référence « {reference} » en double "
-                                                         f"(aussi en ligne {others})"))
-    checked.rows = [row for row in checked.rows if row.reference not in duplicated]
-    checked.errors.sort(key=lambda error: error.line)
+            errors.append(RowError(line, header, f"référence « {reference} » en double "
+                                                 f"(aussi en {where} {others})"))
+    return [row for row in rows if row.reference not in duplicated], errors

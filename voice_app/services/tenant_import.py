@@ -98,12 +98,14 @@ class ImportReport:
 
 
 @dataclass
-class _Plan:
+class SavedRows:
+    """What writing rows did; tenants only counted, never named."""
+
     inserts: list[dict] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
     unchanged: int = 0
     marked_opted_out: int = 0
-    seen: int = 0
+    seen: int = 0  # the organisation's tenants before the write
     forgotten: list[int] = field(default_factory=list)  # known tenants whose numbers are erased
 
 
@@ -173,10 +175,7 @@ def _write(veille: Veille, organisation_id: int, rows: list[TenantRow], report: 
            now: datetime, progress: Progress | None) -> None:
     try:
         with veille.session_factory.begin() as session:
-            plan = _plan_for(session, organisation_id, rows, now)
-            _count(report, plan)
-            _bulk_write(session, plan, progress)
-            forget_numbers(session, organisation_id, plan.forgotten)
+            _count(report, save_rows(session, organisation_id, rows, now, progress))
             session.add(AuditEvent(organisation_id=organisation_id, actor_label="import",
                                    action="tenants.imported", subject_type="tenant_file", at=now,
                                    details=_audit_details(report)))
@@ -185,10 +184,21 @@ def _write(veille: Veille, organisation_id: int, rows: list[TenantRow], report: 
                              "rien n'a été enregistré, relancez l'import.") from error
 
 
-def _plan_for(session: Session, organisation_id: int | None, rows: list[TenantRow], now: datetime) -> _Plan:
+def save_rows(session: Session, organisation_id: int, rows: list[TenantRow], now: datetime,
+              progress: Progress | None = None) -> SavedRows:
+    """Create or update checked rows in the caller's transaction (a file's or the API's); an
+    IntegrityError means another import wrote the same references meanwhile."""
+    plan = _plan_for(session, organisation_id, rows, now)
+    _bulk_write(session, plan, progress)
+    forget_numbers(session, organisation_id, plan.forgotten)
+    return plan
+
+
+def _plan_for(session: Session, organisation_id: int | None, rows: list[TenantRow],
+              now: datetime) -> SavedRows:
     existing = _existing_tenants(session, organisation_id) if organisation_id is not None else {}
     suppressed = suppression_list(session, organisation_id) if organisation_id is not None else EMPTY
-    plan = _Plan()
+    plan = SavedRows()
     for row in rows:
         _plan_row(plan, row, existing.get(row.reference), suppressed, organisation_id, now)
     plan.seen = len(existing)
@@ -203,7 +213,7 @@ def _existing_tenants(session: Session, organisation_id: int) -> dict[str, dict]
     return {row.reference: row._asdict() for row in result}
 
 
-def _plan_row(plan: _Plan, row: TenantRow, current: dict | None, suppressed: SuppressionList,
+def _plan_row(plan: SavedRows, row: TenantRow, current: dict | None, suppressed: SuppressionList,
               organisation_id: int | None, now: datetime) -> None:
     merged = (current or DEFAULTS) | row.values
     opted_out_at = current["opted_out_at"] if current else None
@@ -233,13 +243,13 @@ def _is_suppressed(values: dict, suppressed: SuppressionList) -> bool:
     return any(number in suppressed for number in (values["phone"], values["phone2"]))
 
 
-def _count(report: ImportReport, plan: _Plan) -> None:
+def _count(report: ImportReport, plan: SavedRows) -> None:
     report.created, report.updated, report.unchanged = len(plan.inserts), len(plan.updates), plan.unchanged
     report.marked_opted_out = plan.marked_opted_out
     report.absent = plan.seen - len(plan.updates) - plan.unchanged
 
 
-def _bulk_write(session: Session, plan: _Plan, progress: Progress | None) -> None:
+def _bulk_write(session: Session, plan: SavedRows, progress: Progress | None) -> None:
     total, done = len(plan.inserts) + len(plan.updates), 0
     # render_nulls keeps every row's key set identical, so each chunk goes to the driver as one
     # executemany (by default a None value drops its key, and each change of key set starts a

@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None, *, veille: Veille | None = None,
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: a long form never expires
         RATELIMIT_STORAGE_URI=veille.settings.RATELIMIT_STORAGE_URI,
         RATELIMIT_HEADERS_ENABLED=False,
+        API_RATE_LIMIT=veille.settings.API_RATE_LIMIT,
     )
     if test_config:
         app.config.update(test_config)
@@ -73,6 +74,7 @@ def register_extensions(app: Flask, veille: Veille) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from voice_app.web.admin import blueprint as admin
+    from voice_app.web.api import blueprint as api
     from voice_app.web.auth import blueprint as auth
     from voice_app.web.bridge import blueprint as bridge
     from voice_app.web.bridge import hooks as bridge_hooks
@@ -94,8 +96,9 @@ def register_blueprints(app: Flask) -> None:
     for webhooks in (voice, bridge_hooks):
         csrf.exempt(webhooks)  # proved by the provider's signature instead
     csrf.exempt(health)
+    csrf.exempt(api)  # no cookie: a bearer token, which a cross-site form cannot send
     for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, tenants, coordinator,
-                      rules, admin, campaigns, rounds, figures, recordings):
+                      rules, admin, campaigns, rounds, figures, recordings, api):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 

@@ -182,7 +182,8 @@ def organisations():
 
 PAGE_ACTIONS = {"": "toutes", "user.signed_in": "connexions", "access.refused": "accès refusés",
                 "follow_up.": "suivis", "tenant.": "locataires", "user.": "comptes",
-                "portfolio.": "portefeuilles", "volunteer.": "bénévoles", "enrolment.": "inscriptions"}
+                "portfolio.": "portefeuilles", "volunteer.": "bénévoles", "enrolment.": "inscriptions",
+                "api.": "appels de l’API", "api_token.": "jetons de l’API"}
 
 
 def _day(value: str | None):
@@ -206,3 +207,5 @@ def audit():
     events = list_events(get_veille(), list(me().related_organisation_ids), where, before_id=before)
     return render_template("admin/audit.html", events=events, actions=PAGE_ACTIONS, action=action,
                            since=since, until=until, PARIS=PARIS)
+
+from voice_app.web import admin_tokens  # noqa: E402,F401  (its routes are on this blueprint)

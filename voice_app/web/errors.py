@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask
 from flask import render_template
@@ -12,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
 log = logging.getLogger("veille.web")
+API_PREFIX = "/api/"
 
 MESSAGES = {
     400: "La demande est incomplète ou mal formée.",
@@ -25,6 +28,10 @@ MESSAGES = {
 
 
 def _render(error: HTTPException):
+    if request.path.startswith(API_PREFIX):
+        from voice_app.web.api.problems import from_http_error
+
+        return from_http_error(error, _retry_after())
     code = error.code or 500
     message = MESSAGES.get(code, error.description or "Erreur")
     if code == 413 and request.endpoint == "tenants.upload":
@@ -32,6 +39,14 @@ def _render(error: HTTPException):
     if request.accept_mimetypes.best == "application/json":
         return {"error": code, "message": message}, code
     return render_template("error.html", code=code, message=message), code
+
+
+def _retry_after() -> int | None:
+    """Seconds until the rate limit that refused this request resets."""
+    from voice_app.web.extensions import limiter
+
+    current = limiter.current_limit
+    return max(1, math.ceil(current.reset_at - time.time())) if current else None
 
 
 def _unexpected(error: Exception):

@@ -32,6 +32,7 @@ NAVIGATION = (
     ("admin.users", "Comptes", "admin"),
     ("admin.organisations", "Organismes", "admin"),
     ("admin.audit", "Audit", "admin"),
+    ("admin.api_tokens", "API", "admin"),
 )
 
 BRIDGE_STATES = {

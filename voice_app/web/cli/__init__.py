@@ -17,6 +17,7 @@ from flask.cli import ScriptInfo
 
 from voice_app.env_file import load_env_file
 from voice_app.web.cli import french
+from voice_app.web.cli.api_tokens import api_tokens
 from voice_app.web.cli.calls import calls
 from voice_app.web.cli.campaigns import campaigns
 from voice_app.web.cli.campaigns import rounds
@@ -35,7 +36,7 @@ from voice_app.web.cli.tenants import enrolment
 from voice_app.web.cli.tenants import tenants
 
 GROUPS = (database, organisations, users, portfolios, tenants, enrolment, campaigns, rounds, calls, demo,
-          audit, figures, ivr)
+          audit, figures, ivr, api_tokens)
 VERBOSE = "veille.verbose"
 METAVARS = {"text": "TEXTE", "integer": "NOMBRE", "float": "NOMBRE", "datetime": "DATE", "date": "DATE",
             "file": "FICHIER", "path": "CHEMIN", "directory": "DOSSIER"}
