@@ -48,6 +48,12 @@ def forget_sign_in_attempts(veille: Veille):
     return forget_old_attempts(veille, veille.clock())
 
 
+def purge_expired_data(veille: Veille):
+    from voice_app.services.privacy_purge import purge_expired_data as purge
+
+    return purge(veille, veille.clock())
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: its name (the APScheduler job id), what it runs, and how often.
@@ -71,4 +77,6 @@ JOBS = (
     Job("close_rounds", close_rounds, every_seconds=60, misfire_grace_seconds=50),
     Job("notify_people", notify_people, every_seconds=15, misfire_grace_seconds=12),
     Job("forget_sign_in_attempts", forget_sign_in_attempts, every_seconds=3600, misfire_grace_seconds=600),
+    # Hourly, so that one run falls in the night's purge hour (the service skips the others).
+    Job("purge_expired_data", purge_expired_data, every_seconds=3600, misfire_grace_seconds=600),
 )

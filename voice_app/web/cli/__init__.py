@@ -32,11 +32,12 @@ from voice_app.web.cli.organisations import organisations
 from voice_app.web.cli.people import audit
 from voice_app.web.cli.people import portfolios
 from voice_app.web.cli.people import users
+from voice_app.web.cli.privacy import privacy
 from voice_app.web.cli.tenants import enrolment
 from voice_app.web.cli.tenants import tenants
 
 GROUPS = (database, organisations, users, portfolios, tenants, enrolment, campaigns, rounds, calls, demo,
-          audit, figures, ivr, api_tokens)
+          audit, figures, ivr, api_tokens, privacy)
 VERBOSE = "veille.verbose"
 METAVARS = {"text": "TEXTE", "integer": "NOMBRE", "float": "NOMBRE", "datetime": "DATE", "date": "DATE",
             "file": "FICHIER", "path": "CHEMIN", "directory": "DOSSIER"}

@@ -1,0 +1,121 @@
+"""The retention purge (DESIGN §11): an organisation's data older than its retention policy
+(voice_app.domain.retention) is deleted, in one transaction, and the purge is audited.
+
+- answers: the responses and the provider's events (which carry the keys and words) of calls
+  older than `answers` months;
+- calls: call attempts older than `calls` months with what cannot live without them, and the
+  follow-ups completed before then (with their call-backs); a row that stays and mentions
+  one (a follow-up still open, opened by an old call) loses the mention;
+- notes: the note of a follow-up completed more than `notes` months ago is erased.
+
+The hashed suppression list and the audit log are never purged. A dry run does the same work
+and rolls it back: it reports exactly what the real purge would delete, and changes nothing.
+The clock runs `purge_expired_data` every hour; it purges once a night (domain.retention).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from db.models import Base
+from db.models import CallAttempt
+from db.models import CallEvent
+from db.models import FollowUp
+from db.models import Organisation
+from db.models import Response
+from db.models import User
+from db.repositories.dependent_rows import Removal
+from db.repositories.dependent_rows import RowSet
+from voice_app.bootstrap import Veille
+from voice_app.domain.follow_up import TaskState
+from voice_app.domain.retention import CutOffs
+from voice_app.domain.retention import RetentionPolicy
+from voice_app.domain.retention import cut_offs
+from voice_app.domain.retention import is_purge_hour
+from voice_app.domain.retention import policy_from_settings
+from voice_app.services import audit
+
+log = logging.getLogger("veille.privacy")
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    organisation_id: int
+    organisation_name: str
+    policy: RetentionPolicy
+    cut_offs: CutOffs
+    removal: Removal
+    notes_erased: int
+    dry_run: bool
+
+    @property
+    def total(self) -> int:
+        return sum(self.removal.deleted.values()) + sum(self.removal.detached.values()) + self.notes_erased
+
+
+def purge(veille: Veille, organisation_id: int, *, dry_run: bool = False,
+          actor: User | None = None) -> PurgeReport:
+    """Purge the organisation's expired data (or, `dry_run`, say what would go and keep it)."""
+    now = veille.clock()
+    with veille.session_factory() as session:
+        organisation = session.get(Organisation, organisation_id)
+        policy = policy_from_settings(organisation.settings)
+        limits = cut_offs(policy, now)
+        removal, notes = _purge(session, organisation_id, limits)
+        report = PurgeReport(organisation_id, organisation.name, policy, limits, removal, notes, dry_run)
+        if dry_run:
+            session.rollback()
+            return report
+        audit.add(session, now, organisation_id=organisation_id, actor=actor, action="privacy.purged",
+                  subject_type="organisation", subject_id=organisation_id,
+                  details={"deleted": removal.deleted, "detached": removal.detached, "notes_erased": notes,
+                           "retention_months": policy.as_settings()})
+        session.commit()
+    log.info("privacy.purged organisation_id=%s rows=%d", organisation_id, report.total)
+    return report
+
+
+def purge_expired_data(veille: Veille, now: datetime) -> list[PurgeReport] | None:
+    """The clock's nightly job: every landlord's purge, in the purge hour only (None else)."""
+    if not is_purge_hour(now):
+        return None
+    with veille.session_factory() as session:
+        organisation_ids = list(session.scalars(select(Organisation.id).where(Organisation.kind == "landlord")
+                                                .order_by(Organisation.id)))
+    return [purge(veille, organisation_id) for organisation_id in organisation_ids]
+
+
+def _purge(session: Session, organisation_id: int, limits: CutOffs) -> tuple[Removal, int]:
+    removal = Removal()
+    removal.add(_answers(organisation_id, limits.answers).remove(session))
+    removal.add(_calls(organisation_id, limits.calls).remove(session))
+    notes = session.execute(update(FollowUp).where(
+        FollowUp.organisation_id == organisation_id, FollowUp.status == TaskState.DONE,
+        FollowUp.completed_at < limits.notes, FollowUp.note.is_not(None)).values(note=None)).rowcount or 0
+    return removal, notes
+
+
+def _old_calls(organisation_id: int, before: datetime):
+    return select(CallAttempt.id).where(CallAttempt.organisation_id == organisation_id,
+                                        CallAttempt.created_at < before)
+
+
+def _answers(organisation_id: int, before: datetime) -> RowSet:
+    old = _old_calls(organisation_id, before)
+    return RowSet(Base.metadata, {Response.__table__: Response.attempt_id.in_(old),
+                                  CallEvent.__table__: CallEvent.attempt_id.in_(old)})
+
+
+def _calls(organisation_id: int, before: datetime) -> RowSet:
+    attempts, follow_ups = CallAttempt.__table__, FollowUp.__table__
+    return RowSet(Base.metadata, {
+        attempts: (attempts.c.organisation_id == organisation_id) & (attempts.c.created_at < before),
+        follow_ups: (follow_ups.c.organisation_id == organisation_id)
+        & (follow_ups.c.status == TaskState.DONE) & (follow_ups.c.completed_at < before),
+    })
