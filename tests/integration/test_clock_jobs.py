@@ -94,7 +94,7 @@ def test_the_default_jobs_have_explicit_misfire_coalescing_and_single_instance(v
     scheduler = Clock(veille, SwitchableLock()).build_scheduler()
     scheduled = {job.id: job for job in scheduler.get_jobs()}
     assert set(scheduled) == {"plan_rounds", "schedule_retries", "sweep_stuck_calls", "close_rounds",
-                              "notify_people", "forget_sign_in_attempts"}
+                              "notify_people", "forget_sign_in_attempts", "purge_expired_data"}
     for job in JOBS:
         assert scheduled[job.name].misfire_grace_time == job.misfire_grace_seconds
         assert scheduled[job.name].coalesce is True
@@ -107,14 +107,16 @@ def test_each_job_calls_its_service_with_the_clocks_time(veille, now, monkeypatc
     calls = []
     for module, function in [("planning", "plan_due_rounds"), ("retries", "schedule_retries"),
                              ("rounds", "close_finished_rounds"), ("sweep", "sweep_stuck_attempts"),
-                             ("notifications", "notify"), ("accounts", "forget_old_attempts")]:
+                             ("notifications", "notify"), ("accounts", "forget_old_attempts"),
+                             ("privacy_purge", "purge_expired_data")]:
         fake = types.ModuleType(f"voice_app.services.{module}")
         setattr(fake, function, lambda v, n, f=function: calls.append((f, v, n)))
         monkeypatch.setitem(sys.modules, f"voice_app.services.{module}", fake)
     for job in JOBS:
         job.run(veille)
     assert calls == [(f, veille, now) for f in ("plan_due_rounds", "schedule_retries", "sweep_stuck_attempts",
-                                                  "close_finished_rounds", "notify", "forget_old_attempts")]
+                                                  "close_finished_rounds", "notify", "forget_old_attempts",
+                                                  "purge_expired_data")]
 
 
 def test_the_sweep_job_runs_the_real_sweep(veille):

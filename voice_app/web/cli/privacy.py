@@ -91,7 +91,7 @@ def export(organisation, reference: str, export_format: str, output: Path) -> No
                                "reste, pour ne plus jamais l'appeler.")
 @click.option("--reference", required=True, metavar="REFERENCE",
               help="Référence du locataire chez le bailleur.")
-@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation (la référence à retaper).")
 @organisation_option
 def erase(organisation, reference: str, yes: bool) -> None:
     veille = get_veille()
@@ -102,7 +102,8 @@ def erase(organisation, reference: str, yes: bool) -> None:
     click.echo(f"L'effacement de « {reference} » supprimera :")
     table(("données", "lignes"),
           [(table_label(name), number(count)) for name, count in counts.items() if count], indent="  ")
-    if not yes and not click.confirm("Effacer définitivement ce locataire ?", default=False):
+    if not yes and click.prompt("Effacement définitif : tapez la référence du locataire pour confirmer",
+                                default="", show_default=False).strip() != reference.strip():
         click.echo("Effacement abandonné : rien n'a été modifié.")
         raise click.exceptions.Exit(1)
     try:
