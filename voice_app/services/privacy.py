@@ -30,6 +30,7 @@ from db.models import User
 from db.repositories.dependent_rows import RowSet
 from db.repositories.dependent_rows import tables_referring_to
 from voice_app.bootstrap import Veille
+from voice_app.domain.people import Viewer
 from voice_app.domain.retention import SETTINGS_KEY
 from voice_app.domain.retention import RetentionPolicy
 from voice_app.domain.retention import policy_from_settings
@@ -86,6 +87,19 @@ def audit_subjects(rows: RowSet) -> ColumnElement[bool] | None:
             conditions.append(and_(AuditEvent.subject_type == subject_type,
                                    AuditEvent.subject_id.in_(select(table.c.id).where(condition))))
     return or_(*conditions) if conditions else None
+
+
+def tenant_for(veille: Veille, viewer: Viewer, tenant_id: int) -> tuple[int, str]:
+    """(organisation id, reference) of a tenant whose data this person may export or erase:
+    the landlord's own coordinators and admins only. LookupError otherwise (a 404)."""
+    if not viewer.sees_whole_landlord:
+        raise LookupError(tenant_id)
+    with veille.session_factory() as session:
+        found = session.execute(select(Tenant.organisation_id, Tenant.reference).where(
+            Tenant.id == tenant_id, Tenant.organisation_id.in_(viewer.landlord_ids))).first()
+    if found is None:
+        raise LookupError(tenant_id)
+    return found.organisation_id, found.reference
 
 
 # --- The retention policy ------------------------------------------------------------------

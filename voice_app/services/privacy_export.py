@@ -79,7 +79,7 @@ def export_tenant(veille: Veille, organisation_id: int, reference: str,
         return TenantExport(tenant.reference, organisation, now, sections)
 
 
-def file_name(reference: str, export_format: str, now: datetime) -> str:
+def file_name(export_format: str, now: datetime) -> str:
     """`donnees-locataire-2026-12-01.pdf`: no reference, no name (the file may be forwarded)."""
     return f"donnees-locataire-{now:%Y-%m-%d}.{export_format}"
 

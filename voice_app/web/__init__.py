@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from voice_app.web.home import blueprint as home
     from voice_app.web.pages import register_page_helpers
     from voice_app.web.paper import blueprint as paper
+    from voice_app.web.privacy import blueprint as privacy
     from voice_app.web.recordings import blueprint as recordings
     from voice_app.web.rounds import blueprint as rounds
     from voice_app.web.tenants import blueprint as tenants
@@ -98,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(health)
     csrf.exempt(api)  # no cookie: a bearer token, which a cross-site form cannot send
     for blueprint in (health, voice, bridge_hooks, auth, home, volunteer, paper, bridge, tenants, coordinator,
-                      rules, admin, campaigns, rounds, figures, recordings, api):
+                      privacy, rules, admin, campaigns, rounds, figures, recordings, api):
         app.register_blueprint(blueprint)
     register_page_helpers(app)
 
