@@ -17,6 +17,7 @@ from db.models.base import Base
 from db.models.base import utcnow
 
 DUE_OVERSEAS = text("state = 'due' AND time_zone IS NOT NULL")
+UNKNOWN_CALLER = text("tenant_id IS NULL")
 
 
 class CallAttempt(Base):
@@ -36,6 +37,9 @@ class CallAttempt(Base):
         # The figures read round attempts by due time from this index alone (migration 0010).
         Index("ix_call_attempts_figures", "organisation_id", "due_at", "tenant_id", "round_id", "dialled_at",
               "outcome"),
+        # A tenant's erasure finds the calls from their number made before they were on file (0014).
+        Index("ix_call_attempts_unknown_caller", "to_number", sqlite_where=UNKNOWN_CALLER,
+              postgresql_where=UNKNOWN_CALLER),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,7 +31,7 @@ class FollowUp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id"), index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
     reason: Mapped[str] = mapped_column(String(32))
@@ -64,7 +64,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id"))
+    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # urgent | overdue | digest
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
     body: Mapped[str] = mapped_column(String(320))  # no name, no number, no health word

@@ -24,6 +24,7 @@ from scheduler import jobs
 from tests.integration.test_privacy_erasure import every_row
 from tests.privacy_data import seed_tenant
 from voice_app.bootstrap import bootstrap
+from voice_app.services import privacy_purge
 from voice_app.services.privacy import PrivacyError
 from voice_app.services.privacy import set_retention
 from voice_app.services.privacy_purge import purge
@@ -138,3 +139,11 @@ def test_the_clock_purges_every_landlord_in_the_night_hour_only(veille, settings
         assert count(veille, CallAttempt) == 4
     finally:
         night.close()
+
+
+def test_the_purge_in_batches_of_one_row_does_the_same(veille, organisation, now, monkeypatch):
+    seed(veille, organisation, now)
+    whole = purge(veille, organisation.id, dry_run=True)
+    monkeypatch.setattr(privacy_purge, "BATCH", 1)
+    one_by_one = purge(veille, organisation.id)
+    assert (one_by_one.removal, one_by_one.notes_erased) == (whole.removal, whole.notes_erased)

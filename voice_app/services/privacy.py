@@ -64,17 +64,22 @@ def find_tenant(session: Session, organisation_id: int, reference: str, *, lock:
     return tenant
 
 
-def rows_about(tenant: Tenant) -> RowSet:
+def rows_about(session: Session, tenant: Tenant) -> RowSet:
     """Every row held about `tenant` (and what depends on it), read from the schema."""
     tenants = Tenant.__table__
     roots: dict = {tenants: tenants.c.id == tenant.id}
     for table, column in tables_referring_to(Base.metadata, tenants):
         roots[table] = or_(roots[table], column == tenant.id) if table in roots else column == tenant.id
+    # Their calls, and those from their numbers before they were on file (an inbound call),
+    # found once by two indexes; the dependants then look them up by id.
+    attempts = CallAttempt.__table__
     numbers = [n for n in (tenant.phone, tenant.phone2) if n]
-    if numbers:  # a call from their number before they were on file, an inbound call...
-        attempts = CallAttempt.__table__
-        roots[attempts] = or_(roots[attempts], and_(attempts.c.organisation_id == tenant.organisation_id,
-                                                    attempts.c.to_number.in_(numbers)))
+    unknown_caller = and_(attempts.c.tenant_id.is_(None), attempts.c.to_number.in_(numbers),
+                          attempts.c.organisation_id == tenant.organisation_id)
+    theirs = attempts.c.tenant_id == tenant.id
+    which = or_(theirs, unknown_caller) if numbers else theirs
+    ids = list(session.scalars(select(attempts.c.id).where(which)))
+    roots[attempts] = attempts.c.id.in_(ids)
     return RowSet(Base.metadata, roots, optional_keys_belong=True)
 
 

@@ -48,7 +48,7 @@ class ErasureReport:
 def preview_erasure(veille: Veille, organisation_id: int, reference: str) -> dict[str, int]:
     """Rows an erasure of `reference` would delete, per table (UnknownTenant if none)."""
     with veille.session_factory() as session:
-        return rows_about(find_tenant(session, organisation_id, reference)).counts(session)
+        return rows_about(session, find_tenant(session, organisation_id, reference)).counts(session)
 
 
 def erase_tenant(veille: Veille, organisation_id: int, reference: str,
@@ -61,7 +61,7 @@ def erase_tenant(veille: Veille, organisation_id: int, reference: str,
         verify_key(session, organisation_id)  # a hash under another key would recognise nobody
         numbers = [n for n in (tenant.phone, tenant.phone2) if n]
         suppress(session, organisation_id, numbers, reason=ERASURE_REASON)  # first: never dropped unhashed
-        rows = rows_about(tenant)
+        rows = rows_about(session, tenant)
         about = audit_subjects(rows)
         unlinked = session.execute(update(AuditEvent).where(about).values(subject_id=None)).rowcount or 0
         removal = rows.remove(session)

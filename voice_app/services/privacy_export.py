@@ -65,7 +65,7 @@ def export_tenant(veille: Veille, organisation_id: int, reference: str,
     now = veille.clock()
     with veille.session_factory.begin() as session:
         tenant = find_tenant(session, organisation_id, reference)
-        rows = rows_about(tenant)
+        rows = rows_about(session, tenant)
         sections = [Section(table.name, table_label(table.name),
                             [_plain(row) for row in rows.rows(session, table)])
                     for table in rows.tables()]

@@ -3,9 +3,9 @@
 
 - answers: the responses and the provider's events (which carry the keys and words) of calls
   older than `answers` months;
-- calls: call attempts older than `calls` months with what cannot live without them, and the
-  follow-ups completed before then (with their call-backs); a row that stays and mentions
-  one (a follow-up still open, opened by an old call) loses the mention;
+- calls: the follow-ups completed more than `calls` months ago (with their call-backs), then
+  the call attempts older than that with what cannot live without them; a row that stays and
+  mentions one (a follow-up still open, opened by an old call) loses the mention;
 - notes: the note of a follow-up completed more than `notes` months ago is erased.
 
 The hashed suppression list and the audit log are never purged. A dry run does the same work
@@ -16,9 +16,12 @@ The clock runs `purge_expired_data` every hour; it purges once a night (domain.r
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Select
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -42,6 +45,8 @@ from voice_app.domain.retention import policy_from_settings
 from voice_app.services import audit
 
 log = logging.getLogger("veille.privacy")
+
+BATCH = 2_000  # rows deleted per statement: short statements whatever the volume
 
 
 @dataclass(frozen=True)
@@ -92,30 +97,39 @@ def purge_expired_data(veille: Veille, now: datetime) -> list[PurgeReport] | Non
 
 
 def _purge(session: Session, organisation_id: int, limits: CutOffs) -> tuple[Removal, int]:
+    """The three steps, each in batches of BATCH rows (statements stay short at any volume)."""
     removal = Removal()
-    removal.add(_answers(organisation_id, limits.answers).remove(session))
-    removal.add(_calls(organisation_id, limits.calls).remove(session))
+    with_answers = or_(select(Response.id).where(Response.attempt_id == CallAttempt.id).exists(),
+                       select(CallEvent.id).where(CallEvent.attempt_id == CallAttempt.id).exists())
+    answered = _old_calls(organisation_id, limits.answers).where(with_answers)
+    for ids in _batches(session, CallAttempt.id, answered):
+        removal.add(_rows({Response.__table__: Response.attempt_id.in_(ids),
+                           CallEvent.__table__: CallEvent.attempt_id.in_(ids)}).remove(session))
+    done = select(FollowUp.id).where(FollowUp.organisation_id == organisation_id,
+                                     FollowUp.status == TaskState.DONE, FollowUp.completed_at < limits.calls)
+    for ids in _batches(session, FollowUp.id, done):  # before their calls: gone, not merely unlinked
+        removal.add(_rows({FollowUp.__table__: FollowUp.id.in_(ids)}).remove(session))
+    for ids in _batches(session, CallAttempt.id, _old_calls(organisation_id, limits.calls)):
+        removal.add(_rows({CallAttempt.__table__: CallAttempt.id.in_(ids)}).remove(session))
     notes = session.execute(update(FollowUp).where(
         FollowUp.organisation_id == organisation_id, FollowUp.status == TaskState.DONE,
         FollowUp.completed_at < limits.notes, FollowUp.note.is_not(None)).values(note=None)).rowcount or 0
     return removal, notes
 
 
-def _old_calls(organisation_id: int, before: datetime):
+def _rows(roots: dict) -> RowSet:
+    return RowSet(Base.metadata, roots)
+
+
+def _old_calls(organisation_id: int, before: datetime) -> Select:
     return select(CallAttempt.id).where(CallAttempt.organisation_id == organisation_id,
                                         CallAttempt.created_at < before)
 
 
-def _answers(organisation_id: int, before: datetime) -> RowSet:
-    old = _old_calls(organisation_id, before)
-    return RowSet(Base.metadata, {Response.__table__: Response.attempt_id.in_(old),
-                                  CallEvent.__table__: CallEvent.attempt_id.in_(old)})
-
-
-def _calls(organisation_id: int, before: datetime) -> RowSet:
-    attempts, follow_ups = CallAttempt.__table__, FollowUp.__table__
-    return RowSet(Base.metadata, {
-        attempts: (attempts.c.organisation_id == organisation_id) & (attempts.c.created_at < before),
-        follow_ups: (follow_ups.c.organisation_id == organisation_id)
-        & (follow_ups.c.status == TaskState.DONE) & (follow_ups.c.completed_at < before),
-    })
+def _batches(session: Session, key, query: Select) -> Iterator[list[int]]:
+    """The ids `query` selects, BATCH at a time in id order (each batch is removed before the
+    next is read, so the next starts after the last id seen)."""
+    last = 0
+    while ids := list(session.scalars(query.where(key > last).order_by(key).limit(BATCH))):
+        yield ids
+        last = ids[-1]
