@@ -37,6 +37,8 @@ class CallAttempt(Base):
         # The figures read round attempts by due time from this index alone (migration 0010).
         Index("ix_call_attempts_figures", "organisation_id", "due_at", "tenant_id", "round_id", "dialled_at",
               "outcome"),
+        # The purge finds the calls older than its cut-off (migration 0014).
+        Index("ix_call_attempts_organisation_created", "organisation_id", "created_at"),
         # A tenant's erasure finds the calls from their number made before they were on file (0014).
         Index("ix_call_attempts_unknown_caller", "to_number", sqlite_where=UNKNOWN_CALLER,
               postgresql_where=UNKNOWN_CALLER),

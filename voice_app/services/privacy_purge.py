@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select
-from sqlalchemy import or_
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -99,12 +99,10 @@ def purge_expired_data(veille: Veille, now: datetime) -> list[PurgeReport] | Non
 def _purge(session: Session, organisation_id: int, limits: CutOffs) -> tuple[Removal, int]:
     """The three steps, each in batches of BATCH rows (statements stay short at any volume)."""
     removal = Removal()
-    with_answers = or_(select(Response.id).where(Response.attempt_id == CallAttempt.id).exists(),
-                       select(CallEvent.id).where(CallEvent.attempt_id == CallAttempt.id).exists())
-    answered = _old_calls(organisation_id, limits.answers).where(with_answers)
-    for ids in _batches(session, CallAttempt.id, answered):
-        removal.add(_rows({Response.__table__: Response.attempt_id.in_(ids),
-                           CallEvent.__table__: CallEvent.attempt_id.in_(ids)}).remove(session))
+    for model in (Response, CallEvent):
+        for ids in _batches(session, model.attempt_id, _answers_of_old_calls(session, model, organisation_id,
+                                                                            limits.answers)):
+            removal.add(_rows({model.__table__: model.attempt_id.in_(set(ids))}).remove(session))
     done = select(FollowUp.id).where(FollowUp.organisation_id == organisation_id,
                                      FollowUp.status == TaskState.DONE, FollowUp.completed_at < limits.calls)
     for ids in _batches(session, FollowUp.id, done):  # before their calls: gone, not merely unlinked
@@ -119,6 +117,17 @@ def _purge(session: Session, organisation_id: int, limits: CutOffs) -> tuple[Rem
 
 def _rows(roots: dict) -> RowSet:
     return RowSet(Base.metadata, roots)
+
+
+def _answers_of_old_calls(session: Session, model, organisation_id: int, before: datetime) -> Select:
+    """The calls older than `before` that still have answers (`model`: Response or CallEvent),
+    read from the answers' side below the newest old call: once purged, that range is empty,
+    so a night with nothing to purge reads nothing."""
+    newest = session.scalar(select(func.max(CallAttempt.id)).where(
+        CallAttempt.organisation_id == organisation_id, CallAttempt.created_at < before)) or 0
+    return (select(model.attempt_id).join(CallAttempt, CallAttempt.id == model.attempt_id)
+            .where(model.attempt_id <= newest, CallAttempt.organisation_id == organisation_id,
+                   CallAttempt.created_at < before))
 
 
 def _old_calls(organisation_id: int, before: datetime) -> Select:
