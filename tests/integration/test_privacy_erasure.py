@@ -4,9 +4,16 @@ re-import of the landlord's file neither enrols nor calls them again."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Column
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Table
+from sqlalchemy import insert
 from sqlalchemy import select
 
 from db.models import AuditEvent
@@ -22,6 +29,7 @@ from voice_app.services.enrolment import enrol_references
 from voice_app.services.privacy import UnknownTenant
 from voice_app.services.privacy_erasure import erase_tenant
 from voice_app.services.privacy_erasure import preview_erasure
+from voice_app.services.privacy_export import export_tenant
 from voice_app.services.suppression import is_suppressed
 from voice_app.services.tenant_import import import_tenants
 from voice_app.services.test_calls import CallTestRefused
@@ -111,3 +119,28 @@ def test_a_reimport_after_erasure_neither_keeps_their_numbers_nor_enrols_nor_cal
     assert enrol_references(veille, ["ZQ-4471"], organisation_id=organisation.id).refused == ["ZQ-4471"]
     with pytest.raises(CallTestRefused, match="a demandé à ne plus être appelé"):
         start_test_call(veille, "ZQ-4471", force=True, organisation_id=organisation.id)
+
+
+@pytest.fixture
+def table_added_later(veille):
+    """A table a later change might add, holding something about a tenant (created for the test)."""
+    table = Table("tenant_visits", Base.metadata, Column("id", Integer, primary_key=True),
+                  Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
+                  Column("remark", String(200)))
+    table.create(veille.engine)
+    yield table
+    table.drop(veille.engine)
+    Base.metadata.remove(table)
+
+
+def test_a_table_added_later_is_exported_and_erased_without_touching_the_privacy_code(
+        veille, organisation, now, table_added_later):
+    erased, _ = seed_two(veille, organisation, now)
+    with veille.session_factory.begin() as session:
+        session.execute(insert(table_added_later).values(tenant_id=erased.tenant_id,
+                                                         remark="Visite chez Mme Quatrepattes"))
+    data = json.loads(export_tenant(veille, organisation.id, "ZQ-4471").as_json())["donnees"]
+    assert data["tenant_visits"]["lignes"][0]["remark"] == "Visite chez Mme Quatrepattes"
+    assert "tenant_visits.remark" in traces_of(veille, erased)
+    erase_tenant(veille, organisation.id, "ZQ-4471")
+    assert traces_of(veille, erased) == []
