@@ -8,6 +8,8 @@
   mentions one (a follow-up still open, opened by an old call) loses the mention;
 - notes: the note of a follow-up completed more than `notes` months ago is erased.
 
+Each step reads and deletes BATCH rows at a time, so that every statement stays short whatever
+the volume (the first purge of a database that has lived for years deletes millions of rows).
 The hashed suppression list and the audit log are never purged. A dry run does the same work
 and rolls it back: it reports exactly what the real purge would delete, and changes nothing.
 The clock runs `purge_expired_data` every hour; it purges once a night (domain.retention).
