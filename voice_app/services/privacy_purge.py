@@ -102,8 +102,8 @@ def _purge(session: Session, organisation_id: int, limits: CutOffs) -> tuple[Rem
     """The three steps, each in batches of BATCH rows (statements stay short at any volume)."""
     removal = Removal()
     for model in (Response, CallEvent):
-        for ids in _batches(session, model.attempt_id, _answers_of_old_calls(session, model, organisation_id,
-                                                                            limits.answers)):
+        answered = _answers_of_old_calls(session, model, organisation_id, limits.answers)
+        for ids in _batches(session, model.attempt_id, answered, also=CallAttempt.id):
             removal.add(_rows({model.__table__: model.attempt_id.in_(set(ids))}).remove(session))
     done = select(FollowUp.id).where(FollowUp.organisation_id == organisation_id,
                                      FollowUp.status == TaskState.DONE, FollowUp.completed_at < limits.calls)
@@ -128,8 +128,8 @@ def _answers_of_old_calls(session: Session, model, organisation_id: int, before:
     newest = session.scalar(select(func.max(CallAttempt.id)).where(
         CallAttempt.organisation_id == organisation_id, CallAttempt.created_at < before)) or 0
     return (select(model.attempt_id).join(CallAttempt, CallAttempt.id == model.attempt_id)
-            .where(model.attempt_id <= newest, CallAttempt.organisation_id == organisation_id,
-                   CallAttempt.created_at < before))
+            .where(model.attempt_id <= newest, CallAttempt.id <= newest,
+                   CallAttempt.organisation_id == organisation_id, CallAttempt.created_at < before))
 
 
 def _old_calls(organisation_id: int, before: datetime) -> Select:
@@ -137,10 +137,12 @@ def _old_calls(organisation_id: int, before: datetime) -> Select:
                                         CallAttempt.created_at < before)
 
 
-def _batches(session: Session, key, query: Select) -> Iterator[list[int]]:
+def _batches(session: Session, key, query: Select, also=None) -> Iterator[list[int]]:
     """The ids `query` selects, BATCH at a time in id order (each batch is removed before the
-    next is read, so the next starts after the last id seen)."""
+    next is read, so the next starts after the last id seen). `also`: a column equal to `key`
+    by a join, bounded too so that the database starts both sides of the join there."""
     last = 0
-    while ids := list(session.scalars(query.where(key > last).order_by(key).limit(BATCH))):
+    while ids := list(session.scalars(query.where(key > last, *([also > last] if also is not None else []))
+                                      .order_by(key).limit(BATCH))):
         yield ids
         last = ids[-1]
