@@ -51,9 +51,10 @@ class RowSet:
     """The rows of `roots` ({table: condition}) and their dependants, as SQL conditions."""
 
     def __init__(self, metadata: MetaData, roots: Mapping[Table, ColumnElement[bool]], *,
-                 optional_keys_belong: bool = False) -> None:
+                 optional_keys_belong: bool = False, follow_keys: bool = True) -> None:
         self.metadata = metadata
         self.optional_keys_belong = optional_keys_belong
+        self.follow_keys = follow_keys  # False: the roots are the whole set (materialised)
         self.roots = {table.name: condition for table, condition in roots.items()}
         self._conditions: dict[str, ColumnElement[bool] | None] = {}
 
@@ -66,14 +67,38 @@ class RowSet:
 
     def _build(self, table: Table) -> ColumnElement[bool] | None:
         conditions = [self.roots[table.name]] if table.name in self.roots else []
-        for key in table.foreign_keys:
-            parent = key.column.table
-            if parent is table or (key.parent.nullable and not self.optional_keys_belong):
-                continue
-            parent_condition = self.condition(parent)
+        for key in self._keys(table) if self.follow_keys else ():
+            parent_condition = self.condition(key.column.table)
             if parent_condition is not None:
                 conditions.append(key.parent.in_(select(key.column).where(parent_condition)))
         return or_(*conditions) if conditions else None
+
+    def _keys(self, table: Table):
+        """The foreign keys that make a row of `table` belong to the set when its parent does."""
+        return [key for key in table.foreign_keys if key.column.table is not table
+                and (not key.parent.nullable or self.optional_keys_belong)]
+
+    def materialise(self, session: Session) -> RowSet:
+        """The same rows, each table's read once by primary key, parents first, and its children
+        found by those ids: a small set (one tenant's) then costs index lookups, never a scan the
+        planner might choose for nested subqueries."""
+        found: dict[str, list] = {}
+        fixed: dict[Table, ColumnElement[bool]] = {}
+        for table in self.tables():
+            conditions = [self.roots[table.name]] if table.name in self.roots else []
+            for key in self._keys(table):
+                parent = key.column.table
+                if parent.name in found and list(parent.primary_key.columns) == [key.column]:
+                    conditions.append(key.parent.in_(found[parent.name]))
+                elif self.condition(parent) is not None:
+                    conditions.append(key.parent.in_(select(key.column).where(self.condition(parent))))
+            condition = or_(*conditions)
+            keys = list(table.primary_key.columns)
+            if len(keys) == 1:
+                found[table.name] = list(session.scalars(select(keys[0]).where(condition)))
+                condition = keys[0].in_(found[table.name])
+            fixed[table] = condition
+        return RowSet(self.metadata, fixed, optional_keys_belong=self.optional_keys_belong, follow_keys=False)
 
     def tables(self) -> list[Table]:
         """The tables the set has rows in, parents first."""

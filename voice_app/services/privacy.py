@@ -80,7 +80,7 @@ def rows_about(session: Session, tenant: Tenant) -> RowSet:
     which = or_(theirs, unknown_caller) if numbers else theirs
     ids = list(session.scalars(select(attempts.c.id).where(which)))
     roots[attempts] = attempts.c.id.in_(ids)
-    return RowSet(Base.metadata, roots, optional_keys_belong=True)
+    return RowSet(Base.metadata, roots, optional_keys_belong=True).materialise(session)
 
 
 def audit_subjects(rows: RowSet) -> ColumnElement[bool] | None:
