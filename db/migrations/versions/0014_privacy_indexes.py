@@ -6,7 +6,7 @@ these indexes each deleted row reads the whole follow-ups (or text messages) tab
 finds the calls older than a cut-off by the organisation and creation time.
 
 Revision ID: 0014
-Revises: 0004
+Revises: 0011
 Create Date: 2026-12-01 13:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = "0014"
-down_revision = "0004"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
