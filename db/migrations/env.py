@@ -38,11 +38,9 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # render_as_batch lets later ALTERs work on SQLite (copy-and-move). SQLite's DDL is
-    # transactional too, though Alembic does not assume it: a run that fails (0004's refused
-    # downgrade, after a later migration's downgrade) then changes nothing there either.
+    # render_as_batch lets later ALTERs work on SQLite (copy-and-move).
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, transactional_ddl=True)
+                      render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
