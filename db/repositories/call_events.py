@@ -73,7 +73,8 @@ def read_call(session: Session, token: str, key_suffix: str = "") -> CallRecord 
                .scalar_subquery())
     query = (select(*(getattr(CallAttempt, name) for name in _ATTEMPT_COLUMNS),
                     Organisation.name.label("organisation_name"), Organisation.callback_number,
-                    Organisation.settings.label("organisation_settings"), Tenant.language.label("tenant_language"),
+                    Organisation.settings.label("organisation_settings"),
+                    Tenant.language.label("tenant_language"),
                     answers.label("answers_at_step"), CallEvent.kind.label("stored_kind"),
                     CallEvent.detail.label("stored_detail"))
              .join(Organisation, Organisation.id == CallAttempt.organisation_id)
@@ -85,9 +86,9 @@ def read_call(session: Session, token: str, key_suffix: str = "") -> CallRecord 
     return CallRecord(**row._mapping) if row is not None else None
 
 
-_ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "direction", "state", "menu_step", "outcome",
-                    "silences", "gather_turns", "is_last_attempt", "provider_call_id", "answered_at", "ended_at",
-                    "to_number")
+_ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "direction", "state", "menu_step",
+                    "outcome", "silences", "gather_turns", "is_last_attempt", "provider_call_id",
+                    "answered_at", "ended_at", "to_number")
 
 
 def record_event(session: Session, attempt_id: int, key: str, kind: str, detail: dict, now: datetime) -> bool:
@@ -102,20 +103,22 @@ def record_event(session: Session, attempt_id: int, key: str, kind: str, detail:
 
 def record_call(session: Session, call: CallRecord, values: dict) -> bool:
     """Write `values` to the attempt if its decision columns are still as `call` read them."""
-    unchanged = [getattr(CallAttempt, name).is_not_distinct_from(getattr(call, name)) for name in DECISION_COLUMNS]
+    unchanged = [getattr(CallAttempt, name).is_not_distinct_from(getattr(call, name))
+                 for name in DECISION_COLUMNS]
     statement = update(CallAttempt).where(CallAttempt.id == call.id, *unchanged).values(values)
     return session.connection().execute(statement).rowcount == 1
 
 
-def record_answer(session: Session, attempt_id: int, step: str, key: str, meaning: str, now: datetime) -> None:
+def record_answer(session: Session, attempt_id: int, step: str, key: str, meaning: str,
+                  now: datetime) -> None:
     session.connection().execute(Response.__table__.insert().values(
         attempt_id=attempt_id, step=step, key=key, meaning=meaning, received_at=now))
 
 
 def volunteer_accepted(session: Session, attempt_id: int, kind: str) -> bool:
     """Has a volunteer's screening answer (`kind`) been stored for this call?"""
-    return session.scalar(select(CallEvent.id).where(CallEvent.attempt_id == attempt_id, CallEvent.kind == kind)
-                          .limit(1)) is not None
+    query = select(CallEvent.id).where(CallEvent.attempt_id == attempt_id, CallEvent.kind == kind).limit(1)
+    return session.scalar(query) is not None
 
 
 def call_sid_taken(session: Session, call_sid: str) -> bool:

@@ -11,7 +11,8 @@ hashes). "9 then 9" on a call to the service number only records an opt-out requ
 
 A webhook is read and decided outside any write transaction (db.repositories.call_events);
 the write then checks that the call has not changed since, else the webhook starts over.
-Who is on duty is asked only when the answer depends on it (a key that may transfer).
+Who is on duty, or whether an opt-out request is pending, is asked only when the transition
+depends on it (a key that may transfer, the answer of a call).
 Provider side effects (hang up, redirect) are returned as `effects` and performed after the
 commit by voice_app.services.call_effects; nothing here does network I/O.
 """
@@ -19,6 +20,7 @@ commit by voice_app.services.call_effects; nothing here does network I/O.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -144,8 +146,8 @@ def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
         reply = decision.transition.reply if callback.wants_twiml else None
         answer = handled(session, veille, call, reply, decision.turn, decision.transition.effects)
     with veille.session_factory.begin() as session:
-        if not calls.record_event(session, call.id, f"{call.id}:{callback.key}", decision.kind, decision.detail,
-                                  now):
+        key = f"{call.id}:{callback.key}"
+        if not calls.record_event(session, call.id, key, decision.kind, decision.detail, now):
             raise CallChanged  # stored meanwhile: the next run replays it
         if not calls.record_call(session, call, _new_values(call, callback, decision, now)):
             raise CallChanged
@@ -164,25 +166,29 @@ def _decide(session: Session, call: CallRecord, callback: Callback, now: datetim
     return Decision(transition, kind, dict(callback.detail, reply=reply_data(reply, next_turn)), next_turn)
 
 
-def _transition(session: Session, call: CallRecord, callback: Callback, turn: int, now: datetime) -> Transition:
+def _transition(session: Session, call: CallRecord, callback: Callback, turn: int,
+                now: datetime) -> Transition:
     machine = _call_of(call)
     context = _context(session, call)
     if machine is None or callback.event is None or (callback.kind == "gather" and callback.turn != turn):
         machine = machine or Call(State.ENDED)
         return Transition(machine, reply_for(machine, context), changed=False)
-    if callback.kind != "gather":
-        return advance(machine, callback.event, context)
-    return _advance_gather(session, call, machine, callback.event, context, now)
+    facts = {"opt_out_pending": lambda: _opt_out_pending(session, call)}
+    if callback.kind == "gather":  # who is on duty matters only to what the tenant asks for
+        facts["volunteers_on_duty"] = lambda: bool(volunteer_numbers(session, call.organisation_id, now))
+    return _advance(machine, callback.event, context, facts)
 
 
-def _advance_gather(session: Session, call: CallRecord, machine: Call, event: Event, context: Context,
-                    now: datetime) -> Transition:
-    """The tenant's input: who is on duty is asked only if the transition depends on it."""
-    alone = advance(machine, event, context)
-    helped = advance(machine, event, replace(context, volunteers_on_duty=True))
-    if alone == helped:
-        return alone
-    return helped if volunteer_numbers(session, call.organisation_id, now) else alone
+def _advance(machine: Call, event: Event, context: Context,
+             facts: dict[str, Callable[[], bool]]) -> Transition:
+    """Advance the call, asking the database for a fact of the context (False until asked) only
+    when the transition depends on it: most webhooks need none of them."""
+    transition = advance(machine, event, context)
+    for name, ask in facts.items():
+        if_true = advance(machine, event, replace(context, **{name: True}))
+        if if_true != transition and ask():
+            context, transition = replace(context, **{name: True}), if_true
+    return transition
 
 
 def _new_values(call: CallRecord, callback: Callback, decision: Decision, now: datetime) -> dict:
@@ -200,7 +206,8 @@ def _new_values(call: CallRecord, callback: Callback, decision: Decision, now: d
     if not transition.changed:
         return values
     machine = transition.call
-    values.update(state=machine.state, menu_step=machine.step, silences=machine.tries, outcome=machine.outcome)
+    values.update(state=machine.state, menu_step=machine.step, silences=machine.tries,
+                  outcome=machine.outcome)
     if callback.kind == "gather":
         values["gather_turns"] = call.gather_turns + 1
     if machine.state == State.IN_PROGRESS and call.answered_at is None:
@@ -214,7 +221,8 @@ def _after_change(session: Session, call: CallRecord, transition: Transition, no
     machine = transition.call
     if machine.state == State.ENDED and call.ended_at is None:
         log.info("call.ended attempt_id=%s outcome=%s", call.id, log_class(machine.outcome))
-    outcome = Outcome(machine.outcome) if machine.outcome is not None and machine.outcome != call.outcome else None
+    new_outcome = machine.outcome is not None and machine.outcome != call.outcome
+    outcome = Outcome(machine.outcome) if new_outcome else None
     record_consequences(session, call, transition.answer, outcome, now)
 
 
@@ -243,12 +251,15 @@ def _call_of(call: CallRecord) -> Call | None:
 
 
 def _context(session: Session, call: CallRecord) -> Context:
-    """What the call flow needs to know besides the call (volunteers on duty: `_advance_gather`)."""
+    """What the call flow needs to know besides the call (the facts `_advance` asks for aside)."""
     accepted = call.menu_step == Step.TRANSFER and calls.volunteer_accepted(session, call.id, SCREEN_ACCEPTED)
     inbound = call.direction == "inbound"
-    # Where the call starts is decided once, when it is answered: only then is it looked up.
-    pending = not inbound and call.state in NOT_YET_ANSWERED and opt_outs.has_pending_request(
-        session, call.tenant_id)
     language = DEFAULT_LANGUAGE if inbound else call.tenant_language or DEFAULT_LANGUAGE
     return Context(is_last_attempt=call.is_last_attempt, volunteer_accepted=accepted, inbound=inbound,
-                   opt_out_pending=pending, language=language)
+                   language=language)
+
+
+def _opt_out_pending(session: Session, call: CallRecord) -> bool:
+    """Where the call starts is decided once, when it is answered: only then is it looked up."""
+    return call.direction != "inbound" and call.state in NOT_YET_ANSWERED and opt_outs.has_pending_request(
+        session, call.tenant_id)

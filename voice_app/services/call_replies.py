@@ -81,7 +81,8 @@ def handled(session: Session, veille: Veille, call: CallRecord, reply: Reply | N
     return Handled(
         known=True, token=call.token, reply=reply, turn=turn,
         organisation_name=call.organisation_name if named else "Veille",
-        callback_number=(call.callback_number if named else None) or veille.settings.TWILIO_FROM_NUMBER or None,
+        callback_number=(call.callback_number if named else None) or veille.settings.TWILIO_FROM_NUMBER
+        or None,
         volunteer_numbers=numbers, effects=effects, provider_call_id=call.provider_call_id,
         language=(call.tenant_language if named and not inbound else None) or DEFAULT_LANGUAGE,
         voicing=voicing_of(call.organisation_settings) if named else Voicing(),
