@@ -14,9 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import Connection
+from sqlalchemy import Insert
+from sqlalchemy import Select
 from sqlalchemy import String
+from sqlalchemy import Update
 from sqlalchemy import and_
+from sqlalchemy import bindparam
 from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import literal
@@ -65,25 +71,53 @@ class CallRecord:
     stored_detail: dict | None
 
 
-def read_call(session: Session, token: str, key_suffix: str = "") -> CallRecord | None:
+def read_call(connection: Connection, token: str, key_suffix: str = "") -> CallRecord | None:
     """The call of `token`, with the event stored under "<attempt id>:<key_suffix>" if any."""
-    event_key = cast(CallAttempt.id, String) + literal(":") + literal(key_suffix)
+    row = connection.execute(_read_call_statement(), {"token": token, "key_suffix": key_suffix}).first()
+    return CallRecord(**row._mapping) if row is not None else None
+
+
+def record_event(connection: Connection, attempt_id: int, key: str, kind: str, detail: dict,
+                 now: datetime) -> bool:
+    """Store the webhook under its idempotency key; False if it was already stored."""
+    statement = _insert_event_statement(connection.dialect.name)
+    stored = connection.execute(statement, {"attempt_id": attempt_id, "idempotency_key": key, "kind": kind,
+                                            "detail": detail, "received_at": now})
+    return stored.first() is not None
+
+
+def record_call(connection: Connection, call: CallRecord, values: dict) -> bool:
+    """Write `values` to the attempt if its decision columns are still as `call` read them."""
+    read = {f"read_{name}": getattr(call, name) for name in DECISION_COLUMNS}
+    parameters = {**values, "read_id": call.id, **read}
+    return connection.execute(_update_call_statement(), parameters).rowcount == 1
+
+
+def record_answer(connection: Connection, attempt_id: int, step: str, key: str, meaning: str,
+                  now: datetime) -> None:
+    connection.execute(_insert_answer_statement(), {"attempt_id": attempt_id, "step": step, "key": key,
+                                                    "meaning": meaning, "received_at": now})
+
+
+# Built once: a webhook pays for neither building nor compiling its statements.
+
+@cache
+def _read_call_statement() -> Select:
+    event_key = cast(CallAttempt.id, String) + literal(":") + bindparam("key_suffix", type_=String)
     answers = (select(func.count(Response.id))
                .where(Response.attempt_id == CallAttempt.id, Response.step.like(CallAttempt.menu_step + "%"))
                .scalar_subquery())
-    query = (select(*(getattr(CallAttempt, name) for name in _ATTEMPT_COLUMNS),
-                    Organisation.name.label("organisation_name"), Organisation.callback_number,
-                    Organisation.settings.label("organisation_settings"),
-                    Tenant.language.label("tenant_language"),
-                    answers.label("answers_at_step"), CallEvent.kind.label("stored_kind"),
-                    CallEvent.detail.label("stored_detail"))
-             .join(Organisation, Organisation.id == CallAttempt.organisation_id)
-             .outerjoin(Tenant, Tenant.id == CallAttempt.tenant_id)
-             .outerjoin(CallEvent, and_(CallEvent.idempotency_key == event_key,
-                                        CallEvent.attempt_id == CallAttempt.id, literal(bool(key_suffix))))
-             .where(CallAttempt.token == token))
-    row = session.connection().execute(query).first()
-    return CallRecord(**row._mapping) if row is not None else None
+    return (select(*(getattr(CallAttempt, name) for name in _ATTEMPT_COLUMNS),
+                   Organisation.name.label("organisation_name"), Organisation.callback_number,
+                   Organisation.settings.label("organisation_settings"),
+                   Tenant.language.label("tenant_language"),
+                   answers.label("answers_at_step"), CallEvent.kind.label("stored_kind"),
+                   CallEvent.detail.label("stored_detail"))
+            .join(Organisation, Organisation.id == CallAttempt.organisation_id)
+            .outerjoin(Tenant, Tenant.id == CallAttempt.tenant_id)
+            .outerjoin(CallEvent, and_(CallEvent.idempotency_key == event_key,
+                                       CallEvent.attempt_id == CallAttempt.id))
+            .where(CallAttempt.token == bindparam("token", type_=String)))
 
 
 _ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "direction", "state", "menu_step",
@@ -91,28 +125,25 @@ _ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "direction", 
                     "answered_at", "ended_at", "to_number")
 
 
-def record_event(session: Session, attempt_id: int, key: str, kind: str, detail: dict, now: datetime) -> bool:
-    """Store the webhook under its idempotency key; False if it was already stored."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(CallEvent).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                 .returning(CallEvent.id))
-    stored = session.connection().execute(statement, {"attempt_id": attempt_id, "idempotency_key": key,
-                                                      "kind": kind, "detail": detail, "received_at": now})
-    return stored.first() is not None
+@cache
+def _insert_event_statement(dialect_name: str) -> Insert:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(CallEvent).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(CallEvent.id))
 
 
-def record_call(session: Session, call: CallRecord, values: dict) -> bool:
-    """Write `values` to the attempt if its decision columns are still as `call` read them."""
-    unchanged = [getattr(CallAttempt, name).is_not_distinct_from(getattr(call, name))
+@cache
+def _update_call_statement() -> Update:
+    """The SET clause comes from the parameters' names; the read_* ones are the condition."""
+    table = CallAttempt.__table__
+    unchanged = [table.c[name].is_not_distinct_from(bindparam(f"read_{name}", type_=table.c[name].type))
                  for name in DECISION_COLUMNS]
-    statement = update(CallAttempt).where(CallAttempt.id == call.id, *unchanged).values(values)
-    return session.connection().execute(statement).rowcount == 1
+    return update(table).where(table.c.id == bindparam("read_id"), *unchanged)
 
 
-def record_answer(session: Session, attempt_id: int, step: str, key: str, meaning: str,
-                  now: datetime) -> None:
-    session.connection().execute(Response.__table__.insert().values(
-        attempt_id=attempt_id, step=step, key=key, meaning=meaning, received_at=now))
+@cache
+def _insert_answer_statement() -> Insert:
+    return Response.__table__.insert()
 
 
 def volunteer_accepted(session: Session, attempt_id: int, kind: str) -> bool:

@@ -40,7 +40,7 @@ def _record_answer(session: Session, call: CallRecord, answer: Answer, now: date
     step = str(answer.step)
     used = call.answers_at_step if step == call.menu_step else _answers_at(session, call.id, step)
     label = step if not used else f"{step}.{used + 1}"  # the menu again after "9, then 1"
-    calls.record_answer(session, call.id, label, answer.key[:8], str(answer.meaning), now)
+    calls.record_answer(session.connection(), call.id, label, answer.key[:8], str(answer.meaning), now)
     log.info("call.response attempt_id=%s step=%s", call.id, label)
     if answer.step == Step.REQUEST_CONFIRM and answer.meaning == Choice.STOP_CANCELLED:
         opt_outs.settle_on_call(session, session.get(CallAttempt, call.id), Settlement.DECLINED_ON_CALL, now)

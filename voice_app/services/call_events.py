@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from db.engine import autocommit_reads
 from db.engine import retry_on_disconnect
-from db.models import CallEvent
 from db.repositories import call_events as calls
 from db.repositories.call_events import CallRecord
 from voice_app.bootstrap import Veille
@@ -59,13 +58,14 @@ from voice_app.services.call_replies import reply_data
 from voice_app.services.call_replies import volunteer_numbers
 from voice_app.services.inbound_calls import start_inbound_call
 from voice_app.services.inbound_calls import token_of_call
+from voice_app.services.screening import SCREEN_ACCEPTED
+from voice_app.services.screening import record_screening
 
 __all__ = ["UNKNOWN", "Callback", "Handled", "apply_callback", "current_reply", "record_screening",
            "start_inbound_call", "token_of_call"]
 
 log = logging.getLogger("veille.calls")
 
-SCREEN_ACCEPTED = "screen_accepted"
 MAX_RUNS = 5  # a webhook starts over when its call changed meanwhile: rare, and never for long
 
 
@@ -94,31 +94,12 @@ def apply_callback(veille: Veille, token: str, callback: Callback) -> Handled:
 def current_reply(veille: Veille, token: str) -> Handled:
     """What the call should hear now (a fresh TwiML fetch, e.g. the voicemail message)."""
     with reading(veille) as session:
-        call = calls.read_call(session, token) if _well_formed(token) else None
+        call = calls.read_call(session.connection(), token) if _well_formed(token) else None
         machine = _call_of(call) if call is not None else None
         if machine is None:
             return UNKNOWN
         reply = reply_for(machine, _context(session, call))
         return handled(session, veille, call, reply)
-
-
-def record_screening(veille: Veille, token: str, leg_sid: str, digits: str, parent_sid: str = "") -> bool:
-    """A volunteer answered the screening question: True connects them (1, tenant waiting).
-    The leg has its own CallSid; its ParentCallSid, when sent, must be the tenant's call."""
-    with veille.session_factory.begin() as session:
-        attempt = calls.locked_attempt(session, token) if _well_formed(token) else None
-        if attempt is None or digits != "1" or attempt.state != State.IN_PROGRESS \
-                or attempt.menu_step != Step.TRANSFER:
-            return False
-        if parent_sid and attempt.provider_call_id and parent_sid != attempt.provider_call_id:
-            log.warning("call.foreign_call_sid attempt_id=%s kind=screen", attempt.id)
-            return False
-        key = f"{attempt.id}:screen:{leg_sid[:64]}"
-        if not calls.event_stored(session, key):
-            session.add(CallEvent(attempt_id=attempt.id, idempotency_key=key, kind=SCREEN_ACCEPTED,
-                                  detail={}, received_at=veille.clock()))
-    log.info("call.transfer_accepted attempt_id=%s", attempt.id)
-    return True
 
 
 @contextmanager
@@ -134,7 +115,7 @@ def reading(veille: Veille) -> Iterator[Session]:
 def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
     now = veille.clock()
     with reading(veille) as session:
-        call = calls.read_call(session, token, callback.key) if _well_formed(token) else None
+        call = calls.read_call(session.connection(), token, callback.key) if _well_formed(token) else None
         if call is None:
             return UNKNOWN
         if not _owns_call_sid(session, call, callback):
@@ -147,9 +128,9 @@ def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
         answer = handled(session, veille, call, reply, decision.turn, decision.transition.effects)
     with veille.session_factory.begin() as session:
         key = f"{call.id}:{callback.key}"
-        if not calls.record_event(session, call.id, key, decision.kind, decision.detail, now):
+        if not calls.record_event(session.connection(), call.id, key, decision.kind, decision.detail, now):
             raise CallChanged  # stored meanwhile: the next run replays it
-        if not calls.record_call(session, call, _new_values(call, callback, decision, now)):
+        if not calls.record_call(session.connection(), call, _new_values(call, callback, decision, now)):
             raise CallChanged
         if decision.transition.changed:
             _after_change(session, call, decision.transition, now)

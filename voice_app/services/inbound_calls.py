@@ -46,7 +46,7 @@ def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: 
         existing = calls.attempt_of_call(session, call_sid)
         if existing is not None:
             first = calls.first_event(session, existing.id)
-            call = calls.read_call(session, existing.token)
+            call = calls.read_call(session.connection(), existing.token)
             return replay(session, veille, call, first.kind if first else "", first.detail if first else None)
         # A tenant who opted out has no number any more: they are an unknown caller.
         tenant_id = calls.tenant_by_number(session, organisation_id, caller) if caller else None
@@ -64,7 +64,7 @@ def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: 
                                                       "reply": reply_data(transition.reply, 1)},
                               received_at=now))
         session.flush()
-        call = calls.read_call(session, attempt.token)
+        call = calls.read_call(session.connection(), attempt.token)
         if transition.call.outcome is not None:
             record_consequences(session, call, None, Outcome(transition.call.outcome), now)
         log.info("call.inbound attempt_id=%s known_caller=%s", attempt.id, tenant_id is not None)
