@@ -103,6 +103,19 @@ def fragile_first_order(session: Session, organisation_id: int, campaign_id: int
     return [case((fragile, 0), else_=1), Tenant.id]
 
 
+def insert_attempts(session_factory: sessionmaker[Session], workers: int, targeted: Targeted,
+                    organisation_id: int, round_id: int, zoned: ZonedPlan, order: list,
+                    now: datetime) -> None:
+    """The round's first attempts: INSERT ... SELECT in `workers` shares on PostgreSQL, chunks
+    computed here on SQLite; attempts already there are kept."""
+    if is_sqlite(session_factory.kw["bind"]):
+        with session_factory.begin() as session:
+            insert_rows_sqlite(session, targeted, organisation_id, round_id, zoned, order, now)
+    else:
+        insert_select_postgres(session_factory, workers, targeted, organisation_id, round_id, zoned, order,
+                               now)
+
+
 def candidates(session: Session, targeted: Targeted, group, order: list):
     """(tenant id, reference, phone, group) of every targeted tenant, in slot order."""
     return session.execute(targeted(Tenant.id, Tenant.reference, Tenant.phone, group).order_by(*order))

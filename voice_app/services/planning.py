@@ -22,35 +22,23 @@ from datetime import datetime
 from datetime import timedelta
 from functools import partial
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from db.engine import is_sqlite
 from db.models import Campaign
-from db.models import Enrolment
 from db.models import Round
-from db.models import Tenant
 from db.repositories import round_attempts
 from db.repositories.round_attempts import PLANNING
-from db.repositories.zone_plan import ZonedPlan
-from db.repositories.zone_plan import zoned_plan
-from db.repositories.zone_plan import zones_present
 from voice_app.bootstrap import Veille
-from voice_app.domain.calendar import PARIS
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.rounds import RoundSpan
-from voice_app.domain.rounds import dialling_rate
 from voice_app.domain.rounds import is_time_to_plan
 from voice_app.domain.rounds import round_span
 from voice_app.domain.rounds import round_starting_on
 from voice_app.domain.time_zones import TENANT_TIME_ZONES
 from voice_app.domain.time_zones import zone
-from voice_app.domain.urgent_rounds import puts_fragile_first
-from voice_app.services.campaigns import CampaignError
+from voice_app.services import round_plan
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import get_campaign
-from voice_app.services.campaigns import targeted_tenants_filter
+from voice_app.services.round_plan import PlanningError
 
 log = logging.getLogger("veille.planning")
 
@@ -58,10 +46,6 @@ ALL_ZONES = tuple(zone(name) for name in TENANT_TIME_ZONES)
 STALE_PLANNING = timedelta(minutes=10)  # a round still `planning` after this lost its planner
 POSTGRES_WORKERS = 2
 PARALLEL_FROM = 20_000  # tenants; smaller rounds are one statement
-
-
-class PlanningError(CampaignError):
-    """A round that cannot be planned (in the past, no window that day, paused campaign)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +102,7 @@ def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResul
     existing = _existing_round(veille, campaign.id, earliest.scheduled_on)
     if existing is None:
         span = round_starting_on(policy, earliest.scheduled_on,
-                                 _round_zones(veille, campaign, earliest.scheduled_on))
+                                 round_plan.round_zones(veille, campaign, earliest.scheduled_on))
         if span is None or not is_time_to_plan(span, now):
             return None
         return _plan(veille, campaign, span, now)
@@ -147,7 +131,7 @@ def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, n
     if not _in_campaign_dates(campaign, day):
         raise PlanningError(f"Le {day:%d/%m/%Y} est hors des dates de la campagne « {campaign.name} ».")
     policy = campaign_policy(campaign)
-    zones = _round_zones(veille, campaign, day)
+    zones = round_plan.round_zones(veille, campaign, day)
     span = round_starting_on(policy, day, zones)
     if span is None and not exceptional_allowed:
         raise PlanningError(f"Pas de tournée prévue aujourd'hui pour « {campaign.name} » "
@@ -198,22 +182,16 @@ def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSp
     """Insert the round's first attempts (again, if resuming: existing ones are kept), then
     mark it `planned`."""
     with veille.session_factory.begin() as session:
-        zoned = _spread_plan(session, campaign, span, now)
-        order = _tenant_order(session, campaign, span, now)
+        zoned = round_plan.spread_plan(session, campaign, span, now)
+        order = round_plan.tenant_order(session, campaign, span, now)
     plan = zoned.plan
     # An attempt due at or after its zone's `last_from` is the round's last: no retry would fit
     # after it (an answering machine then gets the message with the number to call back).
-    targeted = partial(_targeted, campaign, span)
-    if is_sqlite(veille.engine):
-        with veille.session_factory.begin() as session:
-            round_attempts.insert_rows_sqlite(session, targeted, campaign.organisation_id, round_id, zoned,
-                                              order, now)
-    else:
-        # Shares rank their own tenants: a priority order over the whole round needs one statement.
-        parallel = plan.total >= PARALLEL_FROM and len(order) == 1
-        workers = POSTGRES_WORKERS if parallel else 1
-        round_attempts.insert_select_postgres(veille.session_factory, workers, targeted,
-                                              campaign.organisation_id, round_id, zoned, order, now)
+    targeted = partial(round_plan.targeted, campaign, span)
+    # Shares rank their own tenants: a priority order over the whole round needs one statement.
+    parallel = plan.total >= PARALLEL_FROM and len(order) == 1
+    round_attempts.insert_attempts(veille.session_factory, POSTGRES_WORKERS if parallel else 1, targeted,
+                                   campaign.organisation_id, round_id, zoned, order, now)
     with veille.session_factory.begin() as session:
         count = round_attempts.mark_planned(session, round_id)
     log.info("round.planned campaign_id=%s round_id=%s scheduled_on=%s attempts=%s rate=%.3f "
@@ -227,50 +205,12 @@ def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSp
     return PlanResult(campaign.id, campaign.name, span, count, True, round_id, plan.over_capacity, plan.rate)
 
 
-def _spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: datetime) -> ZonedPlan:
-    """The tenants' grouping expression (zone and usable half-day preference) and the plan."""
-    policy = campaign_policy(campaign)
-    try:
-        # An urgent round calls the most fragile first, whatever half-day they prefer.
-        return zoned_plan(session, lambda *columns: _targeted(campaign, span, *columns), policy, span, now,
-                          dialling_rate(policy), preferences=not puts_fragile_first(policy))
-    except ValueError:
-        raise PlanningError(
-            f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.") from None
-
-
-def _round_zones(veille: Veille, campaign: Campaign, day: date) -> tuple:
-    """Paris and the overseas zones of the tenants a round on `day` targets."""
-    with veille.session_factory.begin() as session:
-        present = zones_present(session, lambda *columns: _targeted_on(campaign, day, *columns))
-    return (PARIS, *(zone(name) for name in present))
-
-
-def _targeted(campaign: Campaign, span: RoundSpan, *columns, extra=()):
-    """SELECT `columns` FROM the tenants (joined to their enrolment) a round on `span` calls."""
-    return _targeted_on(campaign, span.scheduled_on, *columns, extra=extra)
-
-
-def _targeted_on(campaign: Campaign, day: date, *columns, extra=()):
-    return (select(*columns).select_from(Tenant).join(Enrolment, Enrolment.tenant_id == Tenant.id)
-            .where(*targeted_tenants_filter(campaign, day), *extra))
-
-
-def _tenant_order(session: Session, campaign: Campaign, span: RoundSpan, now: datetime) -> list:
-    """The order tenants get their slots in: by id; for an urgent round, the fragile first
-    (80 or older living alone, or left needing a person by the organisation's previous round)."""
-    if not puts_fragile_first(campaign_policy(campaign)):
-        return [Tenant.id]
-    return round_attempts.fragile_first_order(session, campaign.organisation_id, campaign.id,
-                                              span.scheduled_on, now)
-
-
 def _preview(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime, limit: int) -> PlanResult:
     with veille.session_factory.begin() as session:
-        zoned = _spread_plan(session, campaign, span, now)
+        zoned = round_plan.spread_plan(session, campaign, span, now)
         plan = zoned.plan
-        order = _tenant_order(session, campaign, span, now)
-        targeted = partial(_targeted, campaign, span)
+        order = round_plan.tenant_order(session, campaign, span, now)
+        targeted = partial(round_plan.targeted, campaign, span)
         rows = round_attempts.candidates(session, targeted, zoned.group, order).all()
         calls = sorted(round_attempts.ranked_due_times(rows, plan), key=lambda row: row[4])
     shown = calls if limit <= 0 else calls[:limit]
