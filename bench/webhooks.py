@@ -1,16 +1,17 @@
-"""Benchmark: Veille's Twilio webhooks side by side with a minimal Flask IVR (bench/reference_ivr.py).
+"""Benchmark: Veille's Twilio webhooks side by side with a minimal Flask IVR (bench/webhook/reference_ivr.py).
 
 Every server is gunicorn with sync workers on 127.0.0.1, started the same way: the reference
 (2 workers, no database), Veille on SQLite with 1 and with 2 workers (one WAL file), Veille on
 PostgreSQL with 2 workers. Each request is a distinct call waiting at the menu: the key press
 "1" (all well: the call's outcome is stored and it hangs up), then its final status callback
 `completed`. Requests are built and signed before the clock starts and replayed over raw
-sockets (bench/webhook_load.py). The servers take turns, 3 rounds: concurrency 1 (p50/p90
+sockets (bench/webhook/load.py). The servers take turns, 3 rounds: concurrency 1 (p50/p90
 latency), then concurrency 16 (throughput) for key presses and for status callbacks. CPU is
 the user+system time of the server processes (gunicorn master and workers, /proc) per request;
 PostgreSQL's own backends are not counted. SQL statements per webhook are counted in-process
 with an event listener on the engine (BEGIN excluded). Ratios to the reference, measured in
-the same round, are the stable figures; absolute ones move with the machine's load.
+the same round, are the stable figures; absolute ones move with the machine's load. At the end,
+whole calls (bench/webhook/whole_calls.py) check every Veille server end to end.
 
 Run: `.venv/bin/python bench/webhooks.py [--rounds 3] [--presses 1000] [--latency-presses 200]
 [--targets reference,sqlite-1,sqlite-2,postgresql-2]`. PostgreSQL: a database of its own,
@@ -33,21 +34,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.databases import fresh_postgres  # noqa: E402
 from bench.databases import fresh_sqlite  # noqa: E402
 from bench.databases import parser_for  # noqa: E402
-from bench.webhook_calls import AUTH_TOKEN  # noqa: E402
-from bench.webhook_calls import count_all_well  # noqa: E402
-from bench.webhook_calls import press_params  # noqa: E402
-from bench.webhook_calls import seed_calls  # noqa: E402
-from bench.webhook_calls import status_params  # noqa: E402
-from bench.webhook_calls import veille_for  # noqa: E402
-from bench.webhook_load import Phase  # noqa: E402
-from bench.webhook_load import Server  # noqa: E402
-from bench.webhook_load import replay  # noqa: E402
-from bench.webhook_load import signed_request  # noqa: E402
+from bench.webhook.calls import AUTH_TOKEN  # noqa: E402
+from bench.webhook.calls import count_all_well  # noqa: E402
+from bench.webhook.calls import press_params  # noqa: E402
+from bench.webhook.calls import seed_waiting_calls  # noqa: E402
+from bench.webhook.calls import status_params  # noqa: E402
+from bench.webhook.calls import veille_for  # noqa: E402
+from bench.webhook.load import Phase  # noqa: E402
+from bench.webhook.load import Server  # noqa: E402
+from bench.webhook.load import replay  # noqa: E402
+from bench.webhook.load import signed_request  # noqa: E402
+from bench.webhook.whole_calls import REQUESTS_PER_CALL  # noqa: E402
+from bench.webhook.whole_calls import Figures  # noqa: E402
+from bench.webhook.whole_calls import drive  # noqa: E402
+from bench.webhook.whole_calls import seed_calls  # noqa: E402
 from voice_app.telephony.urls import call_path  # noqa: E402
 from voice_app.telephony.urls import gather_path  # noqa: E402
 from voice_app.web import create_app  # noqa: E402
 
+__all__ = ["REQUESTS_PER_CALL", "Figures", "drive", "main", "seed_calls"]
+
 BENCH_DATABASE = "veille_bench_webhooks"
+WHOLE_CALLS = 50  # played at the end on each Veille server: the end-to-end check
 REFERENCE = "reference"
 STATEMENT_CALLS = 6  # the first warms the process up and is not counted
 SERVER_ENV = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "b" * 32, "LOG_LEVEL": "WARNING",
@@ -61,7 +69,7 @@ class Target:
         self.name, self.database_url, self.calls = name, database_url, calls
         workers = name.rsplit("-", 1)[1] if "-" in name else "2"
         if database_url is None:
-            self.server = Server("bench.reference_ivr:create_app()", int(workers), SERVER_ENV)
+            self.server = Server("bench.webhook.reference_ivr:create_app()", int(workers), SERVER_ENV)
         else:
             self.server = Server("voice_app.web:create_app()", int(workers),
                                  {**SERVER_ENV, "DATABASE_URL": database_url})
@@ -173,6 +181,20 @@ def report(targets: list[Target], statements: dict[str, tuple[float, float]]) ->
         print(f"\nSQLite, 2 workers / 1 worker, key presses per second: {scaling:.2f}x")
 
 
+def whole_calls(targets: list[Target]) -> None:
+    """Play whole calls (7 webhooks each) on each Veille server: every one must end "all well"."""
+    print(f"\nend-to-end check: {WHOLE_CALLS} whole calls ({REQUESTS_PER_CALL} webhooks each) a server")
+    for target in targets:
+        if target.database_url is None:
+            continue
+        veille = veille_for(target.database_url)
+        try:
+            calls = seed_calls(veille, WHOLE_CALLS, prefix=f"{target.name}-whole")
+        finally:
+            veille.close()
+        print("  " + drive(target.server.base_url, calls, threads=4, max_seconds=60).line(target.name))
+
+
 def main() -> None:
     parser = parser_for(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
@@ -195,12 +217,12 @@ def main() -> None:
             urls["postgresql"] = stack.enter_context(fresh_postgres(args.database_url, BENCH_DATABASE))
         statements: dict[str, tuple[float, float]] = {}
         for backend, url in urls.items():
-            pair = statements_per_webhook(url, seed_calls(url, STATEMENT_CALLS, prefix="statements"))
+            pair = statements_per_webhook(url, seed_waiting_calls(url, STATEMENT_CALLS, prefix="statements"))
             statements.update({name: pair for name in names if name.startswith(backend)})
         targets = []
         for name in names:
             url = urls.get(name.split("-")[0]) if name != REFERENCE else None
-            target = Target(name, url, seed_calls(url, per_target, prefix=name))
+            target = Target(name, url, seed_waiting_calls(url, per_target, prefix=name))
             stack.callback(target.server.stop)
             targets.append(target)
         for number in range(1, args.rounds + 1):
@@ -208,10 +230,12 @@ def main() -> None:
                 target.play_round(args.latency_presses, args.presses, args.concurrency)
             print(f"round {number} done, load average {os.getloadavg()[0]:.2f}")
         report(targets, statements)
+        whole_calls(targets)
         for backend, url in urls.items():
-            expected = STATEMENT_CALLS + per_target * sum(name.startswith(backend) for name in names)
+            servers = sum(name.startswith(backend) for name in names)
+            expected = STATEMENT_CALLS + (per_target + WHOLE_CALLS) * servers
             print(f"{backend}: {count_all_well(url)} calls with the outcome 'all well' "
-                  f"({expected} key presses sent)")
+                  f"({expected} calls pressed 1)")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 

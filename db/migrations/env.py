@@ -38,9 +38,11 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # render_as_batch lets later ALTERs work on SQLite (copy-and-move).
+    # render_as_batch lets later ALTERs work on SQLite (copy-and-move). The whole run is one
+    # transaction on SQLite too (its DDL is transactional; the engine begins it explicitly): a
+    # downgrade refused half-way (0004's) leaves the schema and its version as they were.
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True)
+                      render_as_batch=True, transactional_ddl=True)
     with context.begin_transaction():
         context.run_migrations()
 

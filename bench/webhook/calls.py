@@ -34,7 +34,7 @@ def veille_for(database_url: str, public_base_url: str = "http://127.0.0.1:9") -
                               PUBLIC_BASE_URL=public_base_url, LOG_LEVEL="WARNING"), role=Role.WEB)
 
 
-def seed_calls(database_url: str | None, count: int, prefix: str) -> list[SeededCall]:
+def seed_waiting_calls(database_url: str | None, count: int, prefix: str) -> list[SeededCall]:
     """`count` calls answered by a human and waiting for the menu's first key; without a
     database (the reference app), only their identifiers."""
     calls = [SeededCall(secrets.token_urlsafe(32), "CA" + secrets.token_hex(16), f"+3361{index:07d}")

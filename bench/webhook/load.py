@@ -145,13 +145,13 @@ def replay(server: Server, requests_: list[bytes], concurrency: int, expect: byt
 
 class Server:
     """gunicorn serving `app` with `workers` sync workers on a free port of 127.0.0.1 (the
-    project's gunicorn.conf.py is replaced by bench/gunicorn_settings.py, the same for every app)."""
+    project's gunicorn.conf.py is replaced by bench/webhook/gunicorn_settings.py, the same for every app)."""
 
     def __init__(self, app: str, workers: int, env: dict[str, str]):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:bench.gunicorn_settings",
+            [sys.executable, "-m", "gunicorn", "--config", "python:bench.webhook.gunicorn_settings",
              "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}", app],
             env={**os.environ, **env, "PUBLIC_BASE_URL": self.base_url}, cwd=ROOT)
         self._wait_until_serving()

@@ -5,7 +5,7 @@ SDK's RequestValidator, answers a key press at the menu with twilio's `VoiceResp
 (two sentences, then hang up) and a status callback with an empty document. It stores
 nothing: the distance between it and Veille is what remembering the call costs.
 
-Served like Veille: `gunicorn 'bench.reference_ivr:create_app()'` with TWILIO_AUTH_TOKEN and
+Served like Veille: `gunicorn 'bench.webhook.reference_ivr:create_app()'` with TWILIO_AUTH_TOKEN and
 PUBLIC_BASE_URL in the environment (bench/webhooks.py starts it).
 """
 
