@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
