@@ -21,6 +21,7 @@ created for the run beside --database-url's and dropped at its end (bench/databa
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -196,6 +197,8 @@ def whole_calls(targets: list[Target]) -> None:
 
 
 def main() -> None:
+    # Stopped by a signal, the servers and the database the run created are removed all the same.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = parser_for(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--presses", type=int, default=1000, help="at concurrency 16")

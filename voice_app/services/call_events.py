@@ -75,6 +75,8 @@ class CallChanged(Exception):
 
 @dataclass(frozen=True)
 class Decision:
+    """What a webhook does to its call, decided before anything is written."""
+
     transition: Transition
     kind: str  # the event's kind as stored (a late gather does not count as a turn)
     detail: dict
