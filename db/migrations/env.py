@@ -38,11 +38,9 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # render_as_batch lets later ALTERs work on SQLite (copy-and-move). The whole run is one
-    # transaction on SQLite too (its DDL is transactional; the engine begins it explicitly): a
-    # downgrade refused half-way (0004's) leaves the schema and its version as they were.
+    # render_as_batch lets later ALTERs work on SQLite (copy-and-move).
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, transactional_ddl=True)
+                      render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

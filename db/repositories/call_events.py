@@ -63,6 +63,7 @@ class CallRecord:
     ended_at: datetime | None
     to_number: str | None
     organisation_name: str
+    organisation_slug: str
     callback_number: str | None
     organisation_settings: dict | None
     tenant_language: str | None
@@ -108,7 +109,8 @@ def _read_call_statement() -> Select:
                .where(Response.attempt_id == CallAttempt.id, Response.step.like(CallAttempt.menu_step + "%"))
                .scalar_subquery())
     return (select(*(getattr(CallAttempt, name) for name in _ATTEMPT_COLUMNS),
-                   Organisation.name.label("organisation_name"), Organisation.callback_number,
+                   Organisation.name.label("organisation_name"), Organisation.slug.label("organisation_slug"),
+                   Organisation.callback_number,
                    Organisation.settings.label("organisation_settings"),
                    Tenant.language.label("tenant_language"),
                    answers.label("answers_at_step"), CallEvent.kind.label("stored_kind"),

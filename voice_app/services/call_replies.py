@@ -23,6 +23,7 @@ from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_voice import Voicing
 from voice_app.domain.ivr_voice import voicing_of
+from voice_app.services.recordings import recordings_of
 from voice_app.services.volunteers import on_duty_user_ids
 from voice_app.services.volunteers import pool_organisation_ids
 
@@ -85,7 +86,8 @@ def handled(session: Session, veille: Veille, call: CallRecord, reply: Reply | N
         or None,
         volunteer_numbers=numbers, effects=effects, provider_call_id=call.provider_call_id,
         language=(call.tenant_language if named and not inbound else None) or DEFAULT_LANGUAGE,
-        voicing=voicing_of(call.organisation_settings) if named else Voicing(),
+        voicing=voicing_of(call.organisation_settings, recordings_of(veille.settings, call.organisation_slug))
+        if named else Voicing(),
     )
 
 
