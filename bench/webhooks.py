@@ -1,224 +1,245 @@
-"""Benchmark: signed Twilio webhook traffic against the web process served by gunicorn.
+"""Benchmark: Veille's Twilio webhooks side by side with a minimal Flask IVR (bench/webhook/reference_ivr.py).
 
-For each backend (SQLite in a temporary file, PostgreSQL in its own database), N tenants and
-N dialled attempts are seeded, gunicorn serves `voice_app.web:create_app()` with 2 workers on
-127.0.0.1, and a load generator (threads, keep-alive sessions) plays each call as Twilio
-would: status initiated, ringing, the answer webhook, status in-progress, the AMD verdict,
-the menu gather with Digits=1, status completed. Every request is signed and writes to the
-database. Prints requests/s and p50/p99 latency per backend.
+Every server is gunicorn with sync workers on 127.0.0.1, started the same way: the reference
+(2 workers, no database), Veille on SQLite with 1 and with 2 workers (one WAL file), Veille on
+PostgreSQL with 2 workers. Each request is a distinct call waiting at the menu: the key press
+"1" (all well: the call's outcome is stored and it hangs up), then its final status callback
+`completed`. Requests are built and signed before the clock starts and replayed over raw
+sockets (bench/webhook/load.py). The servers take turns, 3 rounds: concurrency 1 (p50/p90
+latency), then concurrency 16 (throughput) for key presses and for status callbacks. CPU is
+the user+system time of the server processes (gunicorn master and workers, /proc) per request;
+PostgreSQL's own backends are not counted. SQL statements per webhook are counted in-process
+with an event listener on the engine (BEGIN excluded). Ratios to the reference, measured in
+the same round, are the stable figures; absolute ones move with the machine's load. At the end,
+whole calls (bench/webhook/whole_calls.py) check every Veille server end to end.
 
-Run: `.venv/bin/python bench/webhooks.py [--calls 400] [--threads 8] [--seconds 60]
-[--backends sqlite,postgresql]`. Load goes to 127.0.0.1 only, bounded by --calls and
---seconds. PostgreSQL: a database of its own, created for the run beside --database-url's and dropped at
-its end (bench/databases.py).
+Run: `.venv/bin/python bench/webhooks.py [--rounds 3] [--presses 1000] [--latency-presses 200]
+[--targets reference,sqlite-1,sqlite-2,postgresql-2]`. PostgreSQL: a database of its own,
+created for the run beside --database-url's and dropped at its end (bench/databases.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import secrets
-import socket
+import signal
 import statistics
-import subprocess
 import sys
-import threading
-import time
-from dataclasses import dataclass
-from dataclasses import field
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
-import requests
-from sqlalchemy import func
-from sqlalchemy import select
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.databases import bench_database  # noqa: E402
+from bench.databases import fresh_postgres  # noqa: E402
+from bench.databases import fresh_sqlite  # noqa: E402
 from bench.databases import parser_for  # noqa: E402
-from db import migrate  # noqa: E402
-from db.models import CallAttempt  # noqa: E402
-from db.models import Tenant  # noqa: E402
-from voice_app.bootstrap import Veille  # noqa: E402
-from voice_app.bootstrap import bootstrap  # noqa: E402
-from voice_app.config import Settings  # noqa: E402
-from voice_app.services.organisations import ensure_organisation  # noqa: E402
-from voice_app.telephony.simulation.webhooks import WebhookClient  # noqa: E402
-from voice_app.telephony.urls import absolute  # noqa: E402
+from bench.webhook.calls import AUTH_TOKEN  # noqa: E402
+from bench.webhook.calls import count_all_well  # noqa: E402
+from bench.webhook.calls import press_params  # noqa: E402
+from bench.webhook.calls import seed_waiting_calls  # noqa: E402
+from bench.webhook.calls import status_params  # noqa: E402
+from bench.webhook.calls import veille_for  # noqa: E402
+from bench.webhook.load import Phase  # noqa: E402
+from bench.webhook.load import Server  # noqa: E402
+from bench.webhook.load import replay  # noqa: E402
+from bench.webhook.load import signed_request  # noqa: E402
+from bench.webhook.whole_calls import REQUESTS_PER_CALL  # noqa: E402
+from bench.webhook.whole_calls import Figures  # noqa: E402
+from bench.webhook.whole_calls import drive  # noqa: E402
+from bench.webhook.whole_calls import seed_calls  # noqa: E402
 from voice_app.telephony.urls import call_path  # noqa: E402
 from voice_app.telephony.urls import gather_path  # noqa: E402
+from voice_app.web import create_app  # noqa: E402
+
+__all__ = ["REQUESTS_PER_CALL", "Figures", "drive", "main", "seed_calls"]
 
 BENCH_DATABASE = "veille_bench_webhooks"
-AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
-ACCOUNT_SID = "AC" + "b" * 32
-SERVICE_NUMBER = "+33180000000"
-REQUESTS_PER_CALL = 7
+WHOLE_CALLS = 50  # played at the end on each Veille server: the end-to-end check
+REFERENCE = "reference"
+STATEMENT_CALLS = 6  # the first warms the process up and is not counted
+SERVER_ENV = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "b" * 32, "LOG_LEVEL": "WARNING",
+              "TELEPHONY_PROVIDER": "simulator"}
 
 
-@dataclass(frozen=True)
-class SeededCall:
-    token: str
-    call_sid: str
-    to_number: str
+class Target:
+    """One server under test, with the calls it still has to play."""
+
+    def __init__(self, name: str, database_url: str | None, calls: list):
+        self.name, self.database_url, self.calls = name, database_url, calls
+        workers = name.rsplit("-", 1)[1] if "-" in name else "2"
+        if database_url is None:
+            self.server = Server("bench.webhook.reference_ivr:create_app()", int(workers), SERVER_ENV)
+        else:
+            self.server = Server("voice_app.web:create_app()", int(workers),
+                                 {**SERVER_ENV, "DATABASE_URL": database_url})
+        self.rounds: list[dict[str, Phase]] = []
+
+    def take(self, count: int) -> list:
+        taken, self.calls = self.calls[:count], self.calls[count:]
+        return taken
+
+    def presses(self, calls: list) -> list[bytes]:
+        return [signed_request(self.server.base_url + gather_path(call.token, "menu", 1), press_params(call),
+                               AUTH_TOKEN) for call in calls]
+
+    def statuses(self, calls: list) -> list[bytes]:
+        return [signed_request(self.server.base_url + call_path(call.token, "status"), status_params(call),
+                               AUTH_TOKEN) for call in calls]
+
+    def play_round(self, latency_presses: int, presses: int, concurrency: int) -> dict[str, Phase]:
+        slow, fast = self.take(latency_presses), self.take(presses)
+        phases = {"latency": replay(self.server, self.presses(slow), 1, b"Hangup"),
+                  "presses": replay(self.server, self.presses(fast), concurrency, b"Hangup"),
+                  "statuses": replay(self.server, self.statuses(fast), concurrency)}
+        self.rounds.append(phases)
+        return phases
 
 
-@dataclass
-class Figures:
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    calls: int = 0
-    seconds: float = 0.0
-
-    def line(self, label: str) -> str:
-        if not self.latencies:
-            return f"{label:<11} no request completed"
-        ordered = sorted(self.latencies)
-        p50 = statistics.median(ordered) * 1000
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-        return (f"{label:<11} {len(ordered):>6} requests  {self.calls:>5} calls  {self.errors:>3} errors  "
-                f"{len(ordered) / self.seconds:>7.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms")
-
-
-def seed_calls(veille: Veille, count: int) -> list[SeededCall]:
-    """N tenants, each with an attempt the provider has just accepted (state queued)."""
-    organisation = ensure_organisation(veille.session_factory, "Bailleur Bench")
-    calls = [SeededCall(secrets.token_urlsafe(32), "CA" + secrets.token_hex(16), f"+3361{index:07d}")
-             for index in range(count)]
-    now = veille.clock()
-    with veille.session_factory.begin() as session:
-        tenants = [Tenant(organisation_id=organisation.id, reference=f"B-{index:06d}", last_name="Banc",
-                          household="alone", phone=call.to_number) for index, call in enumerate(calls)]
-        session.add_all(tenants)
-        session.flush()
-        session.add_all(CallAttempt(token=call.token, organisation_id=organisation.id, tenant_id=tenant.id,
-                                    purpose="test", state="queued", due_at=now, claimed_at=now,
-                                    dialled_at=now, provider_call_id=call.call_sid, to_number=call.to_number)
-                        for call, tenant in zip(calls, tenants, strict=True))
-    return calls
+def statements_per_webhook(database_url: str, calls: list) -> tuple[float, float]:
+    """SQL statements of one key press and of one status callback, in-process (after a warm-up)."""
+    veille = veille_for(database_url, "http://127.0.0.1:9")
+    client = create_app(veille=veille).test_client()
+    counted: list[str] = []
+    event.listen(veille.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: counted.append(statement))
+    presses, statuses = [], []
+    for index, call in enumerate(calls):
+        for kind, path, params, figures in (
+                ("press", gather_path(call.token, "menu", 1), press_params(call), presses),
+                ("status", call_path(call.token, "status"), status_params(call), statuses)):
+            counted.clear()
+            request = signed_request("http://127.0.0.1:9" + path, params, AUTH_TOKEN)
+            head, body = request.split(b"\r\n\r\n", 1)
+            signature = [line for line in head.split(b"\r\n") if line.startswith(b"X-Twilio-Signature")]
+            answer = client.post(path, data=body, content_type="application/x-www-form-urlencoded",
+                                 headers={"X-Twilio-Signature": signature[0].split(b": ", 1)[1].decode()})
+            assert answer.status_code == 200, (kind, answer.status_code)
+            if index:  # the first call warms the process's caches
+                figures.append(sum(not s.lstrip().upper().startswith("BEGIN") for s in counted))
+    veille.close()
+    return statistics.mean(presses), statistics.mean(statuses)
 
 
-def call_requests(base_url: str, call: SeededCall) -> list[tuple[str, dict[str, str]]]:
-    """The webhooks of one answered call where the tenant presses 1, in Twilio's order."""
-    common = {"CallSid": call.call_sid, "AccountSid": ACCOUNT_SID, "From": SERVICE_NUMBER,
-              "To": call.to_number, "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
-    status_url = absolute(base_url, call_path(call.token, "status"))
-
-    def status(value: str, sequence: int) -> tuple[str, dict[str, str]]:
-        return status_url, {**common, "CallStatus": value, "CallbackSource": "call-progress-events",
-                            "SequenceNumber": str(sequence), "CallDuration": "30"}
-
-    return [
-        status("initiated", 0), status("ringing", 1),
-        (absolute(base_url, call_path(call.token, "answer")), {**common, "CallStatus": "in-progress"}),
-        status("in-progress", 2),
-        (absolute(base_url, call_path(call.token, "amd")),
-         {"CallSid": call.call_sid, "AccountSid": ACCOUNT_SID, "AnsweredBy": "human",
-          "MachineDetectionDuration": "2100"}),
-        (absolute(base_url, gather_path(call.token, "menu", 1)),
-         {**common, "CallStatus": "in-progress", "Digits": "1"}),
-        status("completed", 3),
-    ]
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
 
 
-def drive(base_url: str, calls: list[SeededCall], threads: int, max_seconds: float,
-          auth_token: str = AUTH_TOKEN) -> Figures:
-    """Play the calls from `threads` keep-alive clients until done or `max_seconds` passed."""
-    figures = Figures()
-    lock = threading.Lock()
-    pending = iter(calls)
-    deadline = time.monotonic() + max_seconds
+COLUMNS = (("press req/s", 11), ("x ref", 6), ("CPU ms", 7), ("x ref", 6), ("p50 ms", 7), ("p90 ms", 7),
+           ("status req/s", 12), ("CPU ms", 7), ("x ref", 6), ("SQL/press", 9), ("SQL/status", 10))
 
-    def worker() -> None:
-        client = WebhookClient(base_url, auth_token)
+
+def round_line(name: str, number: int, phases: dict[str, Phase]) -> str:
+    latency, presses, statuses = phases["latency"], phases["presses"], phases["statuses"]
+    errors = latency.errors + presses.errors + statuses.errors
+    return (f"  {name:<13} round {number}  c1 p50 {latency.p50:5.1f} ms p90 {latency.percentile(0.9):5.1f} ms"
+            f" | c16 press {presses.throughput:6.1f} req/s {presses.cpu_ms_per_request:5.2f} CPU ms"
+            f" | status {statuses.throughput:6.1f} req/s {statuses.cpu_ms_per_request:5.2f} CPU ms"
+            f" | {errors} errors")
+
+
+def summary_cells(target: Target, reference: Target | None, sql: tuple[float, float] | None) -> list[str]:
+    def med(phase: str, measure) -> float:
+        return median([measure(r[phase]) for r in target.rounds])
+
+    def ratio(phase: str, measure) -> float:
+        if reference is None:
+            return 0.0
+        pairs = zip(target.rounds, reference.rounds, strict=False)
+        return median([measure(mine[phase]) / max(measure(ref[phase]), 1e-9) for mine, ref in pairs])
+
+    def throughput(phase: Phase) -> float:
+        return phase.throughput
+
+    def cpu(phase: Phase) -> float:
+        return phase.cpu_ms_per_request
+
+    values = [med("presses", throughput), ratio("presses", throughput),
+              med("presses", cpu), ratio("presses", cpu),
+              med("latency", lambda p: p.p50), med("latency", lambda p: p.percentile(0.9)),
+              med("statuses", throughput), med("statuses", cpu), ratio("statuses", cpu)]
+    cells = [f"{value:.2f}" for value in values]
+    return cells + ([f"{sql[0]:.1f}", f"{sql[1]:.1f}"] if sql else ["-", "-"])
+
+
+def report(targets: list[Target], statements: dict[str, tuple[float, float]]) -> None:
+    reference = next((t for t in targets if t.name == REFERENCE), None)
+    print("\nround by round (absolute):")
+    for target in targets:
+        for number, phases in enumerate(target.rounds, 1):
+            print(round_line(target.name, number, phases))
+    print("\nmedians of the rounds (ratios: to the reference in the same round):")
+    print(f"  {'server':<13}" + "".join(f" {title:>{width}}" for title, width in COLUMNS))
+    for target in targets:
+        cells = summary_cells(target, reference, statements.get(target.name))
+        print(f"  {target.name:<13}" + "".join(f" {cell:>{width}}" for cell, (_, width) in zip(cells, COLUMNS,
+                                                                                              strict=True)))
+    by_name = {t.name: t for t in targets}
+    if "sqlite-1" in by_name and "sqlite-2" in by_name:
+        pairs = zip(by_name["sqlite-2"].rounds, by_name["sqlite-1"].rounds, strict=False)
+        scaling = median([two["presses"].throughput / one["presses"].throughput for two, one in pairs])
+        print(f"\nSQLite, 2 workers / 1 worker, key presses per second: {scaling:.2f}x")
+
+
+def whole_calls(targets: list[Target]) -> None:
+    """Play whole calls (7 webhooks each) on each Veille server: every one must end "all well"."""
+    print(f"\nend-to-end check: {WHOLE_CALLS} whole calls ({REQUESTS_PER_CALL} webhooks each) a server")
+    for target in targets:
+        if target.database_url is None:
+            continue
+        veille = veille_for(target.database_url)
         try:
-            while time.monotonic() < deadline:
-                with lock:
-                    call = next(pending, None)
-                if call is None:
-                    return
-                for url, params in call_requests(base_url, call):
-                    started = time.perf_counter()
-                    answer = client.send(url, params)
-                    elapsed = time.perf_counter() - started
-                    with lock:
-                        figures.latencies.append(elapsed)
-                        figures.errors += 0 if answer.ok else 1
-                with lock:
-                    figures.calls += 1
+            calls = seed_calls(veille, WHOLE_CALLS, prefix=f"{target.name}-whole")
         finally:
-            client.close()
-
-    started = time.monotonic()
-    pool = [threading.Thread(target=worker, name=f"load-{n}") for n in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    figures.seconds = time.monotonic() - started
-    return figures
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "LOG_LEVEL": "WARNING",
-           "TELEPHONY_PROVIDER": "simulator"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "voice_app.web:create_app()"],
-        env=env, cwd=Path(__file__).resolve().parent.parent)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer /healthz within 30 s")
-
-
-def run_backend(database_url: str, args: argparse.Namespace) -> tuple[Figures, int]:
-    migrate.upgrade(database_url)
-    veille = bootstrap(Settings(DATABASE_URL=database_url, TWILIO_AUTH_TOKEN=AUTH_TOKEN))
-    try:
-        calls = seed_calls(veille, args.calls)
-        port = free_port()
-        server = serve(database_url, port, args.workers)
-        try:
-            figures = drive(f"http://127.0.0.1:{port}", calls, args.threads, args.seconds)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        with veille.session_factory.begin() as session:
-            ended_ok = session.scalar(select(func.count(CallAttempt.id)).where(
-                CallAttempt.state == "ended", CallAttempt.outcome == "ok"))
-        return figures, ended_ok
-    finally:
-        veille.close()
+            veille.close()
+        print("  " + drive(target.server.base_url, calls, threads=4, max_seconds=60).line(target.name))
 
 
 def main() -> None:
+    # Stopped by a signal, the servers and the database the run created are removed all the same.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = parser_for(__doc__)
-    parser.add_argument("--calls", type=int, default=400)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=60.0, help="upper bound per backend")
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--presses", type=int, default=1000, help="at concurrency 16")
+    parser.add_argument("--latency-presses", type=int, default=200, help="at concurrency 1")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--targets", default="reference,sqlite-1,sqlite-2,postgresql-2")
     args = parser.parse_args()
-    print(f"{args.calls} calls x {REQUESTS_PER_CALL} signed webhooks, {args.threads} client threads, "
-          f"gunicorn {args.workers} workers, 127.0.0.1")
-    print(f"load average: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} CPUs")
-    for backend in args.backends.split(","):
-        with bench_database(backend, args.database_url, BENCH_DATABASE) as url:
-            figures, ended_ok = run_backend(url, args)
-        print(figures.line(backend) + f"  ({ended_ok} attempts ended ok)")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
+    names = args.targets.split(",")
+    per_target = args.rounds * (args.presses + args.latency_presses)
+    print(f"{args.rounds} rounds; a round, for each server: {args.latency_presses} key presses at "
+          f"concurrency 1, {args.presses} key presses then {args.presses} status callbacks at "
+          f"concurrency {args.concurrency}")
+    print(f"load average at the start: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
+    with ExitStack() as stack:
+        urls: dict[str, str] = {}
+        if any(name.startswith("sqlite") for name in names):
+            urls["sqlite"] = fresh_sqlite(stack.enter_context(tempfile.TemporaryDirectory()))
+        if any(name.startswith("postgresql") for name in names):
+            urls["postgresql"] = stack.enter_context(fresh_postgres(args.database_url, BENCH_DATABASE))
+        statements: dict[str, tuple[float, float]] = {}
+        for backend, url in urls.items():
+            pair = statements_per_webhook(url, seed_waiting_calls(url, STATEMENT_CALLS, prefix="statements"))
+            statements.update({name: pair for name in names if name.startswith(backend)})
+        targets = []
+        for name in names:
+            url = urls.get(name.split("-")[0]) if name != REFERENCE else None
+            target = Target(name, url, seed_waiting_calls(url, per_target, prefix=name))
+            stack.callback(target.server.stop)
+            targets.append(target)
+        for number in range(1, args.rounds + 1):
+            for target in targets:
+                target.play_round(args.latency_presses, args.presses, args.concurrency)
+            print(f"round {number} done, load average {os.getloadavg()[0]:.2f}")
+        report(targets, statements)
+        whole_calls(targets)
+        for backend, url in urls.items():
+            servers = sum(name.startswith(backend) for name in names)
+            expected = STATEMENT_CALLS + (per_target + WHOLE_CALLS) * servers
+            print(f"{backend}: {count_all_well(url)} calls with the outcome 'all well' "
+                  f"({expected} calls pressed 1)")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 if __name__ == "__main__":

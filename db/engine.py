@@ -16,14 +16,21 @@ Whatever the driver says, a database that cannot answer within the budget raises
 connection or statement time-out, lock time-out, SQLite busy. Callers catch that one type
 and give a clear answer (safe TwiML, a French message, a back-off), never a traceback.
 SQL parameters are hidden from error messages: they hold phone numbers and answers.
+
+No round trip checks a pooled connection before use (pre-ping): a webhook should not pay for
+it. Connections are recycled after `POOL_RECYCLE_SECONDS`, and a connection found dead when
+used (the server restarted) makes the pool drop it and every older one: an idempotent action
+runs once more on a fresh connection (`retry_on_disconnect`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
@@ -35,6 +42,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 SUPPRESSION_KEY_INFO = "suppression_key"  # Session.info entry
+T = TypeVar("T")
+POOL_RECYCLE_SECONDS = 1800
+# Execution option: on SQLite, statements run one by one (autocommit) instead of in a BEGIN
+# IMMEDIATE transaction, so a read takes no write lock (see `autocommit_reads`).
+SQLITE_AUTOCOMMIT = "veille_sqlite_autocommit"
 
 
 class Role(StrEnum):
@@ -126,11 +138,29 @@ def _sqlite_engine(url: str, budget: Budget, kwargs: dict) -> Engine:
 def _begin_immediate(conn) -> None:
     # Writers take the lock when the transaction starts, not on first write, so two
     # processes never deadlock upgrading a read lock; the busy timeout makes them queue.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if not conn.get_execution_options().get(SQLITE_AUTOCOMMIT):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def autocommit_reads(engine: Engine) -> dict:
+    """Execution options for a connection whose statements each commit on their own: a read
+    that takes no lock (on SQLite, not the database's write lock) and costs no BEGIN/COMMIT."""
+    return {SQLITE_AUTOCOMMIT: True} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}
+
+
+def retry_on_disconnect(action: Callable[[], T]) -> T:
+    """Run an idempotent `action`, once more if the connection it used was dead (the pool has
+    replaced it, and every connection older than it)."""
+    try:
+        return action()
+    except DatabaseUnavailable as error:
+        if not error.connection_invalidated:
+            raise
+        return action()
 
 
 def _postgres_engine(url: str, budget: Budget, kwargs: dict) -> Engine:
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     kwargs.setdefault("pool_timeout", budget.pool_seconds)
     connect_args = postgres_connect_args(budget) | kwargs.pop("connect_args", {})
     return create_engine(url, connect_args=connect_args, **kwargs)

@@ -71,6 +71,7 @@ class CallAttempt(Base):
     time_zone: Mapped[str | None] = mapped_column(String(40))
     menu_step: Mapped[str | None] = mapped_column(String(24))
     silences: Mapped[int] = mapped_column(default=0)
+    gather_turns: Mapped[int] = mapped_column(default=0, server_default="0")  # gathers applied so far
     needs_reconciliation: Mapped[bool] = mapped_column(default=False, index=True)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

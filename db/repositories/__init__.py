@@ -1,1 +1,2 @@
-"""Queries that need more than the ORM's defaults: the claims (SKIP LOCKED, conditional updates)."""
+"""Queries that are not a use case's decision: the claims (SKIP LOCKED, conditional updates),
+the dialling updates, a webhook's read and writes, and a round's insert (per dialect)."""

@@ -1,4 +1,4 @@
-"""Apply what the provider tells us about a call, in one transaction per webhook.
+"""Apply what the provider tells us about a call: read the call, decide, record (one webhook).
 
 Each webhook is appended as a CallEvent under its idempotency key: a retried webhook finds
 its key, changes nothing and gets the reply it got the first time. Otherwise the call flow
@@ -8,401 +8,241 @@ is never lost; a caller's calls to the service number open one task per reason a
 for a confirmed opt-out, the tenant's unenrolment and suppression (their numbers kept only as
 hashes). "9 then 9" on a call to the service number only records an opt-out request
 (voice_app.services.opt_outs): caller id proves nothing.
-Provider side effects (hang up, redirect) are returned as `effects` for the caller to
-perform after the commit; nothing here does network I/O.
+
+A webhook is read and decided outside any write transaction (db.repositories.call_events);
+the write then checks that the call has not changed since, else the webhook starts over.
+Who is on duty, or whether an opt-out request is pending, is asked only when the transition
+depends on it (a key that may transfer, the answer of a call).
+Provider side effects (hang up, redirect) are returned as `effects` and performed after the
+commit by voice_app.services.call_effects; nothing here does network I/O.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import field
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlalchemy import or_
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import CallAttempt
-from db.models import CallEvent
-from db.models import Organisation
-from db.models import Response
-from db.models import Tenant
-from db.models import User
+from db.engine import autocommit_reads
+from db.engine import retry_on_disconnect
+from db.repositories import call_events as calls
+from db.repositories.call_events import CallRecord
 from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import NOT_YET_ANSWERED
 from voice_app.domain.call_flow import Call
 from voice_app.domain.call_flow import Context
-from voice_app.domain.call_flow import Effect
 from voice_app.domain.call_flow import Event
-from voice_app.domain.call_flow import Reply
 from voice_app.domain.call_flow import State
-from voice_app.domain.call_flow import Then
 from voice_app.domain.call_flow import Transition
 from voice_app.domain.call_flow import advance
 from voice_app.domain.call_flow import reply_for
-from voice_app.domain.call_flow import start_inbound
 from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
-from voice_app.domain.ivr_script import Choice
-from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
-from voice_app.domain.ivr_voice import Voicing
-from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.outcomes import Outcome
-from voice_app.domain.outcomes import escalation_reason
 from voice_app.domain.outcomes import log_class
 from voice_app.services import opt_outs
-from voice_app.services.escalations import open_follow_up
-from voice_app.services.recordings import voicing_for
-from voice_app.services.volunteers import on_duty_user_ids
-from voice_app.services.volunteers import pool_organisation_ids
+from voice_app.services.call_consequences import record_consequences
+from voice_app.services.call_replies import UNKNOWN
+from voice_app.services.call_replies import Callback
+from voice_app.services.call_replies import Handled
+from voice_app.services.call_replies import handled
+from voice_app.services.call_replies import replay
+from voice_app.services.call_replies import reply_data
+from voice_app.services.call_replies import volunteer_numbers
+from voice_app.services.inbound_calls import start_inbound_call
+from voice_app.services.inbound_calls import token_of_call
+from voice_app.services.screening import SCREEN_ACCEPTED
+from voice_app.services.screening import record_screening
+
+__all__ = ["UNKNOWN", "Callback", "Handled", "apply_callback", "current_reply", "record_screening",
+           "start_inbound_call", "token_of_call"]
 
 log = logging.getLogger("veille.calls")
 
-MAX_VOLUNTEERS_RUNG = 10  # Twilio dials at most ten Number nouns at once
-SCREEN_ACCEPTED = "screen_accepted"
+MAX_RUNS = 5  # a webhook starts over when its call changed meanwhile: rare, and never for long
+
+
+class CallChanged(Exception):
+    """The call changed, or the webhook was stored, between the read and the write."""
 
 
 @dataclass(frozen=True)
-class Callback:
-    """One webhook, understood (voice_app.telephony.callbacks builds it from the form): its kind,
-    idempotency key, event (None: recorded, changes nothing) and what to store of it."""
+class Decision:
+    """What a webhook does to its call, decided before anything is written."""
 
-    kind: str
-    key: str
-    event: Event | None
-    call_sid: str = ""
-    detail: dict = field(default_factory=dict)
-    turn: int | None = None  # gathers only: the turn the action URL was issued for
-
-    @property
-    def wants_twiml(self) -> bool:
-        """Status and AMD callbacks only inform: their answer is never played."""
-        return self.kind in {"answer", "gather", "dial"}
-
-
-@dataclass(frozen=True)
-class Handled:
-    """What the web layer needs to answer a webhook: the reply, how to render it, and the
-    provider effects to perform after the commit. `known` is False for an unknown token."""
-
-    known: bool
-    token: str = ""
-    reply: Reply | None = None
-    turn: int = 1
-    organisation_name: str = ""
-    callback_number: str | None = None
-    volunteer_numbers: tuple[str, ...] = ()
-    effects: tuple[Effect, ...] = ()
-    provider_call_id: str | None = None
-    duplicate: bool = False
-    language: str = DEFAULT_LANGUAGE
-    voicing: Voicing = Voicing()
-
-
-UNKNOWN = Handled(known=False)
+    transition: Transition
+    kind: str  # the event's kind as stored (a late gather does not count as a turn)
+    detail: dict
+    turn: int  # the gather turn the call waits for next
 
 
 def apply_callback(veille: Veille, token: str, callback: Callback) -> Handled:
     """Apply one webhook of the call `token`; a retried webhook changes nothing."""
-    try:
-        return _apply(veille, token, callback)
-    except IntegrityError:  # the same webhook, twice at once: the other one was stored
-        return _apply(veille, token, callback)
+    for _ in range(MAX_RUNS - 1):
+        try:
+            return retry_on_disconnect(lambda: _apply(veille, token, callback))
+        except (CallChanged, IntegrityError):  # a concurrent webhook of the call: read it again
+            continue
+    return _apply(veille, token, callback)
 
 
 def current_reply(veille: Veille, token: str) -> Handled:
     """What the call should hear now (a fresh TwiML fetch, e.g. the voicemail message)."""
-    with veille.session_factory.begin() as session:
-        attempt = _attempt(session, token)
-        if attempt is None or _call_of(attempt) is None:
+    with reading(veille) as session:
+        call = calls.read_call(session.connection(), token) if _well_formed(token) else None
+        machine = _call_of(call) if call is not None else None
+        if machine is None:
             return UNKNOWN
-        context = _context(session, attempt, volunteers=True, now=veille.clock())
-        return _handled(session, veille, attempt, reply_for(_call_of(attempt), context))
+        reply = reply_for(machine, _context(session, call))
+        return handled(session, veille, call, reply)
 
 
-def record_screening(veille: Veille, token: str, leg_sid: str, digits: str, parent_sid: str = "") -> bool:
-    """A volunteer answered the screening question: True connects them (1, tenant waiting).
-    The leg has its own CallSid; its ParentCallSid, when sent, must be the tenant's call."""
-    with veille.session_factory.begin() as session:
-        attempt = _attempt(session, token)
-        if attempt is None or digits != "1" or attempt.state != State.IN_PROGRESS \
-                or attempt.menu_step != Step.TRANSFER:
-            return False
-        if parent_sid and attempt.provider_call_id and parent_sid != attempt.provider_call_id:
-            log.warning("call.foreign_call_sid attempt_id=%s kind=screen", attempt.id)
-            return False
-        key = f"{attempt.id}:screen:{leg_sid[:64]}"
-        if session.scalar(select(CallEvent.id).where(CallEvent.idempotency_key == key)) is None:
-            session.add(CallEvent(attempt_id=attempt.id, idempotency_key=key, kind=SCREEN_ACCEPTED,
-                                  detail={}, received_at=veille.clock()))
-    log.info("call.transfer_accepted attempt_id=%s", attempt.id)
-    return True
+@contextmanager
+def reading(veille: Veille) -> Iterator[Session]:
+    """A session whose reads take no lock (on SQLite, not the write lock)."""
+    with veille.session_factory() as session:
+        session.connection(execution_options=autocommit_reads(veille.engine))
+        yield session
 
 
-def start_inbound_call(veille: Veille, organisation_id: int, call_sid: str, caller: str) -> Handled:
-    """A call to the service number: recognise the tenant by number and open an attempt."""
-    try:
-        return _start_inbound(veille, organisation_id, call_sid, caller)
-    except IntegrityError:  # the same inbound webhook, twice at once
-        return _start_inbound(veille, organisation_id, call_sid, caller)
-
-
-def token_of_call(veille: Veille, call_sid: str) -> str | None:
-    """The attempt token of a provider call id (inbound status callbacks carry no token)."""
-    if not call_sid:
-        return None
-    with veille.session_factory.begin() as session:
-        return session.scalar(select(CallAttempt.token).where(CallAttempt.provider_call_id == call_sid))
-
-
-# --- One webhook ------------------------------------------------------------------------------
+# --- One webhook: read, decide, record --------------------------------------------------------
 
 def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
     now = veille.clock()
+    with reading(veille) as session:
+        call = calls.read_call(session.connection(), token, callback.key) if _well_formed(token) else None
+        if call is None:
+            return UNKNOWN
+        if not _owns_call_sid(session, call, callback):
+            log.warning("call.foreign_call_sid attempt_id=%s kind=%s", call.id, callback.kind)
+            return UNKNOWN
+        if call.stored_kind is not None:
+            return replay(session, veille, call, call.stored_kind, call.stored_detail)
+        decision = _decide(session, call, callback, now)
+        reply = decision.transition.reply if callback.wants_twiml else None
+        answer = handled(session, veille, call, reply, decision.turn, decision.transition.effects)
     with veille.session_factory.begin() as session:
-        attempt = _attempt(session, token)
-        if attempt is None:
-            return UNKNOWN
-        if not _owns_call_sid(session, attempt, callback):
-            log.warning("call.foreign_call_sid attempt_id=%s kind=%s", attempt.id, callback.kind)
-            return UNKNOWN
-        key = f"{attempt.id}:{callback.key}"
-        stored = session.scalar(select(CallEvent).where(CallEvent.idempotency_key == key))
-        if stored is not None:
-            return _replay(session, veille, attempt, stored)
-        turn = _turn(session, attempt)
-        transition = _transition(session, attempt, callback, turn, now)
-        late_gather = callback.kind == "gather" and not transition.changed
-        next_turn = turn + (callback.kind == "gather" and transition.changed)
-        reply = transition.reply if callback.wants_twiml else None
-        detail = dict(callback.detail, reply=_reply_data(reply, next_turn))
-        # A late gather is kept under its own kind so that it does not count as a turn.
-        session.add(CallEvent(attempt_id=attempt.id, idempotency_key=key,
-                              kind="gather_late" if late_gather else callback.kind,
-                              detail=detail, received_at=now))
-        _store(session, attempt, callback, transition, now)
-        session.flush()
-        return _handled(session, veille, attempt, reply, next_turn, transition.effects)
+        key = f"{call.id}:{callback.key}"
+        if not calls.record_event(session.connection(), call.id, key, decision.kind, decision.detail, now):
+            raise CallChanged  # stored meanwhile: the next run replays it
+        if not calls.record_call(session.connection(), call, _new_values(call, callback, decision, now)):
+            raise CallChanged
+        if decision.transition.changed:
+            _after_change(session, call, decision.transition, now)
+    return replace(answer, provider_call_id=call.provider_call_id or callback.call_sid)
 
 
-def _transition(session: Session, attempt: CallAttempt, callback: Callback, turn: int,
+def _decide(session: Session, call: CallRecord, callback: Callback, now: datetime) -> Decision:
+    turn = call.gather_turns + 1
+    gather = callback.kind == "gather"
+    transition = _transition(session, call, callback, turn, now)
+    reply = transition.reply if callback.wants_twiml else None
+    next_turn = turn + (gather and transition.changed)
+    kind = "gather_late" if gather and not transition.changed else callback.kind
+    return Decision(transition, kind, dict(callback.detail, reply=reply_data(reply, next_turn)), next_turn)
+
+
+def _transition(session: Session, call: CallRecord, callback: Callback, turn: int,
                 now: datetime) -> Transition:
-    call = _call_of(attempt)
-    needs_volunteers = callback.kind == "gather"
-    context = _context(session, attempt, volunteers=needs_volunteers, now=now)
-    if call is None or callback.event is None or (callback.kind == "gather" and callback.turn != turn):
-        call = call or Call(State.ENDED)
-        return Transition(call, reply_for(call, context), changed=False)
-    return advance(call, callback.event, context)
+    machine = _call_of(call)
+    context = _context(session, call)
+    if machine is None or callback.event is None or (callback.kind == "gather" and callback.turn != turn):
+        machine = machine or Call(State.ENDED)
+        return Transition(machine, reply_for(machine, context), changed=False)
+    facts = {"opt_out_pending": lambda: _opt_out_pending(session, call)}
+    if callback.kind == "gather":  # who is on duty matters only to what the tenant asks for
+        facts["volunteers_on_duty"] = lambda: bool(volunteer_numbers(session, call.organisation_id, now))
+    return _advance(machine, callback.event, context, facts)
 
 
-def _store(session: Session, attempt: CallAttempt, callback: Callback, transition: Transition,
-           now: datetime) -> None:
-    attempt.last_event_at = now
+def _advance(machine: Call, event: Event, context: Context,
+             facts: dict[str, Callable[[], bool]]) -> Transition:
+    """Advance the call, asking the database for a fact of the context (False until asked) only
+    when the transition depends on it: most webhooks need none of them."""
+    transition = advance(machine, event, context)
+    for name, ask in facts.items():
+        if_true = advance(machine, event, replace(context, **{name: True}))
+        if if_true != transition and ask():
+            context, transition = replace(context, **{name: True}), if_true
+    return transition
+
+
+def _new_values(call: CallRecord, callback: Callback, decision: Decision, now: datetime) -> dict:
+    values: dict = {"last_event_at": now}
     # Only documented values reach the attempt (telephony.callbacks turns others into `other`).
     if callback.kind == "status" and callback.event is not None:
-        attempt.provider_status = callback.detail["status"]
+        values["provider_status"] = callback.detail["status"]
     if callback.kind == "amd" and callback.event is not None:
-        attempt.answered_by = callback.detail["answered_by"]
-    _adopt_call_sid(attempt, callback)
+        values["answered_by"] = callback.detail["answered_by"]
+    if not call.provider_call_id:
+        # A fast provider calls back before the dispatcher stored the call id: keep it now (the
+        # unique constraint on the column settles a race with another attempt).
+        values["provider_call_id"] = callback.call_sid
+    transition = decision.transition
     if not transition.changed:
-        return
-    before, call = attempt.outcome, transition.call
-    attempt.state, attempt.menu_step, attempt.silences = call.state, call.step, call.tries
-    attempt.outcome = call.outcome
-    if call.state == State.IN_PROGRESS and attempt.answered_at is None:
-        attempt.answered_at = now
-    if call.state == State.ENDED and attempt.ended_at is None:
-        attempt.ended_at = now
-        log.info("call.ended attempt_id=%s outcome=%s", attempt.id, log_class(call.outcome))
-    if transition.answer is not None:
-        _record_response(session, attempt, transition, now)
-    if call.outcome is not None and call.outcome != before:
-        _consequences(session, attempt, Outcome(call.outcome), now)
+        return values
+    machine = transition.call
+    values.update(state=machine.state, menu_step=machine.step, silences=machine.tries,
+                  outcome=machine.outcome)
+    if callback.kind == "gather":
+        values["gather_turns"] = call.gather_turns + 1
+    if machine.state == State.IN_PROGRESS and call.answered_at is None:
+        values["answered_at"] = now
+    if machine.state == State.ENDED and call.ended_at is None:
+        values["ended_at"] = now
+    return values
 
 
-def _owns_call_sid(session: Session, attempt: CallAttempt, callback: Callback) -> bool:
+def _after_change(session: Session, call: CallRecord, transition: Transition, now: datetime) -> None:
+    machine = transition.call
+    if machine.state == State.ENDED and call.ended_at is None:
+        log.info("call.ended attempt_id=%s outcome=%s", call.id, log_class(machine.outcome))
+    new_outcome = machine.outcome is not None and machine.outcome != call.outcome
+    outcome = Outcome(machine.outcome) if new_outcome else None
+    record_consequences(session, call, transition.answer, outcome, now)
+
+
+def _owns_call_sid(session: Session, call: CallRecord, callback: Callback) -> bool:
     """Is the webhook about this attempt's call? A signed webhook with a known token but
     another call's CallSid (or none) is treated as unknown: it changes nothing."""
     sid = callback.call_sid
-    if attempt.provider_call_id:
-        return sid == attempt.provider_call_id
-    if not sid:
-        return False
-    taken = session.scalar(select(CallAttempt.id).where(CallAttempt.provider_call_id == sid))
-    return taken is None
-
-
-def _adopt_call_sid(attempt: CallAttempt, callback: Callback) -> None:
-    """A fast provider calls back before the dispatcher stored the call id: keep it now (the
-    unique constraint on the column settles a race with another attempt)."""
-    if not attempt.provider_call_id:
-        attempt.provider_call_id = callback.call_sid
-
-
-def _record_response(session: Session, attempt: CallAttempt, transition: Transition, now: datetime) -> None:
-    answer = transition.answer
-    step = str(answer.step)
-    used = session.scalar(select(func.count(Response.id)).where(
-        Response.attempt_id == attempt.id, Response.step.like(f"{step}%")))
-    label = step if not used else f"{step}.{used + 1}"  # the menu again after "9, then 1"
-    session.add(Response(attempt_id=attempt.id, step=label, key=answer.key[:8], meaning=str(answer.meaning),
-                         received_at=now))
-    log.info("call.response attempt_id=%s step=%s", attempt.id, label)
-    if answer.step == Step.REQUEST_CONFIRM and answer.meaning == Choice.STOP_CANCELLED:
-        opt_outs.settle_on_call(session, attempt, Settlement.DECLINED_ON_CALL, now)
-
-
-def _consequences(session: Session, attempt: CallAttempt, outcome: Outcome, now: datetime) -> None:
-    """What an outcome calls for, in the transaction that records it."""
-    log.info("call.outcome attempt_id=%s outcome=%s", attempt.id, log_class(outcome))
-    if outcome == Outcome.OPT_OUT_REQUESTED:
-        opt_outs.record_request(session, attempt, now)  # opens its own follow-up
-        return
-    reason = escalation_reason(outcome)
-    if reason is not None:
-        # A call to the service number is keyed by its caller and day: repeated calls, one task.
-        caller = (attempt.to_number or "") if attempt.direction == "inbound" else None
-        open_follow_up(session, organisation_id=attempt.organisation_id, tenant_id=attempt.tenant_id,
-                       reason=reason, now=now, attempt_id=attempt.id, caller=caller)
-    if outcome == Outcome.OPT_OUT and attempt.tenant_id is not None and attempt.direction != "inbound":
-        opt_outs.opt_out_tenant(session, attempt.organisation_id, attempt.tenant_id, now, attempt.id)
-
-
-# --- Inbound ----------------------------------------------------------------------------------
-
-def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: str) -> Handled:
-    now = veille.clock()
-    with veille.session_factory.begin() as session:
-        existing = session.scalar(select(CallAttempt).where(CallAttempt.provider_call_id == call_sid))
-        if existing is not None:
-            first = session.scalar(select(CallEvent).where(CallEvent.attempt_id == existing.id)
-                                   .order_by(CallEvent.id).limit(1))
-            return _replay(session, veille, existing, first)
-        tenant_id = _tenant_by_number(session, organisation_id, caller)
-        attempt = CallAttempt(token=secrets.token_urlsafe(32), organisation_id=organisation_id,
-                              tenant_id=tenant_id, direction="inbound", purpose="inbound",
-                              state=State.IN_PROGRESS, provider_call_id=call_sid,
-                              to_number=caller or None,
-                              answered_at=now, last_event_at=now, answered_by="human")
-        session.add(attempt)
-        session.flush()
-        transition = start_inbound()
-        attempt.menu_step, attempt.outcome = transition.call.step, transition.call.outcome
-        # Whether the caller is a tenant is stored, never said: every caller hears the same.
-        session.add(CallEvent(attempt_id=attempt.id, idempotency_key=f"{attempt.id}:inbound:{call_sid}",
-                              kind="inbound", detail={"known_caller": tenant_id is not None,
-                                                      "reply": _reply_data(transition.reply, 1)},
-                              received_at=now))
-        if transition.call.outcome is not None:
-            _consequences(session, attempt, Outcome(transition.call.outcome), now)
-        log.info("call.inbound attempt_id=%s known_caller=%s", attempt.id, tenant_id is not None)
-        return _handled(session, veille, attempt, transition.reply)
-
-
-def _tenant_by_number(session: Session, organisation_id: int, caller: str) -> int | None:
-    """The tenant the caller's number is on file for; a tenant who opted out has no number any
-    more, so they are an unknown caller (who hears the same menu)."""
-    if not caller:
-        return None  # withheld, or not a phone number (telephony.callbacks.caller_number)
-    return session.scalar(select(Tenant.id).where(
-        Tenant.organisation_id == organisation_id, or_(Tenant.phone == caller, Tenant.phone2 == caller),
-    ).order_by(Tenant.id).limit(1))
+    if call.provider_call_id:
+        return sid == call.provider_call_id
+    return bool(sid) and not calls.call_sid_taken(session, sid)
 
 
 # --- Helpers ----------------------------------------------------------------------------------
 
-def _attempt(session: Session, token: str) -> CallAttempt | None:
-    if not token or len(token) > 64:
-        return None
-    # Row lock on PostgreSQL (SQLite serialises writers): one webhook of a call at a time.
-    return session.scalar(select(CallAttempt).where(CallAttempt.token == token).with_for_update())
+def _well_formed(token: str) -> bool:
+    return bool(token) and len(token) <= 64
 
 
-def _call_of(attempt: CallAttempt) -> Call | None:
+def _call_of(call: CallRecord) -> Call | None:
     """The machine's view of a stored attempt (None for a state it does not know)."""
     try:
-        return Call(State(attempt.state), Step(attempt.menu_step) if attempt.menu_step else None,
-                    Outcome(attempt.outcome) if attempt.outcome else None, attempt.silences or 0)
+        return Call(State(call.state), Step(call.menu_step) if call.menu_step else None,
+                    Outcome(call.outcome) if call.outcome else None, call.silences or 0)
     except ValueError:
         return None
 
 
-def _context(session: Session, attempt: CallAttempt, volunteers: bool, now: datetime) -> Context:
-    on_duty = bool(volunteers and _volunteer_numbers(session, attempt.organisation_id, now))
-    accepted = attempt.menu_step == Step.TRANSFER and session.scalar(select(CallEvent.id).where(
-        CallEvent.attempt_id == attempt.id, CallEvent.kind == SCREEN_ACCEPTED).limit(1)) is not None
-    inbound = attempt.direction == "inbound"
-    # Where the call starts is decided once, when it is answered: only then is it looked up.
-    pending = not inbound and attempt.state in NOT_YET_ANSWERED and opt_outs.has_pending_request(
-        session, attempt.tenant_id)
-    return Context(is_last_attempt=attempt.is_last_attempt, volunteers_on_duty=on_duty,
-                   volunteer_accepted=accepted, inbound=inbound, opt_out_pending=pending,
-                   language=_language(session, attempt))
+def _context(session: Session, call: CallRecord) -> Context:
+    """What the call flow needs to know besides the call (the facts `_advance` asks for aside)."""
+    accepted = call.menu_step == Step.TRANSFER and calls.volunteer_accepted(session, call.id, SCREEN_ACCEPTED)
+    inbound = call.direction == "inbound"
+    language = DEFAULT_LANGUAGE if inbound else call.tenant_language or DEFAULT_LANGUAGE
+    return Context(is_last_attempt=call.is_last_attempt, volunteer_accepted=accepted, inbound=inbound,
+                   language=language)
 
 
-def _language(session: Session, attempt: CallAttempt) -> str:
-    """The tenant's language on the calls Veille places; French on the service number, where
-    speaking the caller's language would tell that their number is a tenant's."""
-    if attempt.direction == "inbound" or attempt.tenant_id is None:
-        return DEFAULT_LANGUAGE
-    return session.scalar(select(Tenant.language).where(Tenant.id == attempt.tenant_id)) or DEFAULT_LANGUAGE
-
-
-def _volunteer_numbers(session: Session, organisation_id: int, now: datetime) -> tuple[str, ...]:
-    """The phones of the volunteers on duty now (flag or roster slot), landlord and partners."""
-    ids = on_duty_user_ids(session, pool_organisation_ids(session, organisation_id), "volunteer", now)
-    if not ids:
-        return ()
-    return tuple(session.scalars(select(User.on_duty_phone).where(User.id.in_(ids[:MAX_VOLUNTEERS_RUNG]))
-                                 .order_by(User.id)))
-
-
-def _turn(session: Session, attempt: CallAttempt) -> int:
-    """The gather turn the call is waiting for: one more than the gathers applied so far."""
-    done = session.scalar(select(func.count(CallEvent.id)).where(
-        CallEvent.attempt_id == attempt.id, CallEvent.kind == "gather"))
-    return (done or 0) + 1
-
-
-def _reply_data(reply: Reply | None, turn: int) -> dict | None:
-    if reply is None:
-        return None
-    return {"prompts": [str(p) for p in reply.prompts], "then": str(reply.then),
-            "step": str(reply.step) if reply.step else None, "turn": turn, "slow": reply.slow}
-
-
-def _replay(session: Session, veille: Veille, attempt: CallAttempt, stored: CallEvent | None) -> Handled:
-    """The answer a webhook got the first time (a retried webhook must hear the same)."""
-    data = (stored.detail or {}).get("reply") if stored is not None else None
-    if not data:
-        handled = _handled(session, veille, attempt, None)
-    else:
-        reply = Reply(tuple(Prompt(p) for p in data["prompts"]), Then(data["then"]),
-                      Step(data["step"]) if data.get("step") else None, bool(data.get("slow")))
-        handled = _handled(session, veille, attempt, reply, data.get("turn") or 1)
-    log.info("call.duplicate_webhook attempt_id=%s kind=%s", attempt.id, stored.kind if stored else "-")
-    return replace(handled, duplicate=True)
-
-
-def _handled(session: Session, veille: Veille, attempt: CallAttempt, reply: Reply | None, turn: int = 1,
-             effects: tuple[Effect, ...] = ()) -> Handled:
-    # Only a rendered reply names the landlord; status and AMD callbacks need no lookup.
-    organisation = session.get(Organisation, attempt.organisation_id) if reply is not None else None
-    dialling = reply is not None and reply.then == Then.DIAL
-    numbers = _volunteer_numbers(session, attempt.organisation_id, veille.clock()) if dialling else ()
-    return Handled(
-        known=True, token=attempt.token, reply=reply, turn=turn,
-        organisation_name=organisation.name if organisation else "Veille",
-        callback_number=(organisation.callback_number if organisation else None)
-        or veille.settings.TWILIO_FROM_NUMBER or None,
-        volunteer_numbers=numbers, effects=effects, provider_call_id=attempt.provider_call_id,
-        language=_language(session, attempt) if reply is not None else DEFAULT_LANGUAGE,
-        voicing=voicing_for(veille.settings, organisation),
-    )
-
+def _opt_out_pending(session: Session, call: CallRecord) -> bool:
+    """Where the call starts is decided once, when it is answered: only then is it looked up."""
+    return call.direction != "inbound" and call.state in NOT_YET_ANSWERED and opt_outs.has_pending_request(
+        session, call.tenant_id)

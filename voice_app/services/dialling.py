@@ -19,10 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import case
-from sqlalchemy import update
-
-from db.models import CallAttempt
+from db.repositories import dialling
 from voice_app.bootstrap import Veille
 from voice_app.domain.phones import mask_phone
 from voice_app.services.ports import AmbiguousProviderError
@@ -81,34 +78,20 @@ def _provider_unavailable(veille: Veille, attempt_id: int, error: ProviderUnavai
 
 
 def _give_back(veille: Veille, attempt_id: int) -> None:
-    # Certainly not placed: due again, for whichever dispatcher claims it once the provider is back.
     with veille.session_factory.begin() as session:
-        session.execute(update(CallAttempt)
-                        .where(CallAttempt.id == attempt_id, CallAttempt.state == "claimed",
-                               CallAttempt.provider_call_id.is_(None))
-                        .values(state="due", claimed_at=None, claimed_by=None))
+        dialling.give_back(session, attempt_id)
 
 
 def _flag_for_reconciliation(veille: Veille, attempt_id: int, error: str) -> None:
     with veille.session_factory.begin() as session:
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
-                        .values(needs_reconciliation=True, error=error[:200]))
+        dialling.flag_for_reconciliation(session, attempt_id, error)
 
 
 def _record(veille: Veille, attempt_id: int, **values) -> None:
-    # Only a claim still held becomes `ended`: the sweep may have ended it meanwhile.
     with veille.session_factory.begin() as session:
-        session.execute(update(CallAttempt)
-                        .where(CallAttempt.id == attempt_id, CallAttempt.state == "claimed")
-                        .values(**values))
+        dialling.finish_claim(session, attempt_id, **values)
 
 
 def _record_dialled(veille: Veille, attempt_id: int, provider_call_id: str) -> None:
-    # Always store the provider call id (the sweep reconciles with it), but a fast provider
-    # may already have called back (ringing...): keep the newer state.
-    # On the table, not the entity: this runs once per call and the ORM's bookkeeping is not needed.
-    attempts = CallAttempt.__table__
-    state = case((attempts.c.state == "claimed", "queued"), else_=attempts.c.state)
     with veille.session_factory.begin() as session:
-        session.execute(update(attempts).where(attempts.c.id == attempt_id)
-                        .values(provider_call_id=provider_call_id, dialled_at=veille.clock(), state=state))
+        dialling.record_dialled(session, attempt_id, provider_call_id, veille.clock())

@@ -36,6 +36,9 @@ attempts stay due, nothing is claimed. A claim is never dialled late: if its bat
 than STALE_CLAIM_SECONDS, or the dispatcher is stopping, the rest goes back to `due` (it was
 certainly not dialled). Nothing here raises because of one call: `run_dispatcher` survives
 provider exceptions of any kind and database outages (log, back off, retry).
+
+Where: a pass is a `DispatchPass` (voice_app.services.dispatch_pass); which campaigns may dial
+and the claim-time checks are in voice_app.services.claim_checks; this module runs the passes.
 """
 
 from __future__ import annotations
@@ -46,81 +49,28 @@ import socket
 import threading
 import time
 import traceback
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
-from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 
-from db.repositories import attempts
-from db.repositories.attempts import ClaimedAttempt
 from voice_app.bootstrap import Veille
-from voice_app.compressed_clock import real_seconds_before_close
-from voice_app.domain.calendar import paris_date
-from voice_app.domain.campaigns import InvalidPolicy
-from voice_app.domain.rate import CLAIM_HORIZON_SECONDS
-from voice_app.domain.rate import DEFAULT_CALLS_PER_SECOND
-from voice_app.domain.rate import Pacer
-from voice_app.domain.rate import ProviderPause
-from voice_app.domain.rate import RateLimits
-from voice_app.domain.rate import account_rate
-from voice_app.domain.rate import claim_size
-from voice_app.domain.rate import rate_limits
-from voice_app.domain.time_zones import zone
-from voice_app.domain.windows import calling_hours
-from voice_app.domain.windows import next_open_at
-from voice_app.domain.windows import open_until
-from voice_app.services.dialling import place_claimed_attempt
-from voice_app.services.ports import ProviderUnavailable
-from voice_app.services.suppression import hash_in
+from voice_app.services.dispatch_pass import STALE_CLAIM_SECONDS
+from voice_app.services.dispatch_pass import DispatcherState
+from voice_app.services.dispatch_pass import DispatchPass
+from voice_app.services.dispatch_pass import DispatchSummary
+
+__all__ = ["STALE_CLAIM_SECONDS", "DispatchSummary", "DispatcherState", "default_worker_id",
+           "dispatch_due_calls", "run_dispatcher"]
 
 log = logging.getLogger("veille.dispatch")
 
 DEFAULT_BATCH_LIMIT = 500
-STALE_CLAIM_SECONDS = 60.0  # well under the sweep's claim deadline (voice_app.services.sweep)
 IDLE_SECONDS = 1.0
 DIAL_THREADS = 32  # provider calls in flight at once (a Twilio request takes a few hundred ms)
-_COUNTS = threading.Lock()  # dial threads update a pass's summary
 MAX_BACKOFF_SECONDS = 30.0
-OPENING_LOOKAHEAD = timedelta(days=14)  # how far ahead a closed campaign's next window is looked for
-
-SKIPPED_UNENROLLED = "skipped_unenrolled"
-SKIPPED_OPT_OUT = "skipped_opt_out"
-SKIPPED_AWAY = "skipped_away"
-
-
-@dataclass
-class DispatchSummary:
-    """What one dispatch pass did."""
-
-    claimed: int = 0
-    dialled: int = 0  # handed to the provider (placed + not_placed, once every dial is done)
-    placed: int = 0
-    not_placed: int = 0  # refused, ambiguous, crashed (recorded on the attempt) or given back
-    released: int = 0  # given back to `due` undialled (stopping, stale, window closed, provider paused)
-    skipped: Counter = field(default_factory=Counter)
-    paused: dict[int, str] = field(default_factory=dict)  # campaign id -> reason
-    outside_hours: dict[int, datetime | None] = field(default_factory=dict)  # campaign id -> next opening
-    provider_paused: bool = False  # the provider cannot take calls: nothing is dialled for a while
-
-
-@dataclass
-class DispatcherState:
-    """What the dispatcher keeps from one pass to the next: the account's one pacer, and the
-    pause after the provider said it cannot take calls (dial threads start it: hence the lock)."""
-
-    pacer: Pacer = field(default_factory=lambda: Pacer(DEFAULT_CALLS_PER_SECOND))
-    pause: ProviderPause = field(default_factory=ProviderPause)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def provider_paused(self, now: float) -> bool:
-        with self.lock:
-            return self.pause.blocks(now)
 
 
 def default_worker_id() -> str:
@@ -143,204 +93,8 @@ def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: 
     dialled inline and the summary is complete on return; with it, calls are dialled on the
     pool and `placed`/`not_placed` count those finished by then.
     """
-    summary = DispatchSummary()
     state = DispatcherState() if state is None else state
-    started = monotonic()
-    if state.provider_paused(started):
-        summary.provider_paused = True
-        return summary
-    with veille.session_factory.begin() as session:
-        campaigns = [(campaign_id, policy, attempts.zones_with_due_attempts(session, campaign_id, now))
-                     for campaign_id, policy in attempts.campaigns_with_due_attempts(session, now)]
-    dialable = _dialable_now(campaigns, now, summary)
-    rate = account_rate(limits for _campaign_id, limits, _open in dialable)
-    if rate is None:
-        return summary
-    state.pacer.set_rate(rate)
-    for campaign_id, limits, open_zones in dialable:
-        if summary.claimed >= limit or should_stop() or state.provider_paused(monotonic()):
-            break
-        open_seconds = (min(open_zones.values()) - now).total_seconds()  # the first zone to close
-        shared = RateLimits(rate, limits.max_concurrent_calls)  # the account's rate, the campaign's lines
-        batch = _claim_batch(veille, campaign_id, shared, now, worker_id, limit - summary.claimed, summary,
-                             min(CLAIM_HORIZON_SECONDS, open_seconds), tuple(open_zones))
-        closes = started + real_seconds_before_close(open_seconds, veille.time_scale)  # the demo's clock
-        _dial_batch(veille, batch, state, closes, worker_id, summary, should_stop, sleep,
-                    monotonic, dial_pool)
-    return summary
-
-
-def _dialable_now(campaigns: list[tuple[int, dict, set[str | None]]], now: datetime,
-                  summary: DispatchSummary) -> list[tuple[int, RateLimits, dict[str | None, datetime]]]:
-    """(id, limits, {zone with calls due and open now: when its window closes}) of each
-    campaign that may dial at `now`; the others are noted in the summary: paused (with the
-    reason) or outside the calling hours of every zone it has calls due in (with when the
-    first of them opens next)."""
-    dialable = []
-    for campaign_id, policy, zones in campaigns:
-        if not zones:  # its last due call was claimed between the two lookups
-            continue
-        limits = rate_limits(policy)
-        try:
-            hours = calling_hours(policy)
-        except InvalidPolicy as error:
-            limits = RateLimits(0.0, 0, problem=f"unreadable calling hours: {error}")
-        if limits.paused:
-            summary.paused[campaign_id] = limits.pause_reason
-            log.debug("dispatch.paused campaign_id=%s reason=%s", campaign_id, limits.pause_reason)
-            continue
-        closing = {name: open_until(hours, now, zone(name)) for name in zones}
-        open_zones = {name: closes for name, closes in closing.items() if closes is not None}
-        if not open_zones:
-            openings = [next_open_at(hours, now, now + OPENING_LOOKAHEAD, tz=zone(name)) for name in zones]
-            summary.outside_hours[campaign_id] = min((at for at in openings if at), default=None)
-            continue
-        dialable.append((campaign_id, limits, open_zones))
-    return dialable
-
-
-def _claim_batch(veille: Veille, campaign_id: int, limits: RateLimits, now: datetime, worker_id: str,
-                 limit: int, summary: DispatchSummary, horizon_seconds: float,
-                 zones: tuple[str | None, ...]) -> list[ClaimedAttempt]:
-    """Claim (in the open `zones`), re-check and commit; return the attempts to dial."""
-    with veille.session_factory.begin() as session:
-        attempts.lock_campaign(session, campaign_id)
-        size = claim_size(limits, attempts.count_active_calls(session, campaign_id), limit, horizon_seconds)
-        if size == 0:
-            return []
-        claimed = attempts.claim_due_attempts(session, campaign_id, now, worker_id, size, zones)
-        summary.claimed += len(claimed)
-        verdicts = _claim_time_verdicts(session, claimed, now)
-        to_dial = []
-        for attempt in claimed:
-            verdict = verdicts[attempt.id]
-            if isinstance(verdict, ClaimedAttempt):
-                to_dial.append(verdict)
-            else:
-                summary.skipped[verdict] += 1
-        _end_skipped(session, verdicts, worker_id, now)
-        planned_without_number = {a.id for a in claimed if a.to_number is None}
-        attempts.set_numbers(session, {a.id: a.to_number for a in to_dial if a.id in planned_without_number})
-    if claimed:
-        log.info("dispatch.claimed campaign_id=%s count=%s to_dial=%s worker=%s", campaign_id,
-                 len(claimed), len(to_dial), worker_id)
-    return to_dial
-
-
-def _claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) -> dict:
-    """For each claimed attempt: the attempt to dial (with its number), or the outcome that
-    cancels it (`skipped_*`, or `failed` when there is no number to dial)."""
-    tenant_ids = {a.tenant_id for a in claimed if a.tenant_id is not None}
-    standings = attempts.tenant_standings(session, tenant_ids)
-    away = attempts.tenants_away_on(session, tenant_ids, paris_date(now))
-    numbers = {a.id: a.to_number or getattr(standings.get(a.tenant_id), "phone", None) for a in claimed}
-    hashed = {attempt_id: hash_in(session, number) for attempt_id, number in numbers.items() if number}
-    suppressed = set()
-    for organisation_id in {a.organisation_id for a in claimed}:
-        hashes = {hashed[a.id] for a in claimed if a.organisation_id == organisation_id and a.id in hashed}
-        suppressed |= attempts.suppressed_among(session, organisation_id, hashes)
-    verdicts = {}
-    for attempt in claimed:
-        number = numbers[attempt.id]
-        standing = standings.get(attempt.tenant_id)
-        # Opt-out first: an opted-out tenant is unenrolled too, and has no number left.
-        if (standing is not None and standing.opted_out) or hashed.get(attempt.id) in suppressed:
-            verdicts[attempt.id] = SKIPPED_OPT_OUT
-        elif standing is None or not standing.enrolled:
-            verdicts[attempt.id] = SKIPPED_UNENROLLED
-        elif attempt.tenant_id in away:
-            verdicts[attempt.id] = SKIPPED_AWAY
-        elif not number:
-            verdicts[attempt.id] = "failed"
-        else:
-            verdicts[attempt.id] = ClaimedAttempt(attempt.id, attempt.token, attempt.organisation_id,
-                                                  attempt.tenant_id, number)
-    return verdicts
-
-
-def _end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None:
-    by_outcome: dict[str, list[int]] = {}
-    for attempt_id, verdict in verdicts.items():
-        if isinstance(verdict, str):
-            by_outcome.setdefault(verdict, []).append(attempt_id)
-    for outcome, ids in by_outcome.items():
-        if outcome == "failed":
-            attempts.finish_claims(session, ids, worker_id, state="ended", outcome="failed", now=now,
-                                   error="no phone number to dial")
-        else:
-            attempts.finish_claims(session, ids, worker_id, state="cancelled", outcome=outcome, now=now)
-        log.info("dispatch.skipped outcome=%s count=%s", outcome, len(ids))
-
-
-def _dial_batch(veille: Veille, batch: list[ClaimedAttempt], state: DispatcherState, window_closes: float,
-                worker_id: str, summary: DispatchSummary, should_stop, sleep, monotonic,
-                dial_pool: Executor | None) -> None:
-    """Hand each claimed attempt to the provider at the pacer's rate (inline, or on `dial_pool`
-    so a slow provider or slow bookkeeping never holds the rate back); give back what cannot
-    be dialled in time, before the window closes (`window_closes`, on the `monotonic` clock)
-    or while the provider is paused."""
-    claimed_at = monotonic()
-    for index, attempt in enumerate(batch):
-        wait = state.pacer.reserve(monotonic())
-        if wait > 0:
-            sleep(wait)
-        moment = monotonic()
-        if (should_stop() or moment - claimed_at > STALE_CLAIM_SECONDS or moment >= window_closes
-                or state.provider_paused(moment)):
-            _release(veille, batch[index:], worker_id, summary)
-            return
-        summary.dialled += 1
-        if dial_pool is None:
-            _dial(veille, attempt, state, worker_id, summary, claimed_at, monotonic)
-        else:
-            dial_pool.submit(_dial, veille, attempt, state, worker_id, summary, claimed_at, monotonic)
-
-
-def _dial(veille: Veille, attempt: ClaimedAttempt, state: DispatcherState, worker_id: str,
-          summary: DispatchSummary, claimed_at: float, monotonic) -> None:
-    unavailable: list[ProviderUnavailable] = []
-    try:
-        # Waited too long for a free dial thread, or the provider refused another call meanwhile.
-        if monotonic() - claimed_at > STALE_CLAIM_SECONDS or state.provider_paused(monotonic()):
-            with _COUNTS:
-                summary.dialled -= 1
-            _release(veille, [attempt], worker_id, summary)
-            return
-        placed = place_claimed_attempt(veille, attempt.id, attempt.token, attempt.to_number,
-                                       on_unavailable=unavailable.append)
-    except Exception:  # the attempt's fate is unknown: the sweep reconciles it, never a re-dial
-        log.error("dispatch.dial_failed attempt_id=%s\n%s", attempt.id, traceback.format_exc())
-        placed = None
-    if unavailable:
-        _pause_dialling(state, unavailable[0], monotonic(), summary)
-    elif placed:
-        with state.lock:
-            state.pause.call_placed()
-    with _COUNTS:
-        if placed:
-            summary.placed += 1
-        else:
-            summary.not_placed += 1
-
-
-def _pause_dialling(state: DispatcherState, error: ProviderUnavailable, now: float,
-                    summary: DispatchSummary) -> None:
-    """The provider cannot take calls (the attempt is already due again): stop dialling for a
-    while, and say so loudly once per pause (the error code, never a number)."""
-    with state.lock:
-        seconds = state.pause.start(now)
-    summary.provider_paused = True
-    if seconds is not None:
-        log.error("dispatch.provider_unavailable code=%s status=%s pause=%.0fs error=%s", error.code,
-                  error.status, seconds, error)
-
-
-def _release(veille: Veille, rest: list[ClaimedAttempt], worker_id: str, summary: DispatchSummary) -> None:
-    with veille.session_factory.begin() as session:
-        released = attempts.release_claims(session, [a.id for a in rest], worker_id)
-    with _COUNTS:
-        summary.released += released
-    log.info("dispatch.released count=%s worker=%s", released, worker_id)
+    return DispatchPass(veille, now, worker_id, limit, state, should_stop, sleep, monotonic, dial_pool).run()
 
 
 def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: str | None = None,

@@ -9,8 +9,8 @@ sweep asking Twilio later, ends the call with an outcome that opens a follow-up:
 an unfinished help request or a missed transfer all escalate). A handler turns the form into an event
 (telephony.callbacks), applies it in one transaction (services.call_events), then performs
 the provider effects the call flow asked for, and answers TwiML (telephony.twiml). It does no
-network I/O of its own: the provider hang-up or redirect the call flow asks for runs after the
-commit, once the answer has been sent (`call_on_close`), and a failure there is only logged.
+network I/O of its own: the provider hang-up or redirect the call flow asks for
+(services.call_effects) runs after the commit, once the answer has been sent (`call_on_close`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ from flask import request
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db.engine import DatabaseUnavailable
-from voice_app.bootstrap import Veille
-from voice_app.domain.call_flow import Effect
 from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.phones import mask_phone
+from voice_app.services import call_effects
 from voice_app.services import call_events
 from voice_app.services.call_events import Handled
 from voice_app.services.organisations import inbound_organisation
@@ -38,8 +37,6 @@ from voice_app.telephony import twiml
 from voice_app.telephony.signature import SIGNATURE_HEADER
 from voice_app.telephony.signature import is_signed
 from voice_app.telephony.signature import signed_url
-from voice_app.telephony.urls import absolute
-from voice_app.telephony.urls import voicemail_message_path
 from voice_app.web.extensions import get_veille
 
 log = logging.getLogger("veille.voice")
@@ -167,28 +164,10 @@ def _apply(token: str, callback: callbacks.Callback):
     veille = get_veille()
     handled = call_events.apply_callback(veille, token, callback)
     response = _answer(handled)
-    if handled.known and not handled.duplicate and handled.effects:
+    if call_effects.has_effects(handled):
         # After the commit, and after the answer is sent: a slow provider never delays a webhook.
-        response.call_on_close(partial(_perform, veille, handled))
+        response.call_on_close(partial(call_effects.perform_effects, veille, handled))
     return response
-
-
-def _perform(veille: Veille, handled: Handled) -> None:
-    """Provider side effects, after the commit: a failure is logged, the call ends anyway."""
-    sid = handled.provider_call_id
-    for effect in handled.effects:
-        if not sid:
-            log.warning("call.effect_skipped effect=%s reason=no_call_id", effect)
-            continue
-        try:
-            if effect == Effect.HANG_UP_CALL:
-                veille.telephony.hang_up(sid)
-            elif effect == Effect.PLAY_VOICEMAIL_MESSAGE:
-                url = absolute(veille.settings.PUBLIC_BASE_URL, voicemail_message_path(handled.token))
-                veille.telephony.redirect(sid, url)
-            log.info("call.effect effect=%s", effect)
-        except Exception:  # the next TwiML fetch of the call ends it anyway
-            log.warning("call.effect_failed effect=%s", effect, exc_info=True)
 
 
 def _answer(handled: Handled):

@@ -1,0 +1,1 @@
+"""The webhook benchmark's parts (bench/webhooks.py runs them)."""

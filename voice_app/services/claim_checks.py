@@ -1,0 +1,105 @@
+"""What may be dialled now: the campaigns inside their calling hours (per time zone) and not
+paused, and each claimed attempt checked again at claim time (voice_app.services.dispatch)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from db.repositories import attempts
+from db.repositories.attempts import ClaimedAttempt
+from voice_app.domain.calendar import paris_date
+from voice_app.domain.campaigns import InvalidPolicy
+from voice_app.domain.rate import RateLimits
+from voice_app.domain.rate import rate_limits
+from voice_app.domain.time_zones import zone
+from voice_app.domain.windows import calling_hours
+from voice_app.domain.windows import next_open_at
+from voice_app.domain.windows import open_until
+from voice_app.services.suppression import hash_in
+
+if TYPE_CHECKING:
+    from voice_app.services.dispatch_pass import DispatchSummary
+
+log = logging.getLogger("veille.dispatch")
+
+OPENING_LOOKAHEAD = timedelta(days=14)  # how far ahead a closed campaign's next window is looked for
+SKIPPED_UNENROLLED = "skipped_unenrolled"
+SKIPPED_OPT_OUT = "skipped_opt_out"
+SKIPPED_AWAY = "skipped_away"
+
+
+def dialable_now(campaigns: list[tuple[int, dict, set[str | None]]], now: datetime,
+                 summary: DispatchSummary) -> list[tuple[int, RateLimits, dict[str | None, datetime]]]:
+    """(id, limits, {zone with calls due and open now: when its window closes}) of each
+    campaign that may dial at `now`; the others are noted in the summary: paused (with the
+    reason) or outside the calling hours of every zone it has calls due in (with when the
+    first of them opens next)."""
+    dialable = []
+    for campaign_id, policy, zones in campaigns:
+        if not zones:  # its last due call was claimed between the two lookups
+            continue
+        limits = rate_limits(policy)
+        try:
+            hours = calling_hours(policy)
+        except InvalidPolicy as error:
+            limits = RateLimits(0.0, 0, problem=f"unreadable calling hours: {error}")
+        if limits.paused:
+            summary.paused[campaign_id] = limits.pause_reason
+            log.debug("dispatch.paused campaign_id=%s reason=%s", campaign_id, limits.pause_reason)
+            continue
+        closing = {name: open_until(hours, now, zone(name)) for name in zones}
+        open_zones = {name: closes for name, closes in closing.items() if closes is not None}
+        if not open_zones:
+            openings = [next_open_at(hours, now, now + OPENING_LOOKAHEAD, tz=zone(name)) for name in zones]
+            summary.outside_hours[campaign_id] = min((at for at in openings if at), default=None)
+            continue
+        dialable.append((campaign_id, limits, open_zones))
+    return dialable
+
+
+def claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) -> dict:
+    """For each claimed attempt: the attempt to dial (with its number), or the outcome that
+    cancels it (`skipped_*`, or `failed` when there is no number to dial)."""
+    tenant_ids = {a.tenant_id for a in claimed if a.tenant_id is not None}
+    standings = attempts.tenant_standings(session, tenant_ids)
+    away = attempts.tenants_away_on(session, tenant_ids, paris_date(now))
+    numbers = {a.id: a.to_number or getattr(standings.get(a.tenant_id), "phone", None) for a in claimed}
+    hashed = {attempt_id: hash_in(session, number) for attempt_id, number in numbers.items() if number}
+    suppressed = set()
+    for organisation_id in {a.organisation_id for a in claimed}:
+        hashes = {hashed[a.id] for a in claimed if a.organisation_id == organisation_id and a.id in hashed}
+        suppressed |= attempts.suppressed_among(session, organisation_id, hashes)
+    verdicts = {}
+    for attempt in claimed:
+        number = numbers[attempt.id]
+        standing = standings.get(attempt.tenant_id)
+        # Opt-out first: an opted-out tenant is unenrolled too, and has no number left.
+        if (standing is not None and standing.opted_out) or hashed.get(attempt.id) in suppressed:
+            verdicts[attempt.id] = SKIPPED_OPT_OUT
+        elif standing is None or not standing.enrolled:
+            verdicts[attempt.id] = SKIPPED_UNENROLLED
+        elif attempt.tenant_id in away:
+            verdicts[attempt.id] = SKIPPED_AWAY
+        elif not number:
+            verdicts[attempt.id] = "failed"
+        else:
+            verdicts[attempt.id] = ClaimedAttempt(attempt.id, attempt.token, attempt.organisation_id,
+                                                  attempt.tenant_id, number)
+    return verdicts
+
+
+def end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None:
+    by_outcome: dict[str, list[int]] = {}
+    for attempt_id, verdict in verdicts.items():
+        if isinstance(verdict, str):
+            by_outcome.setdefault(verdict, []).append(attempt_id)
+    for outcome, ids in by_outcome.items():
+        if outcome == "failed":
+            attempts.finish_claims(session, ids, worker_id, state="ended", outcome="failed", now=now,
+                                   error="no phone number to dial")
+        else:
+            attempts.finish_claims(session, ids, worker_id, state="cancelled", outcome=outcome, now=now)
+        log.info("dispatch.skipped outcome=%s count=%s", outcome, len(ids))
