@@ -1,7 +1,7 @@
 """The gather turn of a call as a column of its attempt
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-01 13:20:00
 
 The turn a call waits for was counted from its gather events at every webhook; it is now kept
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
