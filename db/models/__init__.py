@@ -12,6 +12,7 @@ from db.models.calls import Response
 from db.models.campaigns import Campaign
 from db.models.campaigns import CampaignTarget
 from db.models.campaigns import Round
+from db.models.figures import FigureCount
 from db.models.follow_ups import BridgedCall
 from db.models.follow_ups import FollowUp
 from db.models.follow_ups import Notification
@@ -40,6 +41,7 @@ __all__ = [
     "CallEvent",
     "Campaign",
     "CampaignTarget",
+    "FigureCount",
     "DutySlot",
     "Enrolment",
     "FollowUp",

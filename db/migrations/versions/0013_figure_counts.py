@@ -1,0 +1,42 @@
+"""The figures' summary: counts per landlord, Paris month and group (figure_counts)
+
+Revision ID: 0013
+Revises: 0004
+Create Date: 2026-12-01 14:00:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0013"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+COUNTS = ("planned", "called", "reached", "opted_out", "opened", "completed", "on_time", "by_usual", "regular",
+          "referred")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "figure_counts",
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("grain", sa.String(length=8), nullable=False),
+        sa.Column("slice", sa.Date(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("site", sa.String(length=120), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("detail", sa.String(length=32), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"],
+                                name=op.f("fk_figure_counts_organisation_id_organisations")),
+        sa.PrimaryKeyConstraint("organisation_id", "month", "grain", "slice", "round_id", "campaign_id", "site",
+                                "partner_id", "detail", name=op.f("pk_figure_counts")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("figure_counts")

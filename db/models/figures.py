@@ -1,0 +1,50 @@
+"""The figures' summary (docs/figures.md): counts per landlord, Paris month and group, kept
+exact by the services that write the facts (voice_app.services.figure_counts) and rebuilt
+from the facts by `veille figures rebuild`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ForeignKey
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from db.models.base import Base
+
+# The columns that say what a row counts (the key) and the counts themselves.
+KEY_COLUMNS = ("organisation_id", "month", "grain", "slice", "round_id", "campaign_id", "site", "partner_id",
+               "detail")
+COUNT_COLUMNS = ("planned", "called", "reached", "opted_out", "opened", "completed", "on_time", "by_usual",
+                 "regular", "referred")
+
+
+class FigureCount(Base):
+    """One group of one month. `grain` says which key columns are set (the others are 0 or ''):
+    `week` (slice: the week's Monday), `round`, `campaign`, `group` (site and partner: the
+    month's tenants, each in exactly one group). `detail` is '' for the tenants and done
+    follow-ups, the reason for opened follow-ups, the category for referrals. Tenant counts
+    (planned, called, reached, opted_out) are distinct tenants within the row's group."""
+
+    __tablename__ = "figure_counts"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    grain: Mapped[str] = mapped_column(String(8), primary_key=True)
+    slice: Mapped[date] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(120), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(primary_key=True)
+    detail: Mapped[str] = mapped_column(String(32), primary_key=True)
+    planned: Mapped[int] = mapped_column(default=0)
+    called: Mapped[int] = mapped_column(default=0)
+    reached: Mapped[int] = mapped_column(default=0)
+    opted_out: Mapped[int] = mapped_column(default=0)
+    opened: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    by_usual: Mapped[int] = mapped_column(default=0)
+    regular: Mapped[int] = mapped_column(default=0)
+    referred: Mapped[int] = mapped_column(default=0)
