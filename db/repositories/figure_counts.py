@@ -16,6 +16,7 @@ from sqlalchemy import cast
 from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import literal
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import true
 from sqlalchemy import union_all
@@ -37,6 +38,7 @@ from db.models import User
 from db.models.base import UTCDateTime
 from db.models.figures import COUNT_COLUMNS
 from db.models.figures import KEY_COLUMNS
+from db.models.figures import SHARDS
 from voice_app.domain.escalation import Reason
 from voice_app.domain.figure_slices import Slice
 from voice_app.domain.follow_up import Referral
@@ -52,8 +54,10 @@ def add(session: Session, contribution) -> None:
     """Add the rows of `contribution` (a SELECT or UNION of key and count columns) to the summary."""
     rows = contribution.subquery("contribution")
     keys = [rows.c[name] for name in KEY_COLUMNS]
-    summed = select(*keys, *(func.sum(rows.c[name]).label(name) for name in COUNT_COLUMNS)) \
-        .where(true()).group_by(*keys).order_by(*keys)  # WHERE: SQLite's INSERT ... SELECT ... ON CONFLICT
+    sums = [func.sum(rows.c[name]) for name in COUNT_COLUMNS]
+    summed = select(*keys, *(total.label(name) for total, name in zip(sums, COUNT_COLUMNS, strict=True))) \
+        .where(true()).group_by(*keys).having(or_(*(total != 0 for total in sums))) \
+        .order_by(*keys)  # WHERE: for SQLite's INSERT ... SELECT ... ON CONFLICT; no row locked for nothing
     insert = (sqlite.insert if is_sqlite(session.get_bind()) else postgresql.insert)(TABLE)
     statement = insert.from_select([*KEY_COLUMNS, *COUNT_COLUMNS], summed)
     statement = statement.on_conflict_do_update(
@@ -63,11 +67,11 @@ def add(session: Session, contribution) -> None:
 
 
 def row(organisation_id, month, grain: str, slice_=None, *, round_id=0, campaign_id=0, site="", partner_id=0,
-        detail="", **counts) -> list:
+        detail="", shard=0, **counts) -> list:
     """The columns of one contribution row: key then counts (0 when not given)."""
     keys = dict(organisation_id=organisation_id, month=month, grain=literal(grain), slice=slice_ if
                 slice_ is not None else month, round_id=round_id, campaign_id=campaign_id, site=site,
-                partner_id=partner_id, detail=detail)
+                partner_id=partner_id, detail=detail, shard=shard)
     return [_expression(keys[name]).label(name) for name in KEY_COLUMNS] + \
         [_expression(counts.get(name, 0)).label(name) for name in COUNT_COLUMNS]
 
@@ -76,7 +80,8 @@ def groupable(*expressions) -> list:
     """The columns among `expressions` to GROUP BY (not constants: PostgreSQL refuses a bound
     parameter there)."""
     found = [e.__clause_element__() if hasattr(e, "__clause_element__") else e for e in expressions]
-    return [e for e in found if isinstance(e, ColumnElement) and not isinstance(e, BindParameter | ScalarSelect)]
+    return [e for e in found
+            if isinstance(e, ColumnElement) and not isinstance(e, BindParameter | ScalarSelect)]
 
 
 def _expression(value):
@@ -144,7 +149,8 @@ def attempt_contribution(organisation_id: int, slices: list[Slice], *, sign: int
 def _per_tenant(source, extra: list[str]):
     names = ["org", "month", *extra, "tenant_id"]
     flags = [func.max(source.c[name]).label(name) for name in FLAGS[1:]]
-    return select(*(source.c[name] for name in names), *flags).group_by(*(source.c[n] for n in names)).subquery()
+    keys = [source.c[name] for name in names]
+    return select(*keys, *flags).group_by(*keys).subquery()
 
 
 def _counted(tenants, sign: int) -> dict:
@@ -154,9 +160,10 @@ def _counted(tenants, sign: int) -> dict:
 
 def _tenants_per(source, extra: list[str], sign: int, keys, grain: str):
     tenants = _per_tenant(source, extra)
-    group = [tenants.c.org, tenants.c.month, *(tenants.c[name] for name in extra)]
-    return select(*row(tenants.c.org, tenants.c.month, grain, **keys(tenants), **_counted(tenants, sign))) \
-        .group_by(*group)
+    shard = tenants.c.tenant_id % SHARDS
+    group = [tenants.c.org, tenants.c.month, *(tenants.c[name] for name in extra), shard]
+    return select(*row(tenants.c.org, tenants.c.month, grain, **keys(tenants), shard=shard,
+                       **_counted(tenants, sign))).group_by(*group)
 
 
 def _tenant_groups(finest, sign: int):
@@ -164,11 +171,12 @@ def _tenant_groups(finest, sign: int):
     tenants = _per_tenant(finest, [])
     site = func.coalesce(Tenant.site, "")
     partner = func.coalesce(User.organisation_id, 0)
-    return select(*row(tenants.c.org, tenants.c.month, "group", site=site, partner_id=partner,
+    shard = tenants.c.tenant_id % SHARDS
+    return select(*row(tenants.c.org, tenants.c.month, "group", site=site, partner_id=partner, shard=shard,
                        **_counted(tenants, sign))) \
         .join(Tenant, Tenant.id == tenants.c.tenant_id) \
         .outerjoin(User, User.id == Tenant.assigned_volunteer_id) \
-        .group_by(tenants.c.org, tenants.c.month, site, partner)
+        .group_by(tenants.c.org, tenants.c.month, site, partner, shard)
 
 
 # -- follow-ups: opened by reason, done, referrals ---------------------------------------------
@@ -187,7 +195,8 @@ def follow_up_contribution(slices: list[Slice], condition, *, sign: int = 1):
             base = base.join(referrals, cast(FollowUp.referrals, String).like(
                 literal('%"') + referrals.c.category + literal('"%')))
         detail = counts.pop("detail")
-        grains = {"week": dict(slice_=s.c.monday), "round": dict(round_id=func.coalesce(FollowUp.round_id, 0)),
+        grains = {"week": dict(slice_=s.c.monday),
+                  "round": dict(round_id=func.coalesce(FollowUp.round_id, 0)),
                   "campaign": dict(campaign_id=func.coalesce(rounds.campaign_id, 0)),
                   "group": dict(site=func.coalesce(Tenant.site, ""),
                                 partner_id=func.coalesce(people.organisation_id, 0))}
@@ -195,8 +204,10 @@ def follow_up_contribution(slices: list[Slice], condition, *, sign: int = 1):
         if "completed" in counts or "referred" in counts:
             where.append(FollowUp.status == "done")
         for grain, keys in grains.items():
-            columns = row(FollowUp.organisation_id, s.c.month, grain, **keys, detail=detail, **counts)
-            group = groupable(FollowUp.organisation_id, s.c.month, *keys.values(), detail)
+            shard = func.coalesce(FollowUp.tenant_id, 0) % SHARDS
+            columns = row(FollowUp.organisation_id, s.c.month, grain, **keys, detail=detail, shard=shard,
+                          **counts)
+            group = groupable(FollowUp.organisation_id, s.c.month, *keys.values(), detail, shard)
             selects.append(select(*columns).select_from(base).where(*where).group_by(*group))
     return union_all(*selects)
 
@@ -241,7 +252,8 @@ def attempt_flags_change(attempt_id: int | None, organisation_id: int, tenant_id
                                     CallAttempt.id != (attempt_id or 0), CallAttempt.due_at >= starts_at,
                                     CallAttempt.due_at < ends_at, scope, flag_of(CallAttempt, name))
             counts[name] = case((~others, sign), else_=0)
-        selects.append(select(*row(organisation_id, literal(where.month, Date), grain, **keys, **counts)))
+        selects.append(select(*row(organisation_id, literal(where.month, Date), grain, **keys,
+                                   shard=tenant_id % SHARDS, **counts)))
     return union_all(*selects)
 
 
@@ -258,13 +270,15 @@ def planned_contribution(round_id: int, created_at, slices: list[Slice], share_c
                       other.round_id.in_(select(Round.id).where(Round.campaign_id == campaign))),
                      dict(campaign_id=campaign)),
         "group": ((s.c.month_starts_at, s.c.month_ends_at, true()),
-                  dict(site=func.coalesce(Tenant.site, ""), partner_id=func.coalesce(User.organisation_id, 0))),
+                  dict(site=func.coalesce(Tenant.site, ""),
+                       partner_id=func.coalesce(User.organisation_id, 0))),
     }
     selects = []
     for grain, ((starts_at, ends_at, scope), keys) in scopes.items():
         counted = ~exists().where(other.tenant_id == new.tenant_id, other.round_id.is_not(None), older,
                                   other.due_at >= starts_at, other.due_at < ends_at, scope)
-        query = select(*row(new.organisation_id, s.c.month, grain, **keys,
+        shard = new.tenant_id % SHARDS
+        query = select(*row(new.organisation_id, s.c.month, grain, **keys, shard=shard,
                             planned=func.count(new.tenant_id.distinct()))) \
             .join_from(new, s, and_(new.due_at >= s.c.starts_at, new.due_at < s.c.ends_at)) \
             .where(new.round_id == round_id, new.created_at == created_at, new.tenant_id.is_not(None),
@@ -272,5 +286,5 @@ def planned_contribution(round_id: int, created_at, slices: list[Slice], share_c
         if grain == "group":
             query = query.join(Tenant, Tenant.id == new.tenant_id) \
                 .outerjoin(User, User.id == Tenant.assigned_volunteer_id)
-        selects.append(query.group_by(*groupable(new.organisation_id, s.c.month, *keys.values())))
+        selects.append(query.group_by(*groupable(new.organisation_id, s.c.month, *keys.values(), shard)))
     return union_all(*selects)

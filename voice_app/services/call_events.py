@@ -55,6 +55,7 @@ from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import escalation_reason
 from voice_app.domain.outcomes import log_class
+from voice_app.services import figure_counts
 from voice_app.services import opt_outs
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.recordings import voicing_for
@@ -215,6 +216,7 @@ def _store(session: Session, attempt: CallAttempt, callback: Callback, transitio
     before, call = attempt.outcome, transition.call
     attempt.state, attempt.menu_step, attempt.silences = call.state, call.step, call.tries
     attempt.outcome = call.outcome
+    figure_counts.attempt_changed(session, attempt)
     if call.state == State.IN_PROGRESS and attempt.answered_at is None:
         attempt.answered_at = now
     if call.state == State.ENDED and attempt.ended_at is None:

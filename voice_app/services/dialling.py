@@ -25,6 +25,7 @@ from sqlalchemy import update
 from db.models import CallAttempt
 from voice_app.bootstrap import Veille
 from voice_app.domain.phones import mask_phone
+from voice_app.services import figure_counts
 from voice_app.services.ports import AmbiguousProviderError
 from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import ProviderError
@@ -110,5 +111,6 @@ def _record_dialled(veille: Veille, attempt_id: int, provider_call_id: str) -> N
     attempts = CallAttempt.__table__
     state = case((attempts.c.state == "claimed", "queued"), else_=attempts.c.state)
     with veille.session_factory.begin() as session:
+        figure_counts.attempt_dialling(session, attempt_id)
         session.execute(update(attempts).where(attempts.c.id == attempt_id)
                         .values(provider_call_id=provider_call_id, dialled_at=veille.clock(), state=state))

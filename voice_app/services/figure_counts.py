@@ -4,7 +4,7 @@ Each writer of a counted fact makes one call here, in its own transaction, so th
 its count commit together (docs/figures.md, "Summary tables"):
 
 - planning: `round_planned` after inserting a round's attempts (one set-based statement);
-- retries: `attempt_added`; dialling: `attempt_dialling` before storing the dial;
+- retries: `retry_added`; dialling: `attempt_dialling` before storing the dial;
 - call events: `attempt_changed` after the outcome is set: one statement, and only when the
   attempt becomes (or stops being) reached or opted out; the sweep: `attempt_rewritten`;
 - follow-ups: `follow_up_opened`; anything that changes one (done, taken, given, settled):
@@ -56,7 +56,8 @@ REBUILD_WORK_MEM = "256MB"
 # -- call attempts ------------------------------------------------------------------------------
 
 def _flags(outcome: str | None, dialled_at) -> dict[str, bool]:
-    return {"called": dialled_at is not None, "reached": outcome in REACHED, "opted_out": outcome == Outcome.OPT_OUT}
+    return {"called": dialled_at is not None, "reached": outcome in REACHED,
+            "opted_out": outcome == Outcome.OPT_OUT}
 
 
 def _changes(before: dict[str, bool], after: dict[str, bool]) -> dict[str, int]:
@@ -98,8 +99,15 @@ def attempt_dialling(session: Session, attempt_id: int) -> None:
         _apply(session, attempt_id, *row[:4], {"called": 1})
 
 
+def retry_added(session: Session, previous: CallAttempt, retry_id: int, due_at) -> None:
+    """After a retry of `previous` was inserted: nothing moves when it falls in the same slice
+    (its scopes hold `previous` already), else the tenant may be planned in a new scope."""
+    if slice_of(due_at) != slice_of(previous.due_at):
+        attempt_added(session, retry_id)
+
+
 def attempt_added(session: Session, attempt_id: int) -> None:
-    """After a round attempt was inserted (a retry): the tenant may become planned in a new scope."""
+    """After a round attempt was inserted: the tenant may become planned in a new scope."""
     row = _stored(session, attempt_id)
     if row is not None:
         flags = {"planned": True, **_flags(row.outcome, row.dialled_at)}
@@ -132,7 +140,8 @@ def round_planned(session: Session, round_id: int, created_at, workers: int = 1,
 def follow_up_opened(session: Session, follow_up: FollowUp) -> None:
     """After a follow-up was added (one statement)."""
     session.flush()
-    sql.add(session, sql.follow_up_contribution([slice_of(follow_up.created_at)], FollowUp.id == follow_up.id))
+    where = slice_of(follow_up.created_at)
+    sql.add(session, sql.follow_up_contribution([where], FollowUp.id == follow_up.id))
 
 
 @contextmanager

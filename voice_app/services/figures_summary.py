@@ -24,7 +24,8 @@ TENANT_COUNTS = ("planned", "called", "reached", "opted_out")
 DONE_COUNTS = ("completed", "on_time", "by_usual", "regular")
 GRAIN_KEYS = {Dimension.WEEK: ("week", FigureCount.slice), Dimension.ROUND: ("round", FigureCount.round_id),
               Dimension.CAMPAIGN: ("campaign", FigureCount.campaign_id),
-              Dimension.SITE: ("group", FigureCount.site), Dimension.PARTNER: ("group", FigureCount.partner_id),
+              Dimension.SITE: ("group", FigureCount.site),
+              Dimension.PARTNER: ("group", FigureCount.partner_id),
               None: ("group", None)}
 
 
@@ -45,7 +46,8 @@ class SummaryCounter(_Counter):
             query = select(key, FigureCount.detail, *sums).where(
                 FigureCount.organisation_id.in_(self.viewer.landlord_ids), FigureCount.month == self.month,
                 FigureCount.grain == grain).group_by(key, FigureCount.detail)
-            self._read[dimension] = [(self._key(dimension, row[0]), *row[1:]) for row in self.session.execute(query)]
+            self._read[dimension] = [(self._key(dimension, row[0]), *row[1:])
+                                     for row in self.session.execute(query)]
         return self._read[dimension]
 
     def _key(self, dimension: Dimension | None, stored):
@@ -74,12 +76,14 @@ class SummaryCounter(_Counter):
                 if opened and detail not in REFERRALS]
 
     def _completed(self, dimension: Dimension) -> list:
+        """(completed, on time, by the usual volunteer, regular calls, one count per referral
+        category, key) per group, as the facts' counter gives them."""
         done: dict = {}
-        for key, detail, *_tenants, _opened, completed, on_time, usual, regular, referred in \
-                self._rows(dimension):
-            if detail == "" and completed:
-                done[key] = [completed, on_time, usual, regular, *(0 for _ in REFERRALS)]
+        empty = [0] * (4 + len(REFERRALS))
         for key, detail, *counts in self._rows(dimension):
-            if detail in REFERRALS and counts[-1]:
-                done.setdefault(key, [0, 0, 0, 0, *(0 for _ in REFERRALS)])[4 + REFERRALS.index(detail)] += counts[-1]
+            completed, on_time, usual, regular, referred = counts[-5:]
+            if detail == "" and completed:
+                done.setdefault(key, list(empty))[:4] = [completed, on_time, usual, regular]
+            elif detail in REFERRALS and referred:
+                done.setdefault(key, list(empty))[4 + REFERRALS.index(detail)] += referred
         return [(*values, key) for key, values in done.items()]

@@ -35,6 +35,7 @@ from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.opt_out_requests import settle
 from voice_app.domain.opt_out_requests import stops_calls
 from voice_app.services import audit
+from voice_app.services import figure_counts
 from voice_app.services.escalations import follow_up_key
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.organisations import current_organisation
@@ -188,9 +189,10 @@ def _settle(session: Session, request: OptOutRequest, event: Settlement, now: da
     request.settled_by_attempt_id = attempt_id
     session.flush()
     task_key = follow_up_key(Reason.OPT_OUT_REQUEST, tenant_id=request.tenant_id, cause=_cause(request))
-    session.execute(update(FollowUp).where(FollowUp.dedup_key == task_key, FollowUp.status != "done")
-                    .values(status="done", completed_at=now, completed_by_id=completed_by_id,
-                            note=SETTLED_NOTES[event]))
+    with figure_counts.follow_ups_changing(session, FollowUp.dedup_key == task_key):
+        session.execute(update(FollowUp).where(FollowUp.dedup_key == task_key, FollowUp.status != "done")
+                        .values(status="done", completed_at=now, completed_by_id=completed_by_id,
+                                note=SETTLED_NOTES[event]))
     log.info("opt_out.request_settled tenant_id=%s settled_by=%s", request.tenant_id, event)
     if stops_calls(state) and event != Settlement.CONFIRMED_ON_CALL:  # a call confirming opted out already
         opt_out_tenant(session, request.organisation_id, request.tenant_id, now)

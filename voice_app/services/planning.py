@@ -64,6 +64,7 @@ from voice_app.domain.urgent_rounds import PRIORITY_HOUSEHOLD
 from voice_app.domain.urgent_rounds import PRIORITY_REASONS
 from voice_app.domain.urgent_rounds import latest_priority_birth_year
 from voice_app.domain.urgent_rounds import puts_fragile_first
+from voice_app.services import figure_counts
 from voice_app.services.campaigns import CampaignError
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import get_campaign
@@ -349,6 +350,7 @@ def _insert_rows_sqlite(session: Session, campaign: Campaign, round_id: int, spa
             chunk = []
     if chunk:
         session.execute(statement, chunk)
+    figure_counts.round_planned(session, round_id, now)
 
 
 def postgres_token():
@@ -380,6 +382,7 @@ def _insert_select_postgres(veille: Veille, workers: int, campaign: Campaign, ro
                 # the round `planning`, and the next clock pass inserts what is missing.
                 session.execute(text("SET LOCAL synchronous_commit = off"))
                 session.execute(statement)
+                figure_counts.round_planned(session, round_id, now, workers, share)
         except BaseException as error:  # re-raised in the caller's thread
             errors.append(error)
 

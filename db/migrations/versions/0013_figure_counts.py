@@ -30,11 +30,12 @@ def upgrade() -> None:
         sa.Column("site", sa.String(length=120), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("detail", sa.String(length=32), nullable=False),
+        sa.Column("shard", sa.Integer(), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
         sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"],
                                 name=op.f("fk_figure_counts_organisation_id_organisations")),
         sa.PrimaryKeyConstraint("organisation_id", "month", "grain", "slice", "round_id", "campaign_id", "site",
-                                "partner_id", "detail", name=op.f("pk_figure_counts")),
+                                "partner_id", "detail", "shard", name=op.f("pk_figure_counts")),
     )
 
 
