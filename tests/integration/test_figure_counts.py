@@ -3,19 +3,32 @@ and again after `veille figures rebuild`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC
+from datetime import datetime
+
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 
 from db.models import FigureCount
+from db.models import FollowUp
+from db.models import Organisation
 from tests.figures_month import seed_month
 from tests.integration.test_figures import NOVEMBER
 from tests.integration.test_figures import landlord_viewer
 from tests.web.people import make_people
 from voice_app.domain.figures import Dimension
 from voice_app.domain.figures import month_period
+from voice_app.domain.follow_up import Outcome
+from voice_app.domain.follow_up import Referral
+from voice_app.domain.people import Viewer
 from voice_app.services import figure_counts
+from voice_app.services import tasks
+from voice_app.services import tenants
 from voice_app.services.figures import compute
+from voice_app.services.tenant_import import import_tenants
+from voice_app.services.volunteers import assign_portfolio
 
 
 def assert_summary_is_the_facts(veille, viewer, period) -> None:
@@ -53,3 +66,46 @@ def test_rebuild_replaces_a_damaged_summary_with_the_facts_counts(veille):
     assert rebuilt.months == 3  # October's regular call, November, December's open follow-up
     assert compute(veille, viewer, NOVEMBER) == before
     assert_summary_is_the_facts(veille, viewer, NOVEMBER)
+
+
+def partner_volunteer_viewer(people) -> Viewer:
+    return Viewer(people.partner_volunteer.id, "volunteer", people.partner_id, "partner",
+                  (people.landlord_id,), (people.partner_id, people.landlord_id))
+
+
+def test_follow_ups_taken_done_and_given_and_tenants_moved_keep_the_summary_exact(veille):
+    people = make_people(veille)
+    ids = seed_month(veille, people)
+    coordinator, volunteer = landlord_viewer(people), partner_volunteer_viewer(people)
+    with veille.session_factory() as session:
+        no_key, december = (session.scalar(select(FollowUp.id).where(FollowUp.dedup_key == f"figures-{name}"))
+                            for name in ("F3", "F7"))
+    on_the_5th = replace(veille, clock=lambda: datetime(2026, 11, 5, 9, tzinfo=UTC))
+    tasks.claim(on_the_5th, volunteer, no_key)  # T4 gets the partner's volunteer: its group moves
+    tasks.record_outcome(on_the_5th, volunteer, no_key, Outcome(reached=True, wants_regular_calls=True,
+                                                                referrals=frozenset({Referral.FOOD})))
+    tasks.reassign(veille, coordinator, december, people.partner_volunteer.id)
+    tenants.assign_volunteer(veille, coordinator, ids["T1"], people.partner_volunteer.id)  # T1's done
+    # follow-ups stop being by its usual volunteer
+    assign_portfolio(veille, people.landlord_id, ["F-5"], people.volunteer.id)
+    for month in ("2026-10", "2026-11", "2026-12"):
+        assert_summary_is_the_facts(veille, coordinator, month_period(month))
+    november = compute(veille, coordinator, NOVEMBER).total
+    assert november.completed == 6 and november.referrals["food"] == 2
+
+
+def test_a_site_changed_by_an_import_moves_the_tenant_s_figures(veille, tmp_path):
+    people = make_people(veille)
+    seed_month(veille, people)
+    before = {row.label: row.planned for row in compute(veille, landlord_viewer(people), NOVEMBER,
+                                                        Dimension.SITE).rows}
+    assert before == {"Nord": 3, "Sud": 3}
+    with veille.session_factory() as session:
+        organisation = session.get(Organisation, people.landlord_id)
+    source = tmp_path / "locataires.csv"
+    source.write_text("Référence;Nom;Prénom;Année de naissance;Composition du foyer;Téléphone;Site\n"
+                      "F-1;Martin;Jeanne;1938;Seule;+33612345678;Ouest\n", encoding="utf-8")
+    import_tenants(veille, source, organisation_id=organisation.id)
+    after = compute(veille, landlord_viewer(people), NOVEMBER, Dimension.SITE)
+    assert {row.label: row.planned for row in after.rows} == {"Nord": 2, "Ouest": 1, "Sud": 3}
+    assert_summary_is_the_facts(veille, landlord_viewer(people), NOVEMBER)
