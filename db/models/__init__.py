@@ -13,6 +13,7 @@ from db.models.campaigns import Campaign
 from db.models.campaigns import CampaignTarget
 from db.models.campaigns import Round
 from db.models.figures import FigureCount
+from db.models.figures import FigureEnrolment
 from db.models.follow_ups import BridgedCall
 from db.models.follow_ups import FollowUp
 from db.models.follow_ups import Notification
@@ -42,6 +43,7 @@ __all__ = [
     "Campaign",
     "CampaignTarget",
     "FigureCount",
+    "FigureEnrolment",
     "DutySlot",
     "Enrolment",
     "FollowUp",

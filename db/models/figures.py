@@ -53,3 +53,22 @@ class FigureCount(Base):
     by_usual: Mapped[int] = mapped_column(default=0)
     regular: Mapped[int] = mapped_column(default=0)
     referred: Mapped[int] = mapped_column(default=0)
+
+
+NEVER = date(9999, 12, 31)  # unenrolled_on of an enrolment never ended (a key column has no NULL)
+ENROLMENT_KEY_COLUMNS = ("organisation_id", "site", "partner_id", "enrolled_on", "unenrolled_on", "status")
+
+
+class FigureEnrolment(Base):
+    """Enrolments counted by (site, partner) and dates, so that the tenants enrolled on a day, per
+    group, are a sum over a few hundred rows instead of a join of every tenant."""
+
+    __tablename__ = "figure_enrolments"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    site: Mapped[str] = mapped_column(String(120), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(primary_key=True)
+    enrolled_on: Mapped[date] = mapped_column(primary_key=True)
+    unenrolled_on: Mapped[date] = mapped_column(primary_key=True)  # NEVER when still enrolled
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    tenants: Mapped[int] = mapped_column(default=0)

@@ -30,14 +30,18 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from db.engine import is_sqlite
 from db.models import CallAttempt
+from db.models import Enrolment
 from db.models import FigureCount
+from db.models import FigureEnrolment
 from db.models import FollowUp
 from db.models import Round
 from db.models import Tenant
 from db.models import User
 from db.models.base import UTCDateTime
 from db.models.figures import COUNT_COLUMNS
+from db.models.figures import ENROLMENT_KEY_COLUMNS
 from db.models.figures import KEY_COLUMNS
+from db.models.figures import NEVER
 from db.models.figures import SHARDS
 from voice_app.domain.escalation import Reason
 from voice_app.domain.figure_slices import Slice
@@ -50,20 +54,48 @@ REACHED_OUTCOMES = sorted(str(o) for o in REACHED)
 FLAGS = ("planned", "called", "reached", "opted_out")
 
 
-def add(session: Session, contribution) -> None:
+def add(session: Session, contribution, table=TABLE, key_columns=KEY_COLUMNS,
+        count_columns=COUNT_COLUMNS) -> None:
     """Add the rows of `contribution` (a SELECT or UNION of key and count columns) to the summary."""
     rows = contribution.subquery("contribution")
-    keys = [rows.c[name] for name in KEY_COLUMNS]
-    sums = [func.sum(rows.c[name]) for name in COUNT_COLUMNS]
-    summed = select(*keys, *(total.label(name) for total, name in zip(sums, COUNT_COLUMNS, strict=True))) \
+    keys = [rows.c[name] for name in key_columns]
+    sums = [func.sum(rows.c[name]) for name in count_columns]
+    summed = select(*keys, *(total.label(name) for total, name in zip(sums, count_columns, strict=True))) \
         .where(true()).group_by(*keys).having(or_(*(total != 0 for total in sums))) \
         .order_by(*keys)  # WHERE: for SQLite's INSERT ... SELECT ... ON CONFLICT; no row locked for nothing
-    insert = (sqlite.insert if is_sqlite(session.get_bind()) else postgresql.insert)(TABLE)
-    statement = insert.from_select([*KEY_COLUMNS, *COUNT_COLUMNS], summed)
+    insert = (sqlite.insert if is_sqlite(session.get_bind()) else postgresql.insert)(table)
+    statement = insert.from_select([*key_columns, *count_columns], summed)
     statement = statement.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
-        set_={name: TABLE.c[name] + statement.excluded[name] for name in COUNT_COLUMNS})
+        index_elements=list(key_columns),
+        set_={name: table.c[name] + statement.excluded[name] for name in count_columns})
     session.execute(statement)
+
+
+def add_enrolments(session: Session, contribution) -> None:
+    add(session, contribution, FigureEnrolment.__table__, ENROLMENT_KEY_COLUMNS, ("tenants",))
+
+
+def enrolment_contribution(condition, *, sign: int = 1):
+    """The enrolments matching `condition`, counted per group and dates (times `sign`)."""
+    keys = [Enrolment.organisation_id, func.coalesce(Tenant.site, ""), func.coalesce(User.organisation_id, 0),
+            Enrolment.enrolled_on, func.coalesce(Enrolment.unenrolled_on, NEVER), Enrolment.status]
+    return select(*(key.label(name) for key, name in zip(keys, ENROLMENT_KEY_COLUMNS, strict=True)),
+                  (func.count() * sign).label("tenants")) \
+        .join(Tenant, Tenant.id == Enrolment.tenant_id) \
+        .outerjoin(User, User.id == Tenant.assigned_volunteer_id).where(condition).group_by(*keys)
+
+
+def enrolment_change(organisation_id: int, tenant_id: int, rows: list[tuple[tuple, int]]):
+    """One enrolment's rows: ((enrolled_on, unenrolled_on, status), +1 or -1) in its tenant's group."""
+    site = select(func.coalesce(Tenant.site, "")).where(Tenant.id == tenant_id).scalar_subquery()
+    partner = select(User.organisation_id).join(Tenant, Tenant.assigned_volunteer_id == User.id) \
+        .where(Tenant.id == tenant_id).scalar_subquery()
+    return union_all(*(
+        select(literal(organisation_id).label("organisation_id"), site.label("site"),
+               func.coalesce(partner, 0).label("partner_id"), literal(enrolled_on, Date).label("enrolled_on"),
+               literal(unenrolled_on or NEVER, Date).label("unenrolled_on"), literal(status).label("status"),
+               literal(sign).label("tenants"))
+        for (enrolled_on, unenrolled_on, status), sign in rows))
 
 
 def row(organisation_id, month, grain: str, slice_=None, *, round_id=0, campaign_id=0, site="", partner_id=0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -26,6 +27,8 @@ from voice_app.domain.people import Viewer
 from voice_app.services import figure_counts
 from voice_app.services import tasks
 from voice_app.services import tenants
+from voice_app.services.enrolment import enrol_references
+from voice_app.services.enrolment import unenrol_references
 from voice_app.services.figures import compute
 from voice_app.services.tenant_import import import_tenants
 from voice_app.services.volunteers import assign_portfolio
@@ -88,10 +91,15 @@ def test_follow_ups_taken_done_and_given_and_tenants_moved_keep_the_summary_exac
     tenants.assign_volunteer(veille, coordinator, ids["T1"], people.partner_volunteer.id)  # T1's done
     # follow-ups stop being by its usual volunteer
     assign_portfolio(veille, people.landlord_id, ["F-5"], people.volunteer.id)
+    unenrol_references(veille, ["F-3"], date(2026, 11, 20), organisation_id=people.landlord_id)
+    enrol_references(veille, ["F-3"], today=date(2026, 11, 25), organisation_id=people.landlord_id)
+    unenrol_references(veille, ["F-2"], date(2026, 11, 27), organisation_id=people.landlord_id)
     for month in ("2026-10", "2026-11", "2026-12"):
         assert_summary_is_the_facts(veille, coordinator, month_period(month))
     november = compute(veille, coordinator, NOVEMBER).total
     assert november.completed == 6 and november.referrals["food"] == 2
+    # F-3 enrolled again on the 25th (its enrolment is dated anew), F-2 unenrolled on the 27th
+    assert [week.enrolled for week in compute(veille, coordinator, NOVEMBER).weeks] == [4, 4, 5, 5, 5, 5]
 
 
 def test_a_site_changed_by_an_import_moves_the_tenant_s_figures(veille, tmp_path):

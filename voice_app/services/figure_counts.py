@@ -8,7 +8,8 @@ its count commit together (docs/figures.md, "Summary tables"):
 - call events: `attempt_changed` after the outcome is set: one statement, and only when the
   attempt becomes (or stops being) reached or opted out; the sweep: `attempt_rewritten`;
 - follow-ups: `follow_up_opened`; anything that changes one (done, taken, given, settled):
-  `follow_ups_changing`; a tenant's site or volunteer: `tenants_regrouped`.
+  `follow_ups_changing`; enrolments: `enrolment_changed`, `enrolments_added`;
+- a tenant's site or volunteer: `tenants_regrouped`.
 
 `rebuild` recomputes an organisation's rows from the facts (`veille figures rebuild`).
 Tenant counts are distinct: a tenant's count in a scope (week slice, round, campaign, month)
@@ -35,7 +36,9 @@ from sqlalchemy import true
 from sqlalchemy.orm import Session
 
 from db.models import CallAttempt
+from db.models import Enrolment
 from db.models import FigureCount
+from db.models import FigureEnrolment
 from db.models import FollowUp
 from db.models import Round
 from db.repositories import figure_counts as sql
@@ -164,6 +167,27 @@ def _follow_ups(session: Session, condition, sign: int) -> None:
             sql.add(session, sql.follow_up_contribution(run, condition, sign=sign))
 
 
+# -- enrolments ---------------------------------------------------------------------------------
+
+def enrolment_changed(session: Session, enrolment: Enrolment) -> None:
+    """After the ORM added or changed an enrolment (dates, status): one statement when it moved."""
+    state = inspect(enrolment)
+    now = (enrolment.enrolled_on, enrolment.unenrolled_on, enrolment.status)
+    before = None if state.pending or state.transient else tuple(
+        _previous(state, name) for name in ("enrolled_on", "unenrolled_on", "status"))
+    if before == now:
+        return
+    rows = [(before, -1)] if before is not None and before[0] is not None else []
+    sql.add_enrolments(session, sql.enrolment_change(enrolment.organisation_id, enrolment.tenant_id,
+                                                     [*rows, (now, 1)]))
+
+
+def enrolments_added(session: Session, organisation_id: int, tenant_ids) -> None:
+    """After enrolments were inserted in bulk for these tenants."""
+    sql.add_enrolments(session, sql.enrolment_contribution(
+        (Enrolment.organisation_id == organisation_id) & Enrolment.tenant_id.in_(list(tenant_ids))))
+
+
 # -- tenants ------------------------------------------------------------------------------------
 
 @contextmanager
@@ -190,6 +214,7 @@ def _tenants(session: Session, tenant_ids: list[int], sign: int) -> None:
         for run in sql.by_months(slices):
             sql.add(session, sql.attempt_contribution(organisation_id, run, sign=sign, tenant_ids=tenant_ids))
     _follow_ups(session, FollowUp.tenant_id.in_(tenant_ids), sign)
+    sql.add_enrolments(session, sql.enrolment_contribution(Enrolment.tenant_id.in_(tenant_ids), sign=sign))
 
 
 # -- rebuild ------------------------------------------------------------------------------------
@@ -208,6 +233,8 @@ def rebuild(veille: Veille, organisation_id: int) -> Rebuilt:
             session.execute(text("LOCK TABLE figure_counts IN SHARE ROW EXCLUSIVE MODE"))
             session.execute(text(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'"))
         session.execute(delete(FigureCount).where(FigureCount.organisation_id == organisation_id))
+        session.execute(delete(FigureEnrolment).where(FigureEnrolment.organisation_id == organisation_id))
+        sql.add_enrolments(session, sql.enrolment_contribution(Enrolment.organisation_id == organisation_id))
         months = _months(session, organisation_id)
         for month in months:
             slices = month_slices(month)

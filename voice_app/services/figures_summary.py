@@ -1,8 +1,8 @@
 """The figures of a whole month read from the summary (figure_counts) instead of the facts.
 
-Same rows as the facts' counter (voice_app.services.figures), same enrolments (read from the
-enrolments, a small table), but the attempts and follow-ups are a few hundred summary rows of
-the month instead of millions of facts. Used for viewers who see the whole landlord.
+Same rows as the facts' counter (voice_app.services.figures), but the attempts, follow-ups and
+enrolments are a few thousand summary rows instead of millions of facts. Used for viewers who
+see the whole landlord.
 """
 
 from __future__ import annotations
@@ -10,9 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy import literal
 from sqlalchemy import select
 
 from db.models import FigureCount
+from db.models import FigureEnrolment
+from db.models import Tenant
+from db.models.figures import NEVER
 from voice_app.domain.figures import REFERRALS
 from voice_app.domain.figures import Dimension
 from voice_app.domain.figures import Period
@@ -56,6 +60,19 @@ class SummaryCounter(_Counter):
         if dimension == Dimension.WEEK:
             return self.week_of.get(stored)
         return stored or None  # 0 and '' stand for no round, campaign, site or partner
+
+    def _enrolments(self, group=None, joins=()) -> list:
+        """(group, enrolled_on, unenrolled_on, status, count), as the facts' counter reads them."""
+        column = None if group is None else FigureEnrolment.site if group is Tenant.site \
+            else FigureEnrolment.partner_id
+        key = column if column is not None else literal(None)
+        columns = [key, FigureEnrolment.enrolled_on, FigureEnrolment.unenrolled_on, FigureEnrolment.status]
+        grouped = columns if column is not None else columns[1:]
+        rows = self.session.execute(select(*columns, func.sum(FigureEnrolment.tenants)).where(
+            FigureEnrolment.organisation_id.in_(self.viewer.landlord_ids),
+            FigureEnrolment.enrolled_on <= self.period.last).group_by(*grouped))
+        return [(stored or None, enrolled, None if unenrolled == NEVER else unenrolled, status, count)
+                for stored, enrolled, unenrolled, status, count in rows if count]
 
     def _attempts(self, dimension: Dimension | None) -> dict:
         found = {}

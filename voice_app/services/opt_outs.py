@@ -115,6 +115,7 @@ def opt_out_tenant(session: Session, organisation_id: int, tenant_id: int, now: 
         Enrolment.tenant_id == tenant.id, Enrolment.organisation_id == organisation_id))
     if enrolment is not None and enrolment.status != "unenrolled":
         enrolment.status, enrolment.unenrolled_on = "unenrolled", paris_date(now)
+        figure_counts.enrolment_changed(session, enrolment)
     session.execute(update(CallAttempt).where(
         CallAttempt.tenant_id == tenant.id, CallAttempt.state == "due").values(state="cancelled"))
     # Nothing later needs the numbers: the follow-up is a review, not a call back, and the

@@ -1,4 +1,5 @@
-"""The figures' summary: counts per landlord, Paris month and group (figure_counts)
+"""The figures' summary: counts per landlord, Paris month and group (figure_counts), enrolments
+per group and dates (figure_enrolments)
 
 Revision ID: 0013
 Revises: 0004
@@ -39,5 +40,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "figure_enrolments",
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("site", sa.String(length=120), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("enrolled_on", sa.Date(), nullable=False),
+        sa.Column("unenrolled_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("tenants", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"],
+                                name=op.f("fk_figure_enrolments_organisation_id_organisations")),
+        sa.PrimaryKeyConstraint("organisation_id", "site", "partner_id", "enrolled_on", "unenrolled_on", "status",
+                                name=op.f("pk_figure_enrolments")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("figure_enrolments")
     op.drop_table("figure_counts")
