@@ -12,10 +12,13 @@ from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 
+from db.models import CallAttempt
 from db.models import FigureCount
 from db.models import FollowUp
 from db.models import Organisation
 from tests.figures_month import seed_month
+from tests.integration.test_campaigns import add_tenant
+from tests.integration.test_campaigns import weekly_campaign
 from tests.integration.test_figures import NOVEMBER
 from tests.integration.test_figures import landlord_viewer
 from tests.web.people import make_people
@@ -25,11 +28,14 @@ from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Referral
 from voice_app.domain.people import Viewer
 from voice_app.services import figure_counts
+from voice_app.services import planning
 from voice_app.services import tasks
 from voice_app.services import tenants
 from voice_app.services.enrolment import enrol_references
 from voice_app.services.enrolment import unenrol_references
 from voice_app.services.figures import compute
+from voice_app.services.planning import plan_round
+from voice_app.services.retries import schedule_retries
 from voice_app.services.tenant_import import import_tenants
 from voice_app.services.volunteers import assign_portfolio
 
@@ -117,3 +123,26 @@ def test_a_site_changed_by_an_import_moves_the_tenant_s_figures(veille, tmp_path
     after = compute(veille, landlord_viewer(people), NOVEMBER, Dimension.SITE)
     assert {row.label: row.planned for row in after.rows} == {"Nord": 2, "Ouest": 1, "Sud": 3}
     assert_summary_is_the_facts(veille, landlord_viewer(people), NOVEMBER)
+
+
+def test_a_round_planned_by_parallel_workers_then_retried_counts_each_tenant_once(veille, organisation,
+                                                                                   monkeypatch):
+    for n in range(30):
+        add_tenant(veille, organisation, f"T-{n:02d}")
+    figure_counts.rebuild(veille, organisation.id)  # the tenants went in directly: their enrolments
+    weekly_campaign(veille, calls_per_second=1, max_concurrent_calls=60)
+    monkeypatch.setattr(planning, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(planning, "POSTGRES_WORKERS", 3)
+    plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    viewer = Viewer(0, "coordinator", organisation.id, "landlord", (organisation.id,), (organisation.id,))
+    assert compute(veille, viewer, NOVEMBER).total.planned == 30
+    assert_summary_is_the_facts(veille, viewer, NOVEMBER)
+    with veille.session_factory.begin() as session:
+        for attempt in session.scalars(select(CallAttempt).order_by(CallAttempt.id).limit(10)):
+            attempt.state, attempt.outcome = "ended", "no_answer"  # as the calls would end
+            attempt.dialled_at = attempt.ended_at = attempt.due_at
+            figure_counts.attempt_changed(session, attempt)
+    assert schedule_retries(veille, datetime(2026, 11, 24, 15, 0, tzinfo=UTC)) == 10
+    total = compute(veille, viewer, NOVEMBER).total
+    assert (total.enrolled, total.planned, total.called, total.reached) == (30, 30, 10, 0)
+    assert_summary_is_the_facts(veille, viewer, NOVEMBER)
