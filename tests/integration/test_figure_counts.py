@@ -146,3 +146,21 @@ def test_a_round_planned_by_parallel_workers_then_retried_counts_each_tenant_onc
     total = compute(veille, viewer, NOVEMBER).total
     assert (total.enrolled, total.planned, total.called, total.reached) == (30, 30, 10, 0)
     assert_summary_is_the_facts(veille, viewer, NOVEMBER)
+
+
+def test_the_rebuild_command_recomputes_one_landlord_or_all_of_them(app, veille):
+    people = make_people(veille)
+    seed_month(veille, people)
+    viewer = landlord_viewer(people)
+    before = compute(veille, viewer, NOVEMBER)
+    with veille.session_factory.begin() as session:
+        session.execute(delete(FigureCount))
+    runner = app.test_cli_runner()
+    one = runner.invoke(args=["figures", "rebuild", "--organisation", "habitat-test"])
+    assert one.exit_code == 0, one.output
+    assert "Chiffres recalculés pour « Habitat Test » : 3 mois" in one.output
+    assert compute(veille, viewer, NOVEMBER) == before
+    every = runner.invoke(args=["figures", "rebuild"])
+    assert every.exit_code == 0 and every.output.count("Chiffres recalculés") == 2  # and "Autre Bailleur"
+    unknown = runner.invoke(args=["figures", "rebuild", "--organisation", "nulle-part"])
+    assert unknown.exit_code != 0 and summary_rows(veille) > 0
