@@ -216,7 +216,7 @@ def _store(session: Session, attempt: CallAttempt, callback: Callback, transitio
     before, call = attempt.outcome, transition.call
     attempt.state, attempt.menu_step, attempt.silences = call.state, call.step, call.tries
     attempt.outcome = call.outcome
-    figure_counts.attempt_changed(session, attempt)
+    figure_counts.outcome_changed(session, attempt, before, call.outcome)
     if call.state == State.IN_PROGRESS and attempt.answered_at is None:
         attempt.answered_at = now
     if call.state == State.ENDED and attempt.ended_at is None:

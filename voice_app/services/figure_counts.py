@@ -5,8 +5,9 @@ its count commit together (docs/figures.md, "Summary tables"):
 
 - planning: `round_planned` after inserting a round's attempts (one set-based statement);
 - retries: `retry_added`; dialling: `attempt_dialling` before storing the dial;
-- call events: `attempt_changed` after the outcome is set: one statement, and only when the
-  attempt becomes (or stops being) reached or opted out; the sweep: `attempt_rewritten`;
+- call events: `outcome_changed` when the outcome is set: one statement, and only when the
+  attempt becomes (or stops being) reached or opted out (`attempt_changed` reads the ORM's
+  history instead); the sweep: `attempt_rewritten`;
 - follow-ups: `follow_up_opened`; anything that changes one (done, taken, given, settled):
   `follow_ups_changing`; enrolments: `enrolment_changed`, `enrolments_added`;
 - a tenant's site or volunteer: `tenants_regrouped`.
@@ -78,6 +79,15 @@ def attempt_changed(session: Session, attempt: CallAttempt) -> None:
     state = inspect(attempt)
     before = _flags(_previous(state, "outcome"), _previous(state, "dialled_at"))
     changes = _changes(before, _flags(attempt.outcome, attempt.dialled_at))
+    _apply(session, attempt.id, attempt.organisation_id, attempt.tenant_id, attempt.round_id, attempt.due_at,
+           changes)
+
+
+def outcome_changed(session: Session, attempt, before: str | None, after: str | None) -> None:
+    """A call's outcome went from `before` to `after` (the webhooks): one statement when the
+    tenant may become, or stop being, reached or opted out; none otherwise. `attempt` is any
+    object with the attempt's id, organisation_id, tenant_id, round_id and due_at."""
+    changes = _changes(_flags(before, None), _flags(after, None))
     _apply(session, attempt.id, attempt.organisation_id, attempt.tenant_id, attempt.round_id, attempt.due_at,
            changes)
 
