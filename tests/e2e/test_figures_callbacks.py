@@ -4,6 +4,7 @@ webhooks, counts each tenant once and stays equal to the facts' figures."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from tests.integration.test_figure_counts import assert_summary_is_the_facts
 from voice_app.domain.figures import current_month
@@ -27,3 +28,21 @@ def test_duplicated_and_late_callbacks_count_each_tenant_once(live):
     assert_summary_is_the_facts(live.veille, viewer, month)
     figure_counts.rebuild(live.veille, landlord)
     assert compute(live.veille, viewer, month).total == total
+
+
+def test_a_call_writes_the_summary_once_per_counted_fact_whatever_the_callbacks(live):
+    written = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "figure_counts" in statement:
+            written.append(statement.split()[0])
+
+    event.listen(live.veille.engine, "before_cursor_execute", record)
+    try:
+        behaviour = Behaviour.presses("1").with_duplicated_callbacks().with_late_callbacks()
+        live.call(live.tenant("T-0001"), behaviour)
+    finally:
+        event.remove(live.veille.engine, "before_cursor_execute", record)
+    # planned (as planning counts it), called (the dial), reached (the key press): nothing for
+    # the ringing, the answer, the status callbacks, their duplicates or the late one
+    assert written == ["INSERT", "INSERT", "INSERT"]
