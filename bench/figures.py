@@ -19,8 +19,9 @@ from the facts (`veille figures rebuild`, timed). Each figure is the median of 2
 (`--runs`) of a signed-in coordinator through the whole web stack (Flask test client: routing,
 sign-in check, queries, charts, template) for a month in the middle of the data (and, for
 comparison, the same month counted from the facts by the service, median of 3); then each query
-of one request is shown with its planner cost and its actual time (EXPLAIN ANALYZE). The data goes in a database of its own, created for the run beside
---database-url's and dropped at its end (bench/databases.py); the given one is never written.
+of one request is shown with its planner cost and its actual time (EXPLAIN ANALYZE). The data
+goes in a database of its own, created for the run beside --database-url's and dropped at its
+end (bench/databases.py); the given one is never written.
 """
 
 from __future__ import annotations
