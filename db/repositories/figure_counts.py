@@ -290,33 +290,33 @@ def attempt_flags_change(attempt_id: int | None, organisation_id: int, tenant_id
 
 
 def planned_contribution(round_id: int, created_at, slices: list[Slice], share_condition):
-    """The tenants a planning pass of `round_id` adds (its attempts created at `created_at`)."""
-    s, new, other = slices_table(slices), aliased(CallAttempt), aliased(CallAttempt)
+    """The tenants a planning pass of `round_id` adds (its attempts created at `created_at`), one
+    slice at a time so that every bound is a constant the planner can use on an index."""
+    new, other = aliased(CallAttempt), aliased(CallAttempt)
     campaign = select(Round.campaign_id).where(Round.id == round_id).scalar_subquery()
     older = ~and_(other.round_id == round_id, other.created_at == created_at)
-    scopes = {
-        "week": ((s.c.starts_at, s.c.ends_at, true()), dict(slice_=s.c.monday)),
-        "round": ((s.c.month_starts_at, s.c.month_ends_at, other.round_id == round_id),
-                  dict(round_id=round_id)),
-        "campaign": ((s.c.month_starts_at, s.c.month_ends_at,
-                      other.round_id.in_(select(Round.id).where(Round.campaign_id == campaign))),
-                     dict(campaign_id=campaign)),
-        "group": ((s.c.month_starts_at, s.c.month_ends_at, true()),
-                  dict(site=func.coalesce(Tenant.site, ""),
-                       partner_id=func.coalesce(User.organisation_id, 0))),
-    }
     selects = []
-    for grain, ((starts_at, ends_at, scope), keys) in scopes.items():
-        counted = ~exists().where(other.tenant_id == new.tenant_id, other.round_id.is_not(None), older,
-                                  other.due_at >= starts_at, other.due_at < ends_at, scope)
-        shard = new.tenant_id % SHARDS
-        query = select(*row(new.organisation_id, s.c.month, grain, **keys, shard=shard,
-                            planned=func.count(new.tenant_id.distinct()))) \
-            .join_from(new, s, and_(new.due_at >= s.c.starts_at, new.due_at < s.c.ends_at)) \
-            .where(new.round_id == round_id, new.created_at == created_at, new.tenant_id.is_not(None),
-                   counted, share_condition(new))
-        if grain == "group":
-            query = query.join(Tenant, Tenant.id == new.tenant_id) \
-                .outerjoin(User, User.id == Tenant.assigned_volunteer_id)
-        selects.append(query.group_by(*groupable(new.organisation_id, s.c.month, *keys.values(), shard)))
+    for where in slices:
+        month = (where.month_starts_at, where.month_ends_at)
+        scopes = {
+            "week": ((where.starts_at, where.ends_at), true(), dict(slice_=literal(where.monday, Date))),
+            "round": (month, other.round_id == round_id, dict(round_id=round_id)),
+            "campaign": (month, other.round_id.in_(select(Round.id).where(Round.campaign_id == campaign)),
+                         dict(campaign_id=campaign)),
+            "group": (month, true(), dict(site=func.coalesce(Tenant.site, ""),
+                                          partner_id=func.coalesce(User.organisation_id, 0))),
+        }
+        for grain, ((starts_at, ends_at), scope, keys) in scopes.items():
+            counted = ~exists().where(other.tenant_id == new.tenant_id, other.round_id.is_not(None), older,
+                                      other.due_at >= starts_at, other.due_at < ends_at, scope)
+            shard = new.tenant_id % SHARDS
+            query = select(*row(new.organisation_id, literal(where.month, Date), grain, **keys, shard=shard,
+                                planned=func.count(new.tenant_id.distinct()))) \
+                .where(new.round_id == round_id, new.created_at == created_at, new.tenant_id.is_not(None),
+                       new.due_at >= where.starts_at, new.due_at < where.ends_at, counted,
+                       share_condition(new))
+            if grain == "group":
+                query = query.join(Tenant, Tenant.id == new.tenant_id) \
+                    .outerjoin(User, User.id == Tenant.assigned_volunteer_id)
+            selects.append(query.group_by(*groupable(new.organisation_id, *keys.values(), shard)))
     return union_all(*selects)

@@ -1,5 +1,5 @@
 """The figures' summary: counts per landlord, Paris month and group (figure_counts), enrolments
-per group and dates (figure_enrolments)
+per group and dates (figure_enrolments), a tenant's attempts by due time
 
 Revision ID: 0013
 Revises: 0004
@@ -56,6 +56,10 @@ def upgrade() -> None:
     )
 
 
+    op.create_index("ix_call_attempts_tenant_due_at", "call_attempts", ["tenant_id", "due_at"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_call_attempts_tenant_due_at", table_name="call_attempts")
     op.drop_table("figure_enrolments")
     op.drop_table("figure_counts")
