@@ -290,33 +290,35 @@ def attempt_flags_change(attempt_id: int | None, organisation_id: int, tenant_id
 
 
 def planned_contribution(round_id: int, created_at, slices: list[Slice], share_condition):
-    """The tenants a planning pass of `round_id` adds (its attempts created at `created_at`), one
-    slice at a time so that every bound is a constant the planner can use on an index."""
+    """The tenants a planning pass of `round_id` adds (its attempts created at `created_at`): one
+    scan of them per week slice (every bound a constant the planner can use on an index), each
+    tenant flagged per scope where no other round attempt of theirs was planned, then counted."""
     new, other = aliased(CallAttempt), aliased(CallAttempt)
     campaign = select(Round.campaign_id).where(Round.id == round_id).scalar_subquery()
     older = ~and_(other.round_id == round_id, other.created_at == created_at)
     selects = []
-    for where in slices:
+    for number, where in enumerate(slices):
         month = (where.month_starts_at, where.month_ends_at)
-        scopes = {
-            "week": ((where.starts_at, where.ends_at), true(), dict(slice_=literal(where.monday, Date))),
-            "round": (month, other.round_id == round_id, dict(round_id=round_id)),
-            "campaign": (month, other.round_id.in_(select(Round.id).where(Round.campaign_id == campaign)),
-                         dict(campaign_id=campaign)),
-            "group": (month, true(), dict(site=func.coalesce(Tenant.site, ""),
-                                          partner_id=func.coalesce(User.organisation_id, 0))),
-        }
-        for grain, ((starts_at, ends_at), scope, keys) in scopes.items():
-            counted = ~exists().where(other.tenant_id == new.tenant_id, other.round_id.is_not(None), older,
-                                      other.due_at >= starts_at, other.due_at < ends_at, scope)
-            shard = new.tenant_id % SHARDS
-            query = select(*row(new.organisation_id, literal(where.month, Date), grain, **keys, shard=shard,
-                                planned=func.count(new.tenant_id.distinct()))) \
-                .where(new.round_id == round_id, new.created_at == created_at, new.tenant_id.is_not(None),
-                       new.due_at >= where.starts_at, new.due_at < where.ends_at, counted,
-                       share_condition(new))
-            if grain == "group":
-                query = query.join(Tenant, Tenant.id == new.tenant_id) \
-                    .outerjoin(User, User.id == Tenant.assigned_volunteer_id)
-            selects.append(query.group_by(*groupable(new.organisation_id, *keys.values(), shard)))
+        in_campaign = other.round_id.in_(select(Round.id).where(Round.campaign_id == campaign))
+        scopes = {"week": ((where.starts_at, where.ends_at), true()),
+                  "round": (month, other.round_id == round_id), "campaign": (month, in_campaign),
+                  "group": (month, true())}
+        first_in = {grain: case((~exists().where(
+            other.tenant_id == new.tenant_id, other.round_id.is_not(None), older, other.due_at >= starts_at,
+            other.due_at < ends_at, scope), 1), else_=0).label(grain)
+            for grain, ((starts_at, ends_at), scope) in scopes.items()}
+        tenants = select(new.organisation_id.label("org"), (new.tenant_id % SHARDS).label("shard"),
+                         func.coalesce(Tenant.site, "").label("site"),
+                         func.coalesce(User.organisation_id, 0).label("partner_id"), *first_in.values()) \
+            .join(Tenant, Tenant.id == new.tenant_id) \
+            .outerjoin(User, User.id == Tenant.assigned_volunteer_id) \
+            .where(new.round_id == round_id, new.created_at == created_at, new.due_at >= where.starts_at,
+                   new.due_at < where.ends_at, share_condition(new)).cte(f"planned_{number}")
+        keys = {"week": dict(slice_=literal(where.monday, Date)), "round": dict(round_id=round_id),
+                "campaign": dict(campaign_id=campaign),
+                "group": dict(site=tenants.c.site, partner_id=tenants.c.partner_id)}
+        for grain, grain_keys in keys.items():
+            selects.append(select(*row(tenants.c.org, literal(where.month, Date), grain, **grain_keys,
+                                       shard=tenants.c.shard, planned=func.sum(tenants.c[grain])))
+                           .group_by(*groupable(tenants.c.org, *grain_keys.values(), tenants.c.shard)))
     return union_all(*selects)
