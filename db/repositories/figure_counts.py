@@ -8,6 +8,8 @@ tenant's row per scope is made first (its attempts' flags), then counted per gro
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Date
 from sqlalchemy import String
 from sqlalchemy import and_
@@ -73,6 +75,41 @@ def add(session: Session, contribution, table=TABLE, key_columns=KEY_COLUMNS,
 
 def add_enrolments(session: Session, contribution) -> None:
     add(session, contribution, FigureEnrolment.__table__, ENROLMENT_KEY_COLUMNS, ("tenants",))
+
+
+ENROLMENTS = (FigureEnrolment.__table__, ENROLMENT_KEY_COLUMNS, ("tenants",))
+COUNTS = (TABLE, KEY_COLUMNS, COUNT_COLUMNS)
+
+
+def read(session: Session, contribution, into: dict, kind=COUNTS) -> None:
+    """Add the rows of `contribution` to `into` (key -> counts), without writing anything."""
+    _table, key_columns, count_columns = kind
+    rows = contribution.subquery("contribution")
+    keys = [rows.c[name] for name in key_columns]
+    for found in session.execute(select(*keys, *(func.sum(rows.c[name]) for name in count_columns))
+                                 .group_by(*keys)):
+        key, counts = tuple(found[:len(keys)]), found[len(keys):]
+        into[key] = [a + b for a, b in zip(into.get(key, [0] * len(counts)), counts, strict=True)]
+
+
+def add_difference(session: Session, before: dict, after: dict, kind=COUNTS, batch: int = 400) -> None:
+    """Write `after` minus `before`, only the rows that moved (by batches: SQLite's compound limit)."""
+    table, key_columns, count_columns = kind
+    moved = []
+    for key in sorted(set(before) | set(after), key=repr):
+        zero = [0] * len(count_columns)
+        difference = [a - b for a, b in zip(after.get(key, zero), before.get(key, zero), strict=True)]
+        if any(difference):
+            moved.append((key, difference))
+    for start in range(0, len(moved), batch):
+        rows = [select(*(_typed(value).label(name) for value, name in zip(key, key_columns, strict=True)),
+                       *(literal(n).label(name) for n, name in zip(counts, count_columns, strict=True)))
+                for key, counts in moved[start:start + batch]]
+        add(session, union_all(*rows), table, key_columns, count_columns)
+
+
+def _typed(value):
+    return literal(value, Date) if isinstance(value, date) else literal(value)
 
 
 def enrolment_contribution(condition, *, sign: int = 1):

@@ -160,21 +160,26 @@ def follow_up_opened(session: Session, follow_up: FollowUp) -> None:
 @contextmanager
 def follow_ups_changing(session: Session, condition) -> Iterator[None]:
     """Around a change to the follow-ups matching `condition` (which the change must not alter:
-    an id, a dedup key): their contribution is taken away before and added back after."""
-    _follow_ups(session, condition, -1)
+    an id, a dedup key): their contribution is read before and after, and only the difference
+    written, after the change (so a change that loses a race writes nothing, and the summary's
+    rows are locked after the fact's)."""
+    before: dict = {}
+    _follow_ups(session, condition, before)
     yield
     session.flush()
-    _follow_ups(session, condition, 1)
+    after: dict = {}
+    _follow_ups(session, condition, after)
+    sql.add_difference(session, before, after)
 
 
-def _follow_ups(session: Session, condition, sign: int) -> None:
+def _follow_ups(session: Session, condition, into: dict) -> None:
     bounds = session.execute(select(func.min(FollowUp.created_at), func.max(FollowUp.created_at),
                                     func.max(FollowUp.completed_at)).where(condition)).one()
     moments = [moment for moment in bounds if moment is not None]
     if moments:
         slices = slices_between(slice_of(min(moments)).starts_at, slice_of(max(moments)).ends_at)
         for run in sql.by_months(slices):
-            sql.add(session, sql.follow_up_contribution(run, condition, sign=sign))
+            sql.read(session, sql.follow_up_contribution(run, condition), into)
 
 
 # -- enrolments ---------------------------------------------------------------------------------
@@ -203,18 +208,21 @@ def enrolments_added(session: Session, organisation_id: int, tenant_ids) -> None
 @contextmanager
 def tenants_regrouped(session: Session, tenant_ids) -> Iterator[None]:
     """Around a change of tenants' site or volunteer (their groups, and who their usual
-    volunteer is): their whole contribution is taken away before and added back after."""
+    volunteer is): their whole contribution is read before and after, the difference written."""
     tenant_ids = [t for t in tenant_ids if t is not None]
     if not tenant_ids:
         yield
         return
-    _tenants(session, tenant_ids, -1)
+    before = _tenants(session, tenant_ids)
     yield
     session.flush()
-    _tenants(session, tenant_ids, 1)
+    after = _tenants(session, tenant_ids)
+    sql.add_difference(session, before[0], after[0])
+    sql.add_difference(session, before[1], after[1], sql.ENROLMENTS)
 
 
-def _tenants(session: Session, tenant_ids: list[int], sign: int) -> None:
+def _tenants(session: Session, tenant_ids: list[int]) -> tuple[dict, dict]:
+    counts: dict = {}
     spans = session.execute(select(CallAttempt.organisation_id, func.min(CallAttempt.due_at),
                                    func.max(CallAttempt.due_at))
                             .where(CallAttempt.tenant_id.in_(tenant_ids), CallAttempt.round_id.is_not(None))
@@ -222,9 +230,12 @@ def _tenants(session: Session, tenant_ids: list[int], sign: int) -> None:
     for organisation_id, first, last in spans:
         slices = slices_between(slice_of(first).starts_at, slice_of(last).ends_at)
         for run in sql.by_months(slices):
-            sql.add(session, sql.attempt_contribution(organisation_id, run, sign=sign, tenant_ids=tenant_ids))
-    _follow_ups(session, FollowUp.tenant_id.in_(tenant_ids), sign)
-    sql.add_enrolments(session, sql.enrolment_contribution(Enrolment.tenant_id.in_(tenant_ids), sign=sign))
+            sql.read(session, sql.attempt_contribution(organisation_id, run, tenant_ids=tenant_ids), counts)
+    _follow_ups(session, FollowUp.tenant_id.in_(tenant_ids), counts)
+    enrolments: dict = {}
+    sql.read(session, sql.enrolment_contribution(Enrolment.tenant_id.in_(tenant_ids)), enrolments,
+             sql.ENROLMENTS)
+    return counts, enrolments
 
 
 # -- rebuild ------------------------------------------------------------------------------------
