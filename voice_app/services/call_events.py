@@ -216,7 +216,6 @@ def _store(session: Session, attempt: CallAttempt, callback: Callback, transitio
     before, call = attempt.outcome, transition.call
     attempt.state, attempt.menu_step, attempt.silences = call.state, call.step, call.tries
     attempt.outcome = call.outcome
-    figure_counts.outcome_changed(session, attempt, before, call.outcome)
     if call.state == State.IN_PROGRESS and attempt.answered_at is None:
         attempt.answered_at = now
     if call.state == State.ENDED and attempt.ended_at is None:
@@ -226,6 +225,7 @@ def _store(session: Session, attempt: CallAttempt, callback: Callback, transitio
         _record_response(session, attempt, transition, now)
     if call.outcome is not None and call.outcome != before:
         _consequences(session, attempt, Outcome(call.outcome), now)
+    figure_counts.outcome_changed(session, attempt, before, call.outcome)  # last: one flush of the attempt
 
 
 def _owns_call_sid(session: Session, attempt: CallAttempt, callback: Callback) -> bool:
