@@ -162,14 +162,16 @@ def claim(veille: Veille, viewer: Viewer, task_id: int, *, keep_tenant: bool = T
         if viewer.role != Role.VOLUNTEER:
             raise TaskRefused("Seul un bénévole peut prendre un suivi ; un coordinateur le confie.")
         apply(task_state(task.status, task.assignee_id), TaskEvent.CLAIM)
-        with figure_counts.follow_ups_changing(session, FollowUp.id == task_id):
+        moved = [task.tenant_id] if keep_tenant and task.tenant_id else []
+        # The figures read before the contested UPDATE: the losers wait on its row lock for less.
+        with (figure_counts.tenants_regrouped(session, moved) if moved
+              else figure_counts.follow_ups_changing(session, FollowUp.id == task_id)):
             won = session.execute(update(FollowUp).where(
                 FollowUp.id == task_id, FollowUp.status == "open", FollowUp.assignee_id.is_(None))
                 .values(assignee_id=viewer.user_id, status="claimed", claimed_at=now)).rowcount
-        if not won:
-            raise TaskRefused("Ce suivi vient d’être pris par un autre bénévole.")
-        if keep_tenant and task.tenant_id:
-            with figure_counts.tenants_regrouped(session, [task.tenant_id]):
+            if not won:
+                raise TaskRefused("Ce suivi vient d’être pris par un autre bénévole.")
+            if moved:
                 session.execute(update(Tenant).where(Tenant.id == task.tenant_id)
                                 .values(assigned_volunteer_id=viewer.user_id))
         audit.add(session, now, organisation_id=task.organisation_id, actor=_actor(session, viewer),
