@@ -2,7 +2,7 @@
 per group and dates (figure_enrolments), a tenant's attempts by due time
 
 Revision ID: 0013
-Revises: 0004
+Revises: 0011
 Create Date: 2026-12-01 14:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0013"
-down_revision = "0004"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
