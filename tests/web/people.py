@@ -96,7 +96,6 @@ def add_tenant(veille, organisation_id: int, reference: str, site: str = "Cité 
 
     from db.models import Enrolment
     from db.models import Tenant
-    from voice_app.services import figure_counts
 
     with veille.session_factory.begin() as session:
         tenant = Tenant(organisation_id=organisation_id, reference=reference, last_name=last_name,
@@ -105,10 +104,9 @@ def add_tenant(veille, organisation_id: int, reference: str, site: str = "Cité 
         session.add(tenant)
         session.flush()
         if enrolled:
-            enrolment = Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
-                                  legal_basis="public_interest", source="test", enrolled_on=date(2026, 11, 1))
-            session.add(enrolment)
-            figure_counts.enrolment_changed(session, enrolment)  # as the enrolment service counts it
+            session.add(Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
+                                  legal_basis="public_interest", source="test",
+                                  enrolled_on=date(2026, 11, 1)))
         return tenant.id
 
 
