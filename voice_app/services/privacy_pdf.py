@@ -8,17 +8,11 @@ import json
 from fpdf import FPDF
 
 from voice_app.domain.calendar import PARIS
+from voice_app.domain.pdf_text import latin1 as _latin1
 from voice_app.services.privacy_export import TenantExport
 
-# The PDF's built-in font is Latin-1: typographic marks are written plainly, anything else
-# (a name in another script) is replaced; the JSON export keeps every character.
-PLAIN = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "œ": "oe", "Œ": "OE", "…": "...",
-                       "–": "-", "—": "-", "•": "*", "\u202f": " ", "\u00a0": " "})
+# The JSON export keeps every character; the PDF's built-in font draws only Latin-1.
 EMPTY_SECTION = "Aucune donnée."
-
-
-def _latin1(text: str) -> str:
-    return text.translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
 def _value(value: object) -> str:

@@ -14,6 +14,7 @@ from fpdf import FPDF
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.follow_up import PRIORITY_LABELS
 from voice_app.domain.follow_up import reason_label
+from voice_app.domain.pdf_text import LATIN1
 from voice_app.domain.spreadsheet import safe_row
 from voice_app.services.follow_ups import PaperRow
 from voice_app.services.follow_ups import paper_list
@@ -24,9 +25,6 @@ from voice_app.web.extensions import get_veille
 blueprint = Blueprint("paper", __name__)
 
 COLUMNS = ("Locataire", "Téléphone", "Motif", "Priorité", "À faire avant", "Site", "Gardien")
-# The PDF's built-in font is Latin-1: typographic marks a French text uses are written plainly.
-LATIN1 = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "œ": "oe", "Œ": "OE", "…": "...",
-                        "–": "-", "—": "-", "•": "*", "\u202f": " ", "\u00a0": " "})
 
 
 def _cells(row: PaperRow) -> list[str]:
