@@ -49,8 +49,8 @@ from bench.webhook.whole_calls import REQUESTS_PER_CALL  # noqa: E402
 from bench.webhook.whole_calls import Figures  # noqa: E402
 from bench.webhook.whole_calls import drive  # noqa: E402
 from bench.webhook.whole_calls import seed_calls  # noqa: E402
-from voice_app.telephony.urls import call_path  # noqa: E402
-from voice_app.telephony.urls import gather_path  # noqa: E402
+from voice_app.domain.webhook_urls import call_path  # noqa: E402
+from voice_app.domain.webhook_urls import gather_path  # noqa: E402
 from voice_app.web import create_app  # noqa: E402
 
 __all__ = ["REQUESTS_PER_CALL", "Figures", "drive", "main", "seed_calls"]

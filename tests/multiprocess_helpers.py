@@ -27,7 +27,7 @@ from db.models import Enrolment
 from db.models import Organisation
 from db.models import Round
 from db.models import Tenant
-from voice_app.domain.campaigns import always_open_policy
+from tests.policies import always_open_policy
 from voice_app.services.ports import OutboundCall
 
 # Calling hours of every day, all day: processes on the real clock dispatch whatever the time.

@@ -23,10 +23,10 @@ from db.models import Campaign
 from db.models import CampaignTarget
 from db.models import Enrolment
 from db.models import FollowUp
+from db.models import KeyPress
 from db.models import Notification
 from db.models import OptOutRequest
 from db.models import PendingImport
-from db.models import Response
 from db.models import Round
 from db.models import Tenant
 from db.models import User
@@ -89,9 +89,9 @@ def seed_tenant(veille, organisation_id: int, *, reference: str, last_name: str,
         call = _attempt(session, organisation_id, tenant.id, round_.id, phone, when, outcome="help_health")
         session.add_all([CallEvent(attempt_id=call.id, idempotency_key=f"{call.id}:gather:1", kind="gather",
                                    detail={"step": "menu", "digits": "2"}, received_at=when),
-                         Response(attempt_id=call.id, step="menu", key="2", meaning="need_help",
+                         KeyPress(attempt_id=call.id, step="menu", key="2", meaning="need_help",
                                   received_at=when),
-                         Response(attempt_id=call.id, step="help", key="1", meaning="health",
+                         KeyPress(attempt_id=call.id, step="help", key="1", meaning="health",
                                   received_at=when)])
         inbound = _attempt(session, organisation_id, None, None, phone2, when, direction="inbound")
         seeded.attempt_ids += [call.id, inbound.id]

@@ -18,7 +18,7 @@ from db.engine import Role
 from db.engine import make_engine
 from db.engine import make_session_factory
 from voice_app.config import Settings
-from voice_app.services.ports import TelephonyProvider
+from voice_app.domain.provider import TelephonyProvider
 
 
 def system_clock() -> datetime:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass
-from dataclasses import field
 from dataclasses import fields
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -111,7 +110,6 @@ class Settings:
     SIMULATOR_SEED: int = 1
     PROVIDER_MAX_CALLS_PER_SECOND: float = 1.0  # the account's limit (Twilio: 1 unless raised)
     IVR_RECORDINGS_DIR: str = ""  # recorded prompts: <dir>/<organisation slug>/<language>/<prompt>.mp3
-    extra: dict = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -140,7 +138,7 @@ class Settings:
         instance_dir = Path(env.get("VEILLE_INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
         values: dict = {"DATABASE_URL": env.get("DATABASE_URL") or _default_database_url(instance_dir)}
         for f in fields(cls):
-            if f.name in values or f.name == "extra" or f.name not in env:
+            if f.name in values or f.name not in env:
                 continue
             values[f.name] = _typed(f.name, env[f.name], type(f.default))
         settings = cls(**values)

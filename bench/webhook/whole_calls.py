@@ -18,11 +18,11 @@ from bench.webhook.calls import SeededCall
 from db.models import CallAttempt
 from db.models import Tenant
 from voice_app.bootstrap import Veille
+from voice_app.domain.webhook_urls import absolute
+from voice_app.domain.webhook_urls import call_path
+from voice_app.domain.webhook_urls import gather_path
 from voice_app.services.organisations import ensure_organisation
 from voice_app.telephony.simulation.webhooks import WebhookClient
-from voice_app.telephony.urls import absolute
-from voice_app.telephony.urls import call_path
-from voice_app.telephony.urls import gather_path
 
 REQUESTS_PER_CALL = 7
 

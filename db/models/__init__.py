@@ -8,7 +8,7 @@ from db.models.audit import AuditEvent
 from db.models.base import Base
 from db.models.calls import CallAttempt
 from db.models.calls import CallEvent
-from db.models.calls import Response
+from db.models.calls import KeyPress
 from db.models.campaigns import Campaign
 from db.models.campaigns import CampaignTarget
 from db.models.campaigns import Round
@@ -51,7 +51,7 @@ __all__ = [
     "Partnership",
     "PendingImport",
     "PhoneSuppression",
-    "Response",
+    "KeyPress",
     "Round",
     "ServiceNumber",
     "Tenant",

@@ -90,7 +90,7 @@ class CallEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Response(Base):
+class KeyPress(Base):
     """A key or word the tenant gave, as a code (`meaning`), never a recording."""
 
     __tablename__ = "responses"

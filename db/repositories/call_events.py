@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session
 
 from db.models import CallAttempt
 from db.models import CallEvent
+from db.models import KeyPress
 from db.models import Organisation
-from db.models import Response
 from db.models import Tenant
 
 # The columns a webhook's decision depends on: a write succeeds only if none has changed.
@@ -105,8 +105,8 @@ def record_answer(connection: Connection, attempt_id: int, step: str, key: str, 
 @cache
 def _read_call_statement() -> Select:
     event_key = cast(CallAttempt.id, String) + literal(":") + bindparam("key_suffix", type_=String)
-    answers = (select(func.count(Response.id))
-               .where(Response.attempt_id == CallAttempt.id, Response.step.like(CallAttempt.menu_step + "%"))
+    answers = (select(func.count(KeyPress.id))
+               .where(KeyPress.attempt_id == CallAttempt.id, KeyPress.step.like(CallAttempt.menu_step + "%"))
                .scalar_subquery())
     return (select(*(getattr(CallAttempt, name) for name in _ATTEMPT_COLUMNS),
                    Organisation.name.label("organisation_name"), Organisation.slug.label("organisation_slug"),
@@ -145,7 +145,7 @@ def _update_call_statement() -> Update:
 
 @cache
 def _insert_answer_statement() -> Insert:
-    return Response.__table__.insert()
+    return KeyPress.__table__.insert()
 
 
 def volunteer_accepted(session: Session, attempt_id: int, kind: str) -> bool:

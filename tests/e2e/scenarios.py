@@ -15,7 +15,7 @@ from db.models import CallAttempt
 from db.models import CallEvent
 from db.models import Campaign
 from db.models import FollowUp
-from db.models import Response
+from db.models import KeyPress
 from db.models import Round
 from db.models import Tenant
 from db.models import User
@@ -130,8 +130,8 @@ class Live:
     def outcome(self, attempt_id: int, call: SimulatedCall) -> Outcome:
         with self.veille.session_factory.begin() as session:
             attempt = session.get(CallAttempt, attempt_id)
-            responses = session.scalars(select(Response).where(Response.attempt_id == attempt_id)
-                                        .order_by(Response.id)).all()
+            responses = session.scalars(select(KeyPress).where(KeyPress.attempt_id == attempt_id)
+                                        .order_by(KeyPress.id)).all()
             follow_ups = session.scalars(select(FollowUp).where(FollowUp.attempt_id == attempt_id)
                                          .order_by(FollowUp.id)).all()
             events = session.execute(select(CallEvent.kind, CallEvent.idempotency_key)

@@ -8,9 +8,9 @@ from twilio.request_validator import RequestValidator
 
 from db.models import CallEvent
 from db.models import FollowUp
-from db.models import Response
+from db.models import KeyPress
+from voice_app.domain.webhook_urls import call_path
 from voice_app.telephony.simulation.behaviours import Behaviour
-from voice_app.telephony.urls import call_path
 
 pytestmark = pytest.mark.slow  # a real server and real calls over HTTP
 
@@ -39,7 +39,7 @@ def test_a_forged_signature_is_refused_and_changes_nothing(live):
     result = live.call(tenant, Behaviour.presses("1"))
     url = live.url + call_path(result.attempt.token, "gather/menu") + "?turn=1"
     form = {"CallSid": result.call.sid, "Digits": "2"}
-    before = (live.count(CallEvent), live.count(Response), live.count(FollowUp))
+    before = (live.count(CallEvent), live.count(KeyPress), live.count(FollowUp))
     forged = RequestValidator("not-the-auth-token").compute_signature(url, form)
     responses = [
         requests.post(url, data=form, headers={"X-Twilio-Signature": forged}, timeout=5),
@@ -49,7 +49,7 @@ def test_a_forged_signature_is_refused_and_changes_nothing(live):
                       headers={"X-Twilio-Signature": forged}, timeout=5),
     ]
     assert [r.status_code for r in responses] == [403, 403, 403]
-    assert (live.count(CallEvent), live.count(Response), live.count(FollowUp)) == before
+    assert (live.count(CallEvent), live.count(KeyPress), live.count(FollowUp)) == before
     assert live.outcome(result.attempt.id, result.call).attempt.outcome == "ok"
 
 

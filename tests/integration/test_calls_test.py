@@ -18,9 +18,9 @@ from tests.integration.test_campaigns import add_tenant
 from voice_app.bootstrap import bootstrap
 from voice_app.services.suppression import forget_numbers
 from voice_app.services.suppression import suppress
-from voice_app.services.test_calls import CallTestNeedsForce
-from voice_app.services.test_calls import CallTestRefused
-from voice_app.services.test_calls import start_test_call
+from voice_app.services.trial_calls import CallTestNeedsForce
+from voice_app.services.trial_calls import CallTestRefused
+from voice_app.services.trial_calls import start_test_call
 
 TODAY = date(2026, 11, 24)  # the `now` fixture's Paris date
 

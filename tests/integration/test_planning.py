@@ -25,11 +25,11 @@ from tests import databases
 from tests.concurrency import run_together
 from tests.integration.test_campaigns import add_tenant
 from tests.integration.test_campaigns import weekly_campaign
+from tests.policies import always_open_policy
 from voice_app.bootstrap import bootstrap
 from voice_app.config import Settings
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.campaigns import always_open_policy
 from voice_app.domain.windows import is_open
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.campaigns import set_campaign_active

@@ -32,8 +32,8 @@ from voice_app.services.privacy_erasure import preview_erasure
 from voice_app.services.privacy_export import export_tenant
 from voice_app.services.suppression import is_suppressed
 from voice_app.services.tenant_import import import_tenants
-from voice_app.services.test_calls import CallTestRefused
-from voice_app.services.test_calls import start_test_call
+from voice_app.services.trial_calls import CallTestRefused
+from voice_app.services.trial_calls import start_test_call
 
 PHONE, PHONE2 = "+33612345678", "+33145678901"
 

@@ -17,9 +17,9 @@ from db.models import Base
 from db.models import CallAttempt
 from db.models import CallEvent
 from db.models import FollowUp
+from db.models import KeyPress
 from db.models import Organisation
 from db.models import PhoneSuppression
-from db.models import Response
 from scheduler import jobs
 from tests.integration.test_privacy_erasure import every_row
 from tests.privacy_data import seed_tenant
@@ -83,9 +83,9 @@ def test_answers_and_notes_older_than_a_year_go_and_the_calls_of_that_age_stay(v
     old, mid, new = seed(veille, organisation, now)
     report = purge(veille, organisation.id)
     mid_call = mid.attempt_ids[0]
-    assert count(veille, Response, Response.attempt_id == mid_call) == 0
+    assert count(veille, KeyPress, KeyPress.attempt_id == mid_call) == 0
     assert count(veille, CallEvent, CallEvent.attempt_id == mid_call) == 0
-    assert count(veille, Response, Response.attempt_id == new.attempt_ids[0]) == 2
+    assert count(veille, KeyPress, KeyPress.attempt_id == new.attempt_ids[0]) == 2
     assert notes(veille) == ["Note sur Recente"]
     assert report.notes_erased == 1  # the 18-month-old one (the 30-month-old went with its task)
 

@@ -12,12 +12,12 @@ from tests.integration.simulator_double import TENANT
 from tests.integration.simulator_double import TOKEN
 from tests.integration.simulator_double import IvrDouble
 from tests.integration.simulator_double import play
+from voice_app.domain.webhook_urls import outbound_call
 from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import ProviderError
 from voice_app.services.ports import ProviderUnavailable
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.simulator import SimulatorProvider
-from voice_app.telephony.urls import outbound_call
 
 
 def test_a_call_id_looks_like_twilios_and_comes_back_at_once(simulator, double):

@@ -33,9 +33,9 @@ from tests.twilio_mock import RecordedRequest
 from tests.twilio_mock import ScriptedResponse
 from tests.twilio_mock import TwilioMock
 from tests.twilio_mock import twilio_settings
+from voice_app.domain.webhook_urls import outbound_call
 from voice_app.telephony.twilio_provider import RetryPolicy
 from voice_app.telephony.twilio_provider import TwilioProvider
-from voice_app.telephony.urls import outbound_call
 
 SPEC_ENV = "VEILLE_TWILIO_OAI"
 DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "twilio-oai" / "twilio_api_v2010.json"

@@ -21,13 +21,13 @@ from tests.twilio_mock import twilio_error
 from tests.twilio_mock import twilio_settings
 from voice_app.bootstrap import build_telephony
 from voice_app.config import ConfigError
+from voice_app.domain.webhook_urls import outbound_call
 from voice_app.services.ports import AmbiguousProviderError
 from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import ProviderError
 from voice_app.services.ports import ProviderUnavailable
 from voice_app.telephony.twilio_provider import RetryPolicy
 from voice_app.telephony.twilio_provider import TwilioProvider
-from voice_app.telephony.urls import outbound_call
 
 TENANT_NUMBER = "+33612345678"
 CALLS_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"

@@ -54,3 +54,97 @@ def test_dependencies_point_inward_services_never_import_the_web_layer():
         if "voice_app.web" in path.read_text() or "flask" in imported_roots(path)
     ]
     assert offenders == []
+
+
+# --- The layering, whole: every "never" of docs/architecture.md ---------------------------------
+
+ROOT = DOMAIN_DIR.parent.parent
+PACKAGES = {  # a layer: the folder holding it
+    "voice_app.domain": ROOT / "voice_app" / "domain",
+    "voice_app.services": ROOT / "voice_app" / "services",
+    "voice_app.telephony": ROOT / "voice_app" / "telephony",
+    "db": ROOT / "db",
+    "scheduler": ROOT / "scheduler",
+}
+OURS = ("voice_app", "db", "scheduler", "bench", "tests")
+NEVER = {  # layer -> the modules it never imports (a module, or anything under it)
+    "voice_app.domain": {"voice_app", "db", "scheduler", "bench", "tests"},  # but itself
+    "voice_app.services": {"voice_app.web", "scheduler", "voice_app.telephony", "voice_app.bootstrap"},
+    "db": {"voice_app.services", "voice_app.web", "voice_app.telephony"},
+    "voice_app.telephony": {"voice_app.web", "voice_app.services"},
+    "scheduler": {"voice_app.web"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module of ours `path` imports, anywhere in it (a function's lazy import too),
+    relative imports resolved."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    return {name for name in found if name.split(".")[0] in OURS}
+
+
+def under(name: str, modules: set[str]) -> bool:
+    return any(name == module or name.startswith(module + ".") for module in modules)
+
+
+def violations(path: Path, never: set[str]) -> list[str]:
+    return sorted(name for name in imported_modules(path)
+                  if under(name, never) and not (name == "voice_app" or under(name, {"voice_app.domain"})))
+
+
+def layering_violations() -> dict[str, list[str]]:
+    found = {}
+    for layer, folder in PACKAGES.items():
+        for path in folder.rglob("*.py"):
+            if bad := violations(path, NEVER[layer]):
+                found[module_name(path)] = bad
+    return found
+
+
+def test_every_layer_imports_only_inward():
+    assert layering_violations() == {}
+
+
+def test_the_layering_check_catches_a_violation_even_relative_or_lazy(tmp_path, monkeypatch):
+    package = tmp_path / "voice_app" / "telephony"
+    package.mkdir(parents=True)
+    module = package / "bad.py"
+    module.write_text("def later():\n    from ..services import call_events\n"
+                      "from voice_app.web.voice import blueprint\nfrom voice_app.domain import call_flow\n")
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    assert violations(module, NEVER["voice_app.telephony"]) == [
+        "voice_app.services", "voice_app.services.call_events", "voice_app.web.voice",
+        "voice_app.web.voice.blueprint"]
+
+
+def test_the_domain_may_import_only_itself(tmp_path, monkeypatch):
+    (tmp_path / "voice_app" / "domain").mkdir(parents=True)
+    module = tmp_path / "voice_app" / "domain" / "bad.py"
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    module.write_text("from voice_app.domain.outcomes import Outcome\nfrom voice_app.config import Settings\n"
+                      "import db.models\n")
+    assert violations(module, NEVER["voice_app.domain"]) == ["db.models", "voice_app.config",
+                                                           "voice_app.config.Settings"]
+
+
+def test_every_source_folder_has_its_rules():
+    folders = {path.parent for path in (ROOT / "voice_app").glob("*/__init__.py")}
+    assert folders - set(PACKAGES.values()) == {ROOT / "voice_app" / "web"}  # the outermost layer

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.policies import always_open_policy
 from voice_app.domain.campaigns import ALL_DAYS
 from voice_app.domain.campaigns import DEFAULT_WINDOWS
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import InvalidPolicy
 from voice_app.domain.campaigns import Window
-from voice_app.domain.campaigns import always_open_policy
 from voice_app.domain.campaigns import parse_days
 from voice_app.domain.campaigns import parse_minutes
 from voice_app.domain.campaigns import parse_window

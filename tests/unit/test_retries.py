@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests.policies import always_open_policy
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.campaigns import always_open_policy
 from voice_app.domain.retries import PastAttempt
 from voice_app.domain.retries import Verdict
 from voice_app.domain.retries import is_last_attempt

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests.policies import always_open_policy
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.campaigns import always_open_policy
 from voice_app.domain.campaigns import urgent_policy
 from voice_app.domain.rounds import ANY
 from voice_app.domain.rounds import EXPECTED_CALL_SECONDS

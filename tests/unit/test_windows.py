@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from tests.policies import always_open_policy
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import InvalidPolicy
-from voice_app.domain.campaigns import always_open_policy
 from voice_app.domain.campaigns import parse_window
 from voice_app.domain.windows import Interval
 from voice_app.domain.windows import calling_hours

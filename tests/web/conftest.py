@@ -27,8 +27,8 @@ from db.models import Tenant
 from db.models import User
 from tests.conftest import PUBLIC_BASE_URL
 from tests.conftest import TEST_AUTH_TOKEN
-from voice_app.telephony.urls import INBOUND_PATH
-from voice_app.telephony.urls import call_path
+from voice_app.domain.webhook_urls import INBOUND_PATH
+from voice_app.domain.webhook_urls import call_path
 
 TENANT_PHONE = "+33612345678"
 TENANT_PHONE2 = "+33145678901"

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from db.models import CallEvent
 from db.models import Enrolment
 from db.models import FollowUp
+from db.models import KeyPress
 from db.models import PhoneSuppression
-from db.models import Response
 from db.models import Tenant
 from tests.conftest import PUBLIC_BASE_URL
 from tests.web.conftest import load
@@ -49,7 +49,7 @@ def test_pressing_1_confirms_all_is_well_and_the_tenant_is_reached(veille, twili
     twilio.status("completed")
     stored = reload(veille, attempt)
     assert (stored.state, stored.outcome) == ("ended", "ok") and is_reached(stored.outcome)
-    [response] = load(veille, Response, attempt_id=attempt.id)
+    [response] = load(veille, KeyPress, attempt_id=attempt.id)
     assert (response.step, response.key, response.meaning) == ("menu", "1", "all_well")
     assert load(veille, FollowUp) == []
 
@@ -58,7 +58,7 @@ def test_saying_oui_counts_as_all_is_well(veille, twilio, attempt):
     twilio.answer()
     twilio.say("Oui.")
     assert reload(veille, attempt).outcome == "ok"
-    assert load(veille, Response, attempt_id=attempt.id)[0].key == "oui"
+    assert load(veille, KeyPress, attempt_id=attempt.id)[0].key == "oui"
 
 
 def test_help_then_health_opens_an_urgent_follow_up_before_the_call_ends(veille, twilio, attempt):
@@ -71,7 +71,7 @@ def test_help_then_health_opens_an_urgent_follow_up_before_the_call_ends(veille,
     [follow_up] = load(veille, FollowUp)
     assert (follow_up.reason, follow_up.priority) == ("help_health", "urgent")
     assert follow_up.attempt_id == attempt.id
-    meanings = [(r.step, r.meaning) for r in load(veille, Response, attempt_id=attempt.id)]
+    meanings = [(r.step, r.meaning) for r in load(veille, KeyPress, attempt_id=attempt.id)]
     assert meanings == [("menu", "need_help"), ("help", "health")]
 
 
@@ -192,7 +192,7 @@ def test_nine_then_one_goes_back_to_the_menu(veille, twilio, attempt):
     assert "D'accord, les appels continuent." in twilio.says()
     twilio.press("1")
     assert reload(veille, attempt).outcome == "ok"
-    steps = [(r.step, r.meaning) for r in load(veille, Response, attempt_id=attempt.id)]
+    steps = [(r.step, r.meaning) for r in load(veille, KeyPress, attempt_id=attempt.id)]
     assert steps == [("menu", "stop"), ("stop_confirm", "stop_cancelled"), ("menu.2", "all_well")]
 
 
@@ -202,7 +202,7 @@ def test_a_retried_gather_is_stored_once_and_hears_the_same_twiml(veille, twilio
     first = twilio.post(action, twilio.params(Digits="2")).data
     again = twilio.post(action, twilio.params(Digits="2")).data
     assert again == first
-    assert len(load(veille, Response, attempt_id=attempt.id)) == 1
+    assert len(load(veille, KeyPress, attempt_id=attempt.id)) == 1
     assert len([e for e in load(veille, CallEvent, attempt_id=attempt.id) if e.kind == "gather"]) == 1
     assert reload(veille, attempt).menu_step == "help"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
-from datetime import time
 from datetime import timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -46,10 +45,6 @@ def next_working_day(day: date) -> date:
         candidate += timedelta(days=1)
     return candidate
 
-
-def paris_datetime(day: date, at: time, tz: ZoneInfo = PARIS) -> datetime:
-    """An aware datetime for a wall-clock time on a Paris date (DST handled by zoneinfo)."""
-    return datetime.combine(day, at, tzinfo=tz)
 
 
 def paris_date(moment: datetime, tz: ZoneInfo = PARIS) -> date:

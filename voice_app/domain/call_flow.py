@@ -31,7 +31,7 @@ on file (`Context.opt_out_pending`) starts with the question "press 9 to confirm
 (`Step.REQUEST_CONFIRM`): 9 stops the calls, 1 or silence goes on to the usual menu.
 
 The caller of `advance` (voice_app.services.call_events) stores the new call, records the
-`answer` as a Response, opens the follow-up the outcome needs, renders `reply` as TwiML and, after the
+`answer` as a KeyPress, opens the follow-up the outcome needs, renders `reply` as TwiML and, after the
 commit, performs the provider `effects` (hang up, or redirect to the voicemail message).
 """
 
@@ -60,6 +60,8 @@ from voice_app.domain.ivr_script import choice_for_words
 from voice_app.domain.ivr_script import language_of
 from voice_app.domain.ivr_script import menu_word
 from voice_app.domain.outcomes import Outcome
+from voice_app.domain.provider import FINAL_STATUSES
+from voice_app.domain.provider import CallStatus
 
 
 class State(StrEnum):
@@ -198,14 +200,13 @@ class Transition:
 # Outcome of a call that ends before being answered, by Twilio's final CallStatus.
 # `completed` without an answer seen: someone picked up and we never heard a key.
 NEVER_ANSWERED = {
-    "completed": Outcome.NO_KEY,
-    "busy": Outcome.BUSY,
-    "no-answer": Outcome.NO_ANSWER,
-    "canceled": Outcome.NO_ANSWER,
-    "failed": Outcome.FAILED,
+    CallStatus.COMPLETED: Outcome.NO_KEY,
+    CallStatus.BUSY: Outcome.BUSY,
+    CallStatus.NO_ANSWER: Outcome.NO_ANSWER,
+    CallStatus.CANCELED: Outcome.NO_ANSWER,
+    CallStatus.FAILED: Outcome.FAILED,
 }
-FINAL_STATUSES = frozenset(NEVER_ANSWERED)
-CONNECTED_DIAL_STATUSES = frozenset({"completed", "answered"})
+CONNECTED_DIAL_STATUSES = frozenset({CallStatus.COMPLETED, CallStatus.ANSWERED})
 INTRO = (Prompt.IDENTITY, Prompt.EMERGENCY, Prompt.MENU)
 FIRST_STEPS = frozenset({Step.MENU, Step.REQUEST_CONFIRM})  # where an answered call starts
 

@@ -220,13 +220,6 @@ def format_days(days: frozenset[int]) -> str:
     return ",".join(FRENCH_DAY_NAMES[d] for d in ordered)
 
 
-def always_open_policy(**changes) -> CampaignPolicy:
-    """Every day, all day, holidays included: the demo campaign calls whatever the time."""
-    base = CampaignPolicy(rhythm="daily", weekdays=ALL_DAYS, windows=(Window(0, MINUTES_PER_DAY, ALL_DAYS),),
-                          include_holidays=True, round_days=1)
-    return base.with_changes(**changes)
-
-
 def urgent_policy(**changes) -> CampaignPolicy:
     """A heatwave-style campaign: every day including weekends and holidays, one-day rounds."""
     windows = tuple(Window(w.start, w.end, ALL_DAYS) for w in DEFAULT_WINDOWS)

@@ -40,7 +40,6 @@ class Priority(StrEnum):
     LOW = "low"
 
 
-PRIORITY_ORDER = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 SAME_DAY_MIN_DELAY = timedelta(hours=2)  # a "same day" task: never in less than two working hours
 NEXT_DAY_NOON = time(12, 0)

@@ -42,9 +42,6 @@ def reason_label(reason: str, attempts: int | None = None) -> str:
     return REASON_LABELS.get(reason, reason)
 
 
-def is_overdue(due_at: datetime, now: datetime) -> bool:
-    return due_at < now
-
 
 def elapsed_label(since: datetime, now: datetime) -> str:
     """`il y a 5 min`, `il y a 3 h`, `il y a 2 jours`: how long a task has waited."""

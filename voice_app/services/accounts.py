@@ -28,7 +28,6 @@ from db.models import Invitation
 from db.models import LoginAttempt
 from db.models import Organisation
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.people import LOGIN_WINDOW
 from voice_app.domain.people import Role
 from voice_app.domain.people import invitation_expires
@@ -37,6 +36,7 @@ from voice_app.domain.people import password_problem
 from voice_app.domain.people import sign_in_blocked
 from voice_app.domain.phones import PhoneError
 from voice_app.domain.phones import normalise_phone
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.accounts")
 
@@ -90,7 +90,7 @@ def _audit(session: Session, now: datetime, actor_id: int | None, action: str, u
                            subject_type="user", subject_id=user.id, details=details or {}, at=now))
 
 
-def create_user(veille: Veille, new: NewUser, *, password: str | None = None,
+def create_user(veille: Runtime, new: NewUser, *, password: str | None = None,
                 actor_id: int | None = None) -> User:
     """Create an account; without a password it can only be used through an invitation."""
     try:
@@ -124,7 +124,7 @@ def create_user(veille: Veille, new: NewUser, *, password: str | None = None,
     return user
 
 
-def find_user(veille: Veille, email: str) -> User:
+def find_user(veille: Runtime, email: str) -> User:
     with veille.session_factory() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -132,7 +132,7 @@ def find_user(veille: Veille, email: str) -> User:
     return user
 
 
-def list_users(veille: Veille, organisation_ids: list[int]) -> list[tuple[User, str]]:
+def list_users(veille: Runtime, organisation_ids: list[int]) -> list[tuple[User, str]]:
     """(user, organisation name) of these organisations, by organisation then name."""
     with veille.session_factory() as session:
         return [tuple(row) for row in session.execute(
@@ -141,7 +141,7 @@ def list_users(veille: Veille, organisation_ids: list[int]) -> list[tuple[User, 
             .order_by(Organisation.name, User.display_name))]
 
 
-def set_active(veille: Veille, user_id: int, active: bool, *, actor_id: int | None = None) -> User:
+def set_active(veille: Runtime, user_id: int, active: bool, *, actor_id: int | None = None) -> User:
     """Deactivate (or reactivate) an account: a deactivated user cannot sign in, is signed
     out at their next request, and receives no task or call."""
     with veille.session_factory.begin() as session:
@@ -156,15 +156,6 @@ def set_active(veille: Veille, user_id: int, active: bool, *, actor_id: int | No
     return user
 
 
-def set_password(veille: Veille, user_id: int, password: str, *, actor_id: int | None = None) -> None:
-    password_hash = hash_password(password)
-    with veille.session_factory.begin() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise AccountError("Compte inconnu.")
-        user.password_hash = password_hash
-        _audit(session, veille.clock(), actor_id, "user.password_set", user)
-
 
 # --- Invitations ------------------------------------------------------------------------------
 
@@ -172,7 +163,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(veille: Veille, user_id: int, *, actor_id: int | None = None) -> str:
+def invite(veille: Runtime, user_id: int, *, actor_id: int | None = None) -> str:
     """A one-time token (valid 72 h) for the user to set their password; only its hash is kept."""
     token = secrets.token_urlsafe(32)
     now = veille.clock()
@@ -187,7 +178,7 @@ def invite(veille: Veille, user_id: int, *, actor_id: int | None = None) -> str:
     return token
 
 
-def invitation_user(veille: Veille, token: str) -> User | None:
+def invitation_user(veille: Runtime, token: str) -> User | None:
     """The user a still-valid invitation is for, or None (unknown, used or expired)."""
     with veille.session_factory() as session:
         return session.scalar(select(User).join(Invitation, Invitation.user_id == User.id).where(
@@ -195,7 +186,7 @@ def invitation_user(veille: Veille, token: str) -> User | None:
             Invitation.expires_at > veille.clock(), User.active.is_(True)))
 
 
-def accept_invitation(veille: Veille, token: str, password: str) -> User:
+def accept_invitation(veille: Runtime, token: str, password: str) -> User:
     """Set the password once; the invitation is spent in the same conditional UPDATE."""
     password_hash = hash_password(password)
     now = veille.clock()
@@ -219,7 +210,7 @@ def _failures(session: Session, column, value: str, since: datetime) -> int:
         column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)) or 0
 
 
-def authenticate(veille: Veille, email: str, password: str, address: str) -> User:
+def authenticate(veille: Runtime, email: str, password: str, address: str) -> User:
     """The active user with this e-mail and password, or SignInRefused; every try is recorded
     (committed before refusing: a refusal must count towards the throttle)."""
     account, now = (email or "").strip().lower()[:254], veille.clock()
@@ -250,7 +241,7 @@ def _verify(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def forget_old_attempts(veille: Veille, now: datetime) -> int:
+def forget_old_attempts(veille: Runtime, now: datetime) -> int:
     """Sign-in attempts are only needed for the throttle window (run by the clock daily)."""
     with veille.session_factory.begin() as session:
         result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - 2 * LOGIN_WINDOW))

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from db.models import Enrolment
 from db.models import FollowUp
 from db.models import Tenant
-from voice_app.bootstrap import Veille
 from voice_app.domain.people import Viewer
 from voice_app.services.follow_ups import visible
+from voice_app.services.ports import Runtime
 from voice_app.services.tenants import visible_tenants
 
 MAX_PAGE = 1000
@@ -57,7 +57,7 @@ class OutcomeItem:
         return self.completed_at <= self.due_at
 
 
-def enrolments(veille: Veille, viewer: Viewer, *, status: str | None = None, after: str | None = None,
+def enrolments(veille: Runtime, viewer: Viewer, *, status: str | None = None, after: str | None = None,
                limit: int = 100) -> list[EnrolmentItem]:
     """Enrolments by tenant reference, after `after`."""
     query = (select(Tenant.reference, Enrolment.status, Enrolment.legal_basis, Enrolment.enrolled_on,
@@ -74,7 +74,7 @@ def enrolments(veille: Veille, viewer: Viewer, *, status: str | None = None, aft
                               row.unenrolled_on) for row in session.execute(query)]
 
 
-def opt_outs(veille: Veille, viewer: Viewer, *, since: datetime | None = None, after: str | None = None,
+def opt_outs(veille: Runtime, viewer: Viewer, *, since: datetime | None = None, after: str | None = None,
              limit: int = 100) -> list[OptOutItem]:
     """Tenants who stopped the calls for good, by reference, after `after`."""
     query = (select(Tenant.reference, Tenant.opted_out_at)
@@ -88,7 +88,7 @@ def opt_outs(veille: Veille, viewer: Viewer, *, since: datetime | None = None, a
         return [OptOutItem(row.reference, row.opted_out_at) for row in session.execute(query)]
 
 
-def follow_up_outcomes(veille: Veille, viewer: Viewer, *, since: datetime | None = None,
+def follow_up_outcomes(veille: Runtime, viewer: Viewer, *, since: datetime | None = None,
                        after_id: int | None = None, limit: int = 100) -> list[OutcomeItem]:
     """Follow-ups done, oldest first by id, after `after_id`; `since` filters on completion."""
     query = (select(FollowUp.id, Tenant.reference, FollowUp.created_at, FollowUp.due_at,

@@ -17,7 +17,6 @@ from sqlalchemy import update
 from db.models import ApiToken
 from db.models import Organisation
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.api_tokens import Scope
 from voice_app.domain.api_tokens import hint
 from voice_app.domain.api_tokens import matches
@@ -28,6 +27,7 @@ from voice_app.domain.people import Viewer
 from voice_app.services import audit
 from voice_app.services.organisations import landlord_ids
 from voice_app.services.organisations import related_organisation_ids
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.api")
 
@@ -81,7 +81,7 @@ class Authentication:
     organisation_id: int | None = None  # known for a revoked token
 
 
-def create_token(veille: Veille, organisation_id: int, scope: Scope, name: str, *,
+def create_token(veille: Runtime, organisation_id: int, scope: Scope, name: str, *,
                  actor: User | None) -> tuple[TokenListing, str]:
     """A new token and its secret, which is shown once and never stored."""
     name = " ".join(name.split())
@@ -108,7 +108,7 @@ def create_token(veille: Veille, organisation_id: int, scope: Scope, name: str, 
     return listing, secret
 
 
-def list_tokens(veille: Veille, organisation_ids: list[int] | None = None) -> list[TokenListing]:
+def list_tokens(veille: Runtime, organisation_ids: list[int] | None = None) -> list[TokenListing]:
     """Tokens of these organisations (all when None), newest first."""
     query = select(ApiToken, Organisation.slug).join(Organisation,
                                                      Organisation.id == ApiToken.organisation_id)
@@ -118,7 +118,7 @@ def list_tokens(veille: Veille, organisation_ids: list[int] | None = None) -> li
         return [_listing(token, slug) for token, slug in session.execute(query.order_by(ApiToken.id.desc()))]
 
 
-def revoke_token(veille: Veille, token_id: int, organisation_ids: list[int] | None, *,
+def revoke_token(veille: Runtime, token_id: int, organisation_ids: list[int] | None, *,
                  actor: User | None) -> TokenListing:
     """Revoke a token at once; TokenError for a token unknown here or already revoked."""
     now = veille.clock()
@@ -136,7 +136,7 @@ def revoke_token(veille: Veille, token_id: int, organisation_ids: list[int] | No
     return listing
 
 
-def authenticate(veille: Veille, secret: str | None) -> Authentication:
+def authenticate(veille: Runtime, secret: str | None) -> Authentication:
     """The holder of `secret`, or why it is refused; a valid use is timestamped."""
     if not secret:
         return Authentication(None, "missing")
@@ -162,7 +162,7 @@ def _viewer(session, organisation_id: int) -> Viewer:
                   tuple(related_organisation_ids(session, organisation)))
 
 
-def record_call(veille: Veille, authentication: Authentication, method: str, path: str, status: int) -> None:
+def record_call(veille: Runtime, authentication: Authentication, method: str, path: str, status: int) -> None:
     """One audit line per API call, refused ones included (path only: no query string)."""
     holder = authentication.holder
     details = {"method": method, "path": path[:200], "status": status}

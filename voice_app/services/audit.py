@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
 from db.models import User
-from voice_app.bootstrap import Veille
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.audit")
 
@@ -31,7 +31,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def record(veille: Veille, *, organisation_id: int | None, actor: User | None, action: str,
+def record(veille: Runtime, *, organisation_id: int | None, actor: User | None, action: str,
            subject_type: str, subject_id: int | None = None, details: dict | None = None) -> None:
     """Write one audit line in its own transaction (a view is audited even if nothing changes)."""
     with veille.session_factory.begin() as session:
@@ -63,7 +63,7 @@ def _filtered(organisation_ids: list[int], where: AuditFilter):
     return statement
 
 
-def list_events(veille: Veille, organisation_ids: list[int], where: AuditFilter, *,
+def list_events(veille: Runtime, organisation_ids: list[int], where: AuditFilter, *,
                 before_id: int | None = None, limit: int = PAGE_SIZE) -> list[AuditEvent]:
     """The newest events first; `before_id` pages back (keyset, fast on a long log)."""
     statement = _filtered(organisation_ids, where)
@@ -73,7 +73,7 @@ def list_events(veille: Veille, organisation_ids: list[int], where: AuditFilter,
         return list(session.scalars(statement.order_by(AuditEvent.id.desc()).limit(limit)))
 
 
-def iter_events(veille: Veille, organisation_ids: list[int] | None, since: datetime) -> Iterator[AuditEvent]:
+def iter_events(veille: Runtime, organisation_ids: list[int] | None, since: datetime) -> Iterator[AuditEvent]:
     """Every event since `since`, oldest first, in batches (for the CSV export)."""
     last_id = 0
     while True:

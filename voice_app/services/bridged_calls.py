@@ -20,20 +20,21 @@ from db.models import FollowUp
 from db.models import Organisation
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.people import Viewer
+from voice_app.domain.provider import DIAL_STATUSES
+from voice_app.domain.provider import FINAL_STATUSES
+from voice_app.domain.provider import CallStatus
+from voice_app.domain.webhook_urls import absolute
 from voice_app.services import audit
 from voice_app.services.follow_ups import visible
 from voice_app.services.organisations import service_numbers
 from voice_app.services.ports import OutboundCall
 from voice_app.services.ports import ProviderError
-from voice_app.telephony.urls import absolute
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.bridge")
 
 BRIDGE_PREFIX = "/voice/bridge"
-DIAL_RESULTS = {"completed", "answered", "busy", "no-answer", "failed", "canceled"}
-FINAL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
 
 
 class BridgeRefused(Exception):
@@ -55,7 +56,7 @@ class BridgeStep:
     connected: bool = False
 
 
-def start_bridged_call(veille: Veille, viewer: Viewer, task_id: int) -> BridgedCall:
+def start_bridged_call(veille: Runtime, viewer: Viewer, task_id: int) -> BridgedCall:
     """Ring the volunteer's phone; BridgeRefused says why when the call cannot start."""
     with veille.session_factory.begin() as session:
         task = session.scalar(select(FollowUp).where(FollowUp.id == task_id, visible(viewer)))
@@ -79,7 +80,7 @@ def start_bridged_call(veille: Veille, viewer: Viewer, task_id: int) -> BridgedC
     return bridged
 
 
-def _dial_volunteer(veille: Veille, bridged: BridgedCall, volunteer_phone: str) -> None:
+def _dial_volunteer(veille: Runtime, bridged: BridgedCall, volunteer_phone: str) -> None:
     base = veille.settings.PUBLIC_BASE_URL
     call = OutboundCall(attempt_token=bridged.token, to_number=volunteer_phone,
                         answer_url=absolute(base, bridge_path(bridged.token, "answer")),
@@ -99,7 +100,7 @@ def _dial_volunteer(veille: Veille, bridged: BridgedCall, volunteer_phone: str) 
     log.info("bridge.started bridge_id=%s", bridged.id)
 
 
-def _update(veille: Veille, token: str, **values) -> None:
+def _update(veille: Runtime, token: str, **values) -> None:
     with veille.session_factory.begin() as session:
         row = session.scalar(select(BridgedCall).where(BridgedCall.token == token))
         for name, value in values.items():
@@ -122,7 +123,7 @@ def _tenant_label(session: Session, row: BridgedCall) -> str:
     return " ".join(part for part in (tenant.civility, tenant.last_name) if part) or "un locataire"
 
 
-def volunteer_answered(veille: Veille, token: str, call_sid: str | None) -> BridgeStep:
+def volunteer_answered(veille: Runtime, token: str, call_sid: str | None) -> BridgeStep:
     with veille.session_factory.begin() as session:
         row = _bridge(session, token, call_sid)
         if row is None:
@@ -132,7 +133,7 @@ def volunteer_answered(veille: Veille, token: str, call_sid: str | None) -> Brid
         return BridgeStep("announce", tenant_label=_tenant_label(session, row))
 
 
-def volunteer_pressed(veille: Veille, token: str, call_sid: str | None, digits: str | None) -> BridgeStep:
+def volunteer_pressed(veille: Runtime, token: str, call_sid: str | None, digits: str | None) -> BridgeStep:
     with veille.session_factory.begin() as session:
         row = _bridge(session, token, call_sid)
         if row is None:
@@ -151,10 +152,10 @@ def volunteer_pressed(veille: Veille, token: str, call_sid: str | None, digits: 
         return BridgeStep("dial", number=tenant.phone, caller_id=caller_id)
 
 
-def tenant_dial_ended(veille: Veille, token: str, call_sid: str | None,
+def tenant_dial_ended(veille: Runtime, token: str, call_sid: str | None,
                       dial_status: str | None) -> BridgeStep:
     """The tenant's leg is over: the result is written on the task's call (once)."""
-    result = dial_status if dial_status in DIAL_RESULTS else "failed"
+    result = dial_status if dial_status in DIAL_STATUSES else CallStatus.FAILED
     connected = result in ("completed", "answered")
     with veille.session_factory.begin() as session:
         row = _bridge(session, token, call_sid)
@@ -170,7 +171,7 @@ def tenant_dial_ended(veille: Veille, token: str, call_sid: str | None,
         return BridgeStep("after_dial", connected=row.state == "connected")
 
 
-def call_status(veille: Veille, token: str, call_sid: str | None, status: str | None) -> None:
+def call_status(veille: Runtime, token: str, call_sid: str | None, status: str | None) -> None:
     """The volunteer's leg: when it ends before anyone answered, say so on the task."""
     if status not in FINAL_STATUSES:
         return

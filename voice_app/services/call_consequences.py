@@ -1,5 +1,5 @@
 """What a webhook's transition calls for, in the transaction that records it: the tenant's
-answer stored as a Response, and the outcome's consequences (the follow-up task, the opt-out)."""
+answer stored as a KeyPress, and the outcome's consequences (the follow-up task, the opt-out)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import CallAttempt
-from db.models import Response
+from db.models import KeyPress
 from db.repositories import call_events as calls
 from db.repositories.call_events import CallRecord
 from voice_app.domain.call_flow import Answer
@@ -47,8 +47,8 @@ def _record_answer(session: Session, call: CallRecord, answer: Answer, now: date
 
 
 def _answers_at(session: Session, attempt_id: int, step: str) -> int:
-    return session.scalar(select(func.count(Response.id)).where(
-        Response.attempt_id == attempt_id, Response.step.like(f"{step}%"))) or 0
+    return session.scalar(select(func.count(KeyPress.id)).where(
+        KeyPress.attempt_id == attempt_id, KeyPress.step.like(f"{step}%"))) or 0
 
 
 def _consequences(session: Session, call: CallRecord, outcome: Outcome, now: datetime) -> None:

@@ -4,22 +4,27 @@ after the webhook's commit: a failure is logged and the call ends anyway (its ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
-from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import Effect
+from voice_app.domain.webhook_urls import absolute
+from voice_app.domain.webhook_urls import voicemail_message_path
 from voice_app.services.call_replies import Handled
-from voice_app.telephony.urls import absolute
-from voice_app.telephony.urls import voicemail_message_path
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.calls")
 
 
-def has_effects(handled: Handled) -> bool:
-    """Does the answer to a webhook leave provider effects to perform (a first delivery only)?"""
-    return handled.known and not handled.duplicate and bool(handled.effects)
+def after_commit(veille: Runtime, handled: Handled) -> Callable[[], None] | None:
+    """What to run once the webhook's answer is sent: its provider effects, for a first
+    delivery only (a retried webhook's were performed the first time); None when there are none."""
+    if not (handled.known and not handled.duplicate and handled.effects):
+        return None
+    return partial(perform_effects, veille, handled)
 
 
-def perform_effects(veille: Veille, handled: Handled) -> None:
+def perform_effects(veille: Runtime, handled: Handled) -> None:
     """Hang up or redirect the call at the provider, as the webhook's transition asked."""
     sid = handled.provider_call_id
     for effect in handled.effects:
@@ -36,6 +41,6 @@ def perform_effects(veille: Veille, handled: Handled) -> None:
             log.warning("call.effect_failed effect=%s", effect, exc_info=True)
 
 
-def voicemail_message_url(veille: Veille, token: str) -> str:
+def voicemail_message_url(veille: Runtime, token: str) -> str:
     """Where the provider fetches the voicemail message of the call `token`."""
     return absolute(veille.settings.PUBLIC_BASE_URL, voicemail_message_path(token))

@@ -34,7 +34,6 @@ from db.engine import autocommit_reads
 from db.engine import retry_on_disconnect
 from db.repositories import call_events as calls
 from db.repositories.call_events import CallRecord
-from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import NOT_YET_ANSWERED
 from voice_app.domain.call_flow import Call
 from voice_app.domain.call_flow import Context
@@ -43,6 +42,7 @@ from voice_app.domain.call_flow import State
 from voice_app.domain.call_flow import Transition
 from voice_app.domain.call_flow import advance
 from voice_app.domain.call_flow import reply_for
+from voice_app.domain.callback import Callback
 from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.outcomes import Outcome
@@ -50,7 +50,6 @@ from voice_app.domain.outcomes import log_class
 from voice_app.services import opt_outs
 from voice_app.services.call_consequences import record_consequences
 from voice_app.services.call_replies import UNKNOWN
-from voice_app.services.call_replies import Callback
 from voice_app.services.call_replies import Handled
 from voice_app.services.call_replies import handled
 from voice_app.services.call_replies import replay
@@ -58,6 +57,7 @@ from voice_app.services.call_replies import reply_data
 from voice_app.services.call_replies import volunteer_numbers
 from voice_app.services.inbound_calls import start_inbound_call
 from voice_app.services.inbound_calls import token_of_call
+from voice_app.services.ports import Runtime
 from voice_app.services.screening import SCREEN_ACCEPTED
 from voice_app.services.screening import record_screening
 
@@ -83,7 +83,7 @@ class Decision:
     turn: int  # the gather turn the call waits for next
 
 
-def apply_callback(veille: Veille, token: str, callback: Callback) -> Handled:
+def apply_callback(veille: Runtime, token: str, callback: Callback) -> Handled:
     """Apply one webhook of the call `token`; a retried webhook changes nothing."""
     for _ in range(MAX_RUNS - 1):
         try:
@@ -93,7 +93,7 @@ def apply_callback(veille: Veille, token: str, callback: Callback) -> Handled:
     return _apply(veille, token, callback)
 
 
-def current_reply(veille: Veille, token: str) -> Handled:
+def current_reply(veille: Runtime, token: str) -> Handled:
     """What the call should hear now (a fresh TwiML fetch, e.g. the voicemail message)."""
     with reading(veille) as session:
         call = calls.read_call(session.connection(), token) if _well_formed(token) else None
@@ -105,7 +105,7 @@ def current_reply(veille: Veille, token: str) -> Handled:
 
 
 @contextmanager
-def reading(veille: Veille) -> Iterator[Session]:
+def reading(veille: Runtime) -> Iterator[Session]:
     """A session whose reads take no lock (on SQLite, not the write lock)."""
     with veille.session_factory() as session:
         session.connection(execution_options=autocommit_reads(veille.engine))
@@ -114,7 +114,7 @@ def reading(veille: Veille) -> Iterator[Session]:
 
 # --- One webhook: read, decide, record --------------------------------------------------------
 
-def _apply(veille: Veille, token: str, callback: Callback) -> Handled:
+def _apply(veille: Runtime, token: str, callback: Callback) -> Handled:
     now = veille.clock()
     with reading(veille) as session:
         call = calls.read_call(session.connection(), token, callback.key) if _well_formed(token) else None

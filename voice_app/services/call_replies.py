@@ -1,11 +1,10 @@
-"""What a webhook answers: the `Callback` understood from the provider's form, the `Handled`
-the web layer renders, and the reply a retried webhook hears again (stored with its event)."""
+"""What a webhook answers: the `Handled` the web layer renders, and the reply a retried webhook
+hears again (stored with its event)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,9 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import User
 from db.repositories.call_events import CallRecord
-from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import Effect
-from voice_app.domain.call_flow import Event
 from voice_app.domain.call_flow import Reply
 from voice_app.domain.call_flow import Then
 from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
@@ -23,6 +20,7 @@ from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_voice import Voicing
 from voice_app.domain.ivr_voice import voicing_of
+from voice_app.services.ports import Runtime
 from voice_app.services.recordings import recordings_of
 from voice_app.services.volunteers import on_duty_user_ids
 from voice_app.services.volunteers import pool_organisation_ids
@@ -30,24 +28,6 @@ from voice_app.services.volunteers import pool_organisation_ids
 log = logging.getLogger("veille.calls")
 
 MAX_VOLUNTEERS_RUNG = 10  # Twilio dials at most ten Number nouns at once
-
-
-@dataclass(frozen=True)
-class Callback:
-    """One webhook, understood (voice_app.telephony.callbacks builds it from the form): its kind,
-    idempotency key, event (None: recorded, changes nothing) and what to store of it."""
-
-    kind: str
-    key: str
-    event: Event | None
-    call_sid: str = ""
-    detail: dict = field(default_factory=dict)
-    turn: int | None = None  # gathers only: the turn the action URL was issued for
-
-    @property
-    def wants_twiml(self) -> bool:
-        """Status and AMD callbacks only inform: their answer is never played."""
-        return self.kind in {"answer", "gather", "dial"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +52,7 @@ class Handled:
 UNKNOWN = Handled(known=False)
 
 
-def handled(session: Session, veille: Veille, call: CallRecord, reply: Reply | None, turn: int = 1,
+def handled(session: Session, veille: Runtime, call: CallRecord, reply: Reply | None, turn: int = 1,
             effects: tuple[Effect, ...] = ()) -> Handled:
     """The answer to a webhook of `call`: only a rendered reply names the landlord."""
     named = reply is not None
@@ -91,7 +71,7 @@ def handled(session: Session, veille: Veille, call: CallRecord, reply: Reply | N
     )
 
 
-def replay(session: Session, veille: Veille, call: CallRecord, kind: str, detail: dict | None) -> Handled:
+def replay(session: Session, veille: Runtime, call: CallRecord, kind: str, detail: dict | None) -> Handled:
     """The answer a webhook got the first time (a retried webhook must hear the same)."""
     data = (detail or {}).get("reply")
     if not data:

@@ -21,7 +21,6 @@ from db.models import CampaignTarget
 from db.models import Enrolment
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.round_preview import RoundFit
@@ -47,6 +46,7 @@ from voice_app.services.campaigns import targeted_tenants_filter
 from voice_app.services.planning import PlanningError
 from voice_app.services.planning import PlanResult
 from voice_app.services.planning import plan_round
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.campaigns")
 
@@ -68,7 +68,7 @@ class CampaignRequest:
         return CampaignRequest((self.name or "").strip(), self.policy, self.target, sites, references)
 
 
-def campaign_by_id(veille: Veille, organisation_id: int, campaign_id: int) -> Campaign:
+def campaign_by_id(veille: Runtime, organisation_id: int, campaign_id: int) -> Campaign:
     with veille.session_factory() as session:
         campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.organisation_id != organisation_id:
@@ -76,7 +76,7 @@ def campaign_by_id(veille: Veille, organisation_id: int, campaign_id: int) -> Ca
     return campaign
 
 
-def listed_references(veille: Veille, campaign_id: int) -> list[str]:
+def listed_references(veille: Runtime, campaign_id: int) -> list[str]:
     """The references of a `list` campaign's tenants, in reference order."""
     with veille.session_factory() as session:
         return list(session.scalars(select(Tenant.reference).join(
@@ -84,7 +84,7 @@ def listed_references(veille: Veille, campaign_id: int) -> list[str]:
             CampaignTarget.campaign_id == campaign_id).order_by(Tenant.reference)))
 
 
-def create(veille: Veille, organisation_id: int, request: CampaignRequest, *, actor: User,
+def create(veille: Runtime, organisation_id: int, request: CampaignRequest, *, actor: User,
            account_limit: float) -> Campaign:
     """A new campaign of the landlord (refused above the account's rate), audited."""
     request = request.cleaned()
@@ -97,7 +97,7 @@ def create(veille: Veille, organisation_id: int, request: CampaignRequest, *, ac
     return campaign
 
 
-def update(veille: Veille, organisation_id: int, campaign_id: int, request: CampaignRequest, *, actor: User,
+def update(veille: Runtime, organisation_id: int, campaign_id: int, request: CampaignRequest, *, actor: User,
            account_limit: float) -> Campaign:
     """Change a campaign's name, policy and target; rounds already planned keep their calls."""
     request = request.cleaned()
@@ -129,7 +129,7 @@ def _details(request: CampaignRequest) -> dict:
             "tenants_listed": len(request.references), "policy": request.policy.to_dict()}
 
 
-def set_active(veille: Veille, organisation_id: int, campaign_id: int, active: bool, *,
+def set_active(veille: Runtime, organisation_id: int, campaign_id: int, active: bool, *,
                actor: User) -> Campaign:
     """Pause (no new round is planned; calls already planned go on) or resume, audited."""
     campaign_by_id(veille, organisation_id, campaign_id)
@@ -146,7 +146,7 @@ def upcoming_round(campaign: Campaign, policy: CampaignPolicy, now: datetime) ->
     return next_round(policy, now, paris_date(now), campaign.starts_on, campaign.ends_on)
 
 
-def next_round_fit(veille: Veille, organisation_id: int, request: CampaignRequest, now: datetime, *,
+def next_round_fit(veille: Runtime, organisation_id: int, request: CampaignRequest, now: datetime, *,
                    campaign_id: int | None = None) -> tuple[RoundSpan, RoundFit] | None:
     """Whether the next round of the campaign as requested fits its windows at its rate
     (None when it has no round in the coming weeks)."""
@@ -171,7 +171,7 @@ def next_round_fit(veille: Veille, organisation_id: int, request: CampaignReques
     return span, round_fit(seconds, tenants, dialling_rate(request.policy))
 
 
-def preview_next_round(veille: Veille, organisation_id: int, campaign_id: int, now: datetime,
+def preview_next_round(veille: Runtime, organisation_id: int, campaign_id: int, now: datetime,
                        limit: int = 200) -> PlanResult | None:
     """The dry run of the campaign's next round: who, when; or that it is already planned.
     The planner's own dry run, so the answer is the real planning's."""
@@ -190,7 +190,7 @@ class UrgentStart:
     next_span: RoundSpan | None
 
 
-def start_urgent_round(veille: Veille, organisation_id: int, now: datetime, *, calls_per_second: float,
+def start_urgent_round(veille: Runtime, organisation_id: int, now: datetime, *, calls_per_second: float,
                        max_concurrent_calls: int, actor: User, account_limit: float) -> UrgentStart:
     """Create or resume the landlord's urgent campaign and plan today's round at once, the
     most fragile first. A round already planned today is kept (and returned)."""

@@ -23,10 +23,10 @@ from db.models import Campaign
 from db.models import CampaignTarget
 from db.models import Enrolment
 from db.models import Tenant
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.services.organisations import current_organisation
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.campaigns")
 
@@ -42,7 +42,7 @@ class CampaignNotFound(CampaignError):
     pass
 
 
-def create_campaign(veille: Veille, name: str, policy: CampaignPolicy, *, target: str = "all",
+def create_campaign(veille: Runtime, name: str, policy: CampaignPolicy, *, target: str = "all",
                     sites: Iterable[str] = (), tenant_references: Iterable[str] = (),
                     urgent: bool = False, starts_on: date | None = None, ends_on: date | None = None,
                     active: bool = True, organisation_id: int | None = None) -> Campaign:
@@ -101,7 +101,7 @@ def _find(session: Session, organisation_id: int, name: str) -> Campaign | None:
                                                  Campaign.name == name))
 
 
-def get_campaign(veille: Veille, name: str, organisation_id: int | None = None) -> Campaign:
+def get_campaign(veille: Runtime, name: str, organisation_id: int | None = None) -> Campaign:
     """The current organisation's campaign called `name`."""
     organisation_id = current_organisation(veille, organisation_id).id
     with veille.session_factory.begin() as session:
@@ -111,14 +111,14 @@ def get_campaign(veille: Veille, name: str, organisation_id: int | None = None) 
     return campaign
 
 
-def list_campaigns(veille: Veille, organisation_id: int | None = None) -> list[Campaign]:
+def list_campaigns(veille: Runtime, organisation_id: int | None = None) -> list[Campaign]:
     organisation_id = current_organisation(veille, organisation_id).id
     with veille.session_factory.begin() as session:
         return list(session.scalars(select(Campaign).where(Campaign.organisation_id == organisation_id)
                                     .order_by(Campaign.name)))
 
 
-def set_campaign_active(veille: Veille, name: str, active: bool,
+def set_campaign_active(veille: Runtime, name: str, active: bool,
                         organisation_id: int | None = None) -> Campaign:
     """Pause (`active=False`) or resume a campaign; a paused campaign plans no new round."""
     campaign = get_campaign(veille, name, organisation_id)
@@ -158,7 +158,7 @@ def targeted_tenants_filter(campaign: Campaign, day: date) -> list[ColumnElement
     return conditions
 
 
-def count_targeted_tenants(veille: Veille, campaign: Campaign, now: datetime) -> int:
+def count_targeted_tenants(veille: Runtime, campaign: Campaign, now: datetime) -> int:
     """How many tenants a round of this campaign would call today."""
     with veille.session_factory.begin() as session:
         return session.scalar(select(func.count()).select_from(Tenant).join(

@@ -27,7 +27,6 @@ from db.models import Campaign
 from db.models import FollowUp
 from db.models import Organisation
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.compressed_clock import CompressedClock
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import urgent_policy
@@ -38,6 +37,7 @@ from voice_app.services.enrolment import enrol_eligible
 from voice_app.services.organisations import UnknownOrganisation
 from voice_app.services.organisations import current_organisation
 from voice_app.services.organisations import ensure_organisation
+from voice_app.services.ports import Runtime
 from voice_app.services.tenant_import import import_tenants
 
 log = logging.getLogger("veille.demo")
@@ -67,7 +67,7 @@ class SeedResult:
     demo_time: datetime | None = None  # the demo's clock when seeded (None: real time)
 
 
-def seed_demo(veille: Veille, *, tenants: int = DEMO_TENANTS,
+def seed_demo(veille: Runtime, *, tenants: int = DEMO_TENANTS,
               organisation_id: int | None = None) -> SeedResult:
     """Seed the demo once (idempotent); refuse unless the simulator is the provider."""
     if veille.settings.TELEPHONY_PROVIDER != "simulator":
@@ -132,7 +132,7 @@ def _demo_row(n: int) -> list[str]:
             DEMO_LANGUAGES.get(n, "français")]
 
 
-def _demo_organisation(veille: Veille, organisation_id: int | None) -> Organisation:
+def _demo_organisation(veille: Runtime, organisation_id: int | None) -> Organisation:
     """The organisation named, else the only landlord, else a fictitious one made for the demo."""
     try:
         return current_organisation(veille, organisation_id)
@@ -143,7 +143,7 @@ def _demo_organisation(veille: Veille, organisation_id: int | None) -> Organisat
                                service_numbers=[DEMO_CALLBACK_NUMBER])
 
 
-def _volunteers_on_duty(veille: Veille, organisation_id: int) -> None:
+def _volunteers_on_duty(veille: Runtime, organisation_id: int) -> None:
     """Demo people who can sign in (DEMO_PASSWORD): two volunteers on duty, a coordinator, an admin."""
     password_hash = hash_password(DEMO_PASSWORD)
     people = [(f"benevole{index}@demo.veille.invalid", name, "volunteer", phone)
@@ -166,7 +166,7 @@ class DemoStatus:
     follow_ups: dict[tuple[str, str], int]
 
 
-def demo_status(veille: Veille, organisation_id: int | None = None) -> DemoStatus:
+def demo_status(veille: Runtime, organisation_id: int | None = None) -> DemoStatus:
     """Counts only: calls by state and outcome, open follow-ups by reason and priority."""
     organisation = current_organisation(veille, organisation_id)
     org = organisation.id

@@ -22,7 +22,6 @@ from sqlalchemy import update
 
 from db.models import Organisation
 from db.models.base import Base
-from voice_app.bootstrap import Veille
 from voice_app.services.demo import DEMO_CALLBACK_NUMBER
 from voice_app.services.demo import DEMO_ORGANISATION
 from voice_app.services.demo import DemoRefused
@@ -30,11 +29,12 @@ from voice_app.services.demo import SeedResult
 from voice_app.services.demo import seed_demo
 from voice_app.services.organisations import ensure_organisation
 from voice_app.services.organisations import slugify
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.demo")
 
 
-def reset_demo(veille: Veille, *, tenants: int | None = None) -> SeedResult:
+def reset_demo(veille: Runtime, *, tenants: int | None = None) -> SeedResult:
     """Remove "Habitat Démo" with all its data and seed a fresh demo (refused with a real provider)."""
     if veille.settings.TELEPHONY_PROVIDER != "simulator":
         raise DemoRefused(
@@ -49,7 +49,7 @@ def reset_demo(veille: Veille, *, tenants: int | None = None) -> SeedResult:
     return result
 
 
-def remove_demo_organisation(veille: Veille) -> int:
+def remove_demo_organisation(veille: Runtime) -> int:
     """Delete the demo organisation and its rows; the number of rows deleted (0 when absent)."""
     with veille.session_factory.begin() as session:
         organisation_id = session.scalar(select(Organisation.id).where(

@@ -20,18 +20,18 @@ import logging
 from collections.abc import Callable
 
 from db.repositories import dialling
-from voice_app.bootstrap import Veille
 from voice_app.domain.phones import mask_phone
+from voice_app.domain.webhook_urls import outbound_call
 from voice_app.services.ports import AmbiguousProviderError
 from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import ProviderError
 from voice_app.services.ports import ProviderUnavailable
-from voice_app.telephony.urls import outbound_call
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.dialling")
 
 
-def place_claimed_attempt(veille: Veille, attempt_id: int, token: str, to_number: str, *,
+def place_claimed_attempt(veille: Runtime, attempt_id: int, token: str, to_number: str, *,
                           on_unavailable: Callable[[ProviderUnavailable], None] | None = None) -> str | None:
     """Dial a claimed attempt; return the provider call id, or None if it was not placed."""
     call = outbound_call(veille.settings.PUBLIC_BASE_URL, token, to_number)
@@ -66,7 +66,7 @@ def _as_unavailable(error: ProviderError) -> ProviderUnavailable:
     return ProviderUnavailable(str(error))
 
 
-def _provider_unavailable(veille: Veille, attempt_id: int, error: ProviderUnavailable,
+def _provider_unavailable(veille: Runtime, attempt_id: int, error: ProviderUnavailable,
                           on_unavailable: Callable[[ProviderUnavailable], None] | None) -> None:
     if on_unavailable is None:
         _record(veille, attempt_id, state="cancelled", error=str(error)[:200], ended_at=veille.clock())
@@ -77,21 +77,21 @@ def _provider_unavailable(veille: Veille, attempt_id: int, error: ProviderUnavai
         on_unavailable(error)
 
 
-def _give_back(veille: Veille, attempt_id: int) -> None:
+def _give_back(veille: Runtime, attempt_id: int) -> None:
     with veille.session_factory.begin() as session:
         dialling.give_back(session, attempt_id)
 
 
-def _flag_for_reconciliation(veille: Veille, attempt_id: int, error: str) -> None:
+def _flag_for_reconciliation(veille: Runtime, attempt_id: int, error: str) -> None:
     with veille.session_factory.begin() as session:
         dialling.flag_for_reconciliation(session, attempt_id, error)
 
 
-def _record(veille: Veille, attempt_id: int, **values) -> None:
+def _record(veille: Runtime, attempt_id: int, **values) -> None:
     with veille.session_factory.begin() as session:
         dialling.finish_claim(session, attempt_id, **values)
 
 
-def _record_dialled(veille: Veille, attempt_id: int, provider_call_id: str) -> None:
+def _record_dialled(veille: Runtime, attempt_id: int, provider_call_id: str) -> None:
     with veille.session_factory.begin() as session:
         dialling.record_dialled(session, attempt_id, provider_call_id, veille.clock())

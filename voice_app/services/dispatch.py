@@ -56,11 +56,11 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 
-from voice_app.bootstrap import Veille
 from voice_app.services.dispatch_pass import STALE_CLAIM_SECONDS
 from voice_app.services.dispatch_pass import DispatcherState
 from voice_app.services.dispatch_pass import DispatchPass
 from voice_app.services.dispatch_pass import DispatchSummary
+from voice_app.services.ports import Runtime
 
 __all__ = ["STALE_CLAIM_SECONDS", "DispatchSummary", "DispatcherState", "default_worker_id",
            "dispatch_due_calls", "run_dispatcher"]
@@ -78,7 +78,7 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: int = DEFAULT_BATCH_LIMIT,
+def dispatch_due_calls(veille: Runtime, now: datetime, *, worker_id: str, limit: int = DEFAULT_BATCH_LIMIT,
                        state: DispatcherState | None = None,
                        should_stop: Callable[[], bool] = lambda: False,
                        sleep: Callable[[float], object] = time.sleep,
@@ -97,7 +97,7 @@ def dispatch_due_calls(veille: Veille, now: datetime, *, worker_id: str, limit: 
     return DispatchPass(veille, now, worker_id, limit, state, should_stop, sleep, monotonic, dial_pool).run()
 
 
-def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: str | None = None,
+def run_dispatcher(veille: Runtime, stop_event: threading.Event, *, worker_id: str | None = None,
                    limit: int = DEFAULT_BATCH_LIMIT, idle_seconds: float = IDLE_SECONDS,
                    max_backoff_seconds: float = MAX_BACKOFF_SECONDS,
                    dial_threads: int = DIAL_THREADS) -> None:
@@ -119,7 +119,7 @@ def run_dispatcher(veille: Veille, stop_event: threading.Event, *, worker_id: st
     log.info("dispatch.stopped worker=%s", worker_id)
 
 
-def _dispatch_until_stopped(veille: Veille, stop_event: threading.Event, worker_id: str, limit: int,
+def _dispatch_until_stopped(veille: Runtime, stop_event: threading.Event, worker_id: str, limit: int,
                             idle_seconds: float, max_backoff_seconds: float, dial_pool: Executor) -> None:
     state = DispatcherState()
     paused: dict[int, str] = {}

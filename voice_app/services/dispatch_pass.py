@@ -16,7 +16,6 @@ from datetime import datetime
 
 from db.repositories import attempts
 from db.repositories.attempts import ClaimedAttempt
-from voice_app.bootstrap import Veille
 from voice_app.compressed_clock import real_seconds_before_close
 from voice_app.domain.rate import CLAIM_HORIZON_SECONDS
 from voice_app.domain.rate import DEFAULT_CALLS_PER_SECOND
@@ -30,6 +29,7 @@ from voice_app.services.claim_checks import dialable_now
 from voice_app.services.claim_checks import end_skipped
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.ports import ProviderUnavailable
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.dispatch")
 
@@ -70,7 +70,7 @@ class DispatchPass:
     """One pass at `now`: the database, who claims, how many at most, the state kept between
     passes, and the clock, sleep and dial pool it runs with (see dispatch_due_calls)."""
 
-    veille: Veille
+    veille: Runtime
     now: datetime
     worker_id: str
     limit: int

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from db.models import Organisation
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.eligibility import rule_settings
 from voice_app.domain.eligibility import rule_settings_problems
 from voice_app.domain.eligibility import rules_from_settings
 from voice_app.services import audit
 from voice_app.services.enrolment import eligible_tenants
+from voice_app.services.ports import Runtime
 
 
 class RulesRefused(ValueError):
@@ -28,12 +28,12 @@ class RulePreview:
     selects: int  # not yet enrolled tenants this rule would select (first matching rule wins)
 
 
-def current_rules(veille: Veille, landlord_id: int) -> dict:
+def current_rules(veille: Runtime, landlord_id: int) -> dict:
     with veille.session_factory() as session:
         return rule_settings(session.get(Organisation, landlord_id).settings)
 
 
-def preview(veille: Veille, landlord_id: int, values: dict) -> list[RulePreview]:
+def preview(veille: Runtime, landlord_id: int, values: dict) -> list[RulePreview]:
     """How many tenants each rule of `values` would select today, before saving."""
     problems = rule_settings_problems(values)
     if problems:
@@ -46,7 +46,7 @@ def preview(veille: Veille, landlord_id: int, values: dict) -> list[RulePreview]
     return [RulePreview(rule.name, rule.description, counts[rule.name]) for rule in rules]
 
 
-def save(veille: Veille, landlord_id: int, values: dict, actor_id: int) -> None:
+def save(veille: Runtime, landlord_id: int, values: dict, actor_id: int) -> None:
     """Keep the rules for the next enrolments; enrolled tenants stay enrolled."""
     problems = rule_settings_problems(values)
     if problems:

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 from db.models import AuditEvent
 from db.models import Enrolment
 from db.models import Tenant
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.eligibility import Rule
 from voice_app.domain.eligibility import TenantFacts
 from voice_app.domain.eligibility import evaluate
 from voice_app.domain.eligibility import rules_from_settings
 from voice_app.services.organisations import current_organisation
+from voice_app.services.ports import Runtime
 from voice_app.services.suppression import SuppressionList
 from voice_app.services.suppression import suppression_list
 
@@ -75,7 +75,7 @@ class EnrolmentResult:
     refused: list[str] = field(default_factory=list)  # opted out: never enrolled
 
 
-def eligible_tenants(veille: Veille, today: date | None = None,
+def eligible_tenants(veille: Runtime, today: date | None = None,
                      rules: Sequence[Rule] | None = None, *,
                      organisation_id: int | None = None) -> EligibilityListing:
     """Who the rules select at `today` (Paris date; default: the clock's) and is not enrolled."""
@@ -85,7 +85,7 @@ def eligible_tenants(veille: Veille, today: date | None = None,
         return _listing(session, organisation.id, today, _rules(organisation, rules))
 
 
-def enrol_eligible(veille: Veille, *, legal_basis: str = "public_interest", today: date | None = None,
+def enrol_eligible(veille: Runtime, *, legal_basis: str = "public_interest", today: date | None = None,
                    rules: Sequence[Rule] | None = None, dry_run: bool = False,
                    organisation_id: int | None = None) -> list[Candidate]:
     """Enrol every eligible tenant (source: the rule that matched); returns who was enrolled."""
@@ -106,7 +106,7 @@ def enrol_eligible(veille: Veille, *, legal_basis: str = "public_interest", toda
     return candidates
 
 
-def enrol_references(veille: Veille, references: Iterable[str], *, legal_basis: str = "public_interest",
+def enrol_references(veille: Runtime, references: Iterable[str], *, legal_basis: str = "public_interest",
                      source: str = MANUAL_SOURCE, today: date | None = None,
                      organisation_id: int | None = None) -> EnrolmentResult:
     """Enrol the named tenants, whatever the rules say (a coordinator's decision)."""
@@ -133,7 +133,7 @@ def enrol_references(veille: Veille, references: Iterable[str], *, legal_basis: 
     return result
 
 
-def unenrol_references(veille: Veille, references: Iterable[str],
+def unenrol_references(veille: Runtime, references: Iterable[str],
                        today: date | None = None, *, organisation_id: int | None = None) -> EnrolmentResult:
     """Stop calling the named tenants (their enrolment stays, as `unenrolled`, for the record)."""
     today = today or paris_date(veille.clock())
@@ -212,7 +212,7 @@ def _tenants_by_reference(session: Session, organisation_id: int,
 
 
 def _set_enrolled(session: Session, tenant: Tenant, organisation_id: int, legal_basis: str, source: str,
-                  today: date, veille: Veille) -> None:
+                  today: date, veille: Runtime) -> None:
     enrolment = tenant.enrolment
     if enrolment is None:
         session.add(Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
@@ -223,6 +223,6 @@ def _set_enrolled(session: Session, tenant: Tenant, organisation_id: int, legal_
     enrolment.enrolled_on, enrolment.unenrolled_on = today, None
 
 
-def _audit(session: Session, organisation_id: int, veille: Veille, action: str, details: dict) -> None:
+def _audit(session: Session, organisation_id: int, veille: Runtime, action: str, details: dict) -> None:
     session.add(AuditEvent(organisation_id=organisation_id, actor_label="coordinator", action=action,
                            subject_type="enrolment", at=veille.clock(), details=details))

@@ -28,7 +28,6 @@ from db.models import Organisation
 from db.models import Round
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.escalation import Reason
 from voice_app.domain.figures import DIMENSION_LABELS
 from voice_app.domain.figures import REFERRALS
@@ -40,6 +39,7 @@ from voice_app.domain.outcomes import REACHED
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.people import Viewer
 from voice_app.services.follow_ups import visible
+from voice_app.services.ports import Runtime
 from voice_app.services.tenants import visible_tenants
 
 NO_GROUP = "(aucun)"
@@ -60,7 +60,8 @@ class Figures:
         return DIMENSION_LABELS[self.dimension]
 
 
-def compute(veille: Veille, viewer: Viewer, period: Period, dimension: Dimension = Dimension.WEEK) -> Figures:
+def compute(veille: Runtime, viewer: Viewer, period: Period,
+            dimension: Dimension = Dimension.WEEK) -> Figures:
     """The figures of `period` that `viewer` may see, grouped by `dimension`."""
     with veille.session_factory() as session:
         if session.get_bind().dialect.name == "postgresql":  # per-tenant aggregates stay in memory

@@ -25,13 +25,13 @@ from db.models import Organisation
 from db.models import Round
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.escalation import Priority
 from voice_app.domain.follow_up import COORDINATOR_REASONS
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
 from voice_app.services import audit
 from voice_app.services.organisations import partner_ids
+from voice_app.services.ports import Runtime
 
 OPEN_STATUSES = ("open", "claimed")
 PRIORITY_RANK = case({Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
@@ -102,7 +102,7 @@ class BoardFilter:
         return found
 
 
-def open_tasks(veille: Veille, viewer: Viewer, *, limit: int = 200,
+def open_tasks(veille: Runtime, viewer: Viewer, *, limit: int = 200,
                where: BoardFilter = BoardFilter()) -> list[TaskRow]:
     """Open tasks: mine first, then urgent first, then by due time; for a coordinator,
     tasks raised as overdue come first of all."""
@@ -135,7 +135,7 @@ class PaperRow:
     caretaker: str | None
 
 
-def paper_list(veille: Veille, viewer: Viewer, now: datetime) -> list[PaperRow]:
+def paper_list(veille: Runtime, viewer: Viewer, now: datetime) -> list[PaperRow]:
     """Open tasks with what is needed to call (full numbers): a volunteer's own, or a
     coordinator's whole scope. Audited: numbers leave the screen."""
     scope = FollowUp.assignee_id == viewer.user_id if viewer.role == Role.VOLUNTEER else visible(viewer)
@@ -163,7 +163,7 @@ def _name(civility: str | None, first: str | None, last: str | None) -> str:
     return " ".join(part for part in (civility, first, last) if part)
 
 
-def dashboard(veille: Veille, viewer: Viewer, now: datetime) -> Dashboard:
+def dashboard(veille: Runtime, viewer: Viewer, now: datetime) -> Dashboard:
     """Counts of open, urgent, overdue and offered tasks the viewer sees."""
     is_open = FollowUp.status.in_(OPEN_STATUSES)
     with veille.session_factory() as session:
@@ -189,7 +189,7 @@ class CurrentRound:
     done: int
 
 
-def current_rounds(veille: Veille, landlord_ids: tuple[int, ...], now: datetime) -> list[CurrentRound]:
+def current_rounds(veille: Runtime, landlord_ids: tuple[int, ...], now: datetime) -> list[CurrentRound]:
     """Rounds under way (planned, not closed) of these landlords, with calls settled so far."""
     with veille.session_factory() as session:
         rows = session.execute(
@@ -212,7 +212,7 @@ class BoardOptions:
     partners: list[tuple[int, str]]
 
 
-def board_options(veille: Veille, viewer: Viewer) -> BoardOptions:
+def board_options(veille: Runtime, viewer: Viewer) -> BoardOptions:
     """What a coordinator's board can be filtered by and tasks handed to."""
     landlord = viewer.landlord_ids[0] if viewer.landlord_ids else None
     with veille.session_factory() as session:

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from db.models import CallAttempt
 from db.models import CallEvent
 from db.repositories import call_events as calls
-from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import State
 from voice_app.domain.call_flow import start_inbound
 from voice_app.domain.outcomes import Outcome
@@ -20,11 +19,12 @@ from voice_app.services.call_replies import Handled
 from voice_app.services.call_replies import handled
 from voice_app.services.call_replies import replay
 from voice_app.services.call_replies import reply_data
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.calls")
 
 
-def start_inbound_call(veille: Veille, organisation_id: int, call_sid: str, caller: str) -> Handled:
+def start_inbound_call(veille: Runtime, organisation_id: int, call_sid: str, caller: str) -> Handled:
     """A call to the service number: recognise the tenant by number and open an attempt."""
     try:
         return _start_inbound(veille, organisation_id, call_sid, caller)
@@ -32,7 +32,7 @@ def start_inbound_call(veille: Veille, organisation_id: int, call_sid: str, call
         return _start_inbound(veille, organisation_id, call_sid, caller)
 
 
-def token_of_call(veille: Veille, call_sid: str) -> str | None:
+def token_of_call(veille: Runtime, call_sid: str) -> str | None:
     """The attempt token of a provider call id (inbound status callbacks carry no token)."""
     if not call_sid:
         return None
@@ -40,7 +40,7 @@ def token_of_call(veille: Veille, call_sid: str) -> str | None:
         return calls.token_of_call(session, call_sid)
 
 
-def _start_inbound(veille: Veille, organisation_id: int, call_sid: str, caller: str) -> Handled:
+def _start_inbound(veille: Runtime, organisation_id: int, call_sid: str, caller: str) -> Handled:
     now = veille.clock()
     with veille.session_factory.begin() as session:
         existing = calls.attempt_of_call(session, call_sid)

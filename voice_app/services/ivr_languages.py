@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from db.models import Enrolment
 from db.models import Tenant
-from voice_app.bootstrap import Veille
 from voice_app.domain.ivr_script import LANGUAGES
+from voice_app.services.ports import Runtime
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class LanguageUse:
     enrolled: int
 
 
-def language_uses(veille: Veille, organisation_id: int) -> list[LanguageUse]:
+def language_uses(veille: Runtime, organisation_id: int) -> list[LanguageUse]:
     """Every language of the script (even unused), then the tenant file's other codes, which
     are called in French; most served first."""
     with veille.session_factory() as session:

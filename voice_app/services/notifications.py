@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 from db.models import FollowUp
 from db.models import Notification
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.escalation import Priority
 from voice_app.domain.people import Role
+from voice_app.domain.webhook_urls import absolute
+from voice_app.services.ports import Runtime
 from voice_app.services.volunteers import on_duty_user_ids
 from voice_app.services.volunteers import pool_organisation_ids
-from voice_app.telephony.urls import absolute
 
 log = logging.getLogger("veille.notifications")
 
@@ -39,7 +39,7 @@ DIGEST_FROM = time(8, 0)  # Paris: the morning digest goes out from this time
 OPEN = ("open", "claimed")
 
 
-def _link(veille: Veille, task_id: int | None) -> str:
+def _link(veille: Runtime, task_id: int | None) -> str:
     return absolute(veille.settings.PUBLIC_BASE_URL, f"/suivis/{task_id}" if task_id else "/suivis")
 
 
@@ -60,7 +60,7 @@ def _on_duty(session: Session, landlord_id: int, role: str, now: datetime) -> li
     return on_duty_user_ids(session, pool_organisation_ids(session, landlord_id), role, now)
 
 
-def queue_urgent_tasks(veille: Veille, now: datetime) -> int:
+def queue_urgent_tasks(veille: Runtime, now: datetime) -> int:
     """Queue one message per urgent task not yet announced, to its holder or the on-duty volunteers."""
     queued = 0
     with veille.session_factory.begin() as session:
@@ -85,7 +85,7 @@ def queue_urgent_tasks(veille: Veille, now: datetime) -> int:
     return queued
 
 
-def raise_overdue_tasks(veille: Veille, now: datetime) -> int:
+def raise_overdue_tasks(veille: Runtime, now: datetime) -> int:
     """Mark open tasks past their due time; urgent ones are also told to coordinators on call."""
     raised = 0
     with veille.session_factory.begin() as session:
@@ -105,7 +105,7 @@ def raise_overdue_tasks(veille: Veille, now: datetime) -> int:
     return raised
 
 
-def queue_morning_digests(veille: Veille, now: datetime) -> int:
+def queue_morning_digests(veille: Runtime, now: datetime) -> int:
     """From 8:00 Paris, once a day: each volunteer with open tasks is told how many wait."""
     local = now.astimezone(PARIS)
     if local.time() < DIGEST_FROM:
@@ -127,7 +127,7 @@ def queue_morning_digests(veille: Veille, now: datetime) -> int:
     return queued
 
 
-def send_pending(veille: Veille, now: datetime, limit: int = 200) -> int:
+def send_pending(veille: Runtime, now: datetime, limit: int = 200) -> int:
     """Send queued messages, each claimed first so it goes out at most once."""
     with veille.session_factory() as session:
         pending = session.scalars(select(Notification.id).where(Notification.status == "pending")
@@ -138,7 +138,7 @@ def send_pending(veille: Veille, now: datetime, limit: int = 200) -> int:
     return sent
 
 
-def _send_one(veille: Veille, notification_id: int, now: datetime) -> int:
+def _send_one(veille: Runtime, notification_id: int, now: datetime) -> int:
     with veille.session_factory.begin() as session:
         claimed = session.execute(update(Notification).where(
             Notification.id == notification_id, Notification.status == "pending")
@@ -161,7 +161,7 @@ def _send_one(veille: Veille, notification_id: int, now: datetime) -> int:
     return 1 if status == "sent" else 0
 
 
-def notify(veille: Veille, now: datetime) -> int:
+def notify(veille: Runtime, now: datetime) -> int:
     """The clock's job: raise overdue tasks, queue urgent messages and digests, send them."""
     raise_overdue_tasks(veille, now)
     queue_urgent_tasks(veille, now)

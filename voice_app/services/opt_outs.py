@@ -27,7 +27,6 @@ from db.models import FollowUp
 from db.models import OptOutRequest
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.escalation import Reason
 from voice_app.domain.opt_out_requests import RequestState
@@ -38,6 +37,7 @@ from voice_app.services import audit
 from voice_app.services.escalations import follow_up_key
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.organisations import current_organisation
+from voice_app.services.ports import Runtime
 from voice_app.services.suppression import forget_numbers
 
 log = logging.getLogger("veille.opt_out")
@@ -126,7 +126,7 @@ def opt_out_tenant(session: Session, organisation_id: int, tenant_id: int, now: 
 
 # --- For a coordinator ---------------------------------------------------------------------
 
-def pending_requests(veille: Veille, organisation_id: int | None = None) -> list[PendingRequest]:
+def pending_requests(veille: Runtime, organisation_id: int | None = None) -> list[PendingRequest]:
     """The organisation's pending requests, oldest first (default: the only landlord)."""
     organisation = current_organisation(veille, organisation_id)
     with veille.session_factory.begin() as session:
@@ -140,20 +140,20 @@ def pending_requests(veille: Veille, organisation_id: int | None = None) -> list
                 for reference, last, first, at in rows]
 
 
-def confirm_request(veille: Veille, reference: str, *, organisation_id: int | None = None,
+def confirm_request(veille: Runtime, reference: str, *, organisation_id: int | None = None,
                     actor: User | None = None) -> None:
     """A coordinator (`actor`; None from the command line) confirms the tenant's pending
     request: the calls stop for good."""
     _coordinator_settles(veille, reference, Settlement.CONFIRMED_BY_COORDINATOR, organisation_id, actor)
 
 
-def dismiss_request(veille: Veille, reference: str, *, organisation_id: int | None = None,
+def dismiss_request(veille: Runtime, reference: str, *, organisation_id: int | None = None,
                     actor: User | None = None) -> None:
     """A coordinator dismisses the tenant's pending request: the calls go on."""
     _coordinator_settles(veille, reference, Settlement.DISMISSED_BY_COORDINATOR, organisation_id, actor)
 
 
-def _coordinator_settles(veille: Veille, reference: str, event: Settlement, organisation_id: int | None,
+def _coordinator_settles(veille: Runtime, reference: str, event: Settlement, organisation_id: int | None,
                          actor: User | None) -> None:
     organisation = current_organisation(veille, organisation_id)
     now = veille.clock()

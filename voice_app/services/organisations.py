@@ -12,8 +12,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from sqlalchemy import func
-from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,9 +21,9 @@ from db.models import AuditEvent
 from db.models import Organisation
 from db.models import Partnership
 from db.models import ServiceNumber
-from voice_app.bootstrap import Veille
 from voice_app.domain.phones import PhoneError
 from voice_app.domain.phones import normalise_phone
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.organisations")
 
@@ -57,7 +55,7 @@ def _numbers(raw_numbers: Iterable[str]) -> list[str]:
     return numbers
 
 
-def create_organisation(veille: Veille, name: str, *, slug: str | None = None, kind: str = "landlord",
+def create_organisation(veille: Runtime, name: str, *, slug: str | None = None, kind: str = "landlord",
                         service_numbers: Iterable[str] = (), callback_number: str | None = None,
                         actor_id: int | None = None) -> Organisation:
     """Create an organisation; refuses a slug or a service number already taken."""
@@ -107,7 +105,7 @@ def ensure_organisation(session_factory: sessionmaker[Session], name: str, *,
             return session.scalars(select(Organisation).where(Organisation.slug == slug)).one()
 
 
-def find_organisation(veille: Veille, slug: str) -> Organisation:
+def find_organisation(veille: Runtime, slug: str) -> Organisation:
     """The organisation `slug`, or UnknownOrganisation (never created on the fly)."""
     with veille.session_factory() as session:
         found = session.scalar(select(Organisation).where(Organisation.slug == slug.strip()))
@@ -117,7 +115,7 @@ def find_organisation(veille: Veille, slug: str) -> Organisation:
     return found
 
 
-def current_organisation(veille: Veille, organisation_id: int | None = None) -> Organisation:
+def current_organisation(veille: Runtime, organisation_id: int | None = None) -> Organisation:
     """The landlord a command or page acts for: `organisation_id`, or the only landlord."""
     with veille.session_factory() as session:
         if organisation_id is not None:
@@ -153,7 +151,7 @@ def service_numbers(session: Session, organisation_id: int) -> list[str]:
         ServiceNumber.organisation_id == organisation_id).order_by(ServiceNumber.id)))
 
 
-def add_service_number(veille: Veille, organisation_id: int, raw_number: str) -> str:
+def add_service_number(veille: Runtime, organisation_id: int, raw_number: str) -> str:
     number = _numbers([raw_number])[0]
     try:
         with veille.session_factory.begin() as session:
@@ -163,7 +161,7 @@ def add_service_number(veille: Veille, organisation_id: int, raw_number: str) ->
     return number
 
 
-def grant_partnership(veille: Veille, landlord_id: int, partner_id: int, *,
+def grant_partnership(veille: Runtime, landlord_id: int, partner_id: int, *,
                       actor_id: int | None = None) -> Partnership:
     """Let a partner association work for a landlord (idempotent)."""
     with veille.session_factory.begin() as session:
@@ -200,7 +198,7 @@ def related_organisation_ids(session: Session, organisation: Organisation) -> li
     return [organisation.id, *others]
 
 
-def list_organisations(veille: Veille, *, visible_to: Organisation | None = None) -> list[tuple]:
+def list_organisations(veille: Runtime, *, visible_to: Organisation | None = None) -> list[tuple]:
     """(organisation, its service numbers, its partners' or landlords' names), by name."""
     with veille.session_factory() as session:
         query = select(Organisation).order_by(Organisation.name)
@@ -214,16 +212,8 @@ def list_organisations(veille: Veille, *, visible_to: Organisation | None = None
         return rows
 
 
-def count_organisations(session: Session) -> int:
-    return session.scalar(select(func.count(Organisation.id))) or 0
 
-
-def users_visible_filter(session: Session, organisation: Organisation, column):
-    """A WHERE clause: `column` (an organisation id) is this organisation or one it works with."""
-    return or_(column == organisation.id, column.in_(related_organisation_ids(session, organisation)[1:]))
-
-
-def inbound_organisation(veille: Veille, called_number: str | None) -> Organisation | None:
+def inbound_organisation(veille: Runtime, called_number: str | None) -> Organisation | None:
     """Who an inbound call is for: the owner of the number called, else the only landlord
     (a deployment serving one landlord answers on any number it is reached at)."""
     with veille.session_factory() as session:

@@ -26,7 +26,6 @@ from db.models import Campaign
 from db.models import Round
 from db.repositories import round_attempts
 from db.repositories.round_attempts import PLANNING
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.rounds import RoundSpan
@@ -38,6 +37,7 @@ from voice_app.domain.time_zones import zone
 from voice_app.services import round_plan
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import get_campaign
+from voice_app.services.ports import Runtime
 from voice_app.services.round_plan import PlanningError
 
 log = logging.getLogger("veille.planning")
@@ -71,7 +71,7 @@ class PlanResult:
     already_planned: bool = False
 
 
-def plan_due_rounds(veille: Veille, now: datetime) -> list[PlanResult]:
+def plan_due_rounds(veille: Runtime, now: datetime) -> list[PlanResult]:
     """Plan every active campaign's round starting today (Paris) once its planning time has
     come. Called by the clock every minute: a bad campaign is logged and skipped."""
     results = []
@@ -86,12 +86,12 @@ def plan_due_rounds(veille: Veille, now: datetime) -> list[PlanResult]:
     return results
 
 
-def _active_campaigns(veille: Veille) -> list[Campaign]:
+def _active_campaigns(veille: Runtime) -> list[Campaign]:
     with veille.session_factory.begin() as session:
         return round_attempts.active_campaigns(session)
 
 
-def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResult | None:
+def _plan_if_due(veille: Runtime, campaign: Campaign, now: datetime) -> PlanResult | None:
     policy = campaign_policy(campaign)
     # A first look with every zone Veille calls in (a Réunion window opens hours before
     # Paris's); then the round's own span, from the zones of its tenants, decides.
@@ -113,7 +113,7 @@ def _plan_if_due(veille: Veille, campaign: Campaign, now: datetime) -> PlanResul
     return None
 
 
-def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, now: datetime | None = None,
+def plan_round(veille: Runtime, campaign_name: str, day: date | None = None, *, now: datetime | None = None,
                dry_run: bool = False, preview_limit: int = 100,
                organisation_id: int | None = None) -> PlanResult:
     """Plan (or with `dry_run`, preview) the round of `campaign_name` starting on `day`.
@@ -147,7 +147,7 @@ def plan_round(veille: Veille, campaign_name: str, day: date | None = None, *, n
     return _plan(veille, campaign, span, now)
 
 
-def _already_planned(veille: Veille, campaign: Campaign, span: RoundSpan) -> PlanResult | None:
+def _already_planned(veille: Runtime, campaign: Campaign, span: RoundSpan) -> PlanResult | None:
     """A dry run answers as the real command would: a round planned already is not planned again."""
     existing = _existing_round(veille, campaign.id, span.scheduled_on)
     if existing is None:
@@ -161,12 +161,12 @@ def _in_campaign_dates(campaign: Campaign, day: date) -> bool:
         campaign.ends_on is None or day <= campaign.ends_on)
 
 
-def _existing_round(veille: Veille, campaign_id: int, day: date) -> Round | None:
+def _existing_round(veille: Runtime, campaign_id: int, day: date) -> Round | None:
     with veille.session_factory.begin() as session:
         return round_attempts.existing_round(session, campaign_id, day)
 
 
-def _plan(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime) -> PlanResult:
+def _plan(veille: Runtime, campaign: Campaign, span: RoundSpan, now: datetime) -> PlanResult:
     """Claim the round (the Round row commits first, status `planning`), then fill it."""
     with veille.session_factory.begin() as session:
         round_id = round_attempts.insert_round(session, campaign.id, span, now)
@@ -177,7 +177,7 @@ def _plan(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime) ->
     return _fill_round(veille, campaign, round_id, span, now)
 
 
-def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSpan,
+def _fill_round(veille: Runtime, campaign: Campaign, round_id: int, span: RoundSpan,
                 now: datetime) -> PlanResult:
     """Insert the round's first attempts (again, if resuming: existing ones are kept), then
     mark it `planned`."""
@@ -205,7 +205,7 @@ def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSp
     return PlanResult(campaign.id, campaign.name, span, count, True, round_id, plan.over_capacity, plan.rate)
 
 
-def _preview(veille: Veille, campaign: Campaign, span: RoundSpan, now: datetime, limit: int) -> PlanResult:
+def _preview(veille: Runtime, campaign: Campaign, span: RoundSpan, now: datetime, limit: int) -> PlanResult:
     with veille.session_factory.begin() as session:
         zoned = round_plan.spread_plan(session, campaign, span, now)
         plan = zoned.plan

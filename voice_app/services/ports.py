@@ -1,66 +1,45 @@
-"""What the services need from the outside world, as Protocols (adapters implement them)."""
+"""What the services need from the outside world, as Protocols (adapters implement them).
+
+`Runtime` is what a use case is handed: settings, database, clock and provider
+(voice_app.bootstrap.Veille builds it). The provider port itself (`TelephonyProvider`), the call it
+places, its errors and statuses are provider-neutral vocabulary in voice_app.domain.provider,
+shared with the adapters that implement it (voice_app.telephony); re-exported here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-@dataclass(frozen=True)
-class OutboundCall:
-    """Everything a provider needs to place one call; no tenant data beyond the number."""
+from voice_app.config import Settings
+from voice_app.domain.provider import AmbiguousProviderError
+from voice_app.domain.provider import NumberRejected
+from voice_app.domain.provider import OutboundCall
+from voice_app.domain.provider import ProviderError
+from voice_app.domain.provider import ProviderUnavailable
+from voice_app.domain.provider import TelephonyProvider
 
-    attempt_token: str
-    to_number: str
-    answer_url: str
-    status_callback_url: str
-    amd_callback_url: str | None
-    fallback_url: str | None = None
-    detect_machine: bool = True  # off for a volunteer's bridged call-back: a person answers
-
-
-class ProviderError(Exception):
-    """The provider refused the request (the call was certainly not placed)."""
+__all__ = ["AmbiguousProviderError", "NumberRejected", "OutboundCall", "ProviderError", "ProviderUnavailable",
+           "Runtime", "TelephonyProvider"]
 
 
-class AmbiguousProviderError(ProviderError):
-    """The request may or may not have reached the provider (timeout after sending):
-    the attempt must be reconciled, never re-dialled blindly."""
+class Runtime(Protocol):
+    """Everything a use case needs of its process: settings, database, clock and provider."""
 
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Callable[[], datetime]
 
-class NumberRejected(ProviderError):
-    """The call was not placed because of the number itself (invalid, not a phone number,
-    unreachable by the provider): this number cannot be called, the attempt fails."""
+    @property
+    def telephony(self) -> TelephonyProvider:
+        """The provider, built on first use."""
 
-
-class ProviderUnavailable(ProviderError):
-    """The call was not placed for a reason that is not the number: credentials, caller id
-    not owned, account suspended, permissions, throttling, provider unreachable. Every other
-    call would meet it too: the attempt stays due and dialling pauses.
-
-    `code` is the provider's error code (Twilio's), `status` the HTTP status, when known.
-    """
-
-    def __init__(self, message: str, *, code: int | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
-
-
-class TelephonyProvider(Protocol):
-    """DESIGN §4: the one interface for Twilio, Twilio-compatible providers and the simulator."""
-
-    def place_call(self, call: OutboundCall) -> str:
-        """Place the call now; return the provider's call id (Twilio's CallSid)."""
-
-    def hang_up(self, provider_call_id: str) -> None:
-        """End a call in progress."""
-
-    def redirect(self, provider_call_id: str, url: str) -> None:
-        """Make a call in progress fetch new TwiML from `url`."""
-
-    def send_sms(self, to_number: str, body: str) -> str:
-        """Send a text message; return the provider's message id."""
-
-    def fetch_call_status(self, provider_call_id: str) -> str | None:
-        """The provider's current status of a call (for reconciliation), None if unknown."""
+    @property
+    def time_scale(self) -> float:
+        """How many times faster than real time the clock runs (1 but for the demo's clock)."""

@@ -29,13 +29,13 @@ from db.models import Tenant
 from db.models import User
 from db.repositories.dependent_rows import RowSet
 from db.repositories.dependent_rows import tables_referring_to
-from voice_app.bootstrap import Veille
 from voice_app.domain.people import Viewer
 from voice_app.domain.retention import SETTINGS_KEY
 from voice_app.domain.retention import RetentionPolicy
 from voice_app.domain.retention import policy_from_settings
 from voice_app.domain.retention import policy_problems
 from voice_app.services import audit
+from voice_app.services.ports import Runtime
 
 # Audit subjects that are rows about a tenant: (subject_type, the table of its subject_id).
 AUDIT_SUBJECT_TABLES = (("tenant", Tenant.__table__), ("follow_up", FollowUp.__table__),
@@ -94,7 +94,7 @@ def audit_subjects(rows: RowSet) -> ColumnElement[bool] | None:
     return or_(*conditions) if conditions else None
 
 
-def tenant_for(veille: Veille, viewer: Viewer, tenant_id: int) -> tuple[int, str]:
+def tenant_for(veille: Runtime, viewer: Viewer, tenant_id: int) -> tuple[int, str]:
     """(organisation id, reference) of a tenant whose data this person may export or erase:
     the landlord's own coordinators and admins only. LookupError otherwise (a 404)."""
     if not viewer.sees_whole_landlord:
@@ -109,12 +109,12 @@ def tenant_for(veille: Veille, viewer: Viewer, tenant_id: int) -> tuple[int, str
 
 # --- The retention policy ------------------------------------------------------------------
 
-def retention_policy(veille: Veille, organisation_id: int) -> RetentionPolicy:
+def retention_policy(veille: Runtime, organisation_id: int) -> RetentionPolicy:
     with veille.session_factory() as session:
         return policy_from_settings(session.get(Organisation, organisation_id).settings)
 
 
-def set_retention(veille: Veille, organisation_id: int, values: dict,
+def set_retention(veille: Runtime, organisation_id: int, values: dict,
                   actor: User | None = None) -> RetentionPolicy:
     """Keep `values` ({"calls": 24, "answers": 12, "notes": 12}, months) as the organisation's
     policy; PrivacyError (French) when they cannot be, and nothing changes."""

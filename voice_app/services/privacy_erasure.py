@@ -23,8 +23,8 @@ from db.models import AuditEvent
 from db.models import PendingImport
 from db.models import User
 from db.repositories.dependent_rows import Removal
-from voice_app.bootstrap import Veille
 from voice_app.services import audit
+from voice_app.services.ports import Runtime
 from voice_app.services.privacy import audit_subjects
 from voice_app.services.privacy import find_tenant
 from voice_app.services.privacy import rows_about
@@ -45,13 +45,13 @@ class ErasureReport:
     pending_imports_dropped: int
 
 
-def preview_erasure(veille: Veille, organisation_id: int, reference: str) -> dict[str, int]:
+def preview_erasure(veille: Runtime, organisation_id: int, reference: str) -> dict[str, int]:
     """Rows an erasure of `reference` would delete, per table (UnknownTenant if none)."""
     with veille.session_factory() as session:
         return rows_about(session, find_tenant(session, organisation_id, reference)).counts(session)
 
 
-def erase_tenant(veille: Veille, organisation_id: int, reference: str,
+def erase_tenant(veille: Runtime, organisation_id: int, reference: str,
                  actor: User | None = None) -> ErasureReport:
     """Erase the tenant `reference` of the organisation; UnknownTenant (nothing changed) if none."""
     now = veille.clock()

@@ -22,9 +22,9 @@ from db.models import AuditEvent
 from db.models import Organisation
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.processing_register import table_label
 from voice_app.services import audit
+from voice_app.services.ports import Runtime
 from voice_app.services.privacy import audit_subjects
 from voice_app.services.privacy import find_tenant
 from voice_app.services.privacy import rows_about
@@ -59,7 +59,7 @@ class TenantExport:
         return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def export_tenant(veille: Veille, organisation_id: int, reference: str,
+def export_tenant(veille: Runtime, organisation_id: int, reference: str,
                   actor: User | None = None) -> TenantExport:
     """Everything held on the tenant `reference`; UnknownTenant (nothing exported) if none."""
     now = veille.clock()

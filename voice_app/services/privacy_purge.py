@@ -32,12 +32,11 @@ from db.models import Base
 from db.models import CallAttempt
 from db.models import CallEvent
 from db.models import FollowUp
+from db.models import KeyPress
 from db.models import Organisation
-from db.models import Response
 from db.models import User
 from db.repositories.dependent_rows import Removal
 from db.repositories.dependent_rows import RowSet
-from voice_app.bootstrap import Veille
 from voice_app.domain.follow_up import TaskState
 from voice_app.domain.retention import CutOffs
 from voice_app.domain.retention import RetentionPolicy
@@ -45,6 +44,7 @@ from voice_app.domain.retention import cut_offs
 from voice_app.domain.retention import is_purge_hour
 from voice_app.domain.retention import policy_from_settings
 from voice_app.services import audit
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.privacy")
 
@@ -66,7 +66,7 @@ class PurgeReport:
         return sum(self.removal.deleted.values()) + sum(self.removal.detached.values()) + self.notes_erased
 
 
-def purge(veille: Veille, organisation_id: int, *, dry_run: bool = False,
+def purge(veille: Runtime, organisation_id: int, *, dry_run: bool = False,
           actor: User | None = None) -> PurgeReport:
     """Purge the organisation's expired data (or, `dry_run`, say what would go and keep it)."""
     now = veille.clock()
@@ -88,7 +88,7 @@ def purge(veille: Veille, organisation_id: int, *, dry_run: bool = False,
     return report
 
 
-def purge_expired_data(veille: Veille, now: datetime) -> list[PurgeReport] | None:
+def purge_expired_data(veille: Runtime, now: datetime) -> list[PurgeReport] | None:
     """The clock's nightly job: every landlord's purge, in the purge hour only (None else)."""
     if not is_purge_hour(now):
         return None
@@ -101,7 +101,7 @@ def purge_expired_data(veille: Veille, now: datetime) -> list[PurgeReport] | Non
 def _purge(session: Session, organisation_id: int, limits: CutOffs) -> tuple[Removal, int]:
     """The three steps, each in batches of BATCH rows (statements stay short at any volume)."""
     removal = Removal()
-    for model in (Response, CallEvent):
+    for model in (KeyPress, CallEvent):
         answered = _answers_of_old_calls(session, model, organisation_id, limits.answers)
         for ids in _batches(session, model.attempt_id, answered, also=CallAttempt.id):
             removal.add(_rows({model.__table__: model.attempt_id.in_(set(ids))}).remove(session))
@@ -122,7 +122,7 @@ def _rows(roots: dict) -> RowSet:
 
 
 def _answers_of_old_calls(session: Session, model, organisation_id: int, before: datetime) -> Select:
-    """The calls older than `before` that still have answers (`model`: Response or CallEvent),
+    """The calls older than `before` that still have answers (`model`: KeyPress or CallEvent),
     read from the answers' side below the newest old call: once purged, that range is empty,
     so a night with nothing to purge reads nothing."""
     newest = session.scalar(select(func.max(CallAttempt.id)).where(

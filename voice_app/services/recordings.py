@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.models import Organisation
 from voice_app.config import Settings
 from voice_app.domain.ivr_script import LANGUAGES
 from voice_app.domain.ivr_script import Language
@@ -22,9 +21,7 @@ from voice_app.domain.ivr_script import Prompt
 from voice_app.domain.ivr_script import spoken_in
 from voice_app.domain.ivr_voice import RECORDING_EXTENSIONS
 from voice_app.domain.ivr_voice import Recordings
-from voice_app.domain.ivr_voice import Voicing
-from voice_app.domain.ivr_voice import voicing_of
-from voice_app.telephony.urls import recordings_path
+from voice_app.domain.webhook_urls import recordings_path
 
 SLUG_SHAPE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")  # what services.organisations.slugify makes
 PROMPT_IDS = frozenset(str(prompt) for prompt in Prompt)
@@ -47,12 +44,6 @@ def recordings_of(settings: Settings, slug: str) -> Recordings | None:
     files = frozenset(f"{code}/{name}" for code in LANGUAGES for name in _recording_names(folder / code))
     return Recordings(slug, recordings_path(slug), files)
 
-
-def voicing_for(settings: Settings, organisation: Organisation | None) -> Voicing:
-    """The organisation's pace, voices and recorded prompts (the defaults when unknown)."""
-    if organisation is None:
-        return Voicing()
-    return voicing_of(organisation.settings, recordings_of(settings, organisation.slug))
 
 
 def recording_file(settings: Settings, slug: str, code: str, file_name: str) -> Path | None:

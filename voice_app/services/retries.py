@@ -28,20 +28,20 @@ from db.models import CallAttempt
 from db.models import Campaign
 from db.models import Round
 from db.models import Tenant
-from voice_app.bootstrap import Veille
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.retries import RETRYABLE_OUTCOMES
 from voice_app.domain.retries import PastAttempt
 from voice_app.domain.retries import is_last_attempt
 from voice_app.domain.retries import next_attempt_at
 from voice_app.domain.time_zones import zone
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.retries")
 
 BATCH_SIZE = 1000
 
 
-def schedule_retries(veille: Veille, now: datetime) -> int:
+def schedule_retries(veille: Runtime, now: datetime) -> int:
     """Create the next attempt for every retryable ended attempt without one; return how many."""
     created, skipped_campaigns = 0, set()
     while True:

@@ -17,7 +17,6 @@ from db.repositories import round_attempts
 from db.repositories.zone_plan import ZonedPlan
 from db.repositories.zone_plan import zoned_plan
 from db.repositories.zone_plan import zones_present
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.rounds import RoundSpan
 from voice_app.domain.rounds import dialling_rate
@@ -26,6 +25,7 @@ from voice_app.domain.urgent_rounds import puts_fragile_first
 from voice_app.services.campaigns import CampaignError
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import targeted_tenants_filter
+from voice_app.services.ports import Runtime
 
 
 class PlanningError(CampaignError):
@@ -44,7 +44,7 @@ def spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: date
             f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.") from None
 
 
-def round_zones(veille: Veille, campaign: Campaign, day: date) -> tuple:
+def round_zones(veille: Runtime, campaign: Campaign, day: date) -> tuple:
     """Paris and the overseas zones of the tenants a round on `day` targets."""
     with veille.session_factory.begin() as session:
         present = zones_present(session, lambda *columns: targeted_on(campaign, day, *columns))

@@ -21,7 +21,6 @@ from db.models import CallAttempt
 from db.models import Campaign
 from db.models import FollowUp
 from db.models import Round
-from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import State
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import InvalidPolicy
@@ -29,6 +28,7 @@ from voice_app.domain.outcomes import REACHED
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.round_progress import RoundProgress
 from voice_app.domain.rounds import dialling_rate
+from voice_app.services.ports import Runtime
 
 TO_PLACE = (State.DUE, State.CLAIMED)
 IN_FLIGHT = (State.QUEUED, State.RINGING, State.IN_PROGRESS)
@@ -49,7 +49,7 @@ class RoundView:
     progress: RoundProgress
 
 
-def round_view(veille: Veille, organisation_id: int, round_id: int) -> RoundView:
+def round_view(veille: Runtime, organisation_id: int, round_id: int) -> RoundView:
     """The round of this organisation with its figures so far."""
     with veille.session_factory() as session:
         row = session.execute(select(Round, Campaign).join(Campaign, Campaign.id == Round.campaign_id).where(

@@ -34,7 +34,6 @@ from db.models import CallAttempt
 from db.models import Campaign
 from db.models import FollowUp
 from db.models import Round
-from voice_app.bootstrap import Veille
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import unreachable_reason
 from voice_app.domain.retries import RETRYABLE_OUTCOMES
@@ -42,6 +41,7 @@ from voice_app.domain.retries import TERMINAL_STATES
 from voice_app.domain.retries import Verdict
 from voice_app.domain.retries import round_verdict
 from voice_app.services.escalations import open_follow_up
+from voice_app.services.ports import Runtime
 from voice_app.services.retries import past_attempt
 
 log = logging.getLogger("veille.rounds")
@@ -60,7 +60,7 @@ class RoundSummary:
     counts: dict[str, int]
 
 
-def close_finished_rounds(veille: Veille, now: datetime) -> int:
+def close_finished_rounds(veille: Runtime, now: datetime) -> int:
     """Close every planned round that is over or settled; return how many were closed.
     Called by the clock every minute: a round that fails to close is logged and skipped."""
     closed = 0
@@ -73,12 +73,12 @@ def close_finished_rounds(veille: Veille, now: datetime) -> int:
     return closed
 
 
-def _open_rounds(veille: Veille) -> list[Round]:
+def _open_rounds(veille: Runtime) -> list[Round]:
     with veille.session_factory.begin() as session:
         return list(session.scalars(select(Round).where(Round.status.in_(OPEN_STATUSES)).order_by(Round.id)))
 
 
-def _ready_to_close(veille: Veille, round_: Round, now: datetime) -> bool:
+def _ready_to_close(veille: Runtime, round_: Round, now: datetime) -> bool:
     with veille.session_factory.begin() as session:
         if now >= round_.ends_at + CLOSE_GRACE:
             return True
@@ -107,7 +107,7 @@ def _retry_may_come(session: Session, round_id: int) -> bool:
                    CallAttempt.is_last_attempt.is_(False), ~has_successor)
 
 
-def close_round(veille: Veille, round_id: int, now: datetime) -> int:
+def close_round(veille: Runtime, round_id: int, now: datetime) -> int:
     """Close one round now (see the module docstring); return 1 if this call closed it."""
     with veille.session_factory.begin() as session:
         round_ = session.get(Round, round_id)
@@ -177,7 +177,7 @@ def _tasks(verdicts: dict[int, Verdict], previously_unreachable: set[int],
     return tasks
 
 
-def list_rounds(veille: Veille, campaign_id: int | None = None, limit: int = 20, *,
+def list_rounds(veille: Runtime, campaign_id: int | None = None, limit: int = 20, *,
                 organisation_id: int | None = None) -> list[RoundSummary]:
     """The latest rounds (of one campaign, or all of an organisation's, or all), newest first,
     with attempt counts by outcome."""

@@ -11,16 +11,16 @@ import logging
 
 from db.models import CallEvent
 from db.repositories import call_events as calls
-from voice_app.bootstrap import Veille
 from voice_app.domain.call_flow import State
 from voice_app.domain.ivr_script import Step
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.calls")
 
 SCREEN_ACCEPTED = "screen_accepted"  # the event kind of a volunteer's "1"
 
 
-def record_screening(veille: Veille, token: str, leg_sid: str, digits: str, parent_sid: str = "") -> bool:
+def record_screening(veille: Runtime, token: str, leg_sid: str, digits: str, parent_sid: str = "") -> bool:
     """A volunteer answered the screening question: True connects them (1, tenant waiting).
     The leg has its own CallSid; its ParentCallSid, when sent, must be the tenant's call."""
     with veille.session_factory.begin() as session:

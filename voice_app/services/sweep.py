@@ -35,11 +35,12 @@ from sqlalchemy import select
 from db.models import CallAttempt
 from db.repositories import attempts
 from db.repositories.attempts import SilentCall
-from voice_app.bootstrap import Veille
+from voice_app.domain.callback import final_status
 from voice_app.domain.outcomes import log_class
+from voice_app.domain.provider import FINAL_STATUSES
+from voice_app.domain.provider import CallStatus
 from voice_app.services.call_events import apply_callback
-from voice_app.telephony import callbacks
-from voice_app.telephony.callbacks import FINAL_STATUSES
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.sweep")
 
@@ -61,7 +62,7 @@ class SweepSummary:
     errors: int = 0
 
 
-def sweep_stuck_attempts(veille: Veille, now: datetime) -> SweepSummary:
+def sweep_stuck_attempts(veille: Runtime, now: datetime) -> SweepSummary:
     """End or reconcile every attempt stuck past its deadline (see the module docstring)."""
     summary = SweepSummary()
     with veille.session_factory.begin() as session:
@@ -81,7 +82,7 @@ def sweep_stuck_attempts(veille: Veille, now: datetime) -> SweepSummary:
     return summary
 
 
-def _reconcile(veille: Veille, call: SilentCall, now: datetime, summary: SweepSummary) -> None:
+def _reconcile(veille: Runtime, call: SilentCall, now: datetime, summary: SweepSummary) -> None:
     if call.provider_call_id is None:
         _end_unknown(veille, call, now, summary, "dialled without a provider call id")
         return
@@ -99,12 +100,11 @@ def _reconcile(veille: Veille, call: SilentCall, now: datetime, summary: SweepSu
         summary.still_in_progress += 1
         log.info("sweep.still_in_progress attempt_id=%s status=%s", call.id, status)
         return
-    _apply_final_status(veille, call, status, summary)
+    _apply_final_status(veille, call, CallStatus(status), summary)
 
 
-def _apply_final_status(veille: Veille, call: SilentCall, status: str, summary: SweepSummary) -> None:
-    form = {"CallSid": call.provider_call_id, "CallStatus": status}
-    apply_callback(veille, call.token, callbacks.status(form, sequence=SWEEP_SEQUENCE))
+def _apply_final_status(veille: Runtime, call: SilentCall, status: CallStatus, summary: SweepSummary) -> None:
+    apply_callback(veille, call.token, final_status(call.provider_call_id, status, SWEEP_SEQUENCE))
     with veille.session_factory() as session:
         state, outcome = session.execute(
             select(CallAttempt.state, CallAttempt.outcome).where(CallAttempt.id == call.id)).one()
@@ -116,7 +116,7 @@ def _apply_final_status(veille: Veille, call: SilentCall, status: str, summary: 
     log.info("sweep.reconciled attempt_id=%s status=%s outcome=%s", call.id, status, log_class(outcome))
 
 
-def _end_unknown(veille: Veille, call: SilentCall, now: datetime, summary: SweepSummary, why: str) -> None:
+def _end_unknown(veille: Runtime, call: SilentCall, now: datetime, summary: SweepSummary, why: str) -> None:
     with veille.session_factory.begin() as session:
         ended = attempts.end_silent_call(session, call, outcome=UNKNOWN, provider_status=None, now=now,
                                          error=why)

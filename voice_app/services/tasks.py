@@ -22,11 +22,10 @@ from sqlalchemy.orm import Session
 from db.models import BridgedCall
 from db.models import CallAttempt
 from db.models import FollowUp
+from db.models import KeyPress
 from db.models import Organisation
-from db.models import Response
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.eligibility import age_in_year
 from voice_app.domain.escalation import Reason
@@ -44,6 +43,7 @@ from voice_app.domain.phones import mask_phone
 from voice_app.domain.working_hours import WorkingHours
 from voice_app.services import audit
 from voice_app.services.follow_ups import visible
+from voice_app.services.ports import Runtime
 from voice_app.services.volunteers import pool_organisation_ids
 
 log = logging.getLogger("veille.tasks")
@@ -97,7 +97,7 @@ def _may_act(viewer: Viewer, task: FollowUp) -> bool:
     return task.assignee_id == viewer.user_id or viewer.sees_whole_landlord
 
 
-def load_card(veille: Veille, viewer: Viewer, task_id: int) -> TaskCard:
+def load_card(veille: Runtime, viewer: Viewer, task_id: int) -> TaskCard:
     """The task with its tenant's card and history; audited as a view."""
     now = veille.clock()
     with veille.session_factory.begin() as session:
@@ -127,8 +127,8 @@ def _calls(session: Session, tenant_id: int) -> list[PastCall]:
     attempts = session.scalars(select(CallAttempt).where(CallAttempt.tenant_id == tenant_id)
                                .order_by(CallAttempt.id.desc()).limit(HISTORY)).all()
     keys: dict[int, list[str]] = {}
-    for attempt_id, meaning in session.execute(select(Response.attempt_id, Response.meaning).where(
-            Response.attempt_id.in_([a.id for a in attempts])).order_by(Response.id)):
+    for attempt_id, meaning in session.execute(select(KeyPress.attempt_id, KeyPress.meaning).where(
+            KeyPress.attempt_id.in_([a.id for a in attempts])).order_by(KeyPress.id)):
         keys.setdefault(attempt_id, []).append(meaning)
     return [PastCall(a.answered_at or a.dialled_at or a.due_at, a.outcome, a.state, keys.get(a.id, []))
             for a in attempts]
@@ -138,7 +138,7 @@ def _actor(session: Session, viewer: Viewer) -> User | None:
     return session.get(User, viewer.user_id)
 
 
-def reveal_phone(veille: Veille, viewer: Viewer, task_id: int) -> list[str]:
+def reveal_phone(veille: Runtime, viewer: Viewer, task_id: int) -> list[str]:
     """The tenant's numbers in full, for the holder or a coordinator; audited."""
     with veille.session_factory.begin() as session:
         task = _viewer_task(session, viewer, task_id)
@@ -151,7 +151,7 @@ def reveal_phone(veille: Veille, viewer: Viewer, task_id: int) -> list[str]:
         return [n for n in ((tenant.phone, tenant.phone2) if tenant else ()) if n]
 
 
-def claim(veille: Veille, viewer: Viewer, task_id: int, *, keep_tenant: bool = True) -> None:
+def claim(veille: Runtime, viewer: Viewer, task_id: int, *, keep_tenant: bool = True) -> None:
     """Take an offered task: one conditional UPDATE, so of two volunteers only one wins
     (TaskRefused for the other). The claimer becomes the tenant's volunteer unless not
     `keep_tenant`."""
@@ -188,7 +188,7 @@ def _hours(session: Session, organisation_id: int) -> WorkingHours:
     return WorkingHours.from_settings(organisation.settings if organisation else None)
 
 
-def try_again_later(veille: Veille, viewer: Viewer, task_id: int, when: datetime | None = None) -> datetime:
+def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, when: datetime | None = None) -> datetime:
     """Not reached: the holder keeps the task, due again after two working hours (or `when`)."""
     now = veille.clock()
     with veille.session_factory.begin() as session:
@@ -205,7 +205,7 @@ def try_again_later(veille: Veille, viewer: Viewer, task_id: int, when: datetime
     return due
 
 
-def record_outcome(veille: Veille, viewer: Viewer, task_id: int, outcome: Outcome) -> None:
+def record_outcome(veille: Runtime, viewer: Viewer, task_id: int, outcome: Outcome) -> None:
     """Close the task with what was done; a tenant who wants regular calls gets their next one."""
     now = veille.clock()
     problems = outcome_problems(outcome, paris_date(now))
@@ -264,7 +264,7 @@ def open_regular_call(session: Session, tenant: Tenant, day: date, now: datetime
     return task
 
 
-def set_human_calls(veille: Veille, viewer: Viewer, tenant_id: int, every_days: int | None,
+def set_human_calls(veille: Runtime, viewer: Viewer, tenant_id: int, every_days: int | None,
                     keep_automated: bool) -> None:
     """A coordinator's setting: regular human calls every N days (None: stop), and whether the
     automated call continues for this tenant."""
@@ -281,7 +281,7 @@ def set_human_calls(veille: Veille, viewer: Viewer, tenant_id: int, every_days: 
                   subject_id=tenant_id, details={"every_days": every_days, "keep_automated": keep_automated})
 
 
-def reassign(veille: Veille, viewer: Viewer, task_id: int, volunteer_id: int | None) -> None:
+def reassign(veille: Runtime, viewer: Viewer, task_id: int, volunteer_id: int | None) -> None:
     """A coordinator gives a task to a volunteer of the landlord or its partners (None: offer to all)."""
     now = veille.clock()
     with veille.session_factory.begin() as session:
@@ -302,7 +302,7 @@ def reassign(veille: Veille, viewer: Viewer, task_id: int, volunteer_id: int | N
                   details={"to": volunteer_id})
 
 
-def reassign_all(veille: Veille, viewer: Viewer, from_volunteer_id: int, to_volunteer_id: int | None) -> int:
+def reassign_all(veille: Runtime, viewer: Viewer, from_volunteer_id: int, to_volunteer_id: int | None) -> int:
     """Hand every open task of a volunteer (away, leaving) to another, or offer them to all."""
     with veille.session_factory() as session:
         task_ids = list(session.scalars(select(FollowUp.id).where(

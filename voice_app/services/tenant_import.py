@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 from db.models import AuditEvent
 from db.models import Enrolment
 from db.models import Tenant
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.ivr_script import has_language
 from voice_app.domain.tenant_batch import CheckedFile
@@ -41,6 +40,7 @@ from voice_app.domain.tenant_file import check_size
 from voice_app.domain.tenant_rows import RowError
 from voice_app.domain.tenant_rows import TenantRow
 from voice_app.services.organisations import current_organisation
+from voice_app.services.ports import Runtime
 from voice_app.services.suppression import EMPTY
 from voice_app.services.suppression import SuppressionList
 from voice_app.services.suppression import forget_numbers
@@ -118,7 +118,7 @@ def read_tenant_file(path: Path) -> bytes:
     return data
 
 
-def import_tenants(veille: Veille, path: str | Path, *, dry_run: bool = False, skip_invalid: bool = False,
+def import_tenants(veille: Runtime, path: str | Path, *, dry_run: bool = False, skip_invalid: bool = False,
                    progress: Progress | None = None, organisation_id: int | None = None) -> ImportReport:
     """Check `path` and create or update its tenants; raises TenantFileError for a file that
     cannot be read at all, returns a refused report for a file with invalid lines."""
@@ -163,7 +163,7 @@ def _called_in_french(rows: list[TenantRow]) -> dict[str, int]:
     return {code: count for code, count in sorted(codes.items()) if code and not has_language(code)}
 
 
-def _dry_run(veille: Veille, organisation_id: int, rows: list[TenantRow], report: ImportReport,
+def _dry_run(veille: Runtime, organisation_id: int, rows: list[TenantRow], report: ImportReport,
              now: datetime) -> None:
     """Count what an import would do without writing."""
     with veille.session_factory() as session:
@@ -171,7 +171,7 @@ def _dry_run(veille: Veille, organisation_id: int, rows: list[TenantRow], report
     _count(report, plan)
 
 
-def _write(veille: Veille, organisation_id: int, rows: list[TenantRow], report: ImportReport,
+def _write(veille: Runtime, organisation_id: int, rows: list[TenantRow], report: ImportReport,
            now: datetime, progress: Progress | None) -> None:
     try:
         with veille.session_factory.begin() as session:
@@ -284,7 +284,7 @@ class TenantListing:
     opted_out: bool
 
 
-def list_tenants(veille: Veille, site: str | None = None,
+def list_tenants(veille: Runtime, site: str | None = None,
                  organisation_id: int | None = None) -> list[TenantListing]:
     """The organisation's tenants by reference, optionally of one site."""
     organisation = current_organisation(veille, organisation_id)

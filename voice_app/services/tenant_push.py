@@ -16,12 +16,12 @@ from dataclasses import field
 from sqlalchemy.exc import IntegrityError
 
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.tenant_items import MAX_ITEMS
 from voice_app.domain.tenant_items import check_tenant_items
 from voice_app.domain.tenant_rows import RowError
 from voice_app.services import audit
+from voice_app.services.ports import Runtime
 from voice_app.services.tenant_import import ImportConflict
 from voice_app.services.tenant_import import SavedRows
 from voice_app.services.tenant_import import save_rows
@@ -49,7 +49,7 @@ class PushResult:
         return sorted({error.line for error in self.errors})
 
 
-def push_tenants(veille: Veille, organisation_id: int, items: object, *, partial: bool,
+def push_tenants(veille: Runtime, organisation_id: int, items: object, *, partial: bool,
                  actor: User | None) -> PushResult:
     """Check `items` (a JSON array) and save them, all or (with `partial`) the valid ones."""
     if not isinstance(items, list) or not items:

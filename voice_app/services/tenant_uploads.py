@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from db.models import PendingImport
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.people import Viewer
 from voice_app.domain.tenant_file import MAX_FILE_BYTES
 from voice_app.domain.tenant_file import TenantFileError
 from voice_app.services import audit
+from voice_app.services.ports import Runtime
 from voice_app.services.tenant_import import ImportReport
 from voice_app.services.tenant_import import import_tenants
 
@@ -29,7 +29,7 @@ class UploadNotFound(LookupError):
     """No such pending file for this person (404): confirmed, cancelled, expired or not theirs."""
 
 
-def _run(veille: Veille, landlord_id: int, file_name: str, content: bytes, *, dry_run: bool,
+def _run(veille: Runtime, landlord_id: int, file_name: str, content: bytes, *, dry_run: bool,
          skip_invalid: bool = False) -> ImportReport:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / (Path(file_name).name or "locataires.csv")
@@ -38,7 +38,7 @@ def _run(veille: Veille, landlord_id: int, file_name: str, content: bytes, *, dr
                               organisation_id=landlord_id)
 
 
-def stage(veille: Veille, viewer: Viewer, file_name: str, content: bytes) -> tuple[str | None, ImportReport]:
+def stage(veille: Runtime, viewer: Viewer, file_name: str, content: bytes) -> tuple[str | None, ImportReport]:
     """Check the file and count what it would change (nothing saved). The token names the
     staged file for confirmation; None when the file is refused (nothing to confirm)."""
     if len(content) > MAX_FILE_BYTES:
@@ -66,14 +66,14 @@ def _pending(session, viewer: Viewer, token: str) -> PendingImport:
     return pending
 
 
-def preview(veille: Veille, viewer: Viewer, token: str) -> tuple[str, ImportReport]:
+def preview(veille: Runtime, viewer: Viewer, token: str) -> tuple[str, ImportReport]:
     with veille.session_factory() as session:
         pending = _pending(session, viewer, token)
         name, content, landlord_id = pending.file_name, pending.content, pending.organisation_id
     return name, _run(veille, landlord_id, name, content, dry_run=True)
 
 
-def confirm(veille: Veille, viewer: Viewer, token: str) -> ImportReport:
+def confirm(veille: Runtime, viewer: Viewer, token: str) -> ImportReport:
     """Import the staged file for real, then forget it."""
     with veille.session_factory() as session:
         pending = _pending(session, viewer, token)
@@ -87,6 +87,6 @@ def confirm(veille: Veille, viewer: Viewer, token: str) -> ImportReport:
     return report
 
 
-def cancel(veille: Veille, viewer: Viewer, token: str) -> None:
+def cancel(veille: Runtime, viewer: Viewer, token: str) -> None:
     with veille.session_factory.begin() as session:
         session.delete(_pending(session, viewer, token))

@@ -26,7 +26,6 @@ from db.models import OptOutRequest
 from db.models import PhoneSuppression
 from db.models import Tenant
 from db.models import User
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.opt_out_requests import RequestState
 from voice_app.domain.people import Role
@@ -36,6 +35,7 @@ from voice_app.domain.phones import mask_phone
 from voice_app.domain.phones import normalise_phone
 from voice_app.services import audit
 from voice_app.services.opt_outs import opt_out_tenant
+from voice_app.services.ports import Runtime
 from voice_app.services.suppression import hash_in
 from voice_app.services.suppression import is_suppressed
 from voice_app.services.volunteers import pool_organisation_ids
@@ -94,7 +94,7 @@ def _search(query: str):
                func.lower(Tenant.last_name).like(pattern, escape="\\"))
 
 
-def search(veille: Veille, viewer: Viewer, *, query: str = "", site: str = "",
+def search(veille: Runtime, viewer: Viewer, *, query: str = "", site: str = "",
            after: str | None = None, limit: int = PAGE) -> TenantPage:
     """A page of tenants by reference (keyset: fast on the 1,000th page as on the first)."""
     conditions = [visible_tenants(viewer)]
@@ -120,7 +120,7 @@ def search(veille: Veille, viewer: Viewer, *, query: str = "", site: str = "",
         rows[-1].reference if more and rows else None, total)
 
 
-def sites(veille: Veille, viewer: Viewer) -> list[str]:
+def sites(veille: Runtime, viewer: Viewer) -> list[str]:
     with veille.session_factory() as session:
         return list(session.scalars(select(Tenant.site).where(
             visible_tenants(viewer), Tenant.site.is_not(None)).distinct().order_by(Tenant.site)))
@@ -145,7 +145,7 @@ def _tenant(session: Session, viewer: Viewer, tenant_id: int) -> Tenant:
     return tenant
 
 
-def card(veille: Veille, viewer: Viewer, tenant_id: int) -> TenantCard:
+def card(veille: Runtime, viewer: Viewer, tenant_id: int) -> TenantCard:
     """The tenant's card; audited as a view."""
     with veille.session_factory.begin() as session:
         tenant = _tenant(session, viewer, tenant_id)
@@ -165,7 +165,7 @@ def card(veille: Veille, viewer: Viewer, tenant_id: int) -> TenantCard:
                           viewer.sees_whole_landlord)
 
 
-def _audit(session: Session, veille: Veille, viewer: Viewer, tenant: Tenant, action: str,
+def _audit(session: Session, veille: Runtime, viewer: Viewer, tenant: Tenant, action: str,
            details: dict | None = None) -> None:
     audit.add(session, veille.clock(), organisation_id=tenant.organisation_id,
               actor=session.get(User, viewer.user_id), action=action, subject_type="tenant",
@@ -179,7 +179,7 @@ def _changeable(session: Session, viewer: Viewer, tenant_id: int) -> Tenant:
     return tenant
 
 
-def add_away_period(veille: Veille, viewer: Viewer, tenant_id: int, starts_on: date, ends_on: date,
+def add_away_period(veille: Runtime, viewer: Viewer, tenant_id: int, starts_on: date, ends_on: date,
                     reason: str) -> None:
     """Hospital, holiday...: no call and no escalation between these dates (inclusive)."""
     if ends_on < starts_on:
@@ -195,7 +195,7 @@ def add_away_period(veille: Veille, viewer: Viewer, tenant_id: int, starts_on: d
                {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(), "reason": reason})
 
 
-def remove_away_period(veille: Veille, viewer: Viewer, tenant_id: int, period_id: int) -> None:
+def remove_away_period(veille: Runtime, viewer: Viewer, tenant_id: int, period_id: int) -> None:
     with veille.session_factory.begin() as session:
         tenant = _changeable(session, viewer, tenant_id)
         period = session.get(AwayPeriod, period_id)
@@ -212,7 +212,7 @@ def _phone(raw: str) -> str:
         raise TenantChangeRefused(f"Numéro invalide : {error}") from error
 
 
-def fix_phone(veille: Veille, viewer: Viewer, tenant_id: int, raw: str, second: bool = False) -> str:
+def fix_phone(veille: Runtime, viewer: Viewer, tenant_id: int, raw: str, second: bool = False) -> str:
     """Correct a number (E.164 through the phone rules); a number that asked to stop stays refused."""
     number = _phone(raw)
     with veille.session_factory.begin() as session:
@@ -229,7 +229,7 @@ def fix_phone(veille: Veille, viewer: Viewer, tenant_id: int, raw: str, second: 
     return number
 
 
-def assign_volunteer(veille: Veille, viewer: Viewer, tenant_id: int, volunteer_id: int | None) -> None:
+def assign_volunteer(veille: Runtime, viewer: Viewer, tenant_id: int, volunteer_id: int | None) -> None:
     with veille.session_factory.begin() as session:
         tenant = _changeable(session, viewer, tenant_id)
         if volunteer_id is not None:
@@ -246,7 +246,7 @@ def assign_volunteer(veille: Veille, viewer: Viewer, tenant_id: int, volunteer_i
 OPT_OUT_CHANNELS = {"telephone": "par téléphone", "letter": "par courrier", "in_person": "en personne"}
 
 
-def record_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, channel: str) -> None:
+def record_opt_out(veille: Runtime, viewer: Viewer, tenant_id: int, channel: str) -> None:
     """The tenant asked a person (phone, letter) to stop the calls: it takes effect at once,
     exactly as a 9 confirmed on a call (numbers kept only as hashes, enrolment ended)."""
     if channel not in OPT_OUT_CHANNELS:
@@ -259,7 +259,7 @@ def record_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, channel: str)
         _audit(session, veille, viewer, tenant, "tenant.opted_out", {"channel": channel})
 
 
-def undo_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, raw_phone: str, agreement: str) -> None:
+def undo_opt_out(veille: Runtime, viewer: Viewer, tenant_id: int, raw_phone: str, agreement: str) -> None:
     """An opt-out recorded by mistake, undone with the tenant's agreement (how they gave it is
     recorded): the number, erased at the opt-out, is entered again and leaves the suppression
     list. The tenant is not re-enrolled by this: a coordinator enrols them, as any tenant."""
@@ -278,7 +278,7 @@ def undo_opt_out(veille: Veille, viewer: Viewer, tenant_id: int, raw_phone: str,
     log.info("tenant.opt_out_undone tenant_id=%s", tenant_id)
 
 
-def pending_opt_out(veille: Veille, tenant_id: int):
+def pending_opt_out(veille: Runtime, tenant_id: int):
     """The tenant's pending opt-out request (made on an inbound call), if any."""
     with veille.session_factory() as session:
         return session.scalar(select(OptOutRequest).where(OptOutRequest.tenant_id == tenant_id,

@@ -27,7 +27,6 @@ from db.models import Organisation
 from db.models import Tenant
 from db.models import User
 from db.models import VolunteerAbsence
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.people import Role
@@ -36,6 +35,7 @@ from voice_app.domain.people import balance
 from voice_app.domain.people import on_duty_at
 from voice_app.domain.people import slot_problem
 from voice_app.services.organisations import partner_ids
+from voice_app.services.ports import Runtime
 
 log = logging.getLogger("veille.volunteers")
 
@@ -85,7 +85,7 @@ def _volunteer_of_pool(session: Session, landlord_id: int, user_id: int) -> User
     return user
 
 
-def _audit(session: Session, veille: Veille, organisation_id: int, actor_id: int | None, action: str,
+def _audit(session: Session, veille: Runtime, organisation_id: int, actor_id: int | None, action: str,
            subject_type: str, subject_id: int | None, details: dict | None = None) -> None:
     session.add(AuditEvent(organisation_id=organisation_id, actor_id=actor_id,
                            actor_label="utilisateur" if actor_id else "commande", action=action,
@@ -93,7 +93,7 @@ def _audit(session: Session, veille: Veille, organisation_id: int, actor_id: int
                            at=veille.clock()))
 
 
-def volunteers_overview(veille: Veille, landlord_id: int, *, only_organisation: int | None = None,
+def volunteers_overview(veille: Runtime, landlord_id: int, *, only_organisation: int | None = None,
                         today: date | None = None) -> list[VolunteerRow]:
     """Volunteers of the landlord and its partners (or of one of them), with portfolio sizes."""
     today = today or paris_date(veille.clock())
@@ -116,7 +116,7 @@ def volunteers_overview(veille: Veille, landlord_id: int, *, only_organisation: 
     return [VolunteerRow(user, name, count, away.get(user.id)) for user, name, count in rows]
 
 
-def set_on_duty(veille: Veille, landlord_id: int, user_id: int, on_duty: bool, *,
+def set_on_duty(veille: Runtime, landlord_id: int, user_id: int, on_duty: bool, *,
                 actor_id: int | None = None) -> None:
     """Put a volunteer on duty (rung for live transfers, told of urgent tasks) or off."""
     with veille.session_factory.begin() as session:
@@ -128,7 +128,7 @@ def set_on_duty(veille: Veille, landlord_id: int, user_id: int, on_duty: bool, *
         _audit(session, veille, landlord_id, actor_id, action, "user", user_id)
 
 
-def set_capacity(veille: Veille, landlord_id: int, user_id: int, capacity: int, *,
+def set_capacity(veille: Runtime, landlord_id: int, user_id: int, capacity: int, *,
                  actor_id: int | None = None) -> None:
     if not 0 <= capacity <= 1000:
         raise VolunteerError("La capacité est un nombre de locataires entre 0 et 1000.")
@@ -138,7 +138,7 @@ def set_capacity(veille: Veille, landlord_id: int, user_id: int, capacity: int, 
                {"capacity": capacity})
 
 
-def add_absence(veille: Veille, landlord_id: int, user_id: int, starts_on: date, ends_on: date, *,
+def add_absence(veille: Runtime, landlord_id: int, user_id: int, starts_on: date, ends_on: date, *,
                 actor_id: int | None = None) -> None:
     """Record a volunteer's absence: meanwhile their tenants' new tasks are offered to all."""
     if ends_on < starts_on:
@@ -151,7 +151,7 @@ def add_absence(veille: Veille, landlord_id: int, user_id: int, starts_on: date,
                {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
 
 
-def assign_portfolio(veille: Veille, landlord_id: int, references: Iterable[str], volunteer_id: int, *,
+def assign_portfolio(veille: Runtime, landlord_id: int, references: Iterable[str], volunteer_id: int, *,
                      actor_id: int | None = None) -> PortfolioResult:
     """Make `volunteer_id` the volunteer of the tenants named by reference."""
     references = [r.strip() for r in references if r and r.strip()]
@@ -171,7 +171,7 @@ def assign_portfolio(veille: Veille, landlord_id: int, references: Iterable[str]
     return result
 
 
-def balance_site(veille: Veille, landlord_id: int, site: str, *, actor_id: int | None = None) -> int:
+def balance_site(veille: Runtime, landlord_id: int, site: str, *, actor_id: int | None = None) -> int:
     """Spread the site's enrolled tenants over the available volunteers by free capacity,
     keeping each tenant who already has one of them. Returns how many tenants moved."""
     today = paris_date(veille.clock())
@@ -226,7 +226,7 @@ def on_duty_user_ids(session: Session, organisation_ids: list[int], role: str, m
             and (role != Role.VOLUNTEER or is_available(session, user_id, day))]
 
 
-def roster(veille: Veille, user_ids: list[int]) -> dict[int, list[DutySlot]]:
+def roster(veille: Runtime, user_ids: list[int]) -> dict[int, list[DutySlot]]:
     with veille.session_factory() as session:
         found: dict[int, list[DutySlot]] = {}
         for slot in session.scalars(select(DutySlot).where(DutySlot.user_id.in_(user_ids))
@@ -235,7 +235,7 @@ def roster(veille: Veille, user_ids: list[int]) -> dict[int, list[DutySlot]]:
         return found
 
 
-def add_duty_slot(veille: Veille, landlord_id: int, user_id: int, weekday: int, start: time, end: time, *,
+def add_duty_slot(veille: Runtime, landlord_id: int, user_id: int, weekday: int, start: time, end: time, *,
                   actor_id: int | None = None) -> None:
     problem = slot_problem(weekday, start, end)
     if problem:
@@ -249,7 +249,7 @@ def add_duty_slot(veille: Veille, landlord_id: int, user_id: int, weekday: int, 
                {"weekday": weekday, "start": start.isoformat("minutes"), "end": end.isoformat("minutes")})
 
 
-def remove_duty_slot(veille: Veille, landlord_id: int, user_id: int, slot_id: int, *,
+def remove_duty_slot(veille: Runtime, landlord_id: int, user_id: int, slot_id: int, *,
                      actor_id: int | None = None) -> None:
     with veille.session_factory.begin() as session:
         _volunteer_of_pool(session, landlord_id, user_id)

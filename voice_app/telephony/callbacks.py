@@ -11,7 +11,6 @@ caller id that is not an E.164 number is a withheld one.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 
@@ -20,38 +19,39 @@ from voice_app.domain.call_flow import AnsweredByHuman
 from voice_app.domain.call_flow import AnsweredByMachine
 from voice_app.domain.call_flow import Dialled
 from voice_app.domain.call_flow import DialResult
-from voice_app.domain.call_flow import Ended
 from voice_app.domain.call_flow import Event
 from voice_app.domain.call_flow import KeyPressed
 from voice_app.domain.call_flow import NoInput
 from voice_app.domain.call_flow import Ringing
 from voice_app.domain.call_flow import WordRecognised
+from voice_app.domain.callback import Callback
+from voice_app.domain.callback import callback_key
+from voice_app.domain.callback import final_status
 from voice_app.domain.ivr_script import MENUS
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.ivr_script import menu_word
-from voice_app.services.call_events import Callback
+from voice_app.domain.provider import DIAL_STATUSES
+from voice_app.domain.provider import FINAL_STATUSES
+from voice_app.domain.provider import CallStatus
 
 __all__ = ["FINAL_STATUSES", "Callback", "amd", "answer", "caller_number", "dial", "form_field", "gather",
            "status"]
 
-MAX_KEY_LENGTH = 100  # CallEvent.idempotency_key is 128; the service prefixes the attempt id
 MAX_FIELD_LENGTH = 64
 VALID_KEY = re.compile(r"^[0-9*#]$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 GATHER_STEPS = frozenset(MENUS)  # the steps that ask a question
 
 STATUS_EVENTS = {
-    "queued": Dialled,
-    "initiated": Ringing,
-    "ringing": Ringing,
-    "in-progress": Answered,
-    "answered": Answered,
+    CallStatus.QUEUED: Dialled,
+    CallStatus.INITIATED: Ringing,
+    CallStatus.RINGING: Ringing,
+    CallStatus.IN_PROGRESS: Answered,
+    CallStatus.ANSWERED: Answered,
 }
-FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 HUMAN_VERDICTS = frozenset({"human", "unknown"})
 MACHINE_VERDICTS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence",
                               "machine_end_other", "fax"})
-DIAL_STATUSES = frozenset({"completed", "answered", "busy", "no-answer", "failed", "canceled"})
 OTHER = "other"  # what an undocumented value is stored as
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 MAX_SEQUENCE_DIGITS = 10
@@ -59,22 +59,20 @@ MAX_SEQUENCE_DIGITS = 10
 
 def answer(form: Mapping[str, str]) -> Callback:
     sid = form_field(form, "CallSid")
-    return Callback("answer", _key("answer", sid), Answered(), sid)
+    return Callback("answer", callback_key("answer", sid), Answered(), sid)
 
 
-def status(form: Mapping[str, str], sequence: str | None = None) -> Callback:
-    """A status callback; `sequence` replaces SequenceNumber for a status learnt otherwise
-    (the sweep's reconciliation has its own idempotency key)."""
+def status(form: Mapping[str, str]) -> Callback:
     sid, value = form_field(form, "CallSid"), form_field(form, "CallStatus").lower()
-    sequence = sequence or _sequence(form_field(form, "SequenceNumber"))
+    sequence = _sequence(form_field(form, "SequenceNumber"))
     if value in FINAL_STATUSES:
-        event: Event | None = Ended(value)
-    elif value in STATUS_EVENTS:
-        event = STATUS_EVENTS[value]()
+        return final_status(sid, CallStatus(value), sequence)
+    if value in STATUS_EVENTS:
+        event: Event | None = STATUS_EVENTS[CallStatus(value)]()
     else:
         event, value = None, OTHER
     detail = {"status": value, "sequence": sequence, "known": event is not None}
-    return Callback("status", _key("status", sid, value, sequence), event, sid, detail)
+    return Callback("status", callback_key("status", sid, value, sequence), event, sid, detail)
 
 
 def amd(form: Mapping[str, str]) -> Callback:
@@ -86,7 +84,7 @@ def amd(form: Mapping[str, str]) -> Callback:
     else:
         event, verdict = None, OTHER
     detail = {"answered_by": verdict, "known": event is not None}
-    return Callback("amd", _key("amd", sid, verdict), event, sid, detail)
+    return Callback("amd", callback_key("amd", sid, verdict), event, sid, detail)
 
 
 def gather(form: Mapping[str, str], step_name: str, turn_text: str | None) -> Callback:
@@ -107,7 +105,7 @@ def gather(form: Mapping[str, str], step_name: str, turn_text: str | None) -> Ca
     else:
         event = NoInput(step)
     given = detail.get("digits") or detail.get("word") or ""
-    key = _key("gather", sid, step_name, str(turn), given)
+    key = callback_key("gather", sid, step_name, str(turn), given)
     return Callback("gather", key, event, sid, detail, turn)
 
 
@@ -116,7 +114,8 @@ def dial(form: Mapping[str, str]) -> Callback:
     sid, value = form_field(form, "CallSid"), form_field(form, "DialCallStatus").lower()
     value = value if value in DIAL_STATUSES else OTHER  # nobody known to be connected: missed
     leg = form_field(form, "DialCallSid")
-    return Callback("dial", _key("dial", sid, leg, value), DialResult(value), sid, {"dial_status": value})
+    key = callback_key("dial", sid, leg, value)
+    return Callback("dial", key, DialResult(value), sid, {"dial_status": value})
 
 
 def caller_number(form: Mapping[str, str]) -> str:
@@ -146,11 +145,3 @@ def form_field(form: Mapping[str, str], name: str, limit: int = MAX_FIELD_LENGTH
     cut to `limit` characters."""
     value = (form.get(name) or "")[:limit * 4]
     return CONTROL_CHARACTERS.sub("", value).strip()[:limit]
-
-
-def _key(*parts: str) -> str:
-    """Parts joined; hashed when too long for the column (garbage input is still one key)."""
-    key = ":".join(parts)
-    if len(key) <= MAX_KEY_LENGTH:
-        return key
-    return f"{parts[0]}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"

@@ -9,9 +9,9 @@ attempt ends `failed` and no request ever leaves for the provider.
 
 from __future__ import annotations
 
-from voice_app.services.ports import NumberRejected
-from voice_app.services.ports import OutboundCall
-from voice_app.services.ports import TelephonyProvider
+from voice_app.domain.provider import NumberRejected
+from voice_app.domain.provider import OutboundCall
+from voice_app.domain.provider import TelephonyProvider
 
 DEMO_NUMBER_PREFIX = "+3319900"  # 01 99 00 xx xx, E.164
 

@@ -25,10 +25,13 @@ from urllib.parse import urlsplit
 
 from voice_app.config import Settings
 from voice_app.domain.phones import mask_phone
-from voice_app.services.ports import NumberRejected
-from voice_app.services.ports import OutboundCall
-from voice_app.services.ports import ProviderError
-from voice_app.services.ports import ProviderUnavailable
+from voice_app.domain.provider import NumberRejected
+from voice_app.domain.provider import OutboundCall
+from voice_app.domain.provider import ProviderError
+from voice_app.domain.provider import ProviderUnavailable
+from voice_app.domain.webhook_urls import INBOUND_PATH
+from voice_app.domain.webhook_urls import INBOUND_STATUS_PATH
+from voice_app.domain.webhook_urls import absolute
 from voice_app.telephony.simulation.behaviours import Behaviour
 from voice_app.telephony.simulation.behaviours import VolunteerBehaviour
 from voice_app.telephony.simulation.behaviours import random_behaviour
@@ -45,9 +48,6 @@ from voice_app.telephony.simulation.timeline import Timeline
 from voice_app.telephony.simulation.twiml_player import TwimlPlayer
 from voice_app.telephony.simulation.webhooks import RefusedUrl
 from voice_app.telephony.simulation.webhooks import WebhookClient
-from voice_app.telephony.urls import INBOUND_PATH
-from voice_app.telephony.urls import INBOUND_STATUS_PATH
-from voice_app.telephony.urls import absolute
 
 log = logging.getLogger("veille.simulator")
 

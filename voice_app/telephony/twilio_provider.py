@@ -37,11 +37,11 @@ from twilio.rest import Client
 from voice_app.config import ConfigError
 from voice_app.config import Settings
 from voice_app.domain.phones import mask_phone
-from voice_app.services.ports import AmbiguousProviderError
-from voice_app.services.ports import NumberRejected
-from voice_app.services.ports import OutboundCall
-from voice_app.services.ports import ProviderError
-from voice_app.services.ports import ProviderUnavailable
+from voice_app.domain.provider import AmbiguousProviderError
+from voice_app.domain.provider import NumberRejected
+from voice_app.domain.provider import OutboundCall
+from voice_app.domain.provider import ProviderError
+from voice_app.domain.provider import ProviderUnavailable
 from voice_app.telephony.twilio_http import TWILIO_API_BASE_URL
 from voice_app.telephony.twilio_http import ApiFailure
 from voice_app.telephony.twilio_http import RebasedHttpClient

@@ -31,11 +31,11 @@ from voice_app.domain.ivr_script import sentences
 from voice_app.domain.ivr_script import spoken_in
 from voice_app.domain.ivr_voice import Voicing
 from voice_app.domain.ivr_voice import reads_ssml
-from voice_app.telephony.urls import absolute
-from voice_app.telephony.urls import dial_action_path
-from voice_app.telephony.urls import gather_path
-from voice_app.telephony.urls import screening_answer_path
-from voice_app.telephony.urls import screening_path
+from voice_app.domain.webhook_urls import absolute
+from voice_app.domain.webhook_urls import dial_action_path
+from voice_app.domain.webhook_urls import gather_path
+from voice_app.domain.webhook_urls import screening_answer_path
+from voice_app.domain.webhook_urls import screening_path
 
 log = logging.getLogger("veille.ivr")
 

@@ -31,6 +31,7 @@ from db.models import User
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.people import ROLE_LABELS
 from voice_app.domain.people import Role
+from voice_app.domain.webhook_urls import absolute
 from voice_app.services.accounts import AccountError
 from voice_app.services.accounts import NewUser
 from voice_app.services.accounts import create_user
@@ -44,7 +45,6 @@ from voice_app.services.organisations import add_service_number
 from voice_app.services.organisations import create_organisation
 from voice_app.services.organisations import grant_partnership
 from voice_app.services.organisations import list_organisations
-from voice_app.telephony.urls import absolute
 from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.access import refuse

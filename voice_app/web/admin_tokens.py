@@ -18,12 +18,12 @@ from wtforms.validators import Length
 
 from voice_app.domain.api_tokens import SCOPE_LABELS
 from voice_app.domain.api_tokens import Scope
+from voice_app.domain.webhook_urls import absolute
 from voice_app.services.api_tokens import TokenError
 from voice_app.services.api_tokens import create_token
 from voice_app.services.api_tokens import list_tokens
 from voice_app.services.api_tokens import revoke_token
 from voice_app.services.organisations import list_organisations
-from voice_app.telephony.urls import absolute
 from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.admin import REQUIRED

@@ -15,6 +15,7 @@ from flask import request
 from flask import url_for
 from flask_wtf import FlaskForm
 
+from voice_app.domain.webhook_urls import absolute
 from voice_app.services import bridged_calls
 from voice_app.services.bridged_calls import BridgeRefused
 from voice_app.services.bridged_calls import BridgeStep
@@ -23,7 +24,6 @@ from voice_app.telephony import bridge_twiml
 from voice_app.telephony.signature import SIGNATURE_HEADER
 from voice_app.telephony.signature import is_signed
 from voice_app.telephony.signature import signed_url
-from voice_app.telephony.urls import absolute
 from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.extensions import get_veille

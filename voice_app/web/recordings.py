@@ -15,9 +15,9 @@ from flask import Blueprint
 from flask import abort
 from flask import send_file
 
+from voice_app.domain.webhook_urls import RECORDINGS_PREFIX
 from voice_app.services.recordings import media_type
 from voice_app.services.recordings import recording_file
-from voice_app.telephony.urls import RECORDINGS_PREFIX
 from voice_app.web.extensions import get_veille
 
 log = logging.getLogger("veille.voice")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import partial
 
 from flask import Blueprint
 from flask import Response
@@ -164,9 +163,10 @@ def _apply(token: str, callback: callbacks.Callback):
     veille = get_veille()
     handled = call_events.apply_callback(veille, token, callback)
     response = _answer(handled)
-    if call_effects.has_effects(handled):
+    effects = call_effects.after_commit(veille, handled)
+    if effects is not None:
         # After the commit, and after the answer is sent: a slow provider never delays a webhook.
-        response.call_on_close(partial(call_effects.perform_effects, veille, handled))
+        response.call_on_close(effects)
     return response
 
 

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from dataclasses import field
 
-FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+from voice_app.domain.provider import FINAL_STATUSES
 
 
 @dataclass

@@ -7,11 +7,11 @@ import requests
 from flask.cli import with_appcontext
 
 from voice_app.domain.phones import mask_phone
-from voice_app.services.test_calls import CallTestNeedsForce
-from voice_app.services.test_calls import CallTestRefused
-from voice_app.services.test_calls import CallTestReport
-from voice_app.services.test_calls import start_test_call
-from voice_app.services.test_calls import wait_for_end
+from voice_app.services.trial_calls import CallTestNeedsForce
+from voice_app.services.trial_calls import CallTestRefused
+from voice_app.services.trial_calls import CallTestReport
+from voice_app.services.trial_calls import start_test_call
+from voice_app.services.trial_calls import wait_for_end
 from voice_app.web.cli.options import organisation_option
 from voice_app.web.cli.output import CHOICES
 from voice_app.web.cli.output import OUTCOMES

@@ -17,6 +17,7 @@ from voice_app.domain.people import ROLE_LABELS
 from voice_app.domain.people import Role
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.spreadsheet import safe_row
+from voice_app.domain.webhook_urls import absolute
 from voice_app.services.accounts import AccountError
 from voice_app.services.accounts import NewUser
 from voice_app.services.accounts import create_user
@@ -29,7 +30,6 @@ from voice_app.services.organisations import related_organisation_ids
 from voice_app.services.volunteers import VolunteerError
 from voice_app.services.volunteers import assign_portfolio
 from voice_app.services.volunteers import balance_site
-from voice_app.telephony.urls import absolute
 from voice_app.web.cli.campaigns import FrenchDate
 from voice_app.web.cli.options import organisation_option
 from voice_app.web.extensions import get_veille

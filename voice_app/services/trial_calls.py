@@ -30,12 +30,12 @@ from db.models import CallAttempt
 from db.models import CallEvent
 from db.models import Enrolment
 from db.models import FollowUp
-from db.models import Response
+from db.models import KeyPress
 from db.models import Tenant
-from voice_app.bootstrap import Veille
 from voice_app.domain.calendar import paris_date
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.organisations import current_organisation
+from voice_app.services.ports import Runtime
 from voice_app.services.suppression import is_suppressed
 
 log = logging.getLogger("veille.calls")
@@ -74,7 +74,7 @@ class CallTestReport:
         return self.state in TERMINAL_STATES
 
 
-def start_test_call(veille: Veille, reference: str, before_dial: Callable[[str], None] | None = None,
+def start_test_call(veille: Runtime, reference: str, before_dial: Callable[[str], None] | None = None,
                     *, force: bool = False, organisation_id: int | None = None) -> tuple[int, str | None]:
     """Create the test attempt for the tenant `reference` and dial it; (attempt id, call id).
 
@@ -134,7 +134,7 @@ def _reasons_to_wait(session: Session, tenant: Tenant, reference: str, today: da
     return reasons
 
 
-def wait_for_end(veille: Veille, attempt_id: int, timeout: float,
+def wait_for_end(veille: Runtime, attempt_id: int, timeout: float,
                  poll: float = POLL_SECONDS) -> CallTestReport:
     """Poll until the attempt is ended or cancelled, or `timeout` seconds have passed."""
     started = time.monotonic()
@@ -145,21 +145,16 @@ def wait_for_end(veille: Veille, attempt_id: int, timeout: float,
         time.sleep(poll)
 
 
-def place_test_call(veille: Veille, reference: str, timeout: float, *, force: bool = False) -> CallTestReport:
-    """Place a test call to the tenant `reference` now and wait for how it went."""
-    attempt_id, _ = start_test_call(veille, reference, force=force)
-    return wait_for_end(veille, attempt_id, timeout)
 
-
-def call_test_report(veille: Veille, attempt_id: int, seconds: float = 0.0) -> CallTestReport:
+def call_test_report(veille: Runtime, attempt_id: int, seconds: float = 0.0) -> CallTestReport:
     """What the database says about the attempt now."""
     with veille.session_factory.begin() as session:
         attempt = session.get(CallAttempt, attempt_id)
         events = session.scalars(select(CallEvent).where(CallEvent.attempt_id == attempt_id,
                                                          CallEvent.kind == "status")
                                  .order_by(CallEvent.id)).all()
-        responses = session.scalars(select(Response).where(Response.attempt_id == attempt_id)
-                                    .order_by(Response.id)).all()
+        responses = session.scalars(select(KeyPress).where(KeyPress.attempt_id == attempt_id)
+                                    .order_by(KeyPress.id)).all()
         follow_ups = session.scalars(select(FollowUp).where(FollowUp.attempt_id == attempt_id)
                                      .order_by(FollowUp.id)).all()
         return CallTestReport(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voice_app.services.ports import OutboundCall
+from voice_app.domain.provider import OutboundCall
 
 VOICE_PREFIX = "/voice"
 RECORDINGS_PREFIX = f"{VOICE_PREFIX}/recordings"  # public: the provider fetches them unsigned
