@@ -102,7 +102,7 @@ def seed_tenant(veille, organisation_id: int, *, reference: str, last_name: str,
                         note=note, completed_by_id=volunteer.id, created_at=when)
         still_open = FollowUp(organisation_id=organisation_id, tenant_id=tenant.id, round_id=round_.id,
                               dedup_key=f"round:{round_.id}:tenant:{tenant.id}:unreachable",
-                              reason="unreachable", priority="normal", due_at=when, status="offered",
+                              reason="unreachable", priority="normal", due_at=when, status="open",
                               created_at=when)
         caller = FollowUp(organisation_id=organisation_id, tenant_id=None, attempt_id=inbound.id,
                           dedup_key=f"caller:{secrets.token_hex(16)}:x:call_me_back", reason="call_me_back",

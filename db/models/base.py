@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime
+from sqlalchemy import Enum
 from sqlalchemy import MetaData
 from sqlalchemy import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
@@ -36,6 +38,14 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def stored_enum(*vocabularies: type[StrEnum], length: int) -> Enum:
+    """A column holding the codes of the domain's `vocabularies` (VARCHAR(length), no native
+    enum type): writing any other code fails before it reaches the database. Values are read
+    back as the stored strings, which every StrEnum member compares equal to."""
+    codes = [str(member) for vocabulary in vocabularies for member in vocabulary]
+    return Enum(*codes, native_enum=False, create_constraint=False, length=length, validate_strings=True)
 
 
 def utcnow() -> datetime:

@@ -14,9 +14,13 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from db.models.base import Base
+from db.models.base import stored_enum
 from db.models.base import utcnow
+from voice_app.domain.call_flow import State
+from voice_app.domain.outcomes import Outcome
+from voice_app.domain.outcomes import Skipped
 
-DUE_OVERSEAS = text("state = 'due' AND time_zone IS NOT NULL")
+DUE_OVERSEAS = text(f"state = '{State.DUE}' AND time_zone IS NOT NULL")
 UNKNOWN_CALLER = text("tenant_id IS NULL")
 
 
@@ -53,8 +57,8 @@ class CallAttempt(Base):
     is_last_attempt: Mapped[bool] = mapped_column(default=False)
     direction: Mapped[str] = mapped_column(String(10), default="outbound")  # outbound | inbound
     purpose: Mapped[str] = mapped_column(String(10), default="round")  # round | test | inbound
-    state: Mapped[str] = mapped_column(String(20), default="due")
-    outcome: Mapped[str | None] = mapped_column(String(24), index=True)
+    state: Mapped[str] = mapped_column(stored_enum(State, length=20), default=State.DUE)
+    outcome: Mapped[str | None] = mapped_column(stored_enum(Outcome, Skipped, length=24), index=True)
     due_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))

@@ -14,7 +14,11 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from db.models.base import Base
+from db.models.base import stored_enum
 from db.models.base import utcnow
+from voice_app.domain.escalation import Priority
+from voice_app.domain.escalation import Reason
+from voice_app.domain.follow_up import Status
 
 
 class FollowUp(Base):
@@ -34,10 +38,10 @@ class FollowUp(Base):
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id"), index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
-    reason: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(10))  # urgent | high | normal | low
+    reason: Mapped[str] = mapped_column(stored_enum(Reason, length=32))
+    priority: Mapped[str] = mapped_column(stored_enum(Priority, length=10))
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | claimed | done
+    status: Mapped[str] = mapped_column(stored_enum(Status, length=10), default=Status.OPEN)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]

@@ -32,11 +32,13 @@ from db.models import Enrolment
 from db.models import PhoneSuppression
 from db.models import Round
 from db.models import Tenant
+from voice_app.domain.call_flow import State
+from voice_app.domain.outcomes import Outcome
 
 # An attempt in one of these states holds one of its campaign's simultaneous-call slots.
-ACTIVE_STATES = ("claimed", "queued", "ringing", "in_progress")
+ACTIVE_STATES = (State.CLAIMED, State.QUEUED, State.RINGING, State.IN_PROGRESS)
 # States where the provider has (or may have) the call and a callback is expected.
-DIALLED_STATES = ("queued", "ringing", "in_progress")
+DIALLED_STATES = (State.QUEUED, State.RINGING, State.IN_PROGRESS)
 NO_OPTIONS = {"synchronize_session": False}
 
 
@@ -71,7 +73,7 @@ class SilentCall:
 
 
 def _due(now: datetime):
-    return and_(CallAttempt.state == "due", CallAttempt.due_at <= now)
+    return and_(CallAttempt.state == State.DUE, CallAttempt.due_at <= now)
 
 
 def _open_rounds_of(campaign_id):
@@ -140,8 +142,8 @@ def claim_due_attempts(session: Session, campaign_id: int, now: datetime, worker
         return []
     claimed = session.execute(
         update(CallAttempt)
-        .where(CallAttempt.id.in_(ids), CallAttempt.state == "due")
-        .values(state="claimed", claimed_at=now, claimed_by=worker_id)
+        .where(CallAttempt.id.in_(ids), CallAttempt.state == State.DUE)
+        .values(state=State.CLAIMED, claimed_at=now, claimed_by=worker_id)
         .returning(CallAttempt.id, CallAttempt.token, CallAttempt.organisation_id,
                    CallAttempt.tenant_id, CallAttempt.to_number)
         .execution_options(**NO_OPTIONS)
@@ -200,7 +202,8 @@ def finish_claims(session: Session, ids: list[int], worker_id: str, *, state: st
         return 0
     result = session.execute(
         update(CallAttempt)
-        .where(CallAttempt.id.in_(ids), CallAttempt.state == "claimed", CallAttempt.claimed_by == worker_id)
+        .where(CallAttempt.id.in_(ids), CallAttempt.state == State.CLAIMED,
+               CallAttempt.claimed_by == worker_id)
         .values(state=state, outcome=outcome, ended_at=now, error=error)
         .execution_options(**NO_OPTIONS)
     )
@@ -213,9 +216,10 @@ def release_claims(session: Session, ids: list[int], worker_id: str) -> int:
         return 0
     result = session.execute(
         update(CallAttempt)
-        .where(CallAttempt.id.in_(ids), CallAttempt.state == "claimed", CallAttempt.claimed_by == worker_id,
-               CallAttempt.provider_call_id.is_(None), CallAttempt.needs_reconciliation.is_(False))
-        .values(state="due", claimed_at=None, claimed_by=None)
+        .where(CallAttempt.id.in_(ids), CallAttempt.state == State.CLAIMED,
+               CallAttempt.claimed_by == worker_id, CallAttempt.provider_call_id.is_(None),
+               CallAttempt.needs_reconciliation.is_(False))
+        .values(state=State.DUE, claimed_at=None, claimed_by=None)
         .execution_options(**NO_OPTIONS)
     )
     return result.rowcount
@@ -226,9 +230,9 @@ def end_unplaced_claims(session: Session, claimed_before: datetime, now: datetim
     claimer died or the provider's answer was ambiguous, so the call may or may not exist."""
     ended = session.execute(
         update(CallAttempt)
-        .where(CallAttempt.state == "claimed", CallAttempt.provider_call_id.is_(None),
+        .where(CallAttempt.state == State.CLAIMED, CallAttempt.provider_call_id.is_(None),
                CallAttempt.claimed_at <= claimed_before)
-        .values(state="ended", outcome="unknown", ended_at=now,
+        .values(state=State.ENDED, outcome=Outcome.UNKNOWN, ended_at=now,
                 error="not known to be placed: ended by the sweep, never re-dialled")
         .returning(CallAttempt.id)
         .execution_options(**NO_OPTIONS)
@@ -240,7 +244,7 @@ def silent_calls(session: Session, silent_since: datetime, limit: int) -> list[S
     """Dialled attempts with no callback since `silent_since` (last event, else dial, else claim)."""
     last_heard = func.coalesce(CallAttempt.last_event_at, CallAttempt.dialled_at, CallAttempt.claimed_at)
     dialled = or_(CallAttempt.state.in_(DIALLED_STATES),
-                  and_(CallAttempt.state == "claimed", CallAttempt.provider_call_id.is_not(None)))
+                  and_(CallAttempt.state == State.CLAIMED, CallAttempt.provider_call_id.is_not(None)))
     rows = session.execute(
         select(CallAttempt.id, CallAttempt.token, CallAttempt.state, CallAttempt.provider_call_id)
         .where(dialled, last_heard <= silent_since)
@@ -256,7 +260,7 @@ def end_silent_call(session: Session, call: SilentCall, *, outcome: str, provide
     result = session.execute(
         update(CallAttempt)
         .where(CallAttempt.id == call.id, CallAttempt.state == call.state)
-        .values(state="ended", outcome=outcome, provider_status=provider_status, ended_at=now,
+        .values(state=State.ENDED, outcome=outcome, provider_status=provider_status, ended_at=now,
                 needs_reconciliation=False, error=error)
         .execution_options(**NO_OPTIONS)
     )

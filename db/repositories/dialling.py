@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from db.models import CallAttempt
+from voice_app.domain.call_flow import State
 
 ATTEMPTS = CallAttempt.__table__  # on the table: once per call, the ORM's bookkeeping is not needed
 
@@ -17,9 +18,9 @@ ATTEMPTS = CallAttempt.__table__  # on the table: once per call, the ORM's bookk
 def give_back(session: Session, attempt_id: int) -> None:
     """Certainly not placed: due again, for whichever dispatcher claims it next."""
     session.execute(update(ATTEMPTS)
-                    .where(ATTEMPTS.c.id == attempt_id, ATTEMPTS.c.state == "claimed",
+                    .where(ATTEMPTS.c.id == attempt_id, ATTEMPTS.c.state == State.CLAIMED,
                            ATTEMPTS.c.provider_call_id.is_(None))
-                    .values(state="due", claimed_at=None, claimed_by=None))
+                    .values(state=State.DUE, claimed_at=None, claimed_by=None))
 
 
 def flag_for_reconciliation(session: Session, attempt_id: int, error: str) -> None:
@@ -30,13 +31,13 @@ def flag_for_reconciliation(session: Session, attempt_id: int, error: str) -> No
 
 def finish_claim(session: Session, attempt_id: int, **values) -> None:
     """Only a claim still held is finished: the sweep may have ended it meanwhile."""
-    session.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == attempt_id, ATTEMPTS.c.state == "claimed")
+    session.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == attempt_id, ATTEMPTS.c.state == State.CLAIMED)
                     .values(**values))
 
 
 def record_dialled(session: Session, attempt_id: int, provider_call_id: str, now: datetime) -> None:
     """Always store the provider call id (the sweep reconciles with it), but a fast provider
     may already have called back (ringing...): keep the newer state."""
-    state = case((ATTEMPTS.c.state == "claimed", "queued"), else_=ATTEMPTS.c.state)
+    state = case((ATTEMPTS.c.state == State.CLAIMED, State.QUEUED), else_=ATTEMPTS.c.state)
     session.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == attempt_id)
                     .values(provider_call_id=provider_call_id, dialled_at=now, state=state))

@@ -43,6 +43,7 @@ from db.models.base import UTCDateTime
 from db.repositories.zone_plan import ZonedPlan
 from db.repositories.zone_plan import group_zone
 from db.repositories.zone_plan import stored_zone
+from voice_app.domain.call_flow import State
 from voice_app.domain.rounds import RoundSpan
 from voice_app.domain.rounds import SpreadPlan
 from voice_app.domain.urgent_rounds import PRIORITY_HOUSEHOLD
@@ -145,7 +146,7 @@ def insert_rows_sqlite(session: Session, targeted: Targeted, organisation_id: in
         chunk.append(dict(
             token=secrets.token_urlsafe(32), organisation_id=organisation_id, tenant_id=tenant_id,
             round_id=round_id, attempt_number=1, is_last_attempt=zoned.is_last(zone_name, due_at),
-            direction="outbound", purpose="round", state="due", due_at=due_at, to_number=phone,
+            direction="outbound", purpose="round", state=State.DUE, due_at=due_at, to_number=phone,
             time_zone=zone_name, silences=0, needs_reconciliation=False, created_at=now,
         ))
         if len(chunk) >= SQLITE_CHUNK:
@@ -236,7 +237,7 @@ def _insert_statement(targeted: Targeted, organisation_id: int, round_id: int, z
     source = select(
         postgres_token(), literal(organisation_id), ranked.c.tenant_id, literal(round_id),
         literal(1), zoned.is_last_expression(ranked.c.zone, due_at), literal("outbound"), literal("round"),
-        literal("due"), due_at, ranked.c.phone, ranked.c.zone, literal(0), literal(False),
+        literal(State.DUE), due_at, ranked.c.phone, ranked.c.zone, literal(0), literal(False),
         literal(now, UTCDateTime()),
     ).select_from(ranked.join(slots, and_(slots.c.grp == ranked.c.grp, ranked.c.rank >= slots.c.first_rank,
                                           ranked.c.rank <= slots.c.last_rank)))

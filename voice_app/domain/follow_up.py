@@ -11,8 +11,21 @@ from datetime import date
 from datetime import datetime
 from enum import StrEnum
 
+from voice_app.domain.call_flow import State
 from voice_app.domain.escalation import Priority
 from voice_app.domain.escalation import Reason
+from voice_app.domain.outcomes import Outcome as CallOutcome
+
+
+class Status(StrEnum):
+    """A follow-up as stored: open (nobody holds it), claimed (someone does) or done."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+
+
+OPEN_STATUSES = (Status.OPEN, Status.CLAIMED)
 
 REASON_LABELS = {
     Reason.LIVE_TRANSFER_MISSED: "a demandé à parler à quelqu’un, personne n’a décroché",
@@ -40,7 +53,6 @@ def reason_label(reason: str, attempts: int | None = None) -> str:
     if reason == Reason.UNREACHABLE and attempts:
         return f"n’a répondu à aucun des {attempts} appels de la tournée"
     return REASON_LABELS.get(reason, reason)
-
 
 
 def elapsed_label(since: datetime, now: datetime) -> str:
@@ -99,7 +111,7 @@ REFUSALS = {
 
 
 def task_state(status: str, assignee_id: int | None) -> TaskState:
-    if status == "done":
+    if status == Status.DONE:
         return TaskState.DONE
     return TaskState.ASSIGNED if assignee_id is not None else TaskState.OFFERED
 
@@ -164,13 +176,17 @@ def outcome_problems(outcome: Outcome, today: date) -> list[str]:
 
 
 CALL_OUTCOME_LABELS = {
-    "ok": "a répondu : tout va bien", "help_health": "a demandé de l’aide : santé",
-    "help_food": "a demandé de l’aide : courses ou repas", "help_other": "a demandé de l’aide : autre",
-    "live_transfer": "a parlé à un bénévole",
-    "live_transfer_missed": "a voulu parler à quelqu’un, personne n’a décroché",
-    "opt_out": "a demandé l’arrêt des appels", "opt_out_unconfirmed": "a tapé 9 sans confirmer",
-    "no_key": "a décroché sans rien dire", "voicemail": "répondeur", "no_answer": "pas de réponse",
-    "busy": "occupé", "failed": "appel impossible (numéro)", "unknown": "issue inconnue",
+    CallOutcome.OK: "a répondu : tout va bien", CallOutcome.HELP_HEALTH: "a demandé de l’aide : santé",
+    CallOutcome.HELP_FOOD: "a demandé de l’aide : courses ou repas",
+    CallOutcome.HELP_OTHER: "a demandé de l’aide : autre",
+    CallOutcome.LIVE_TRANSFER: "a parlé à un bénévole",
+    CallOutcome.LIVE_TRANSFER_MISSED: "a voulu parler à quelqu’un, personne n’a décroché",
+    CallOutcome.OPT_OUT: "a demandé l’arrêt des appels",
+    CallOutcome.OPT_OUT_UNCONFIRMED: "a tapé 9 sans confirmer",
+    CallOutcome.NO_KEY: "a décroché sans rien dire", CallOutcome.VOICEMAIL: "répondeur",
+    CallOutcome.NO_ANSWER: "pas de réponse", CallOutcome.BUSY: "occupé",
+    CallOutcome.FAILED: "appel impossible (numéro)",
+    CallOutcome.UNKNOWN: "issue inconnue",
 }
 
 KEY_LABELS = {
@@ -182,5 +198,5 @@ KEY_LABELS = {
 
 def call_outcome_label(outcome: str | None, state: str) -> str:
     if outcome is None:
-        return "prévu" if state == "due" else "en cours"
+        return "prévu" if state == State.DUE else "en cours"
     return CALL_OUTCOME_LABELS.get(outcome, outcome)

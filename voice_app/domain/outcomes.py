@@ -66,11 +66,20 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"  # set by the sweep: the provider never told us; retried, never re-dialled at once
 
 
+class Skipped(StrEnum):
+    """Why the dispatcher cancelled a claimed attempt without dialling it (stored as its outcome)."""
+
+    OPT_OUT = "skipped_opt_out"  # opted out, or the number is on the suppression list
+    UNENROLLED = "skipped_unenrolled"  # no enrolment, or unenrolled
+    AWAY = "skipped_away"  # an away period covers the day
+
+
 REACHED = frozenset({
     Outcome.OK, Outcome.HELP_HEALTH, Outcome.HELP_FOOD, Outcome.HELP_OTHER, Outcome.LIVE_TRANSFER,
     Outcome.LIVE_TRANSFER_MISSED, Outcome.OPT_OUT, Outcome.OPT_OUT_UNCONFIRMED, Outcome.OPT_OUT_REQUESTED,
 })
 
+SKIPPED = frozenset(Skipped)
 RETRYABLE = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL, Outcome.UNKNOWN})
 
 ESCALATIONS = {
@@ -127,6 +136,6 @@ def log_class(outcome_or_reason: str | None) -> str:
     """What a log line may say of an outcome or a follow-up reason (module docstring)."""
     if not outcome_or_reason:
         return "-"
-    if outcome_or_reason.startswith("skipped_"):
+    if outcome_or_reason in SKIPPED:
         return "skipped"
     return LOG_CLASSES.get(outcome_or_reason, "needs_person")

@@ -25,21 +25,15 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from voice_app.domain.calendar import PARIS
+from voice_app.domain.call_flow import TERMINAL
+from voice_app.domain.call_flow import State
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.outcomes import RETRYABLE
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import is_reached
 from voice_app.domain.outcomes import is_retryable
 from voice_app.domain.windows import half_day_of
 from voice_app.domain.windows import next_open_at
 
-RETRYABLE_OUTCOMES = frozenset(str(outcome) for outcome in RETRYABLE)
-NO_KEY = str(Outcome.NO_KEY)
-FAILED = str(Outcome.FAILED)
-DUE = "due"
-ENDED = "ended"
-CANCELLED = "cancelled"
-TERMINAL_STATES = frozenset({ENDED, CANCELLED})
 # How long we assume a call lasts when asking "would another attempt still fit after this one?"
 ASSUMED_CALL_DURATION = timedelta(minutes=2)
 MICROSECOND = timedelta(microseconds=1)
@@ -69,7 +63,7 @@ class Verdict(StrEnum):
 
 
 def _settles(outcome: str | None) -> bool:
-    return is_reached(outcome) or outcome in (NO_KEY, FAILED)
+    return is_reached(outcome) or outcome in (Outcome.NO_KEY, Outcome.FAILED)
 
 
 def next_attempt_at(policy: CampaignPolicy, history: Sequence[PastAttempt], round_ends_at: datetime,
@@ -80,7 +74,7 @@ def next_attempt_at(policy: CampaignPolicy, history: Sequence[PastAttempt], roun
     last = max(history, key=lambda a: a.number)
     if last.number >= policy.max_attempts or last.is_last:
         return None
-    if last.state != ENDED or not is_retryable(last.outcome):
+    if last.state != State.ENDED or not is_retryable(last.outcome):
         return None
     if any(_settles(a.outcome) for a in history):
         return None
@@ -99,7 +93,7 @@ def is_last_attempt(policy: CampaignPolicy, history: Sequence[PastAttempt], numb
     (on the last attempt a voicemail gets a message)."""
     if number >= policy.max_attempts:
         return True
-    assumed = PastAttempt(number, ENDED, "no_answer", placed_at=due_at,
+    assumed = PastAttempt(number, State.ENDED, Outcome.NO_ANSWER, placed_at=due_at,
                           ended_at=due_at.astimezone(UTC) + ASSUMED_CALL_DURATION)
     return next_attempt_at(policy, [*history, assumed], round_ends_at, due_at, tz) is None
 
@@ -131,18 +125,18 @@ def round_verdict(history: Sequence[PastAttempt], *, round_over: bool) -> Verdic
     flight counts as placed and not reached (a person checking is safer than silence)."""
     if any(is_reached(a.outcome) for a in history):
         return Verdict.REACHED
-    if any(a.outcome == NO_KEY for a in history):
+    if any(a.outcome == Outcome.NO_KEY for a in history):
         return Verdict.NO_KEY
-    if any(a.outcome == FAILED for a in history):
+    if any(a.outcome == Outcome.FAILED for a in history):
         return Verdict.INVALID_NUMBER
     if not round_over and _may_continue(history):
         return Verdict.PENDING
-    placed = [a for a in history if a.state not in (DUE, CANCELLED)]
+    placed = [a for a in history if a.state not in (State.DUE, State.CANCELLED)]
     return Verdict.UNREACHABLE if placed else Verdict.NOT_CALLED
 
 
 def _may_continue(history: Sequence[PastAttempt]) -> bool:
-    if any(a.state not in TERMINAL_STATES for a in history):
+    if any(a.state not in TERMINAL for a in history):
         return True
     last = max(history, key=lambda a: a.number, default=None)
     return last is not None and is_retryable(last.outcome) and not last.is_last

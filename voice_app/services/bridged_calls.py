@@ -20,6 +20,7 @@ from db.models import FollowUp
 from db.models import Organisation
 from db.models import Tenant
 from db.models import User
+from voice_app.domain.follow_up import Status
 from voice_app.domain.people import Viewer
 from voice_app.domain.provider import DIAL_STATUSES
 from voice_app.domain.provider import FINAL_STATUSES
@@ -60,7 +61,7 @@ def start_bridged_call(veille: Runtime, viewer: Viewer, task_id: int) -> Bridged
     """Ring the volunteer's phone; BridgeRefused says why when the call cannot start."""
     with veille.session_factory.begin() as session:
         task = session.scalar(select(FollowUp).where(FollowUp.id == task_id, visible(viewer)))
-        if task is None or task.status == "done" or task.assignee_id != viewer.user_id:
+        if task is None or task.status == Status.DONE or task.assignee_id != viewer.user_id:
             raise BridgeRefused("Prenez d’abord ce suivi : seul son bénévole peut appeler le locataire.")
         volunteer = session.get(User, viewer.user_id)
         tenant = session.get(Tenant, task.tenant_id) if task.tenant_id else None

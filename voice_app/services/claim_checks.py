@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 from db.repositories import attempts
 from db.repositories.attempts import ClaimedAttempt
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.call_flow import State
 from voice_app.domain.campaigns import InvalidPolicy
+from voice_app.domain.outcomes import Outcome
+from voice_app.domain.outcomes import Skipped
 from voice_app.domain.rate import RateLimits
 from voice_app.domain.rate import rate_limits
 from voice_app.domain.time_zones import zone
@@ -26,9 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("veille.dispatch")
 
 OPENING_LOOKAHEAD = timedelta(days=14)  # how far ahead a closed campaign's next window is looked for
-SKIPPED_UNENROLLED = "skipped_unenrolled"
-SKIPPED_OPT_OUT = "skipped_opt_out"
-SKIPPED_AWAY = "skipped_away"
 
 
 def dialable_now(campaigns: list[tuple[int, dict, set[str | None]]], now: datetime,
@@ -78,13 +78,13 @@ def claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) -
         standing = standings.get(attempt.tenant_id)
         # Opt-out first: an opted-out tenant is unenrolled too, and has no number left.
         if (standing is not None and standing.opted_out) or hashed.get(attempt.id) in suppressed:
-            verdicts[attempt.id] = SKIPPED_OPT_OUT
+            verdicts[attempt.id] = Skipped.OPT_OUT
         elif standing is None or not standing.enrolled:
-            verdicts[attempt.id] = SKIPPED_UNENROLLED
+            verdicts[attempt.id] = Skipped.UNENROLLED
         elif attempt.tenant_id in away:
-            verdicts[attempt.id] = SKIPPED_AWAY
+            verdicts[attempt.id] = Skipped.AWAY
         elif not number:
-            verdicts[attempt.id] = "failed"
+            verdicts[attempt.id] = Outcome.FAILED
         else:
             verdicts[attempt.id] = ClaimedAttempt(attempt.id, attempt.token, attempt.organisation_id,
                                                   attempt.tenant_id, number)
@@ -97,9 +97,9 @@ def end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None:
         if isinstance(verdict, str):
             by_outcome.setdefault(verdict, []).append(attempt_id)
     for outcome, ids in by_outcome.items():
-        if outcome == "failed":
-            attempts.finish_claims(session, ids, worker_id, state="ended", outcome="failed", now=now,
-                                   error="no phone number to dial")
+        if outcome == Outcome.FAILED:
+            attempts.finish_claims(session, ids, worker_id, state=State.ENDED, outcome=Outcome.FAILED,
+                                   now=now, error="no phone number to dial")
         else:
-            attempts.finish_claims(session, ids, worker_id, state="cancelled", outcome=outcome, now=now)
+            attempts.finish_claims(session, ids, worker_id, state=State.CANCELLED, outcome=outcome, now=now)
         log.info("dispatch.skipped outcome=%s count=%s", outcome, len(ids))

@@ -20,6 +20,8 @@ import logging
 from collections.abc import Callable
 
 from db.repositories import dialling
+from voice_app.domain.call_flow import State
+from voice_app.domain.outcomes import Outcome
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.webhook_urls import outbound_call
 from voice_app.services.ports import AmbiguousProviderError
@@ -42,7 +44,7 @@ def place_claimed_attempt(veille: Runtime, attempt_id: int, token: str, to_numbe
         log.warning("call.dial_ambiguous attempt_id=%s to=%s", attempt_id, mask_phone(to_number))
         return None
     except NumberRejected as error:
-        _record(veille, attempt_id, state="ended", outcome="failed", error=str(error)[:200],
+        _record(veille, attempt_id, state=State.ENDED, outcome=Outcome.FAILED, error=str(error)[:200],
                 ended_at=veille.clock())
         log.warning("call.dial_refused attempt_id=%s to=%s", attempt_id, mask_phone(to_number))
         return None
@@ -69,7 +71,7 @@ def _as_unavailable(error: ProviderError) -> ProviderUnavailable:
 def _provider_unavailable(veille: Runtime, attempt_id: int, error: ProviderUnavailable,
                           on_unavailable: Callable[[ProviderUnavailable], None] | None) -> None:
     if on_unavailable is None:
-        _record(veille, attempt_id, state="cancelled", error=str(error)[:200], ended_at=veille.clock())
+        _record(veille, attempt_id, state=State.CANCELLED, error=str(error)[:200], ended_at=veille.clock())
     else:
         _give_back(veille, attempt_id)
     log.warning("call.dial_unavailable attempt_id=%s code=%s status=%s", attempt_id, error.code, error.status)

@@ -17,6 +17,7 @@ from db.models import Tenant
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
+from voice_app.domain.follow_up import Status
 from voice_app.domain.outcomes import log_class
 from voice_app.domain.working_hours import WorkingHours
 from voice_app.services.volunteers import is_available
@@ -75,7 +76,7 @@ def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | N
     follow_up = FollowUp(
         organisation_id=organisation_id, tenant_id=tenant_id, attempt_id=attempt_id,
         round_id=round_id, dedup_key=key, reason=str(escalation.reason),
-        priority=str(escalation.priority), due_at=escalation.due_at, status="open",
+        priority=str(escalation.priority), due_at=escalation.due_at, status=Status.OPEN,
         assignee_id=assignee_id, created_at=now,
     )
     try:
@@ -93,7 +94,7 @@ def _still_open_for_caller(session: Session, key: str, first: FollowUp) -> tuple
     """A caller's repeated calls join the task of the day while it is open; once a volunteer
     has done it, a new call about the same thing is a new need and opens a new task."""
     found, number = first, 1
-    while found is not None and found.status == "done":
+    while found is not None and found.status == Status.DONE:
         number += 1
         found = session.scalar(select(FollowUp).where(FollowUp.dedup_key == f"{key}:{number}"))
     return (key if number == 1 else f"{key}:{number}"), found

@@ -35,6 +35,7 @@ from voice_app.domain.figures import UNREACHABLE_REASONS
 from voice_app.domain.figures import Counts
 from voice_app.domain.figures import Dimension
 from voice_app.domain.figures import Period
+from voice_app.domain.follow_up import Status
 from voice_app.domain.outcomes import REACHED
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.people import Viewer
@@ -167,7 +168,7 @@ class _Counter:
             func.sum(case((FollowUp.reason == Reason.REGULAR_CALL, 1), else_=0)),
             *(func.sum(case((referrals.like(f'%"{category}"%'), 1), else_=0)) for category in REFERRALS),
         ).select_from(FollowUp).outerjoin(Tenant, Tenant.id == FollowUp.tenant_id) \
-            .where(FollowUp.status == "done", *self._follow_ups(FollowUp.completed_at))
+            .where(FollowUp.status == Status.DONE, *self._follow_ups(FollowUp.completed_at))
         key, query = self._follow_up_key(dimension, query, FollowUp.completed_at, FollowUp.completed_by_id)
         return list(self.session.execute(query.add_columns(key).group_by(key)))
 

@@ -26,14 +26,16 @@ from db.models import Round
 from db.models import Tenant
 from db.models import User
 from voice_app.domain.escalation import Priority
+from voice_app.domain.escalation import Reason
 from voice_app.domain.follow_up import COORDINATOR_REASONS
+from voice_app.domain.follow_up import OPEN_STATUSES
+from voice_app.domain.follow_up import Status
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
 from voice_app.services import audit
 from voice_app.services.organisations import partner_ids
 from voice_app.services.ports import Runtime
 
-OPEN_STATUSES = ("open", "claimed")
 PRIORITY_RANK = case({Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
                      value=FollowUp.priority, else_=3)
 
@@ -67,7 +69,7 @@ def visible(viewer: Viewer):
     if viewer.sees_whole_landlord:
         return FollowUp.organisation_id.in_(viewer.landlord_ids)
     if viewer.role == Role.VOLUNTEER:
-        offered = and_(FollowUp.assignee_id.is_(None), FollowUp.status == "open",
+        offered = and_(FollowUp.assignee_id.is_(None), FollowUp.status == Status.OPEN,
                        FollowUp.organisation_id.in_(viewer.landlord_ids),
                        FollowUp.reason.not_in([str(r) for r in COORDINATOR_REASONS]))
         return or_(FollowUp.assignee_id == viewer.user_id, offered)
@@ -174,7 +176,7 @@ def dashboard(veille: Runtime, viewer: Viewer, now: datetime) -> Dashboard:
             func.count(case((FollowUp.assignee_id.is_(None), 1))),
         ).where(visible(viewer), is_open)).one()
         human_calls = session.scalar(select(func.count(FollowUp.id)).where(
-            visible(viewer), FollowUp.reason == "regular_call", FollowUp.status == "done",
+            visible(viewer), FollowUp.reason == Reason.REGULAR_CALL, FollowUp.status == Status.DONE,
             FollowUp.completed_at >= now - timedelta(days=7))) or 0
     return Dashboard(*row, human_calls_this_week=human_calls)
 

@@ -27,6 +27,7 @@ from db.models import Notification
 from db.models import User
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.escalation import Priority
+from voice_app.domain.follow_up import OPEN_STATUSES
 from voice_app.domain.people import Role
 from voice_app.domain.webhook_urls import absolute
 from voice_app.services.ports import Runtime
@@ -36,7 +37,6 @@ from voice_app.services.volunteers import pool_organisation_ids
 log = logging.getLogger("veille.notifications")
 
 DIGEST_FROM = time(8, 0)  # Paris: the morning digest goes out from this time
-OPEN = ("open", "claimed")
 
 
 def _link(veille: Runtime, task_id: int | None) -> str:
@@ -65,7 +65,7 @@ def queue_urgent_tasks(veille: Runtime, now: datetime) -> int:
     queued = 0
     with veille.session_factory.begin() as session:
         tasks = session.scalars(select(FollowUp).where(
-            FollowUp.priority == Priority.URGENT.value, FollowUp.status.in_(OPEN),
+            FollowUp.priority == Priority.URGENT.value, FollowUp.status.in_(OPEN_STATUSES),
             FollowUp.urgent_notified_at.is_(None)).order_by(FollowUp.id).limit(500)).all()
         for task in tasks:
             won = session.execute(update(FollowUp).where(
@@ -90,7 +90,7 @@ def raise_overdue_tasks(veille: Runtime, now: datetime) -> int:
     raised = 0
     with veille.session_factory.begin() as session:
         tasks = session.execute(update(FollowUp).where(
-            FollowUp.status.in_(OPEN), FollowUp.due_at < now, FollowUp.raised_at.is_(None))
+            FollowUp.status.in_(OPEN_STATUSES), FollowUp.due_at < now, FollowUp.raised_at.is_(None))
             .values(raised_at=now).returning(FollowUp.id, FollowUp.organisation_id, FollowUp.priority)).all()
         for task_id, organisation_id, priority in tasks:
             raised += 1
@@ -116,7 +116,7 @@ def queue_morning_digests(veille: Runtime, now: datetime) -> int:
         counts = session.execute(
             select(User.id, User.organisation_id, func.count(FollowUp.id))
             .join(FollowUp, FollowUp.assignee_id == User.id)
-            .where(FollowUp.status.in_(OPEN), User.active.is_(True), User.role == Role.VOLUNTEER,
+            .where(FollowUp.status.in_(OPEN_STATUSES), User.active.is_(True), User.role == Role.VOLUNTEER,
                    User.on_duty_phone.is_not(None))
             .group_by(User.id, User.organisation_id)).all()
         for user_id, organisation_id, count in counts:

@@ -28,7 +28,9 @@ from db.models import OptOutRequest
 from db.models import Tenant
 from db.models import User
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.call_flow import State
 from voice_app.domain.escalation import Reason
+from voice_app.domain.follow_up import Status
 from voice_app.domain.opt_out_requests import RequestState
 from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.opt_out_requests import settle
@@ -115,7 +117,7 @@ def opt_out_tenant(session: Session, organisation_id: int, tenant_id: int, now: 
     if enrolment is not None and enrolment.status != "unenrolled":
         enrolment.status, enrolment.unenrolled_on = "unenrolled", paris_date(now)
     session.execute(update(CallAttempt).where(
-        CallAttempt.tenant_id == tenant.id, CallAttempt.state == "due").values(state="cancelled"))
+        CallAttempt.tenant_id == tenant.id, CallAttempt.state == State.DUE).values(state=State.CANCELLED))
     # Nothing later needs the numbers: the follow-up is a review, not a call back, and the
     # rest of this call finds its attempt by token. Hashed first, then erased in clear.
     forget_numbers(session, organisation_id, [tenant.id], [tenant.phone, tenant.phone2])
@@ -188,8 +190,8 @@ def _settle(session: Session, request: OptOutRequest, event: Settlement, now: da
     request.settled_by_attempt_id = attempt_id
     session.flush()
     task_key = follow_up_key(Reason.OPT_OUT_REQUEST, tenant_id=request.tenant_id, cause=_cause(request))
-    session.execute(update(FollowUp).where(FollowUp.dedup_key == task_key, FollowUp.status != "done")
-                    .values(status="done", completed_at=now, completed_by_id=completed_by_id,
+    session.execute(update(FollowUp).where(FollowUp.dedup_key == task_key, FollowUp.status != Status.DONE)
+                    .values(status=Status.DONE, completed_at=now, completed_by_id=completed_by_id,
                             note=SETTLED_NOTES[event]))
     log.info("opt_out.request_settled tenant_id=%s settled_by=%s", request.tenant_id, event)
     if stops_calls(state) and event != Settlement.CONFIRMED_ON_CALL:  # a call confirming opted out already

@@ -28,8 +28,9 @@ from db.models import CallAttempt
 from db.models import Campaign
 from db.models import Round
 from db.models import Tenant
+from voice_app.domain.call_flow import State
 from voice_app.domain.campaigns import CampaignPolicy
-from voice_app.domain.retries import RETRYABLE_OUTCOMES
+from voice_app.domain.outcomes import RETRYABLE
 from voice_app.domain.retries import PastAttempt
 from voice_app.domain.retries import is_last_attempt
 from voice_app.domain.retries import next_attempt_at
@@ -60,7 +61,7 @@ def _candidates(session: Session, skipped_campaigns: set[int]) -> list:
     statement = (
         select(CallAttempt, Round, Campaign.policy)
         .join(Round, Round.id == CallAttempt.round_id).join(Campaign, Campaign.id == Round.campaign_id)
-        .where(CallAttempt.state == "ended", CallAttempt.outcome.in_(sorted(RETRYABLE_OUTCOMES)),
+        .where(CallAttempt.state == State.ENDED, CallAttempt.outcome.in_(sorted(RETRYABLE)),
                CallAttempt.is_last_attempt.is_(False), CallAttempt.purpose == "round",
                Round.status != "closed", ~has_successor)
         .order_by(CallAttempt.id).limit(BATCH_SIZE)
@@ -129,7 +130,7 @@ def _insert_retry(session: Session, previous: CallAttempt, phone: str, due_at: d
         token=secrets.token_urlsafe(32), organisation_id=previous.organisation_id,
         tenant_id=previous.tenant_id, round_id=previous.round_id, attempt_number=previous.attempt_number + 1,
         is_last_attempt=is_last,
-        direction="outbound", purpose="round", state="due", due_at=due_at, to_number=phone,
+        direction="outbound", purpose="round", state=State.DUE, due_at=due_at, to_number=phone,
         time_zone=previous.time_zone, silences=0,
         needs_reconciliation=False, created_at=now,
     ).on_conflict_do_nothing(index_elements=["tenant_id", "round_id", "attempt_number"])

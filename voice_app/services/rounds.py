@@ -34,10 +34,11 @@ from db.models import CallAttempt
 from db.models import Campaign
 from db.models import FollowUp
 from db.models import Round
+from voice_app.domain.call_flow import TERMINAL
+from voice_app.domain.call_flow import State
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import unreachable_reason
-from voice_app.domain.retries import RETRYABLE_OUTCOMES
-from voice_app.domain.retries import TERMINAL_STATES
+from voice_app.domain.outcomes import RETRYABLE
 from voice_app.domain.retries import Verdict
 from voice_app.domain.retries import round_verdict
 from voice_app.services.escalations import open_follow_up
@@ -85,10 +86,10 @@ def _ready_to_close(veille: Runtime, round_: Round, now: datetime) -> bool:
         if round_.status != "planned":  # still being planned: only its end closes it
             return False
         in_flight = _exists(session, CallAttempt.round_id == round_.id, CallAttempt.state.not_in(
-            sorted(TERMINAL_STATES | {"due"})))
+            sorted(TERMINAL | {State.DUE})))
         if now >= round_.ends_at:
             return not in_flight
-        if in_flight or _exists(session, CallAttempt.round_id == round_.id, CallAttempt.state == "due"):
+        if in_flight or _exists(session, CallAttempt.round_id == round_.id, CallAttempt.state == State.DUE):
             return False
         return not _retry_may_come(session, round_.id)
 
@@ -102,8 +103,8 @@ def _retry_may_come(session: Session, round_id: int) -> bool:
     has_successor = select(successor.id).where(
         successor.tenant_id == CallAttempt.tenant_id, successor.round_id == CallAttempt.round_id,
         successor.attempt_number == CallAttempt.attempt_number + 1).exists()
-    return _exists(session, CallAttempt.round_id == round_id, CallAttempt.state == "ended",
-                   CallAttempt.outcome.in_(sorted(RETRYABLE_OUTCOMES)),
+    return _exists(session, CallAttempt.round_id == round_id, CallAttempt.state == State.ENDED,
+                   CallAttempt.outcome.in_(sorted(RETRYABLE)),
                    CallAttempt.is_last_attempt.is_(False), ~has_successor)
 
 
@@ -116,8 +117,8 @@ def close_round(veille: Runtime, round_id: int, now: datetime) -> int:
         organisation_id = session.scalar(select(Campaign.organisation_id).where(
             Campaign.id == round_.campaign_id))
         cancelled = session.execute(update(CallAttempt).where(
-            CallAttempt.round_id == round_id, CallAttempt.state == "due").values(
-            state="cancelled", error="round_closed", ended_at=now)).rowcount
+            CallAttempt.round_id == round_id, CallAttempt.state == State.DUE).values(
+            state=State.CANCELLED, error="round_closed", ended_at=now)).rowcount
         verdicts = _verdicts(session, round_id)
         previously_unreachable = _unreachable_in_previous_round(session, round_)
         already_invalid = _invalid_number_follow_ups(session, round_id)
@@ -133,9 +134,10 @@ def close_round(veille: Runtime, round_id: int, now: datetime) -> int:
     figures = Counter(str(v) for v in verdicts.values())
     log.info("round.closed round_id=%s campaign_id=%s cancelled=%s reached=%s no_key=%s unreachable=%s "
              "unreachable_twice=%s invalid_number=%s not_called=%s", round_id, round_.campaign_id, cancelled,
-             figures["reached"], figures["no_key"], sum(1 for _t, r in tasks if r == Reason.UNREACHABLE),
-             sum(1 for _t, r in tasks if r == Reason.UNREACHABLE_TWICE), figures["invalid_number"],
-             figures["not_called"])
+             figures[Verdict.REACHED], figures[Verdict.NO_KEY],
+             sum(1 for _t, r in tasks if r == Reason.UNREACHABLE),
+             sum(1 for _t, r in tasks if r == Reason.UNREACHABLE_TWICE), figures[Verdict.INVALID_NUMBER],
+             figures[Verdict.NOT_CALLED])
     return closed
 
 

@@ -35,7 +35,9 @@ from sqlalchemy import select
 from db.models import CallAttempt
 from db.repositories import attempts
 from db.repositories.attempts import SilentCall
+from voice_app.domain.call_flow import State
 from voice_app.domain.callback import final_status
+from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import log_class
 from voice_app.domain.provider import FINAL_STATUSES
 from voice_app.domain.provider import CallStatus
@@ -47,7 +49,6 @@ log = logging.getLogger("veille.sweep")
 CLAIM_DEADLINE = timedelta(minutes=5)
 SILENCE_DEADLINE = timedelta(minutes=15)
 BATCH = 500
-UNKNOWN = "unknown"
 
 SWEEP_SEQUENCE = "sweep"  # the status "callback" the sweep applies has its own idempotency key
 
@@ -108,7 +109,7 @@ def _apply_final_status(veille: Runtime, call: SilentCall, status: CallStatus, s
     with veille.session_factory() as session:
         state, outcome = session.execute(
             select(CallAttempt.state, CallAttempt.outcome).where(CallAttempt.id == call.id)).one()
-    if state != "ended":
+    if state != State.ENDED:
         summary.errors += 1
         log.error("sweep.not_settled attempt_id=%s state=%s status=%s", call.id, state, status)
         return
@@ -118,8 +119,8 @@ def _apply_final_status(veille: Runtime, call: SilentCall, status: CallStatus, s
 
 def _end_unknown(veille: Runtime, call: SilentCall, now: datetime, summary: SweepSummary, why: str) -> None:
     with veille.session_factory.begin() as session:
-        ended = attempts.end_silent_call(session, call, outcome=UNKNOWN, provider_status=None, now=now,
-                                         error=why)
+        ended = attempts.end_silent_call(session, call, outcome=Outcome.UNKNOWN, provider_status=None,
+                                         now=now, error=why)
     if ended:  # otherwise a callback arrived meanwhile: it knows better
         summary.ended_unknown += 1
         log.info("sweep.ended_unknown attempt_id=%s why=%s", call.id, why)

@@ -32,8 +32,10 @@ from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
 from voice_app.domain.follow_up import DEFAULT_HUMAN_CALL_DAYS
 from voice_app.domain.follow_up import Outcome
+from voice_app.domain.follow_up import Status
 from voice_app.domain.follow_up import TaskEvent
 from voice_app.domain.follow_up import TaskRefused
+from voice_app.domain.follow_up import TaskState
 from voice_app.domain.follow_up import apply
 from voice_app.domain.follow_up import outcome_problems
 from voice_app.domain.follow_up import task_state
@@ -119,8 +121,8 @@ def load_card(veille: Runtime, viewer: Viewer, task_id: int) -> TaskCard:
             household=HOUSEHOLD_LABELS.get(tenant.household, "") if tenant else "",
             masked_phone=mask_phone(tenant.phone) if tenant and tenant.phone else "aucun numéro",
             assignee_name=assignee.display_name if assignee else None, calls=calls, history=history,
-            bridged=bridged, may_act=_may_act(viewer, task) and state.value != "done",
-            may_claim=viewer.role == Role.VOLUNTEER and state.value == "offered")
+            bridged=bridged, may_act=_may_act(viewer, task) and state != TaskState.DONE,
+            may_claim=viewer.role == Role.VOLUNTEER and state == TaskState.OFFERED)
 
 
 def _calls(session: Session, tenant_id: int) -> list[PastCall]:
@@ -162,8 +164,8 @@ def claim(veille: Runtime, viewer: Viewer, task_id: int, *, keep_tenant: bool = 
             raise TaskRefused("Seul un bénévole peut prendre un suivi ; un coordinateur le confie.")
         apply(task_state(task.status, task.assignee_id), TaskEvent.CLAIM)
         won = session.execute(update(FollowUp).where(
-            FollowUp.id == task_id, FollowUp.status == "open", FollowUp.assignee_id.is_(None))
-            .values(assignee_id=viewer.user_id, status="claimed", claimed_at=now)).rowcount
+            FollowUp.id == task_id, FollowUp.status == Status.OPEN, FollowUp.assignee_id.is_(None))
+            .values(assignee_id=viewer.user_id, status=Status.CLAIMED, claimed_at=now)).rowcount
         if not won:
             raise TaskRefused("Ce suivi vient d’être pris par un autre bénévole.")
         if keep_tenant and task.tenant_id:
@@ -195,7 +197,7 @@ def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, when: datetim
         task = _held(session, viewer, task_id, TaskEvent.RESCHEDULE)
         due = when if when and when > now else _hours(session, task.organisation_id).add(now, RETRY_DELAY)
         done = session.execute(update(FollowUp).where(
-            FollowUp.id == task_id, FollowUp.status != "done").values(
+            FollowUp.id == task_id, FollowUp.status != Status.DONE).values(
             due_at=due, raised_at=None, contact_attempts=FollowUp.contact_attempts + 1)).rowcount
         if not done:
             raise TaskRefused("Ce suivi est déjà clos.")
@@ -216,8 +218,8 @@ def record_outcome(veille: Runtime, viewer: Viewer, task_id: int, outcome: Outco
     with veille.session_factory.begin() as session:
         task = _held(session, viewer, task_id, TaskEvent.COMPLETE)
         closed = session.execute(update(FollowUp).where(
-            FollowUp.id == task_id, FollowUp.status != "done").values(
-            status="done", completed_at=now, completed_by_id=viewer.user_id, reached=True,
+            FollowUp.id == task_id, FollowUp.status != Status.DONE).values(
+            status=Status.DONE, completed_at=now, completed_by_id=viewer.user_id, reached=True,
             referrals=sorted(str(r) for r in outcome.referrals),
             wants_regular_calls=outcome.wants_regular_calls, note=outcome.note.strip() or None,
             next_contact_on=outcome.next_contact_on, assignee_id=task.assignee_id or viewer.user_id)).rowcount
@@ -254,7 +256,7 @@ def open_regular_call(session: Session, tenant: Tenant, day: date, now: datetime
     escalation = escalate(Reason.REGULAR_CALL, start, hours)
     task = FollowUp(organisation_id=tenant.organisation_id, tenant_id=tenant.id,
                     dedup_key=f"regular:{tenant.id}:{day.isoformat()}", reason=str(Reason.REGULAR_CALL),
-                    priority=str(escalation.priority), due_at=escalation.due_at, status="open",
+                    priority=str(escalation.priority), due_at=escalation.due_at, status=Status.OPEN,
                     assignee_id=volunteer_id, created_at=now)
     try:
         with session.begin_nested():
@@ -295,8 +297,8 @@ def reassign(veille: Runtime, viewer: Viewer, task_id: int, volunteer_id: int | 
             if (user is None or not user.active or user.role != Role.VOLUNTEER
                     or user.organisation_id not in pool_organisation_ids(session, task.organisation_id)):
                 raise TaskRefused("Ce bénévole ne peut pas recevoir ce suivi.")
-        session.execute(update(FollowUp).where(FollowUp.id == task_id, FollowUp.status != "done").values(
-            assignee_id=volunteer_id, status="claimed" if volunteer_id else "open"))
+        session.execute(update(FollowUp).where(FollowUp.id == task_id, FollowUp.status != Status.DONE).values(
+            assignee_id=volunteer_id, status=Status.CLAIMED if volunteer_id else Status.OPEN))
         audit.add(session, now, organisation_id=task.organisation_id, actor=_actor(session, viewer),
                   action="follow_up.reassigned", subject_type="follow_up", subject_id=task_id,
                   details={"to": volunteer_id})
@@ -306,7 +308,7 @@ def reassign_all(veille: Runtime, viewer: Viewer, from_volunteer_id: int, to_vol
     """Hand every open task of a volunteer (away, leaving) to another, or offer them to all."""
     with veille.session_factory() as session:
         task_ids = list(session.scalars(select(FollowUp.id).where(
-            visible(viewer), FollowUp.assignee_id == from_volunteer_id, FollowUp.status != "done")))
+            visible(viewer), FollowUp.assignee_id == from_volunteer_id, FollowUp.status != Status.DONE)))
     for task_id in task_ids:
         reassign(veille, viewer, task_id, to_volunteer_id)
     log.info("follow_up.bulk_reassigned count=%d", len(task_ids))

@@ -27,6 +27,7 @@ from db.models import PhoneSuppression
 from db.models import Tenant
 from db.models import User
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.follow_up import Status
 from voice_app.domain.opt_out_requests import RequestState
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
@@ -154,7 +155,7 @@ def card(veille: Runtime, viewer: Viewer, tenant_id: int) -> TenantCard:
                                     .order_by(AwayPeriod.starts_on.desc())))
         volunteer = session.get(User, tenant.assigned_volunteer_id) if tenant.assigned_volunteer_id else None
         tasks = list(session.scalars(select(FollowUp).where(
-            FollowUp.tenant_id == tenant.id, FollowUp.status != "done").order_by(FollowUp.due_at)))
+            FollowUp.tenant_id == tenant.id, FollowUp.status != Status.DONE).order_by(FollowUp.due_at)))
         volunteers = list(session.scalars(select(User).where(
             User.organisation_id.in_(pool_organisation_ids(session, tenant.organisation_id)),
             User.role == Role.VOLUNTEER, User.active.is_(True)).order_by(User.display_name))) \

@@ -33,6 +33,8 @@ from db.models import FollowUp
 from db.models import KeyPress
 from db.models import Tenant
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.call_flow import TERMINAL
+from voice_app.domain.call_flow import State
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.organisations import current_organisation
 from voice_app.services.ports import Runtime
@@ -40,7 +42,6 @@ from voice_app.services.suppression import is_suppressed
 
 log = logging.getLogger("veille.calls")
 
-TERMINAL_STATES = frozenset({"ended", "cancelled"})
 POLL_SECONDS = 0.2
 
 
@@ -71,7 +72,7 @@ class CallTestReport:
 
     @property
     def finished(self) -> bool:
-        return self.state in TERMINAL_STATES
+        return self.state in TERMINAL
 
 
 def start_test_call(veille: Runtime, reference: str, before_dial: Callable[[str], None] | None = None,
@@ -94,7 +95,7 @@ def start_test_call(veille: Runtime, reference: str, before_dial: Callable[[str]
         if waived and not force:
             raise CallTestNeedsForce(" ".join(waived))
         attempt = CallAttempt(token=secrets.token_urlsafe(32), organisation_id=organisation.id,
-                              tenant_id=tenant.id, direction="outbound", purpose="test", state="claimed",
+                              tenant_id=tenant.id, direction="outbound", purpose="test", state=State.CLAIMED,
                               due_at=now, claimed_at=now, claimed_by="calls-test", to_number=tenant.phone)
         session.add(attempt)
         session.flush()

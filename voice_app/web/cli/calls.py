@@ -7,6 +7,7 @@ import requests
 from flask.cli import with_appcontext
 
 from voice_app.domain.phones import mask_phone
+from voice_app.domain.provider import CallStatus
 from voice_app.services.trial_calls import CallTestNeedsForce
 from voice_app.services.trial_calls import CallTestRefused
 from voice_app.services.trial_calls import CallTestReport
@@ -31,10 +32,10 @@ SIMULATED_BEHAVIOURS = (("duplicated callbacks", "rappels en double"),
                         ("presses", "appuie sur"), ("says", "dit"), ("silent", "silencieux"),
                         ("hangs up", "raccroche"), ("hangup", "raccroche"), ("no answer", "ne répond pas"),
                         ("voicemail", "répondeur"), ("busy", "occupé"), ("wrong number", "mauvais numéro"))
-PROVIDER_STATUSES = {"queued": "en file", "initiated": "lancé", "ringing": "sonne",
-                     "in-progress": "décroché", "completed": "terminé", "busy": "occupé",
-                     "no-answer": "pas de réponse", "failed": "échec",
-                     "canceled": "annulé"}
+PROVIDER_STATUSES = {CallStatus.QUEUED: "en file", CallStatus.INITIATED: "lancé", CallStatus.RINGING: "sonne",
+                     CallStatus.IN_PROGRESS: "décroché", CallStatus.COMPLETED: "terminé",
+                     CallStatus.BUSY: "occupé", CallStatus.NO_ANSWER: "pas de réponse",
+                     CallStatus.FAILED: "échec", CallStatus.CANCELED: "annulé"}
 
 
 

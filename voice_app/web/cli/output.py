@@ -8,39 +8,45 @@ from collections.abc import Sequence
 
 import click
 
+from voice_app.domain.call_flow import State
+from voice_app.domain.escalation import Priority
+from voice_app.domain.escalation import Reason
+from voice_app.domain.outcomes import Outcome
+
 NARROW_NBSP = "\u202f"  # the French thousands separator
 
-STATES = {"due": "à passer", "claimed": "réservé", "queued": "en file", "ringing": "sonne",
-          "in_progress": "en cours", "ended": "terminé", "cancelled": "annulé"}
+STATES = {State.DUE: "à passer", State.CLAIMED: "réservé", State.QUEUED: "en file", State.RINGING: "sonne",
+          State.IN_PROGRESS: "en cours", State.ENDED: "terminé", State.CANCELLED: "annulé"}
 OUTCOMES = {
-    "ok": "tout va bien",
-    "help_health": "besoin d’aide : santé",
-    "help_food": "besoin d’aide : courses ou repas",
-    "help_other": "besoin d’aide : autre chose",
-    "live_transfer": "mis en relation avec un bénévole",
-    "live_transfer_missed": "voulait parler à quelqu’un, aucun bénévole n’a pris l’appel",
-    "opt_out": "ne souhaite plus être appelé",
-    "opt_out_unconfirmed": "a demandé l’arrêt des appels sans confirmer",
-    "no_key": "a décroché mais n’a rien répondu",
-    "voicemail": "répondeur",
-    "no_answer": "pas de réponse",
-    "busy": "occupé",
-    "failed": "échec de l’appel (numéro invalide ?)",
-    "unknown": "fin inconnue (l’opérateur n’a rien dit)",
+    Outcome.OK: "tout va bien",
+    Outcome.HELP_HEALTH: "besoin d’aide : santé",
+    Outcome.HELP_FOOD: "besoin d’aide : courses ou repas",
+    Outcome.HELP_OTHER: "besoin d’aide : autre chose",
+    Outcome.LIVE_TRANSFER: "mis en relation avec un bénévole",
+    Outcome.LIVE_TRANSFER_MISSED: "voulait parler à quelqu’un, aucun bénévole n’a pris l’appel",
+    Outcome.OPT_OUT: "ne souhaite plus être appelé",
+    Outcome.OPT_OUT_UNCONFIRMED: "a demandé l’arrêt des appels sans confirmer",
+    Outcome.NO_KEY: "a décroché mais n’a rien répondu",
+    Outcome.VOICEMAIL: "répondeur",
+    Outcome.NO_ANSWER: "pas de réponse",
+    Outcome.BUSY: "occupé",
+    Outcome.FAILED: "échec de l’appel (numéro invalide ?)",
+    Outcome.UNKNOWN: "fin inconnue (l’opérateur n’a rien dit)",
 }
 REASONS = {
-    "live_transfer_missed": "transfert manqué",
-    "help_health": "aide : santé",
-    "help_food": "aide : courses ou repas",
-    "help_other": "aide : autre",
-    "call_me_back": "à rappeler",
-    "no_key": "décroché sans réponse",
-    "opt_out": "arrêt des appels",
-    "invalid_number": "numéro invalide",
-    "unreachable": "injoignable",
-    "unreachable_twice": "injoignable deux tournées de suite",
+    Reason.LIVE_TRANSFER_MISSED: "transfert manqué",
+    Reason.HELP_HEALTH: "aide : santé",
+    Reason.HELP_FOOD: "aide : courses ou repas",
+    Reason.HELP_OTHER: "aide : autre",
+    Reason.CALL_ME_BACK: "à rappeler",
+    Reason.NO_KEY: "décroché sans réponse",
+    Reason.OPT_OUT: "arrêt des appels",
+    Reason.INVALID_NUMBER: "numéro invalide",
+    Reason.UNREACHABLE: "injoignable",
+    Reason.UNREACHABLE_TWICE: "injoignable deux tournées de suite",
 }
-PRIORITIES = {"urgent": "urgente", "high": "haute", "normal": "normale", "low": "basse"}
+PRIORITIES = {Priority.URGENT: "urgente", Priority.HIGH: "haute", Priority.NORMAL: "normale",
+              Priority.LOW: "basse"}
 CHOICES = {"all_well": "tout va bien", "need_help": "besoin d’aide",
            "talk_now": "parler à quelqu’un", "stop": "arrêter les appels", "health": "santé",
            "food": "courses ou repas", "other": "autre chose",
