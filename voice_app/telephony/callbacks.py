@@ -34,7 +34,7 @@ from voice_app.domain.provider import DIAL_STATUSES
 from voice_app.domain.provider import FINAL_STATUSES
 from voice_app.domain.provider import CallStatus
 
-__all__ = ["FINAL_STATUSES", "Callback", "amd", "answer", "caller_number", "dial", "form_field", "gather",
+__all__ = ["Callback", "amd", "answer", "caller_number", "dial", "form_field", "gather",
            "status"]
 
 MAX_FIELD_LENGTH = 64
