@@ -31,6 +31,9 @@ class CallAttempt(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "round_id", "attempt_number"),
         Index("ix_call_attempts_state_due_at", "state", "due_at"),
+        # A tenant's attempts by due time: the figures' summary asks whether another of them
+        # falls in the same week or month (voice_app.services.figure_counts).
+        Index("ix_call_attempts_tenant_due_at", "tenant_id", "due_at"),
         # The few overseas attempts due, by zone: the dispatcher asks which zones have calls due.
         Index("ix_call_attempts_due_overseas", "time_zone", "due_at", sqlite_where=DUE_OVERSEAS,
               postgresql_where=DUE_OVERSEAS),
