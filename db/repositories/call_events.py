@@ -51,8 +51,6 @@ class CallRecord:
     token: str
     organisation_id: int
     tenant_id: int | None
-    round_id: int | None
-    due_at: datetime | None
     direction: str
     state: str
     menu_step: str | None
@@ -124,8 +122,7 @@ def _read_call_statement() -> Select:
             .where(CallAttempt.token == bindparam("token", type_=String)))
 
 
-_ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "round_id", "due_at", "direction",
-                    "state", "menu_step",
+_ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "direction", "state", "menu_step",
                     "outcome", "silences", "gather_turns", "is_last_attempt", "provider_call_id",
                     "answered_at", "ended_at", "to_number")
 

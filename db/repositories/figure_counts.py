@@ -18,10 +18,13 @@ from sqlalchemy import cast
 from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import literal
+from sqlalchemy import literal_column
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy import true
 from sqlalchemy import union_all
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
@@ -40,6 +43,11 @@ from db.models import Round
 from db.models import Tenant
 from db.models import User
 from db.models.base import UTCDateTime
+from db.models.calls import CALL_FLAGS
+from db.models.calls import CALLED
+from db.models.calls import FIGURES_PENDING
+from db.models.calls import OPTED_OUT
+from db.models.calls import REACHED_BIT
 from db.models.figures import COUNT_COLUMNS
 from db.models.figures import ENROLMENT_KEY_COLUMNS
 from db.models.figures import KEY_COLUMNS
@@ -48,11 +56,8 @@ from db.models.figures import SHARDS
 from voice_app.domain.escalation import Reason
 from voice_app.domain.figure_slices import Slice
 from voice_app.domain.follow_up import Referral
-from voice_app.domain.outcomes import REACHED
-from voice_app.domain.outcomes import Outcome
 
 TABLE = FigureCount.__table__
-REACHED_OUTCOMES = sorted(str(o) for o in REACHED)
 FLAGS = ("planned", "called", "reached", "opted_out")
 
 
@@ -182,15 +187,42 @@ def _categories():
     return union_all(*(select(literal(str(r)).label("category")) for r in Referral)).subquery("categories")
 
 
+FLAG_BITS = {"called": CALLED, "reached": REACHED_BIT, "opted_out": OPTED_OUT}
+
+
 def flag_of(attempt, name: str):
-    """The condition that an attempt has a flag (planned: any round attempt)."""
-    if name == "called":
-        return attempt.dialled_at.is_not(None)
-    if name == "reached":
-        return attempt.outcome.in_(REACHED_OUTCOMES)
-    if name == "opted_out":
-        return attempt.outcome == str(Outcome.OPT_OUT)
+    """The condition that the summary counts an attempt with a flag (planned: any round
+    attempt): its counted bits, which the fold brings up to its dial and outcome."""
+    if name in FLAG_BITS:
+        return attempt.counted_flags.op("&")(FLAG_BITS[name]) != 0
     return true()
+
+
+# -- what calls did, counted later in batches (the fold) ---------------------------------------
+
+SUMMARY_LOCK = 0x5665_6946  # PostgreSQL advisory lock: one writer of attempts' counts at a time
+
+
+def lock(session: Session) -> None:
+    """Take the summary's writers' lock for this transaction (SQLite: BEGIN IMMEDIATE has it)."""
+    if not is_sqlite(session.get_bind()):
+        session.execute(select(func.pg_advisory_xact_lock(SUMMARY_LOCK)))
+
+
+def pending_attempts(session: Session, organisation_id: int | None, limit: int) -> list:
+    """Round attempts whose dial or outcome the summary has not counted yet: (id,
+    organisation_id, tenant_id, due_at), oldest first."""
+    query = select(CallAttempt.id, CallAttempt.organisation_id, CallAttempt.tenant_id, CallAttempt.due_at) \
+        .where(text(FIGURES_PENDING)).order_by(CallAttempt.id).limit(limit)
+    if organisation_id is not None:
+        query = query.where(CallAttempt.organisation_id == organisation_id)
+    return list(session.execute(query))
+
+
+def mark_counted(session: Session, condition) -> None:
+    """The summary now counts what the attempts matching `condition` did."""
+    session.execute(update(CallAttempt).where(condition, text(FIGURES_PENDING))
+                    .values(counted_flags=literal_column(CALL_FLAGS)).execution_options(synchronize_session=False))
 
 
 # -- attempts: tenants planned, called, reached, opted out ------------------------------------

@@ -1,5 +1,5 @@
 """Real calls whose provider repeats or delays its callbacks: the figures' summary, kept by the
-webhooks, counts each tenant once and stays equal to the facts' figures."""
+fold of what calls did, counts each tenant once and stays equal to the facts' figures."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_duplicated_and_late_callbacks_count_each_tenant_once(live):
     assert compute(live.veille, viewer, month).total == total
 
 
-def test_a_call_writes_the_summary_once_per_counted_fact_whatever_the_callbacks(live):
+def test_calls_write_nothing_to_the_summary_and_one_fold_counts_them_once(live):
     written = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -41,8 +41,16 @@ def test_a_call_writes_the_summary_once_per_counted_fact_whatever_the_callbacks(
     try:
         behaviour = Behaviour.presses("1").with_duplicated_callbacks().with_late_callbacks()
         live.call(live.tenant("T-0001"), behaviour)
+        # planned (as planning counts it); nothing for the dial, the ringing, the answer, the key
+        # press, the status callbacks, their duplicates or the late one
+        assert written == ["INSERT"]
+        assert figure_counts.fold_pending(live.veille) == 1
+        assert written == ["INSERT", "INSERT"]  # called and reached, in one statement
+        assert figure_counts.fold_pending(live.veille) == 0
+        assert written == ["INSERT", "INSERT"]
     finally:
         event.remove(live.veille.engine, "before_cursor_execute", record)
-    # planned (as planning counts it), called (the dial), reached (the key press): nothing for
-    # the ringing, the answer, the status callbacks, their duplicates or the late one
-    assert written == ["INSERT", "INSERT", "INSERT"]
+    landlord = live.organisation_id
+    viewer = Viewer(0, "coordinator", landlord, "landlord", (landlord,), (landlord,))
+    total = compute(live.veille, viewer, current_month(live.veille.clock())).total
+    assert (total.planned, total.called, total.reached) == (1, 1, 1)

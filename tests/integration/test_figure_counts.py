@@ -141,7 +141,6 @@ def test_a_round_planned_by_parallel_workers_then_retried_counts_each_tenant_onc
         for attempt in session.scalars(select(CallAttempt).order_by(CallAttempt.id).limit(10)):
             attempt.state, attempt.outcome = "ended", "no_answer"  # as the calls would end
             attempt.dialled_at = attempt.ended_at = attempt.due_at
-            figure_counts.attempt_changed(session, attempt)
     assert schedule_retries(veille, datetime(2026, 11, 24, 15, 0, tzinfo=UTC)) == 10
     total = compute(veille, viewer, NOVEMBER).total
     assert (total.enrolled, total.planned, total.called, total.reached) == (30, 30, 10, 0)

@@ -47,7 +47,6 @@ from voice_app.domain.ivr_script import DEFAULT_LANGUAGE
 from voice_app.domain.ivr_script import Step
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import log_class
-from voice_app.services import figure_counts
 from voice_app.services import opt_outs
 from voice_app.services.call_consequences import record_consequences
 from voice_app.services.call_replies import UNKNOWN
@@ -208,7 +207,6 @@ def _after_change(session: Session, call: CallRecord, transition: Transition, no
     new_outcome = machine.outcome is not None and machine.outcome != call.outcome
     outcome = Outcome(machine.outcome) if new_outcome else None
     record_consequences(session, call, transition.answer, outcome, now)
-    figure_counts.outcome_changed(session, call, call.outcome, machine.outcome)
 
 
 def _owns_call_sid(session: Session, call: CallRecord, callback: Callback) -> bool:

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from db.repositories import dialling
 from voice_app.bootstrap import Veille
 from voice_app.domain.phones import mask_phone
-from voice_app.services import figure_counts
 from voice_app.services.ports import AmbiguousProviderError
 from voice_app.services.ports import NumberRejected
 from voice_app.services.ports import ProviderError
@@ -95,5 +94,4 @@ def _record(veille: Veille, attempt_id: int, **values) -> None:
 
 def _record_dialled(veille: Veille, attempt_id: int, provider_call_id: str) -> None:
     with veille.session_factory.begin() as session:
-        figure_counts.attempt_dialling(session, attempt_id)
         dialling.record_dialled(session, attempt_id, provider_call_id, veille.clock())

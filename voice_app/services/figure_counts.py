@@ -4,19 +4,19 @@ Each writer of a counted fact makes one call here, in its own transaction, so th
 its count commit together (docs/figures.md, "Summary tables"):
 
 - planning: `round_planned` after inserting a round's attempts (one set-based statement);
-- retries: `retry_added`; dialling: `attempt_dialling` before storing the dial;
-- call events: `outcome_changed` when the outcome is set: one statement, and only when the
-  attempt becomes (or stops being) reached or opted out (`attempt_changed` reads the ORM's
-  history instead); the sweep: `attempt_rewritten`;
-- follow-ups: `follow_up_opened`; anything that changes one (done, taken, given, settled):
-  `follow_ups_changing`; enrolments: `enrolment_changed`, `enrolments_added`;
-- a tenant's site or volunteer: `tenants_regrouped`.
+- retries: `retry_added`; follow-ups: `follow_up_opened`; anything that changes one (done,
+  taken, given, settled): `follow_ups_changing`; enrolments: `enrolment_changed`,
+  `enrolments_added`; a tenant's site or volunteer: `tenants_regrouped`.
+
+What calls do (dialled, reached, opted out) is the exception: at 100 calls a second, a write
+to the summary's shared rows in every dial and webhook would make the dispatchers and the
+webhooks wait for each other. Each call attempt records instead which of its flags the summary
+has counted (`counted_flags`); `fold_pending` counts the attempts whose flags moved, in
+batches, from the clock and before the summary is read, so the figures shown are exact.
 
 `rebuild` recomputes an organisation's rows from the facts (`veille figures rebuild`).
 Tenant counts are distinct: a tenant's count in a scope (week slice, round, campaign, month)
-moves only when none of its other round attempts in the scope has the flag. Two calls of the
-same tenant ending at the same instant in two transactions could each see the other's flag
-missing; `veille figures rebuild` settles such a count.
+moves only when none of its other round attempts in the scope has the flag.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ from voice_app.domain.figure_slices import next_month
 from voice_app.domain.figure_slices import slice_of
 from voice_app.domain.figure_slices import slices_between
 from voice_app.domain.figures import utc_midnight
-from voice_app.domain.outcomes import REACHED
-from voice_app.domain.outcomes import Outcome
 
 log = logging.getLogger("veille.figures")
 
@@ -59,13 +57,7 @@ REBUILD_WORK_MEM = "256MB"
 
 # -- call attempts ------------------------------------------------------------------------------
 
-def _flags(outcome: str | None, dialled_at) -> dict[str, bool]:
-    return {"called": dialled_at is not None, "reached": outcome in REACHED,
-            "opted_out": outcome == Outcome.OPT_OUT}
-
-
-def _changes(before: dict[str, bool], after: dict[str, bool]) -> dict[str, int]:
-    return {name: 1 if now else -1 for name, now in after.items() if now != before.get(name, False)}
+FOLD_BATCH = 1000  # attempts per fold transaction: SQLite's webhooks wait for it (BEGIN IMMEDIATE)
 
 
 def _apply(session: Session, attempt_id, organisation_id, tenant_id, round_id, due_at, changes) -> None:
@@ -74,22 +66,53 @@ def _apply(session: Session, attempt_id, organisation_id, tenant_id, round_id, d
                                                   slice_of(due_at), changes))
 
 
-def attempt_changed(session: Session, attempt: CallAttempt) -> None:
-    """After the ORM set an attempt's outcome: one statement when a counted flag changed, none otherwise."""
-    state = inspect(attempt)
-    before = _flags(_previous(state, "outcome"), _previous(state, "dialled_at"))
-    changes = _changes(before, _flags(attempt.outcome, attempt.dialled_at))
-    _apply(session, attempt.id, attempt.organisation_id, attempt.tenant_id, attempt.round_id, attempt.due_at,
-           changes)
+def fold_pending(veille: Veille, organisation_id: int | None = None, *, batch: int = FOLD_BATCH) -> int:
+    """Count in the summary what calls did (dialled, reached, opted out) since the last fold:
+    by batches of attempts, each in one transaction; returns how many attempts were counted.
+    Runs in the clock and before the summary is read, so the figures are exact when shown."""
+    folded = 0
+    while True:
+        with veille.session_factory.begin() as session:
+            counted = _fold(session, organisation_id, batch)
+        folded += counted
+        if counted < batch:
+            if folded:
+                log.info("figures.folded attempts=%s", folded)
+            return folded
 
 
-def outcome_changed(session: Session, attempt, before: str | None, after: str | None) -> None:
-    """A call's outcome went from `before` to `after` (the webhooks): one statement when the
-    tenant may become, or stop being, reached or opted out; none otherwise. `attempt` is any
-    object with the attempt's id, organisation_id, tenant_id, round_id and due_at."""
-    changes = _changes(_flags(before, None), _flags(after, None))
-    _apply(session, attempt.id, attempt.organisation_id, attempt.tenant_id, attempt.round_id, attempt.due_at,
-           changes)
+def _fold(session: Session, organisation_id: int | None, batch: int) -> int:
+    """One batch: the pending attempts' tenants' contribution is read before and after their
+    counted bits catch up, and the difference of the flags written (a tenant's count moves only
+    when none of its other attempts in the scope had the flag)."""
+    sql.lock(session)
+    pending = sql.pending_attempts(session, organisation_id, batch)
+    if not pending:
+        return 0
+    scopes: dict[int, tuple[set[int], set[date]]] = {}
+    for _id, organisation, tenant_id, due_at in pending:
+        if tenant_id is not None and due_at is not None:
+            tenants, months = scopes.setdefault(organisation, (set(), set()))
+            tenants.add(tenant_id)
+            months.add(slice_of(due_at).month)
+    before = _flag_counts(session, scopes)
+    sql.mark_counted(session, CallAttempt.id.in_([row.id for row in pending]))
+    sql.add_difference(session, before, _flag_counts(session, scopes))
+    return len(pending)
+
+
+def _flag_counts(session: Session, scopes: dict[int, tuple[set[int], set[date]]]) -> dict:
+    """The attempts' contribution of these tenants in these months, flags only: `planned` is
+    planning's to count (an attempt it inserts meanwhile must not be counted twice)."""
+    counts: dict = {}
+    for organisation_id, (tenants, months) in scopes.items():
+        for month in sorted(months):
+            sql.read(session, sql.attempt_contribution(organisation_id, month_slices(month),
+                                                       tenant_ids=sorted(tenants)), counts)
+    planned = sql.COUNT_COLUMNS.index("planned")
+    for values in counts.values():
+        values[planned] = 0
+    return counts
 
 
 def _previous(state, name: str):
@@ -101,15 +124,8 @@ def _previous(state, name: str):
 
 def _stored(session: Session, attempt_id: int):
     return session.execute(select(CallAttempt.organisation_id, CallAttempt.tenant_id, CallAttempt.round_id,
-                                  CallAttempt.due_at, CallAttempt.outcome, CallAttempt.dialled_at)
+                                  CallAttempt.due_at)
                            .where(CallAttempt.id == attempt_id)).one_or_none()
-
-
-def attempt_dialling(session: Session, attempt_id: int) -> None:
-    """Before the dial is stored (dialled_at set): the tenant may become called."""
-    row = _stored(session, attempt_id)
-    if row is not None and row.dialled_at is None:
-        _apply(session, attempt_id, *row[:4], {"called": 1})
 
 
 def retry_added(session: Session, previous: CallAttempt, retry_id: int, due_at) -> None:
@@ -120,22 +136,11 @@ def retry_added(session: Session, previous: CallAttempt, retry_id: int, due_at) 
 
 
 def attempt_added(session: Session, attempt_id: int) -> None:
-    """After a round attempt was inserted: the tenant may become planned in a new scope."""
+    """After a round attempt was inserted: the tenant may become planned in a new scope (its
+    dial and outcome are the fold's to count)."""
     row = _stored(session, attempt_id)
     if row is not None:
-        flags = {"planned": True, **_flags(row.outcome, row.dialled_at)}
-        _apply(session, attempt_id, *row[:4], _changes({}, flags))
-
-
-@contextmanager
-def attempt_rewritten(session: Session, attempt_id: int) -> Iterator[None]:
-    """Around an UPDATE that may change an attempt's outcome or dial (the sweep's)."""
-    before = _stored(session, attempt_id)
-    yield
-    after = _stored(session, attempt_id)
-    if before is not None and after is not None:
-        changes = _changes(_flags(before.outcome, before.dialled_at), _flags(after.outcome, after.dialled_at))
-        _apply(session, attempt_id, *after[:4], changes)
+        _apply(session, attempt_id, *row, {"planned": 1})
 
 
 def round_planned(session: Session, round_id: int, created_at, workers: int = 1, share: int = 0) -> None:
@@ -213,6 +218,7 @@ def tenants_regrouped(session: Session, tenant_ids) -> Iterator[None]:
     if not tenant_ids:
         yield
         return
+    sql.lock(session)  # the fold reads these tenants' contribution too
     before = _tenants(session, tenant_ids)
     yield
     session.flush()
@@ -250,9 +256,11 @@ def rebuild(veille: Veille, organisation_id: int) -> Rebuilt:
     """Recompute an organisation's summary from the facts, month by month, in one transaction
     (on PostgreSQL the summary's writers wait for it: a fact written meanwhile is counted after)."""
     with veille.session_factory.begin() as session:
+        sql.lock(session)
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("LOCK TABLE figure_counts IN SHARE ROW EXCLUSIVE MODE"))
             session.execute(text(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'"))
+        sql.mark_counted(session, CallAttempt.organisation_id == organisation_id)
         session.execute(delete(FigureCount).where(FigureCount.organisation_id == organisation_id))
         session.execute(delete(FigureEnrolment).where(FigureEnrolment.organisation_id == organisation_id))
         sql.add_enrolments(session, sql.enrolment_contribution(Enrolment.organisation_id == organisation_id))

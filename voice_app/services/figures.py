@@ -40,6 +40,7 @@ from voice_app.domain.figures import Period
 from voice_app.domain.outcomes import REACHED
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.people import Viewer
+from voice_app.services import figure_counts
 from voice_app.services.follow_ups import visible
 from voice_app.services.tenants import visible_tenants
 
@@ -65,8 +66,11 @@ def compute(veille: Veille, viewer: Viewer, period: Period, dimension: Dimension
             from_facts: bool = False) -> Figures:
     """The figures of `period` that `viewer` may see, grouped by `dimension`: a whole month seen
     by the whole landlord is read from the summary (figure_counts), unless `from_facts`."""
+    month = None if from_facts or not viewer.sees_whole_landlord else whole_month(period)
+    if month is not None:  # the calls of the last seconds first: what is shown is exact
+        for landlord_id in viewer.landlord_ids:
+            figure_counts.fold_pending(veille, landlord_id)
     with veille.session_factory() as session:
-        month = None if from_facts or not viewer.sees_whole_landlord else whole_month(period)
         if month is not None:
             from voice_app.services.figures_summary import SummaryCounter  # it extends _Counter
 

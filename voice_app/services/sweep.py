@@ -37,7 +37,6 @@ from db.repositories import attempts
 from db.repositories.attempts import SilentCall
 from voice_app.bootstrap import Veille
 from voice_app.domain.outcomes import log_class
-from voice_app.services import figure_counts
 from voice_app.services.call_events import apply_callback
 from voice_app.telephony import callbacks
 from voice_app.telephony.callbacks import FINAL_STATUSES
@@ -118,7 +117,7 @@ def _apply_final_status(veille: Veille, call: SilentCall, status: str, summary: 
 
 
 def _end_unknown(veille: Veille, call: SilentCall, now: datetime, summary: SweepSummary, why: str) -> None:
-    with veille.session_factory.begin() as session, figure_counts.attempt_rewritten(session, call.id):
+    with veille.session_factory.begin() as session:
         ended = attempts.end_silent_call(session, call, outcome=UNKNOWN, provider_status=None, now=now,
                                          error=why)
     if ended:  # otherwise a callback arrived meanwhile: it knows better

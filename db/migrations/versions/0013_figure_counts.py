@@ -1,5 +1,6 @@
 """The figures' summary: counts per landlord, Paris month and group (figure_counts), enrolments
-per group and dates (figure_enrolments), a tenant's attempts by due time
+per group and dates (figure_enrolments), a tenant's attempts by due time, and what of each
+call attempt the summary has counted (counted_flags, with an index of the attempts pending)
 
 Revision ID: 0013
 Revises: 0012
@@ -14,6 +15,12 @@ revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
+
+# Frozen copy of db.models.calls.FIGURES_PENDING as of this revision.
+PENDING = ("round_id IS NOT NULL AND counted_flags <> (CASE WHEN dialled_at IS NOT NULL THEN 1 ELSE 0 END"
+           " + CASE WHEN outcome IN ('help_food', 'help_health', 'help_other', 'live_transfer',"
+           " 'live_transfer_missed', 'ok', 'opt_out', 'opt_out_requested', 'opt_out_unconfirmed')"
+           " THEN 2 ELSE 0 END + CASE WHEN outcome = 'opt_out' THEN 4 ELSE 0 END)")
 
 COUNTS = ("planned", "called", "reached", "opted_out", "opened", "completed", "on_time", "by_usual", "regular",
           "referred")
@@ -57,9 +64,17 @@ def upgrade() -> None:
 
 
     op.create_index("ix_call_attempts_tenant_due_at", "call_attempts", ["tenant_id", "due_at"])
+    # Every attempt starts uncounted: `veille figures rebuild` (or the clock's fold) counts them.
+    with op.batch_alter_table("call_attempts") as batch:
+        batch.add_column(sa.Column("counted_flags", sa.Integer(), server_default="0", nullable=False))
+    op.create_index("ix_call_attempts_figures_pending", "call_attempts", ["id"],
+                    sqlite_where=sa.text(PENDING), postgresql_where=sa.text(PENDING))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_call_attempts_figures_pending", table_name="call_attempts")
+    with op.batch_alter_table("call_attempts") as batch:
+        batch.drop_column("counted_flags")
     op.drop_index("ix_call_attempts_tenant_due_at", table_name="call_attempts")
     op.drop_table("figure_enrolments")
     op.drop_table("figure_counts")
