@@ -7,7 +7,7 @@ checks that every stored code is known, and stops the upgrade (naming the column
 before a page trips over it.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01 16:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
