@@ -11,14 +11,10 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from db.models import CallAttempt
-from tests import databases
-from tests.fakes import FakeTelephony
 from tests.integration.test_figure_counts import assert_summary_is_the_facts
 from tests.integration.test_multiprocess_dispatch import finish
 from tests.integration.test_multiprocess_dispatch import start_dispatchers
 from tests.multiprocess_helpers import seed_due_attempts
-from voice_app.bootstrap import bootstrap
-from voice_app.config import Settings
 from voice_app.domain.figures import current_month
 from voice_app.domain.people import Viewer
 from voice_app.services import figure_counts
@@ -26,15 +22,7 @@ from voice_app.services.figures import compute
 
 pytestmark = pytest.mark.slow
 
-ATTEMPTS = 2_000
-
-
-@pytest.fixture
-def postgres(postgres_url):
-    databases.empty_postgres(postgres_url)
-    veille = bootstrap(Settings(DATABASE_URL=postgres_url), telephony=FakeTelephony())
-    yield veille
-    veille.close()
+ATTEMPTS = 1_000
 
 
 def end_dialled_calls(veille, stop: threading.Event, ended: list[int]) -> None:
@@ -63,7 +51,7 @@ def test_folds_while_processes_dial_and_calls_end_count_every_tenant_once(postgr
         thread.start()
     try:
         for process in start_dispatchers(postgres_url, tmp_path):
-            finish(process)
+            finish(process, timeout=180)  # the fold and the calls ending share the CPU
     finally:
         stop.set()
         for thread in threads:
