@@ -3,7 +3,8 @@
 Two figures per backend (DESIGN §10: Veille must never be the provider's bottleneck):
 
 1. Overhead: N due attempts, a no-op provider, no pacing. Time per call spent in Veille
-   (claim, claim-time checks, commit, dial bookkeeping): elapsed / N.
+   (claim, claim-time checks, commit, dial bookkeeping): elapsed / N. Then those calls end
+   (four in five reach the tenant) and the figures' fold counts them: its time per 100 calls.
 2. Rate: for each configured calls-per-second R, R x S due attempts dialled by the clock's
    dispatcher loop (`run_dispatcher`) with a no-op provider that notes when each call
    arrives; achieved rate = (calls - 1) / (last arrival - first arrival), target within 1 %.
@@ -25,14 +26,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import case  # noqa: E402
+from sqlalchemy import update  # noqa: E402
+
 from bench.databases import bench_database  # noqa: E402
 from bench.databases import parser_for  # noqa: E402
 from db.models import Base  # noqa: E402
+from db.models import CallAttempt  # noqa: E402
 from tests.multiprocess_helpers import ALWAYS_OPEN  # noqa: E402
 from tests.multiprocess_helpers import UNPACED  # noqa: E402
 from tests.multiprocess_helpers import seed_due_attempts  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
+from voice_app.services import figure_counts  # noqa: E402
 from voice_app.services.dispatch import dispatch_due_calls  # noqa: E402
 from voice_app.services.dispatch import run_dispatcher  # noqa: E402
 
@@ -81,7 +87,21 @@ def overhead(url: str, calls: int) -> None:
     assert len(telephony.arrivals) == calls, "every attempt must be placed once"
     print(f"  overhead: {calls} calls in {elapsed:.2f} s = {1000 * elapsed / calls:.2f} ms per call "
           f"({calls / elapsed:,.0f} calls/s unpaced)")
+    fold(veille, calls)
     veille.close()
+
+
+def fold(veille, calls: int) -> None:
+    """The calls end as their webhooks would leave them; the clock's fold counts them."""
+    with veille.session_factory.begin() as session:
+        session.execute(update(CallAttempt).values(
+            state="ended", outcome=case((CallAttempt.id % 5 == 0, "no_key"), else_="ok")))
+    started = time.perf_counter()
+    folded = figure_counts.fold_pending(veille)
+    elapsed = time.perf_counter() - started
+    assert folded == calls, "every call ended must be counted once"
+    print(f"  figures' fold: {calls} calls ended counted in {elapsed:.2f} s = "
+          f"{100_000 * elapsed / calls:.1f} ms per 100 calls")
 
 
 def achieved_rate(url: str, rate: int, seconds: float) -> None:

@@ -14,11 +14,14 @@ foreign-key constraints and secondary indexes are dropped during the load and re
 (the foreign keys then check the data), and the tables are vacuumed and analysed, as a
 database that has lived would be.
 
-Each figure is the median of 20 requests (`--runs`) of a signed-in coordinator through the whole web stack
-(Flask test client: routing, sign-in check, queries, charts, template) for a month in the middle
-of the data; then each query of one request is shown with its planner cost and its actual time
-(EXPLAIN ANALYZE). The data goes in a database of its own, created for the run beside
---database-url's and dropped at its end (bench/databases.py); the given one is never written.
+The load bypasses the services that keep the figures' summary, so the summary is then rebuilt
+from the facts (`veille figures rebuild`, timed). Each figure is the median of 20 requests
+(`--runs`) of a signed-in coordinator through the whole web stack (Flask test client: routing,
+sign-in check, queries, charts, template) for a month in the middle of the data (and, for
+comparison, the same month counted from the facts by the service, median of 3); then each query
+of one request is shown with its planner cost and its actual time (EXPLAIN ANALYZE). The data
+goes in a database of its own, created for the run beside --database-url's and dropped at its
+end (bench/databases.py); the given one is never written.
 """
 
 from __future__ import annotations
@@ -44,9 +47,14 @@ from bench.databases import fresh_postgres  # noqa: E402
 from bench.databases import parser_for  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
+from voice_app.domain.figures import month_period  # noqa: E402
+from voice_app.domain.people import Role  # noqa: E402
+from voice_app.domain.people import Viewer  # noqa: E402
+from voice_app.services import figure_counts  # noqa: E402
 from voice_app.services.accounts import NewUser  # noqa: E402
 from voice_app.services.accounts import create_user  # noqa: E402
 from voice_app.services.figures import WORK_MEM  # noqa: E402
+from voice_app.services.figures import compute  # noqa: E402
 from voice_app.services.organisations import create_organisation  # noqa: E402
 from voice_app.services.organisations import ensure_organisation  # noqa: E402
 from voice_app.services.organisations import grant_partnership  # noqa: E402
@@ -170,8 +178,8 @@ def without_constraints_and_indexes(connection) -> list[str]:
     return [*unique, *(definition for _, definition in indexes), *foreign]
 
 
-def fill(url: str, tenants: int, attempts: int, follow_ups: int) -> date:
-    """Load the volume; returns the month to measure (in the middle of the rounds)."""
+def fill(url: str, tenants: int, attempts: int, follow_ups: int) -> tuple[int, date]:
+    """Load the volume; returns the landlord and the month to measure (in the middle of the rounds)."""
     veille = bootstrap(Settings(DATABASE_URL=url))
     try:
         landlord, partner = people(veille)
@@ -196,7 +204,21 @@ def fill(url: str, tenants: int, attempts: int, follow_ups: int) -> date:
     engine.dispose()
     print("  " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
     middle = FIRST_ROUND + timedelta(weeks=rounds // 2)
-    return middle.replace(day=1)
+    return landlord, middle.replace(day=1)
+
+
+def rebuild_summary(url: str, landlord: int) -> None:
+    """The summary from the facts (`veille figures rebuild`), timed: the load bypassed the services."""
+    veille = bootstrap(Settings(DATABASE_URL=url))
+    try:
+        started = time.perf_counter()
+        rebuilt = figure_counts.rebuild(veille, landlord)
+        print(f"  summary rebuilt ({rebuilt.months} months, {rebuilt.rows:,} rows) in "
+              f"{time.perf_counter() - started:6.1f} s", flush=True)
+        with veille.engine.begin() as connection:  # as autovacuum would, soon after
+            connection.execute(text("ANALYZE figure_counts, figure_enrolments"))
+    finally:
+        veille.close()
 
 
 def sign_in(client) -> None:
@@ -246,7 +268,18 @@ def explain(veille, client, path: str) -> None:
                   f"{shape}...")
 
 
-def measure(url: str, month: date, runs: int) -> None:
+def from_facts_ms(veille, landlord: int, month: date, runs: int) -> float:
+    """The month's figures counted from the facts (the summary bypassed), for comparison."""
+    viewer = Viewer(0, Role.COORDINATOR, landlord, "landlord", (landlord,), (landlord,))
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        compute(veille, viewer, month_period(f"{month:%Y-%m}"), from_facts=True)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def measure(url: str, landlord: int, month: date, runs: int) -> None:
     from voice_app.web import create_app
 
     veille = bootstrap(Settings(DATABASE_URL=url))
@@ -259,8 +292,12 @@ def measure(url: str, month: date, runs: int) -> None:
                  f"/chiffres/export.csv?mois={month:%Y-%m}": "the month's CSV"}
         for path, label in pages.items():
             print(f"  {label:<24} {median_ms(client, path, runs):7.1f} ms   {path}", flush=True)
-        print(f"  queries of /chiffres?mois={month:%Y-%m}:")
-        explain(veille, client, f"/chiffres?mois={month:%Y-%m}")
+        facts = from_facts_ms(veille, landlord, month, 3)
+        print(f"  (the month counted from the facts instead: {facts:7.1f} ms, median of 3, service only)",
+              flush=True)
+        for path in (f"/chiffres?mois={month:%Y-%m}", f"/chiffres?mois={month:%Y-%m}&par=site"):
+            print(f"  queries of {path}:")
+            explain(veille, client, path)
     finally:
         veille.close()
 
@@ -275,9 +312,10 @@ def main() -> None:
     with fresh_postgres(args.database_url, BENCH_DATABASE) as url:
         print(f"Figures, {args.attempts:,} attempts, {args.follow_ups:,} follow-ups, "
               f"{args.tenants:,} tenants (load average {os.getloadavg()[0]:.2f}):", flush=True)
-        month = fill(url, args.tenants, args.attempts, args.follow_ups)
+        landlord, month = fill(url, args.tenants, args.attempts, args.follow_ups)
+        rebuild_summary(url, landlord)
         print(f"Median of {args.runs} requests (load average {os.getloadavg()[0]:.2f}):", flush=True)
-        measure(url, month, args.runs)
+        measure(url, landlord, month, args.runs)
 
 
 if __name__ == "__main__":

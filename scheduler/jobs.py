@@ -48,6 +48,12 @@ def forget_sign_in_attempts(veille: Veille):
     return forget_old_attempts(veille, veille.clock())
 
 
+def count_calls_in_figures(veille: Veille):
+    from voice_app.services.figure_counts import fold_pending
+
+    return fold_pending(veille)
+
+
 def purge_expired_data(veille: Veille):
     from voice_app.services.privacy_purge import purge_expired_data as purge
 
@@ -76,6 +82,7 @@ JOBS = (
     Job("sweep_stuck_calls", sweep_stuck_calls, every_seconds=60, misfire_grace_seconds=50),
     Job("close_rounds", close_rounds, every_seconds=60, misfire_grace_seconds=50),
     Job("notify_people", notify_people, every_seconds=15, misfire_grace_seconds=12),
+    Job("count_calls_in_figures", count_calls_in_figures, every_seconds=5, misfire_grace_seconds=4),
     Job("forget_sign_in_attempts", forget_sign_in_attempts, every_seconds=3600, misfire_grace_seconds=600),
     # Hourly, so that one run falls in the night's purge hour (the service skips the others).
     Job("purge_expired_data", purge_expired_data, every_seconds=3600, misfire_grace_seconds=600),

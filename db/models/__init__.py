@@ -12,6 +12,8 @@ from db.models.calls import Response
 from db.models.campaigns import Campaign
 from db.models.campaigns import CampaignTarget
 from db.models.campaigns import Round
+from db.models.figures import FigureCount
+from db.models.figures import FigureEnrolment
 from db.models.follow_ups import BridgedCall
 from db.models.follow_ups import FollowUp
 from db.models.follow_ups import Notification
@@ -40,6 +42,8 @@ __all__ = [
     "CallEvent",
     "Campaign",
     "CampaignTarget",
+    "FigureCount",
+    "FigureEnrolment",
     "DutySlot",
     "Enrolment",
     "FollowUp",

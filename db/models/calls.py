@@ -19,6 +19,20 @@ from db.models.base import utcnow
 DUE_OVERSEAS = text("state = 'due' AND time_zone IS NOT NULL")
 UNKNOWN_CALLER = text("tenant_id IS NULL")
 
+# What the figures count of a round attempt, as bits: called (dialled), reached (a key or a
+# word: voice_app.domain.outcomes.REACHED), opted out. `counted_flags` holds the bits the
+# figures' summary has counted; an attempt whose bits differ is pending, and the summary's
+# fold counts it in batches (voice_app.services.figure_counts), so that no dial and no webhook
+# writes to the summary. A change of REACHED needs a migration of the index below.
+CALLED, REACHED_BIT, OPTED_OUT = 1, 2, 4
+REACHED_OUTCOMES = ("help_food", "help_health", "help_other", "live_transfer", "live_transfer_missed", "ok",
+                    "opt_out", "opt_out_requested", "opt_out_unconfirmed")
+_REACHED_LIST = ", ".join(f"'{o}'" for o in REACHED_OUTCOMES)
+CALL_FLAGS = ("(CASE WHEN dialled_at IS NOT NULL THEN 1 ELSE 0 END"
+              f" + CASE WHEN outcome IN ({_REACHED_LIST}) THEN 2 ELSE 0 END"
+              " + CASE WHEN outcome = 'opt_out' THEN 4 ELSE 0 END)")
+FIGURES_PENDING = f"round_id IS NOT NULL AND counted_flags <> {CALL_FLAGS}"
+
 
 class CallAttempt(Base):
     """One call, outbound (planned in a round, or a test call) or inbound.
@@ -31,6 +45,9 @@ class CallAttempt(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "round_id", "attempt_number"),
         Index("ix_call_attempts_state_due_at", "state", "due_at"),
+        # A tenant's attempts by due time: the figures' summary asks whether another of them
+        # falls in the same week or month (voice_app.services.figure_counts).
+        Index("ix_call_attempts_tenant_due_at", "tenant_id", "due_at"),
         # The few overseas attempts due, by zone: the dispatcher asks which zones have calls due.
         Index("ix_call_attempts_due_overseas", "time_zone", "due_at", sqlite_where=DUE_OVERSEAS,
               postgresql_where=DUE_OVERSEAS),
@@ -42,6 +59,9 @@ class CallAttempt(Base):
         # A tenant's erasure finds the calls from their number made before they were on file (0014).
         Index("ix_call_attempts_unknown_caller", "to_number", sqlite_where=UNKNOWN_CALLER,
               postgresql_where=UNKNOWN_CALLER),
+        # The attempts the figures' summary has yet to count (migration 0013): a few at a time.
+        Index("ix_call_attempts_figures_pending", "id", sqlite_where=text(FIGURES_PENDING),
+              postgresql_where=text(FIGURES_PENDING)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +92,7 @@ class CallAttempt(Base):
     menu_step: Mapped[str | None] = mapped_column(String(24))
     silences: Mapped[int] = mapped_column(default=0)
     gather_turns: Mapped[int] = mapped_column(default=0, server_default="0")  # gathers applied so far
+    counted_flags: Mapped[int] = mapped_column(default=0, server_default="0")  # what the summary counted
     needs_reconciliation: Mapped[bool] = mapped_column(default=False, index=True)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

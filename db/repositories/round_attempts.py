@@ -55,6 +55,7 @@ ATTEMPT_KEY = ["tenant_id", "round_id", "attempt_number"]
 PLANNING = "planning"  # Round.status while its attempts are being inserted
 
 Targeted = Callable[..., Select]  # targeted(*columns, extra=()) -> SELECT columns FROM the round's tenants
+Counted = Callable[[Session, int, int], None]  # counted(session, workers, share): the inserted are counted
 
 
 def active_campaigns(session: Session) -> list[Campaign]:
@@ -105,15 +106,17 @@ def fragile_first_order(session: Session, organisation_id: int, campaign_id: int
 
 def insert_attempts(session_factory: sessionmaker[Session], workers: int, targeted: Targeted,
                     organisation_id: int, round_id: int, zoned: ZonedPlan, order: list,
-                    now: datetime) -> None:
+                    now: datetime, counted: Counted) -> None:
     """The round's first attempts: INSERT ... SELECT in `workers` shares on PostgreSQL, chunks
-    computed here on SQLite; attempts already there are kept."""
+    computed here on SQLite; attempts already there are kept. `counted(session, workers, share)`
+    runs in each inserting transaction, so what counts the new attempts commits with them."""
     if is_sqlite(session_factory.kw["bind"]):
         with session_factory.begin() as session:
             insert_rows_sqlite(session, targeted, organisation_id, round_id, zoned, order, now)
+            counted(session, 1, 0)
     else:
         insert_select_postgres(session_factory, workers, targeted, organisation_id, round_id, zoned, order,
-                               now)
+                               now, counted)
 
 
 def candidates(session: Session, targeted: Targeted, group, order: list):
@@ -164,7 +167,7 @@ def postgres_token():
 
 def insert_select_postgres(session_factory: sessionmaker[Session], workers: int, targeted: Targeted,
                            organisation_id: int, round_id: int, zoned: ZonedPlan, order: list,
-                           now: datetime) -> None:
+                           now: datetime, counted: Counted) -> None:
     """Run the INSERT ... SELECT as `workers` statements on their own connections, each
     writing the tenants whose id is its share modulo `workers` (a 2-core server inserts and
     checks foreign keys about twice as fast). Each share ranks only its own tenants; its
@@ -185,6 +188,7 @@ def insert_select_postgres(session_factory: sessionmaker[Session], workers: int,
                 # the round `planning`, and the next clock pass inserts what is missing.
                 session.execute(text("SET LOCAL synchronous_commit = off"))
                 session.execute(statement)
+                counted(session, workers, share)
         except BaseException as error:  # re-raised in the caller's thread
             errors.append(error)
 

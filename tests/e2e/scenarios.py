@@ -20,6 +20,7 @@ from db.models import Round
 from db.models import Tenant
 from db.models import User
 from voice_app.bootstrap import Veille
+from voice_app.services import figure_counts
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.organisations import ensure_organisation
 from voice_app.telephony.simulation.behaviours import Behaviour
@@ -89,6 +90,7 @@ class Live:
                                   claimed_at=now, claimed_by="e2e", to_number=tenant.phone)
             session.add(attempt)
             session.flush()
+            figure_counts.attempt_added(session, attempt.id)  # as planning counts what it plans
             return attempt.id
 
     def _round(self, session, now, organisation_id: int) -> int:

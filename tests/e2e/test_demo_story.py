@@ -20,12 +20,17 @@ from db.models import Round
 from scheduler.clock import Clock
 from scheduler.leader import leader_lock_for
 from tests.e2e.live_server import LiveServer
+from tests.integration.test_figure_counts import assert_summary_is_the_facts
 from voice_app.bootstrap import bootstrap
 from voice_app.compressed_clock import CompressedClock
 from voice_app.domain.calendar import PARIS
+from voice_app.domain.figures import current_month
+from voice_app.domain.people import Viewer
 from voice_app.domain.windows import calling_hours
 from voice_app.domain.windows import open_until
+from voice_app.services import figure_counts
 from voice_app.services.demo_reset import reset_demo
+from voice_app.services.figures import compute
 from voice_app.telephony.simulator import SimulatorProvider
 
 pytestmark = pytest.mark.slow  # a real server, the real clock process and real calls over HTTP
@@ -101,3 +106,15 @@ def test_a_demo_day_with_retries_plays_in_compressed_time_inside_the_calling_hou
     assert follow_ups["unreachable"] == 1  # tenant 7
     assert follow_ups["help_health"] == 1 and follow_ups["help_food"] == 1
     assert follow_ups["no_key"] == 1  # tenant 5 stays silent
+    _assert_figures_summary_is_exact(veille, attempts[0].organisation_id, morning)
+
+
+def _assert_figures_summary_is_exact(veille, landlord: int, day) -> None:
+    """The summary the clock jobs, the dispatcher and the webhooks kept along the round gives the
+    facts' figures, and so does its rebuild."""
+    viewer = Viewer(0, "coordinator", landlord, "landlord", (landlord,), (landlord,))
+    month = current_month(day)
+    assert compute(veille, viewer, month).total.reached > 0
+    assert_summary_is_the_facts(veille, viewer, month)
+    figure_counts.rebuild(veille, landlord)
+    assert_summary_is_the_facts(veille, viewer, month)

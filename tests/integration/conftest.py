@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests import databases
 from tests.e2e.live_server import LiveServer
+from tests.fakes import FakeTelephony
 from tests.integration.simulator_double import TOKEN
 from tests.integration.simulator_double import IvrDouble
 from voice_app.bootstrap import bootstrap
+from voice_app.config import Settings
 from voice_app.telephony.simulator import SimulatorProvider
 
 
@@ -41,3 +44,12 @@ def veille_with(settings, now):
     yield wire
     for each in wired:
         each.close()
+
+
+@pytest.fixture
+def postgres(postgres_url):
+    """An emptied PostgreSQL database and a Veille on it, for tests with several processes."""
+    databases.empty_postgres(postgres_url)
+    veille = bootstrap(Settings(DATABASE_URL=postgres_url), telephony=FakeTelephony())
+    yield veille
+    veille.close()

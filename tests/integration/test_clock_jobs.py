@@ -94,7 +94,8 @@ def test_the_default_jobs_have_explicit_misfire_coalescing_and_single_instance(v
     scheduler = Clock(veille, SwitchableLock()).build_scheduler()
     scheduled = {job.id: job for job in scheduler.get_jobs()}
     assert set(scheduled) == {"plan_rounds", "schedule_retries", "sweep_stuck_calls", "close_rounds",
-                              "notify_people", "forget_sign_in_attempts", "purge_expired_data"}
+                              "notify_people", "count_calls_in_figures", "forget_sign_in_attempts",
+                              "purge_expired_data"}
     for job in JOBS:
         assert scheduled[job.name].misfire_grace_time == job.misfire_grace_seconds
         assert scheduled[job.name].coalesce is True

@@ -15,12 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from db.models import CallAttempt
-from tests import databases
-from tests.fakes import FakeTelephony
 from tests.multiprocess_helpers import recorded_tokens
 from tests.multiprocess_helpers import seed_due_attempts
-from voice_app.bootstrap import bootstrap
-from voice_app.config import Settings
 from voice_app.services.sweep import CLAIM_DEADLINE
 from voice_app.services.sweep import sweep_stuck_attempts
 
@@ -29,14 +25,6 @@ pytestmark = pytest.mark.slow
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ATTEMPTS = 10_000
 DISPATCHERS = 4
-
-
-@pytest.fixture
-def postgres(postgres_url):
-    databases.empty_postgres(postgres_url)
-    veille = bootstrap(Settings(DATABASE_URL=postgres_url), telephony=FakeTelephony())
-    yield veille
-    veille.close()
 
 
 def start_dispatchers(url: str, directory: Path) -> list[subprocess.Popen]:

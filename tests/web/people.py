@@ -96,6 +96,7 @@ def add_tenant(veille, organisation_id: int, reference: str, site: str = "Cité 
 
     from db.models import Enrolment
     from db.models import Tenant
+    from voice_app.services import figure_counts
 
     with veille.session_factory.begin() as session:
         tenant = Tenant(organisation_id=organisation_id, reference=reference, last_name=last_name,
@@ -104,9 +105,10 @@ def add_tenant(veille, organisation_id: int, reference: str, site: str = "Cité 
         session.add(tenant)
         session.flush()
         if enrolled:
-            session.add(Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
-                                  legal_basis="public_interest", source="test",
-                                  enrolled_on=date(2026, 11, 1)))
+            enrolment = Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
+                                  legal_basis="public_interest", source="test", enrolled_on=date(2026, 11, 1))
+            session.add(enrolment)
+            figure_counts.enrolment_changed(session, enrolment)  # as the enrolment service counts it
         return tenant.id
 
 

@@ -29,6 +29,7 @@ from voice_app.domain.eligibility import Rule
 from voice_app.domain.eligibility import TenantFacts
 from voice_app.domain.eligibility import evaluate
 from voice_app.domain.eligibility import rules_from_settings
+from voice_app.services import figure_counts
 from voice_app.services.organisations import current_organisation
 from voice_app.services.suppression import SuppressionList
 from voice_app.services.suppression import suppression_list
@@ -100,6 +101,7 @@ def enrol_eligible(veille: Veille, *, legal_basis: str = "public_interest", toda
             {"tenant_id": c.tenant_id, "organisation_id": organisation.id, "status": "enrolled",
              "legal_basis": legal_basis, "source": c.rule, "enrolled_on": today, "created_at": veille.clock()}
             for c in candidates])
+        figure_counts.enrolments_added(session, organisation.id, [c.tenant_id for c in candidates])
         _audit(session, organisation.id, veille, "enrolment.enrolled",
                {"count": len(candidates), "legal_basis": legal_basis, "source": "rules"})
     log.info("enrolment.enrolled count=%d legal_basis=%s source=rules", len(candidates), legal_basis)
@@ -147,6 +149,7 @@ def unenrol_references(veille: Veille, references: Iterable[str],
                 result.unchanged.append(reference)
             else:
                 tenant.enrolment.status, tenant.enrolment.unenrolled_on = "unenrolled", today
+                figure_counts.enrolment_changed(session, tenant.enrolment)
                 result.changed.append(reference)
         if result.changed:
             _audit(session, organisation.id, veille, "enrolment.unenrolled", {"count": len(result.changed)})
@@ -215,12 +218,14 @@ def _set_enrolled(session: Session, tenant: Tenant, organisation_id: int, legal_
                   today: date, veille: Veille) -> None:
     enrolment = tenant.enrolment
     if enrolment is None:
-        session.add(Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
+        enrolment = Enrolment(tenant_id=tenant.id, organisation_id=organisation_id, status="enrolled",
                               legal_basis=legal_basis, source=source, enrolled_on=today,
-                              created_at=veille.clock()))
-        return
-    enrolment.status, enrolment.legal_basis, enrolment.source = "enrolled", legal_basis, source
-    enrolment.enrolled_on, enrolment.unenrolled_on = today, None
+                              created_at=veille.clock())
+        session.add(enrolment)
+    else:
+        enrolment.status, enrolment.legal_basis, enrolment.source = "enrolled", legal_basis, source
+        enrolment.enrolled_on, enrolment.unenrolled_on = today, None
+    figure_counts.enrolment_changed(session, enrolment)
 
 
 def _audit(session: Session, organisation_id: int, veille: Veille, action: str, details: dict) -> None:

@@ -19,6 +19,7 @@ from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
 from voice_app.domain.outcomes import log_class
 from voice_app.domain.working_hours import WorkingHours
+from voice_app.services import figure_counts
 from voice_app.services.volunteers import is_available
 
 log = logging.getLogger("veille.escalation")
@@ -83,6 +84,7 @@ def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | N
             session.add(follow_up)
     except IntegrityError:  # another process opened it first: theirs is the one
         return session.scalar(select(FollowUp).where(FollowUp.dedup_key == key))
+    figure_counts.follow_up_opened(session, follow_up)
     # The class only: a reason, or even a priority, next to a tenant id can be health data.
     log.info("follow_up.opened follow_up_id=%s tenant_id=%s class=%s", follow_up.id, tenant_id,
              log_class(reason))

@@ -30,6 +30,7 @@ from db.models import Tenant
 from db.models import User
 from voice_app.bootstrap import Veille
 from voice_app.domain.escalation import Reason
+from voice_app.domain.figure_slices import whole_month
 from voice_app.domain.figures import DIMENSION_LABELS
 from voice_app.domain.figures import REFERRALS
 from voice_app.domain.figures import UNREACHABLE_REASONS
@@ -39,6 +40,7 @@ from voice_app.domain.figures import Period
 from voice_app.domain.outcomes import REACHED
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.people import Viewer
+from voice_app.services import figure_counts
 from voice_app.services.follow_ups import visible
 from voice_app.services.tenants import visible_tenants
 
@@ -60,12 +62,23 @@ class Figures:
         return DIMENSION_LABELS[self.dimension]
 
 
-def compute(veille: Veille, viewer: Viewer, period: Period, dimension: Dimension = Dimension.WEEK) -> Figures:
-    """The figures of `period` that `viewer` may see, grouped by `dimension`."""
+def compute(veille: Veille, viewer: Viewer, period: Period, dimension: Dimension = Dimension.WEEK, *,
+            from_facts: bool = False) -> Figures:
+    """The figures of `period` that `viewer` may see, grouped by `dimension`: a whole month seen
+    by the whole landlord is read from the summary (figure_counts), unless `from_facts`."""
+    month = None if from_facts or not viewer.sees_whole_landlord else whole_month(period)
+    if month is not None:  # the calls of the last seconds first: what is shown is exact
+        for landlord_id in viewer.landlord_ids:
+            figure_counts.fold_pending(veille, landlord_id)
     with veille.session_factory() as session:
-        if session.get_bind().dialect.name == "postgresql":  # per-tenant aggregates stay in memory
-            session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-        counter = _Counter(session, viewer, period)
+        if month is not None:
+            from voice_app.services.figures_summary import SummaryCounter  # it extends _Counter
+
+            counter = SummaryCounter(session, viewer, period, month)
+        else:
+            if session.get_bind().dialect.name == "postgresql":  # per-tenant aggregates stay in memory
+                session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+            counter = _Counter(session, viewer, period)
         weeks = counter.rows(Dimension.WEEK)
         rows = weeks if dimension == Dimension.WEEK else counter.rows(dimension)
         total = counter.total(weeks)

@@ -35,6 +35,7 @@ from voice_app.domain.opt_out_requests import Settlement
 from voice_app.domain.opt_out_requests import settle
 from voice_app.domain.opt_out_requests import stops_calls
 from voice_app.services import audit
+from voice_app.services import figure_counts
 from voice_app.services.escalations import follow_up_key
 from voice_app.services.escalations import open_follow_up
 from voice_app.services.organisations import current_organisation
@@ -114,6 +115,7 @@ def opt_out_tenant(session: Session, organisation_id: int, tenant_id: int, now: 
         Enrolment.tenant_id == tenant.id, Enrolment.organisation_id == organisation_id))
     if enrolment is not None and enrolment.status != "unenrolled":
         enrolment.status, enrolment.unenrolled_on = "unenrolled", paris_date(now)
+        figure_counts.enrolment_changed(session, enrolment)
     session.execute(update(CallAttempt).where(
         CallAttempt.tenant_id == tenant.id, CallAttempt.state == "due").values(state="cancelled"))
     # Nothing later needs the numbers: the follow-up is a review, not a call back, and the
@@ -188,9 +190,10 @@ def _settle(session: Session, request: OptOutRequest, event: Settlement, now: da
     request.settled_by_attempt_id = attempt_id
     session.flush()
     task_key = follow_up_key(Reason.OPT_OUT_REQUEST, tenant_id=request.tenant_id, cause=_cause(request))
-    session.execute(update(FollowUp).where(FollowUp.dedup_key == task_key, FollowUp.status != "done")
-                    .values(status="done", completed_at=now, completed_by_id=completed_by_id,
-                            note=SETTLED_NOTES[event]))
+    with figure_counts.follow_ups_changing(session, FollowUp.dedup_key == task_key):
+        session.execute(update(FollowUp).where(FollowUp.dedup_key == task_key, FollowUp.status != "done")
+                        .values(status="done", completed_at=now, completed_by_id=completed_by_id,
+                                note=SETTLED_NOTES[event]))
     log.info("opt_out.request_settled tenant_id=%s settled_by=%s", request.tenant_id, event)
     if stops_calls(state) and event != Settlement.CONFIRMED_ON_CALL:  # a call confirming opted out already
         opt_out_tenant(session, request.organisation_id, request.tenant_id, now)

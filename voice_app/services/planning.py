@@ -35,6 +35,7 @@ from voice_app.domain.rounds import round_span
 from voice_app.domain.rounds import round_starting_on
 from voice_app.domain.time_zones import TENANT_TIME_ZONES
 from voice_app.domain.time_zones import zone
+from voice_app.services import figure_counts
 from voice_app.services import round_plan
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import get_campaign
@@ -190,8 +191,11 @@ def _fill_round(veille: Veille, campaign: Campaign, round_id: int, span: RoundSp
     targeted = partial(round_plan.targeted, campaign, span)
     # Shares rank their own tenants: a priority order over the whole round needs one statement.
     parallel = plan.total >= PARALLEL_FROM and len(order) == 1
+    def counted(session, workers: int, share: int) -> None:
+        figure_counts.round_planned(session, round_id, now, workers, share)
+
     round_attempts.insert_attempts(veille.session_factory, POSTGRES_WORKERS if parallel else 1, targeted,
-                                   campaign.organisation_id, round_id, zoned, order, now)
+                                   campaign.organisation_id, round_id, zoned, order, now, counted)
     with veille.session_factory.begin() as session:
         count = round_attempts.mark_planned(session, round_id)
     log.info("round.planned campaign_id=%s round_id=%s scheduled_on=%s attempts=%s rate=%.3f "

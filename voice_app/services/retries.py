@@ -35,6 +35,7 @@ from voice_app.domain.retries import PastAttempt
 from voice_app.domain.retries import is_last_attempt
 from voice_app.domain.retries import next_attempt_at
 from voice_app.domain.time_zones import zone
+from voice_app.services import figure_counts
 
 log = logging.getLogger("veille.retries")
 
@@ -133,8 +134,10 @@ def _insert_retry(session: Session, previous: CallAttempt, phone: str, due_at: d
         time_zone=previous.time_zone, silences=0,
         needs_reconciliation=False, created_at=now,
     ).on_conflict_do_nothing(index_elements=["tenant_id", "round_id", "attempt_number"])
-    inserted = session.scalar(statement.returning(CallAttempt.id)) is not None
+    inserted_id = session.scalar(statement.returning(CallAttempt.id))
+    inserted = inserted_id is not None
     if inserted:
+        figure_counts.retry_added(session, previous, inserted_id, due_at)
         log.info("retry.scheduled attempt_id=%s round_id=%s attempt_number=%s is_last=%s", previous.id,
                  previous.round_id, previous.attempt_number + 1, is_last)
     return int(inserted)

@@ -40,6 +40,7 @@ from voice_app.domain.tenant_file import TenantFileError
 from voice_app.domain.tenant_file import check_size
 from voice_app.domain.tenant_rows import RowError
 from voice_app.domain.tenant_rows import TenantRow
+from voice_app.services import figure_counts
 from voice_app.services.organisations import current_organisation
 from voice_app.services.suppression import EMPTY
 from voice_app.services.suppression import SuppressionList
@@ -103,6 +104,7 @@ class SavedRows:
 
     inserts: list[dict] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
+    moved: list[int] = field(default_factory=list)  # tenants whose site changes (their figures move)
     unchanged: int = 0
     marked_opted_out: int = 0
     seen: int = 0  # the organisation's tenants before the write
@@ -189,7 +191,8 @@ def save_rows(session: Session, organisation_id: int, rows: list[TenantRow], now
     """Create or update checked rows in the caller's transaction (a file's or the API's); an
     IntegrityError means another import wrote the same references meanwhile."""
     plan = _plan_for(session, organisation_id, rows, now)
-    _bulk_write(session, plan, progress)
+    with figure_counts.tenants_regrouped(session, plan.moved):
+        _bulk_write(session, plan, progress)
     forget_numbers(session, organisation_id, plan.forgotten)
     return plan
 
@@ -235,6 +238,8 @@ def _plan_row(plan: SavedRows, row: TenantRow, current: dict | None, suppressed:
         return
     if opted_out_at is not None:
         plan.forgotten.append(current["id"])
+    if merged["site"] != current["site"]:
+        plan.moved.append(current["id"])
     plan.updates.append({"id": current["id"], "opted_out_at": opted_out_at, "updated_at": now}
                         | {name: merged[name] for name in IMPORTED_FIELDS})
 

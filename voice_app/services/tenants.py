@@ -35,6 +35,7 @@ from voice_app.domain.phones import PhoneError
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.phones import normalise_phone
 from voice_app.services import audit
+from voice_app.services import figure_counts
 from voice_app.services.opt_outs import opt_out_tenant
 from voice_app.services.suppression import hash_in
 from voice_app.services.suppression import is_suppressed
@@ -237,7 +238,8 @@ def assign_volunteer(veille: Veille, viewer: Viewer, tenant_id: int, volunteer_i
             if (user is None or user.role != Role.VOLUNTEER or not user.active
                     or user.organisation_id not in pool_organisation_ids(session, tenant.organisation_id)):
                 raise TenantChangeRefused("Ce bénévole ne peut pas suivre ce locataire.")
-        tenant.assigned_volunteer_id = volunteer_id
+        with figure_counts.tenants_regrouped(session, [tenant.id]):
+            tenant.assigned_volunteer_id = volunteer_id
         _audit(session, veille, viewer, tenant, "portfolio.assigned", {"volunteer": volunteer_id})
 
 

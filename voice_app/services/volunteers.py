@@ -35,6 +35,7 @@ from voice_app.domain.people import Volunteer
 from voice_app.domain.people import balance
 from voice_app.domain.people import on_duty_at
 from voice_app.domain.people import slot_problem
+from voice_app.services import figure_counts
 from voice_app.services.organisations import partner_ids
 
 log = logging.getLogger("veille.volunteers")
@@ -163,8 +164,9 @@ def assign_portfolio(veille: Veille, landlord_id: int, references: Iterable[str]
         result.not_found = [r for r in references if r not in found]
         result.assigned = [r for r in references if r in found]
         if result.assigned:
-            session.execute(update(Tenant).where(Tenant.id.in_([found[r] for r in result.assigned]))
-                            .values(assigned_volunteer_id=volunteer_id))
+            ids = [found[r] for r in result.assigned]
+            with figure_counts.tenants_regrouped(session, ids):
+                session.execute(update(Tenant).where(Tenant.id.in_(ids)).values(assigned_volunteer_id=volunteer_id))
             _audit(session, veille, landlord_id, actor_id, "portfolio.assigned", "user", volunteer_id,
                    {"count": len(result.assigned)})
     log.info("portfolio.assigned volunteer_id=%s count=%d", volunteer_id, len(result.assigned))
@@ -186,9 +188,10 @@ def balance_site(veille: Veille, landlord_id: int, site: str, *, actor_id: int |
         if not volunteers:
             raise VolunteerError("Aucun bénévole disponible pour ce bailleur.")
         moves = balance(list(tenants), volunteers, tenants)
-        for tenant_id, volunteer_id in moves.items():
-            session.execute(update(Tenant).where(Tenant.id == tenant_id)
-                            .values(assigned_volunteer_id=volunteer_id))
+        with figure_counts.tenants_regrouped(session, list(moves)):
+            for tenant_id, volunteer_id in moves.items():
+                session.execute(update(Tenant).where(Tenant.id == tenant_id)
+                                .values(assigned_volunteer_id=volunteer_id))
         _audit(session, veille, landlord_id, actor_id, "portfolio.balanced", "site", None,
                {"moved": len(moves), "tenants": len(tenants)})
     log.info("portfolio.balanced moved=%d tenants=%d", len(moves), len(tenants))

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from db.models import Organisation
 from voice_app.domain.figures import PeriodError
 from voice_app.domain.figures import current_month
 from voice_app.domain.figures import headline
 from voice_app.domain.figures import month_period
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
+from voice_app.services import figure_counts
 from voice_app.services.figures import compute
 from voice_app.web.cli.options import organisation_option
+from voice_app.web.cli.options import resolve_organisation
 from voice_app.web.extensions import get_veille
 
 
@@ -57,3 +62,27 @@ def report(organisation, month: str | None, output: Path | None) -> None:
     target.write_bytes(render(result, organisation.name))
     click.echo(f"Rapport écrit : {target} ({result.period.label}, {result.total.reached} locataires joints).")
 
+
+
+@figures.command("rebuild")
+@click.option("--organisation", "organisation_slug", metavar="SLUG",
+              help="Bailleur concerné (défaut : tous les bailleurs).")
+def rebuild(organisation_slug: str | None) -> None:
+    """Recompute the figures' summary from the calls, follow-ups and enrolments (after a restore,
+    a load made outside Veille, or to settle a doubt); the page and the API read it."""
+    veille = get_veille()
+    if organisation_slug:
+        landlords = [resolve_organisation(organisation_slug)]
+    else:
+        with veille.session_factory() as session:
+            landlords = list(session.scalars(select(Organisation).where(Organisation.kind == "landlord")
+                                             .order_by(Organisation.slug)))
+    if not landlords:
+        raise click.ClickException("Aucun bailleur : rien à recalculer.")
+    for landlord in landlords:
+        started = time.perf_counter()
+        rebuilt = figure_counts.rebuild(veille, landlord.id)
+        seconds = f"{time.perf_counter() - started:.1f}".replace(".", ",")
+        rows = f"{rebuilt.rows:,}".replace(",", "\u202f")
+        click.echo(f"Chiffres recalculés pour « {landlord.name} » : {rebuilt.months} mois, {rows} lignes, "
+                   f"en {seconds} s.")
