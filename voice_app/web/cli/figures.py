@@ -42,7 +42,7 @@ def _figures(organisation, month: str | None):
 @click.option("--month", metavar="AAAA-MM", help="Mois (défaut : le mois en cours).")
 @organisation_option
 def show(organisation, month: str | None) -> None:
-    """Print the headline figures of a month."""
+    """Afficher les chiffres principaux d’un mois."""
     result = _figures(organisation, month)
     for line in headline(result.total, result.period, organisation.name):
         click.echo(line)
@@ -54,7 +54,7 @@ def show(organisation, month: str | None) -> None:
               help="Fichier PDF (défaut : rapport-AAAA-MM.pdf).")
 @organisation_option
 def report(organisation, month: str | None, output: Path | None) -> None:
-    """Write the landlord's PDF report of a month: figures and charts, no personal data."""
+    """Écrire le rapport PDF d’un mois pour le bailleur : chiffres et graphiques, sans donnée personnelle."""
     from voice_app.web.landlord_report import render
 
     result = _figures(organisation, month)
@@ -68,8 +68,9 @@ def report(organisation, month: str | None, output: Path | None) -> None:
 @click.option("--organisation", "organisation_slug", metavar="SLUG",
               help="Bailleur concerné (défaut : tous les bailleurs).")
 def rebuild(organisation_slug: str | None) -> None:
-    """Recompute the figures' summary from the calls, follow-ups and enrolments (after a restore,
-    a load made outside Veille, or to settle a doubt); the page and the API read it."""
+    """Recalculer le résumé des chiffres depuis les appels, suivis et inscriptions (après une
+    restauration, un chargement fait hors de Veille, une mise à jour vers la migration 0013, ou
+    pour lever un doute) ; la page et l’API le lisent."""
     veille = get_veille()
     if organisation_slug:
         landlords = [resolve_organisation(organisation_slug)]

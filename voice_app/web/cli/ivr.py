@@ -23,13 +23,13 @@ EXAMPLE_NUMBER = "+33100000000"
 
 @click.group("ivr", cls=AppGroup)
 def ivr() -> None:
-    """The words of the call (serveur vocal), language by language."""
+    """Les paroles de l’appel (serveur vocal), langue par langue."""
 
 
 @ivr.command("languages")
 @organisation_option
 def languages_command(organisation) -> None:
-    """The script's languages and how many enrolled tenants each one serves."""
+    """Lister les langues du script et combien de locataires inscrits chacune sert."""
     rows = [(use.code, use.name, use.enrolled, "oui" if use.in_script else "non : appelés en français")
             for use in language_uses(get_veille(), organisation.id)]
     table(("code", "langue", "inscrits", "dans le script"), rows)
@@ -40,7 +40,7 @@ def languages_command(organisation) -> None:
               help="Code de la langue : " + ", ".join(LANGUAGES) + ".")
 @organisation_option
 def show_command(code: str, organisation) -> None:
-    """Print the whole script in one language, prompt by prompt."""
+    """Afficher tout le script d’une langue, message par message."""
     language = LANGUAGES.get(code.lower())
     if language is None:
         raise click.ClickException(f"langue « {code} » absente du script (langues : {', '.join(LANGUAGES)}).")
@@ -63,7 +63,7 @@ def show_command(code: str, organisation) -> None:
               help="Une seule langue (défaut : toutes).")
 @organisation_option
 def recordings_command(code: str | None, organisation) -> None:
-    """Which prompts are recorded (<Play>) and which are said by the synthetic voice."""
+    """Dire quels messages sont enregistrés (<Play>) et lesquels la voix de synthèse prononce."""
     settings = get_veille().settings
     codes = list(LANGUAGES) if code is None else [code.lower()]
     if any(wanted not in LANGUAGES for wanted in codes):
