@@ -8,8 +8,13 @@ internal host, while the provider signed `https://public.host/path?query`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
+from urllib.parse import urlparse
 
 from twilio.request_validator import RequestValidator
+from twilio.request_validator import add_port
+from twilio.request_validator import compare
+from twilio.request_validator import remove_port
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -25,4 +30,13 @@ def is_signed(auth_token: str, url: str, params: Mapping, signature: str | None)
     """True when `signature` is the provider's signature of `url` and the POSTed `params`."""
     if not signature or not auth_token:
         return False
-    return RequestValidator(auth_token).validate(url, params, signature)
+    # RequestValidator.validate's rule (the URL signed with or without its port), the second
+    # signature computed only when the first does not match.
+    validator, parts = _validator(auth_token), urlparse(url)
+    return any(compare(validator.compute_signature(candidate, params), signature)
+               for candidate in (remove_port(parts), add_port(parts)))
+
+
+@lru_cache(maxsize=4)
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)

@@ -15,8 +15,12 @@ Digits.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import threading
 from dataclasses import dataclass
+from dataclasses import replace
+from functools import lru_cache
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -62,7 +66,30 @@ class Rendering:
 
 
 def render(reply: Reply, rendering: Rendering) -> str:
-    """TwiML for `reply`."""
+    """TwiML for `reply`: the same bytes as `build(reply, rendering)`, built once per step,
+    organisation, language and turn and then only given the call's token."""
+    if not URL_SAFE_TOKEN.match(rendering.token):
+        return build(reply, rendering)  # a token XML would escape: built as it is
+    template = _template(reply, replace(rendering, token=TOKEN_STAND_IN))
+    if rendering.voicing.recordings is not None:
+        _report_missing_recordings(reply.prompts, rendering)  # as building it would have
+    return template.replace(TOKEN_STAND_IN, rendering.token)
+
+
+# The token enters the TwiML only through the URLs, where a token of these characters is
+# written as it is. The stand-in is secret to this process, so no name or number can hold it.
+URL_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+TOKEN_STAND_IN = f"standin{secrets.token_hex(16)}"
+TEMPLATES_KEPT = 4096  # steps x languages x organisations x turns in use: a few hundred
+
+
+@lru_cache(maxsize=TEMPLATES_KEPT)
+def _template(reply: Reply, rendering: Rendering) -> str:
+    return build(reply, rendering)
+
+
+def build(reply: Reply, rendering: Rendering) -> str:
+    """TwiML for `reply`, built with VoiceResponse."""
     response = VoiceResponse()
     if reply.then == Then.GATHER:
         _gather(response, reply, rendering)
@@ -98,7 +125,10 @@ def screening(rendering: Rendering) -> str:
 
 def connect() -> str:
     """An empty document: the screened volunteer is connected to the tenant."""
-    return str(VoiceResponse())
+    return EMPTY_DOCUMENT
+
+
+EMPTY_DOCUMENT = str(VoiceResponse())
 
 
 def hang_up() -> str:
@@ -172,3 +202,9 @@ def _recording(rendering: Rendering, code: str, prompt: Prompt) -> str | None:
             log.warning("ivr.recording_missing organisation=%s language=%s prompt=%s",
                      recordings.organisation, code, prompt)
     return path
+
+
+def _report_missing_recordings(prompts: tuple[Prompt, ...], rendering: Rendering) -> None:
+    wanted = language_of(rendering.language)
+    for prompt in prompts:
+        _recording(rendering, spoken_in(prompt, wanted).code, prompt)

@@ -56,20 +56,24 @@ def register_extensions(app: Flask, veille: Veille) -> None:
     from voice_app.web.extensions import csrf
     from voice_app.web.extensions import limiter
     from voice_app.web.extensions import login_manager
+    from voice_app.web.webhook_requests import PageSessions
+    from voice_app.web.webhook_requests import pages_only
 
     app.extensions["veille"] = veille
+    app.session_interface = PageSessions()
     if veille.settings.PROXY_COUNT:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=veille.settings.PROXY_COUNT)
     from voice_app.web.pages import limit_request_sizes
 
     limit_request_sizes(app)  # before CSRF protection, which reads the form
-    login_manager.init_app(app)
+    with pages_only(app):  # the provider's requests have no session, user, CSRF token or rate limit
+        login_manager.init_app(app)
+        csrf.init_app(app)
+        limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    csrf.init_app(app)
-    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

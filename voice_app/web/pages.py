@@ -65,6 +65,8 @@ def limit_request_sizes(app: Flask) -> None:
 # A partner's staff neither imports the landlord's file nor sets its rules.
 LANDLORD_ONLY = frozenset({"tenants.upload", "rules.rules"})
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"))
 
 
 def navigation() -> list[tuple[str, str]]:
@@ -90,11 +92,12 @@ def register_page_helpers(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        if request.blueprint != "voice":
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.blueprint == "voice":
+            return response  # TwiML for the provider: no browser reads it, and nobody is signed in
+        headers = response.headers
+        for name, value in SECURITY_HEADERS:
+            if name not in headers:
+                headers[name] = value
         if current_user.is_authenticated:  # personal data: never kept by a shared browser's cache
-            response.headers.setdefault("Cache-Control", "no-store")
+            headers.setdefault("Cache-Control", "no-store")
         return response
