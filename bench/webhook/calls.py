@@ -34,30 +34,41 @@ def veille_for(database_url: str, public_base_url: str = "http://127.0.0.1:9") -
                               PUBLIC_BASE_URL=public_base_url, LOG_LEVEL="WARNING"), role=Role.WEB)
 
 
+def new_calls(count: int) -> list[SeededCall]:
+    return [SeededCall(secrets.token_urlsafe(32), "CA" + secrets.token_hex(16), f"+3361{index:07d}")
+            for index in range(count)]
+
+
+def seed_attempts(veille: Veille, calls: list[SeededCall], prefix: str, *, answered: bool) -> None:
+    """One tenant per call, with the call's attempt just accepted by the provider (queued) or,
+    when `answered`, answered by a human and waiting at the menu."""
+    organisation = ensure_organisation(veille.session_factory, "Bailleur Bench")
+    now = veille.clock()
+    state = dict(state="queued")
+    if answered:
+        state = dict(state="in_progress", menu_step="menu", answered_at=now, last_event_at=now,
+                     answered_by="human", provider_status="in-progress")
+    with veille.session_factory.begin() as session:
+        tenants = [Tenant(organisation_id=organisation.id, reference=f"{prefix}-{index:06d}",
+                          last_name="Banc", household="alone", phone=call.to_number)
+                   for index, call in enumerate(calls)]
+        session.add_all(tenants)
+        session.flush()
+        session.add_all(CallAttempt(token=call.token, organisation_id=organisation.id, tenant_id=tenant.id,
+                                    purpose="test", due_at=now, claimed_at=now, dialled_at=now,
+                                    provider_call_id=call.call_sid, to_number=call.to_number, **state)
+                        for call, tenant in zip(calls, tenants, strict=True))
+
+
 def seed_waiting_calls(database_url: str | None, count: int, prefix: str) -> list[SeededCall]:
     """`count` calls answered by a human and waiting for the menu's first key; without a
     database (the reference app), only their identifiers."""
-    calls = [SeededCall(secrets.token_urlsafe(32), "CA" + secrets.token_hex(16), f"+3361{index:07d}")
-             for index in range(count)]
+    calls = new_calls(count)
     if database_url is None:
         return calls
     veille = veille_for(database_url)
     try:
-        organisation = ensure_organisation(veille.session_factory, "Bailleur Bench")
-        now = veille.clock()
-        with veille.session_factory.begin() as session:
-            tenants = [Tenant(organisation_id=organisation.id, reference=f"{prefix}-{index:06d}",
-                              last_name="Banc", household="alone", phone=call.to_number)
-                       for index, call in enumerate(calls)]
-            session.add_all(tenants)
-            session.flush()
-            session.add_all(CallAttempt(token=call.token, organisation_id=organisation.id,
-                                        tenant_id=tenant.id, purpose="test", state="in_progress",
-                                        menu_step="menu", due_at=now,
-                                        claimed_at=now, dialled_at=now, answered_at=now, last_event_at=now,
-                                        answered_by="human", provider_status="in-progress",
-                                        provider_call_id=call.call_sid, to_number=call.to_number)
-                            for call, tenant in zip(calls, tenants, strict=True))
+        seed_attempts(veille, calls, prefix, answered=True)
     finally:
         veille.close()
     return calls

@@ -4,7 +4,6 @@ status completed; every request signed, each call ending "all well"."""
 
 from __future__ import annotations
 
-import secrets
 import statistics
 import threading
 import time
@@ -15,13 +14,12 @@ from bench.webhook.calls import ACCOUNT_SID
 from bench.webhook.calls import AUTH_TOKEN
 from bench.webhook.calls import SERVICE_NUMBER
 from bench.webhook.calls import SeededCall
-from db.models import CallAttempt
-from db.models import Tenant
+from bench.webhook.calls import new_calls
+from bench.webhook.calls import seed_attempts
 from voice_app.bootstrap import Veille
 from voice_app.domain.webhook_urls import absolute
 from voice_app.domain.webhook_urls import call_path
 from voice_app.domain.webhook_urls import gather_path
-from voice_app.services.organisations import ensure_organisation
 from voice_app.telephony.simulation.webhooks import WebhookClient
 
 REQUESTS_PER_CALL = 7
@@ -46,20 +44,8 @@ class Figures:
 
 def seed_calls(veille: Veille, count: int, prefix: str = "B") -> list[SeededCall]:
     """N tenants, each with an attempt the provider has just accepted (state queued)."""
-    organisation = ensure_organisation(veille.session_factory, "Bailleur Bench")
-    calls = [SeededCall(secrets.token_urlsafe(32), "CA" + secrets.token_hex(16), f"+3361{index:07d}")
-             for index in range(count)]
-    now = veille.clock()
-    with veille.session_factory.begin() as session:
-        tenants = [Tenant(organisation_id=organisation.id, reference=f"{prefix}-{index:06d}",
-                          last_name="Banc", household="alone", phone=call.to_number)
-                   for index, call in enumerate(calls)]
-        session.add_all(tenants)
-        session.flush()
-        session.add_all(CallAttempt(token=call.token, organisation_id=organisation.id, tenant_id=tenant.id,
-                                    purpose="test", state="queued", due_at=now, claimed_at=now,
-                                    dialled_at=now, provider_call_id=call.call_sid, to_number=call.to_number)
-                        for call, tenant in zip(calls, tenants, strict=True))
+    calls = new_calls(count)
+    seed_attempts(veille, calls, prefix, answered=False)
     return calls
 
 
