@@ -174,7 +174,9 @@ def planning_count(session: Session, round_id: int, organisation_id: int,
     the round meets (its first round of the month; never a resumed pass, whose earlier
     attempts are there), every tenant inserted is planned in every scope: the count comes from
     the inserted rows, in the INSERT's own statement on PostgreSQL. Otherwise each tenant is
-    checked against its other attempts, in one statement after the INSERT."""
+    checked against its other attempts, in one statement after the INSERT. Either way only what
+    other planners committed is seen, as before: two rounds of one organisation planned at the
+    same moment may both count a tenant they share (`veille figures rebuild` settles it)."""
     span = session.execute(select(Round.starts_at, Round.ends_at).where(Round.id == round_id)).one()
     slices = slices_between(span.starts_at - timedelta(days=1), span.ends_at + timedelta(days=1))
     others = sql.round_attempts_between(session, organisation_id, slices[0].month_starts_at,
