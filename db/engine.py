@@ -27,11 +27,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
@@ -101,9 +104,10 @@ class DatabaseUnavailable(OperationalError):
 
 
 def is_sqlite(url_or_engine) -> bool:
-    """True when the URL or engine points at SQLite."""
-    url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(str(url_or_engine))
-    return url.get_backend_name() == "sqlite"
+    """True when the URL, engine or connection (a session's bind) points at SQLite."""
+    if isinstance(url_or_engine, Engine | Connection):
+        return url_or_engine.dialect.name == "sqlite"
+    return make_url(str(url_or_engine)).get_backend_name() == "sqlite"
 
 
 def make_engine(url: str, role: Role = Role.CLI, **kwargs) -> Engine:
@@ -146,6 +150,43 @@ def autocommit_reads(engine: Engine) -> dict:
     """Execution options for a connection whose statements each commit on their own: a read
     that takes no lock (on SQLite, not the database's write lock) and costs no BEGIN/COMMIT."""
     return {SQLITE_AUTOCOMMIT: True} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}
+
+
+@contextmanager
+def without_write_lock(connection: Connection) -> Iterator[Connection]:
+    """Statements run on `connection` inside the block take no write lock: on SQLite each runs
+    on its own (autocommit) instead of in a BEGIN IMMEDIATE transaction; on PostgreSQL a read
+    takes none anyway. Writes belong after the block, in `connection.begin()`."""
+    if connection.dialect.name != "sqlite":
+        yield connection
+        return
+    connection.execution_options(**{SQLITE_AUTOCOMMIT: True})
+    try:
+        yield connection
+    finally:
+        connection.execution_options(**{SQLITE_AUTOCOMMIT: False})
+
+
+class SessionOnDemand:
+    """A session made by `open_session` at its first use (any attribute), else never: for a
+    code path that needs a session only now and then. `flush()` and `close()` touch it only if
+    it was opened."""
+
+    def __init__(self, open_session: Callable[[], Session]) -> None:
+        self._open, self._session = open_session, None
+
+    def __getattr__(self, name: str):
+        if self._session is None:
+            self._session = self._open()
+        return getattr(self._session, name)
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
 
 def retry_on_disconnect(action: Callable[[], T]) -> T:

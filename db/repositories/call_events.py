@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
+from sqlalchemy import BindParameter
 from sqlalchemy import Connection
 from sqlalchemy import Insert
 from sqlalchemy import Select
 from sqlalchemy import String
+from sqlalchemy import Table
 from sqlalchemy import Update
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import cast
+from sqlalchemy import exists
 from sqlalchemy import func
+from sqlalchemy import insert
 from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -38,6 +41,7 @@ from db.models import CallEvent
 from db.models import KeyPress
 from db.models import Organisation
 from db.models import Tenant
+from db.prepared import prepared
 
 # The columns a webhook's decision depends on: a write succeeds only if none has changed.
 DECISION_COLUMNS = ("state", "menu_step", "outcome", "silences", "gather_turns", "provider_call_id")
@@ -74,36 +78,52 @@ class CallRecord:
 
 def read_call(connection: Connection, token: str, key_suffix: str = "") -> CallRecord | None:
     """The call of `token`, with the event stored under "<attempt id>:<key_suffix>" if any."""
-    row = connection.execute(_read_call_statement(), {"token": token, "key_suffix": key_suffix}).first()
-    return CallRecord(**row._mapping) if row is not None else None
+    row = _read_call(connection).first(connection, {"token": token, "key_suffix": key_suffix})
+    return CallRecord(**row) if row is not None else None
 
 
-def record_event(connection: Connection, attempt_id: int, key: str, kind: str, detail: dict,
-                 now: datetime) -> bool:
-    """Store the webhook under its idempotency key; False if it was already stored."""
-    statement = _insert_event_statement(connection.dialect.name)
-    stored = connection.execute(statement, {"attempt_id": attempt_id, "idempotency_key": key, "kind": kind,
-                                            "detail": detail, "received_at": now})
-    return stored.first() is not None
+@dataclass(frozen=True)
+class AnswerRow:
+    """The tenant's answer as stored with its webhook (KeyPress)."""
+
+    step: str  # the step, numbered when asked again ("menu.2")
+    key: str
+    meaning: str
 
 
-def record_call(connection: Connection, call: CallRecord, values: dict) -> bool:
-    """Write `values` to the attempt if its decision columns are still as `call` read them."""
-    read = {f"read_{name}": getattr(call, name) for name in DECISION_COLUMNS}
-    parameters = {**values, "read_id": call.id, **read}
-    return connection.execute(_update_call_statement(), parameters).rowcount == 1
+def record_webhook(connection: Connection, call: CallRecord, key: str, kind: str, detail: dict,
+                   values: dict, answer: AnswerRow | None, now: datetime) -> bool:
+    """Store the webhook's event under its idempotency key, the attempt's new `values` and the
+    tenant's answer, in the connection's transaction. False when the event was already stored
+    or the attempt changed since `call` was read: the caller rolls back and starts over.
+    One statement on PostgreSQL (one round trip); one per row on SQLite, where a statement
+    costs no round trip."""
+    parameters = {"attempt_id": call.id, "idempotency_key": key, "kind": kind, "detail": detail, "now": now,
+                  **values, **_as_read(call)}
+    if answer is not None:
+        parameters.update(answer_step=answer.step, answer_key=answer.key, answer_meaning=answer.meaning)
+    keys = tuple(sorted(values))
+    if connection.dialect.name == "postgresql":
+        row = _write_webhook(connection, keys, answer is not None).first(connection, parameters)
+        return row["events"] == 1 and row["attempts"] == 1
+    if _insert_event(connection).first(connection, parameters) is None:
+        return False
+    if _update_call(connection, keys).rowcount(connection, parameters) != 1:
+        return False
+    if answer is not None:
+        _insert_answer(connection).run(connection, parameters).close()
+    return True
 
 
-def record_answer(connection: Connection, attempt_id: int, step: str, key: str, meaning: str,
-                  now: datetime) -> None:
-    connection.execute(_insert_answer_statement(), {"attempt_id": attempt_id, "step": step, "key": key,
-                                                    "meaning": meaning, "received_at": now})
+def _as_read(call: CallRecord) -> dict:
+    return {"read_id": call.id, **{f"read_{name}": getattr(call, name) for name in DECISION_COLUMNS}}
 
 
-# Built once: a webhook pays for neither building nor compiling its statements.
+# Prepared once per dialect (db.prepared): a webhook pays for neither building, compiling nor
+# SQLAlchemy's execution machinery.
 
-@cache
-def _read_call_statement() -> Select:
+@prepared
+def _read_call(_dialect_name: str) -> Select:
     event_key = cast(CallAttempt.id, String) + literal(":") + bindparam("key_suffix", type_=String)
     answers = (select(func.count(KeyPress.id))
                .where(KeyPress.attempt_id == CallAttempt.id, KeyPress.step.like(CallAttempt.menu_step + "%"))
@@ -127,25 +147,68 @@ _ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "direction", 
                     "answered_at", "ended_at", "to_number")
 
 
-@cache
-def _insert_event_statement(dialect_name: str) -> Insert:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (dialect.insert(CallEvent).on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(CallEvent.id))
+def _bound(table: Table, name: str, key: str | None = None) -> BindParameter:
+    return bindparam(key or name, type_=table.c[name].type)
 
 
-@cache
-def _update_call_statement() -> Update:
-    """The SET clause comes from the parameters' names; the read_* ones are the condition."""
-    table = CallAttempt.__table__
-    unchanged = [table.c[name].is_not_distinct_from(bindparam(f"read_{name}", type_=table.c[name].type))
+_EVENT_COLUMNS = ("attempt_id", "idempotency_key", "kind", "detail")
+
+
+def _event_insert(dialect_name: str) -> Insert:
+    events = CallEvent.__table__
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return (insert(events)
+            .values({**{name: _bound(events, name) for name in _EVENT_COLUMNS},
+                     "received_at": _bound(events, "received_at", "now")})
+            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(events.c.id))
+
+
+def _call_update(keys: tuple[str, ...]) -> Update:
+    """Set `keys` on the attempt if its decision columns are still as read (read_* parameters)."""
+    attempts = CallAttempt.__table__
+    unchanged = [attempts.c[name].is_not_distinct_from(_bound(attempts, name, f"read_{name}"))
                  for name in DECISION_COLUMNS]
-    return update(table).where(table.c.id == bindparam("read_id"), *unchanged)
+    return (update(attempts).values({name: _bound(attempts, name) for name in keys})
+            .where(attempts.c.id == bindparam("read_id"), *unchanged))
 
 
-@cache
-def _insert_answer_statement() -> Insert:
-    return KeyPress.__table__.insert()
+_ANSWER_VALUES = {"attempt_id": "attempt_id", "step": "answer_step", "key": "answer_key",
+                  "meaning": "answer_meaning", "received_at": "now"}
+
+
+@prepared
+def _insert_event(dialect_name: str) -> Insert:
+    return _event_insert(dialect_name)
+
+
+@prepared
+def _update_call(_dialect_name: str, keys: tuple[str, ...]) -> Update:
+    return _call_update(keys)
+
+
+@prepared
+def _insert_answer(_dialect_name: str) -> Insert:
+    answers = KeyPress.__table__
+    return insert(answers).values({name: _bound(answers, name, key) for name, key in _ANSWER_VALUES.items()})
+
+
+@prepared
+def _write_webhook(dialect_name: str, keys: tuple[str, ...], with_answer: bool) -> Select:
+    """PostgreSQL: the event, then the attempt only if the event is new, then the answer only if
+    the attempt changed, in one statement; it says how many events and attempts it wrote."""
+    event = _event_insert(dialect_name).cte("stored_event")
+    attempt = (_call_update(keys).where(exists(select(event.c.id))).returning(CallAttempt.id)
+               .cte("changed_attempt"))
+    written = [select(func.count()).select_from(event).scalar_subquery().label("events"),
+               select(func.count()).select_from(attempt).scalar_subquery().label("attempts")]
+    if with_answer:
+        answers = KeyPress.__table__
+        given = select(attempt.c.id, *(_bound(answers, name, key) for name, key in _ANSWER_VALUES.items()
+                                       if name != "attempt_id"))
+        answer = (insert(answers).from_select(list(_ANSWER_VALUES), given).returning(answers.c.id)
+                  .cte("stored_answer"))
+        written.append(select(func.count()).select_from(answer).scalar_subquery().label("answers"))
+    return select(*written)
 
 
 def volunteer_accepted(session: Session, attempt_id: int, kind: str) -> bool:

@@ -1,5 +1,6 @@
 """What a webhook's transition calls for, in the transaction that records it: the tenant's
-answer stored as a KeyPress, and the outcome's consequences (the follow-up task, the opt-out)."""
+answer as it is stored (a KeyPress, written with the webhook's event), and the consequences
+of the answer and of a new outcome (the follow-up task, the opt-out)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CallAttempt
 from db.models import KeyPress
-from db.repositories import call_events as calls
+from db.repositories.call_events import AnswerRow
 from db.repositories.call_events import CallRecord
 from voice_app.domain.call_flow import Answer
 from voice_app.domain.ivr_script import Choice
@@ -27,23 +28,21 @@ from voice_app.services.escalations import open_follow_up
 log = logging.getLogger("veille.calls")
 
 
-def record_consequences(session: Session, call: CallRecord, answer: Answer | None, outcome: Outcome | None,
-                        now: datetime) -> None:
-    """Store the answer given, then what a new outcome calls for."""
-    if answer is not None:
-        _record_answer(session, call, answer, now)
-    if outcome is not None:
-        _consequences(session, call, outcome, now)
-
-
-def _record_answer(session: Session, call: CallRecord, answer: Answer, now: datetime) -> None:
+def answer_row(session: Session, call: CallRecord, answer: Answer) -> AnswerRow:
+    """The answer as stored with its webhook; a step asked again is numbered ("menu.2", the menu
+    again after "9, then 1")."""
     step = str(answer.step)
     used = call.answers_at_step if step == call.menu_step else _answers_at(session, call.id, step)
-    label = step if not used else f"{step}.{used + 1}"  # the menu again after "9, then 1"
-    calls.record_answer(session.connection(), call.id, label, answer.key[:8], str(answer.meaning), now)
-    log.info("call.response attempt_id=%s step=%s", call.id, label)
-    if answer.step == Step.REQUEST_CONFIRM and answer.meaning == Choice.STOP_CANCELLED:
+    return AnswerRow(step if not used else f"{step}.{used + 1}", answer.key[:8], str(answer.meaning))
+
+
+def record_consequences(session: Session, call: CallRecord, answer: Answer | None, outcome: Outcome | None,
+                        now: datetime) -> None:
+    """What the answer (stored with its webhook) and a new outcome call for."""
+    if answer is not None and answer.step == Step.REQUEST_CONFIRM and answer.meaning == Choice.STOP_CANCELLED:
         opt_outs.settle_on_call(session, session.get(CallAttempt, call.id), Settlement.DECLINED_ON_CALL, now)
+    if outcome is not None:
+        _consequences(session, call, outcome, now)
 
 
 def _answers_at(session: Session, attempt_id: int, step: str) -> int:

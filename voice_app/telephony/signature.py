@@ -30,11 +30,12 @@ def is_signed(auth_token: str, url: str, params: Mapping, signature: str | None)
     """True when `signature` is the provider's signature of `url` and the POSTed `params`."""
     if not signature or not auth_token:
         return False
-    # RequestValidator.validate's rule (the URL signed with or without its port), the second
-    # signature computed only when the first does not match.
+    # RequestValidator.validate's rule (the URL signed with or without its port), the URL as
+    # configured tried first: the other signature is computed only when it does not match.
     validator, parts = _validator(auth_token), urlparse(url)
-    return any(compare(validator.compute_signature(candidate, params), signature)
-               for candidate in (remove_port(parts), add_port(parts)))
+    as_configured, other = (add_port, remove_port) if parts.port else (remove_port, add_port)
+    candidates = (as_configured(parts), other(parts))
+    return any(compare(validator.compute_signature(candidate, params), signature) for candidate in candidates)
 
 
 @lru_cache(maxsize=4)
