@@ -44,6 +44,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from db.prepared import on_driver
+
 SUPPRESSION_KEY_INFO = "suppression_key"  # Session.info entry
 T = TypeVar("T")
 POOL_RECYCLE_SECONDS = 1800
@@ -143,7 +145,7 @@ def _begin_immediate(conn) -> None:
     # Writers take the lock when the transaction starts, not on first write, so two
     # processes never deadlock upgrading a read lock; the busy timeout makes them queue.
     if not conn.get_execution_options().get(SQLITE_AUTOCOMMIT):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        on_driver(conn, "BEGIN IMMEDIATE").close()  # every write transaction: the cheapest way
 
 
 def autocommit_reads(engine: Engine) -> dict:

@@ -60,17 +60,7 @@ class Prepared:
 
     def run(self, connection: Connection, values: Mapping[str, Any]):
         """Execute on `connection`'s driver connection; the driver's cursor, to be closed by the caller."""
-        parameters = self.parameters(values)
-        cursor = connection.connection.driver_connection.cursor()
-        for listener in connection.dispatch.before_cursor_execute:
-            listener(connection, cursor, self.sql, parameters, None, False)
-        try:
-            cursor.execute(self.sql, parameters)
-        except connection.dialect.loaded_dbapi.Error as error:
-            cursor.close()
-            # The same handling as a statement run by SQLAlchemy itself (see the module docstring).
-            connection._handle_dbapi_exception(error, self.sql, parameters, cursor, None)
-        return cursor
+        return on_driver(connection, self.sql, self.parameters(values))
 
     def first(self, connection: Connection, values: Mapping[str, Any]) -> dict | None:
         """The first row as a dict keyed by the selected (or returned) columns' keys, or None."""
@@ -91,6 +81,21 @@ class Prepared:
             return cursor.rowcount
         finally:
             cursor.close()
+
+
+def on_driver(connection: Connection, sql: str, parameters: dict | tuple = ()):
+    """Run `sql` on the driver's cursor of `connection`, as the module docstring says; the
+    cursor, to be closed by the caller."""
+    cursor = connection.connection.driver_connection.cursor()
+    for listener in connection.dispatch.before_cursor_execute:
+        listener(connection, cursor, sql, parameters, None, False)
+    try:
+        cursor.execute(sql, parameters)
+    except connection.dialect.loaded_dbapi.Error as error:
+        cursor.close()
+        # The same handling as a statement run by SQLAlchemy itself (see the module docstring).
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+    return cursor
 
 
 def prepared(build: Callable[..., ClauseElement]) -> Callable[..., Prepared]:

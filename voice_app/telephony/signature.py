@@ -31,11 +31,13 @@ def is_signed(auth_token: str, url: str, params: Mapping, signature: str | None)
     if not signature or not auth_token:
         return False
     # RequestValidator.validate's rule (the URL signed with or without its port), the URL as
-    # configured tried first: the other signature is computed only when it does not match.
-    validator, parts = _validator(auth_token), urlparse(url)
-    as_configured, other = (add_port, remove_port) if parts.port else (remove_port, add_port)
-    candidates = (as_configured(parts), other(parts))
-    return any(compare(validator.compute_signature(candidate, params), signature) for candidate in candidates)
+    # configured tried first: the other forms are built and signed only when it does not match.
+    validator = _validator(auth_token)
+    if compare(validator.compute_signature(url, params), signature):
+        return True
+    parts = urlparse(url)
+    others = dict.fromkeys(form for form in (remove_port(parts), add_port(parts)) if form != url)
+    return any(compare(validator.compute_signature(form, params), signature) for form in others)
 
 
 @lru_cache(maxsize=4)
