@@ -50,7 +50,7 @@ SUPPRESSION_KEY_INFO = "suppression_key"  # Session.info entry
 T = TypeVar("T")
 POOL_RECYCLE_SECONDS = 1800
 # Execution option: on SQLite, statements run one by one (autocommit) instead of in a BEGIN
-# IMMEDIATE transaction, so a read takes no write lock (see `autocommit_reads`).
+# IMMEDIATE transaction, so a read takes no write lock (see `statements_on_their_own`).
 SQLITE_AUTOCOMMIT = "veille_sqlite_autocommit"
 
 
@@ -148,31 +148,28 @@ def _begin_immediate(conn) -> None:
         on_driver(conn, "BEGIN IMMEDIATE").close()  # every write transaction: the cheapest way
 
 
-def autocommit_reads(engine: Engine) -> dict:
-    """Execution options for a connection whose statements each commit on their own: a read
-    that takes no lock (on SQLite, not the database's write lock) and costs no BEGIN/COMMIT."""
-    return {SQLITE_AUTOCOMMIT: True} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}
-
-
 @contextmanager
-def without_write_lock(connection: Connection) -> Iterator[Connection]:
-    """Statements run on `connection` inside the block take no write lock: on SQLite each runs
-    on its own (autocommit) instead of in a BEGIN IMMEDIATE transaction; on PostgreSQL a read
-    takes none anyway. Writes belong after the block, in `connection.begin()`."""
-    if connection.dialect.name != "sqlite":
-        yield connection
-        return
-    connection.execution_options(**{SQLITE_AUTOCOMMIT: True})
+def statements_on_their_own(connection: Connection) -> Iterator[Connection]:
+    """Inside the block each statement on `connection` commits on its own: a read takes no lock
+    (on SQLite, not the database's write lock: no BEGIN IMMEDIATE) and costs no BEGIN/COMMIT
+    round trips (PostgreSQL), and a single statement is all-or-nothing. Writes that must land
+    together belong after the block, in `connection.begin()`."""
+    if connection.dialect.name == "sqlite":
+        alone, back = {SQLITE_AUTOCOMMIT: True}, {SQLITE_AUTOCOMMIT: False}
+    else:
+        alone = {"isolation_level": "AUTOCOMMIT"}
+        back = {"isolation_level": connection.default_isolation_level}
+    connection.execution_options(**alone)
     try:
         yield connection
     finally:
-        connection.execution_options(**{SQLITE_AUTOCOMMIT: False})
+        connection.execution_options(**back)
 
 
 class SessionOnDemand:
     """A session made by `open_session` at its first use (any attribute), else never: for a
-    code path that needs a session only now and then. `flush()` and `close()` touch it only if
-    it was opened."""
+    code path that needs a session only now and then. `flush()`, `close()` and `has_changes()`
+    touch it only if it was opened."""
 
     def __init__(self, open_session: Callable[[], Session]) -> None:
         self._open, self._session = open_session, None
@@ -189,6 +186,11 @@ class SessionOnDemand:
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+    def has_changes(self) -> bool:
+        """Objects added, changed or deleted and not flushed yet."""
+        session = self._session
+        return session is not None and bool(session.new or session.dirty or session.deleted)
 
 
 def retry_on_disconnect(action: Callable[[], T]) -> T:

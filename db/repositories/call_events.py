@@ -25,7 +25,6 @@ from sqlalchemy import Update
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import cast
-from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import literal
@@ -91,21 +90,28 @@ class AnswerRow:
     meaning: str
 
 
+def written_in_one_statement(connection: Connection) -> bool:
+    """Does `record_webhook` write in one statement (all or nothing, no transaction needed)?"""
+    return connection.dialect.name == "postgresql"
+
+
 def record_webhook(connection: Connection, call: CallRecord, key: str, kind: str, detail: dict,
                    values: dict, answer: AnswerRow | None, now: datetime) -> bool:
     """Store the webhook's event under its idempotency key, the attempt's new `values` and the
-    tenant's answer, in the connection's transaction. False when the event was already stored
-    or the attempt changed since `call` was read: the caller rolls back and starts over.
-    One statement on PostgreSQL (one round trip); one per row on SQLite, where a statement
-    costs no round trip."""
+    tenant's answer, all or none. False when the attempt changed since `call` was read, or (on
+    SQLite) the event was already stored; on PostgreSQL an event stored meanwhile raises
+    IntegrityError (the key's unique constraint): either way the caller rolls back if it began
+    a transaction, and starts over. One statement on PostgreSQL (one round trip, see
+    `written_in_one_statement`); one per row on SQLite, in the caller's transaction, where a
+    statement costs no round trip."""
     parameters = {"attempt_id": call.id, "idempotency_key": key, "kind": kind, "detail": detail, "now": now,
                   **values, **_as_read(call)}
     if answer is not None:
         parameters.update(answer_step=answer.step, answer_key=answer.key, answer_meaning=answer.meaning)
     keys = tuple(sorted(values))
-    if connection.dialect.name == "postgresql":
-        row = _write_webhook(connection, keys, answer is not None).first(connection, parameters)
-        return row["events"] == 1 and row["attempts"] == 1
+    if written_in_one_statement(connection):
+        written = _write_webhook(connection, keys, answer is not None).first(connection, parameters)
+        return written["attempts"] == 1
     if _insert_event(connection).first(connection, parameters) is None:
         return False
     if _update_call(connection, keys).rowcount(connection, parameters) != 1:
@@ -174,6 +180,7 @@ def _call_update(keys: tuple[str, ...]) -> Update:
 
 _ANSWER_VALUES = {"attempt_id": "attempt_id", "step": "answer_step", "key": "answer_key",
                   "meaning": "answer_meaning", "received_at": "now"}
+_EVENT_VALUES = {**{name: name for name in _EVENT_COLUMNS}, "received_at": "now"}
 
 
 @prepared
@@ -193,22 +200,24 @@ def _insert_answer(_dialect_name: str) -> Insert:
 
 
 @prepared
-def _write_webhook(dialect_name: str, keys: tuple[str, ...], with_answer: bool) -> Select:
-    """PostgreSQL: the event, then the attempt only if the event is new, then the answer only if
-    the attempt changed, in one statement; it says how many events and attempts it wrote."""
-    event = _event_insert(dialect_name).cte("stored_event")
-    attempt = (_call_update(keys).where(exists(select(event.c.id))).returning(CallAttempt.id)
-               .cte("changed_attempt"))
-    written = [select(func.count()).select_from(event).scalar_subquery().label("events"),
-               select(func.count()).select_from(attempt).scalar_subquery().label("attempts")]
+def _write_webhook(_dialect_name: str, keys: tuple[str, ...], with_answer: bool) -> Select:
+    """PostgreSQL: the attempt if it is still as read, then the event and the answer only if it
+    changed, in one statement (atomic); it says how many attempts it changed (0 or 1). An event
+    stored meanwhile under the same key fails the whole statement (unique constraint)."""
+    attempt = _call_update(keys).returning(CallAttempt.id).cte("changed_attempt")
+    stored = [_stored_from(attempt, CallEvent.__table__, _EVENT_VALUES, "stored_event")]
     if with_answer:
-        answers = KeyPress.__table__
-        given = select(attempt.c.id, *(_bound(answers, name, key) for name, key in _ANSWER_VALUES.items()
-                                       if name != "attempt_id"))
-        answer = (insert(answers).from_select(list(_ANSWER_VALUES), given).returning(answers.c.id)
-                  .cte("stored_answer"))
-        written.append(select(func.count()).select_from(answer).scalar_subquery().label("answers"))
-    return select(*written)
+        stored.append(_stored_from(attempt, KeyPress.__table__, _ANSWER_VALUES, "stored_answer"))
+    # Every CTE is named in the SELECT: a data-modifying CTE left out would not be rendered.
+    return select(*(select(func.count()).select_from(cte).scalar_subquery().label(label)
+                    for cte, label in ((attempt, "attempts"), *((cte, cte.name) for cte in stored))))
+
+
+def _stored_from(attempt, table: Table, values: dict[str, str], name: str):
+    """INSERT INTO `table` one row per changed attempt (0 or 1), its other values bound."""
+    given = select(attempt.c.id, *(_bound(table, column, key) for column, key in values.items()
+                                   if column != "attempt_id"))
+    return insert(table).from_select(list(values), given).returning(table.c.id).cte(name)
 
 
 def volunteer_accepted(session: Session, attempt_id: int, kind: str) -> bool:

@@ -39,10 +39,30 @@ def answer_row(session: Session, call: CallRecord, answer: Answer) -> AnswerRow:
 def record_consequences(session: Session, call: CallRecord, answer: Answer | None, outcome: Outcome | None,
                         now: datetime) -> None:
     """What the answer (stored with its webhook) and a new outcome call for."""
-    if answer is not None and answer.step == Step.REQUEST_CONFIRM and answer.meaning == Choice.STOP_CANCELLED:
+    if _declines_request(answer):
         opt_outs.settle_on_call(session, session.get(CallAttempt, call.id), Settlement.DECLINED_ON_CALL, now)
     if outcome is not None:
         _consequences(session, call, outcome, now)
+
+
+def writes_consequences(call: CallRecord, answer: Answer | None, outcome: Outcome | None) -> bool:
+    """Will `record_consequences` write anything? Most webhooks ("all well", a status callback)
+    write only their own rows, which need no transaction of their own (call_events)."""
+    if _declines_request(answer):
+        return True
+    if outcome is None:
+        return False
+    return (outcome == Outcome.OPT_OUT_REQUESTED or escalation_reason(outcome) is not None
+            or _opts_out_tenant(call, outcome))
+
+
+def _declines_request(answer: Answer | None) -> bool:
+    return (answer is not None and answer.step == Step.REQUEST_CONFIRM
+            and answer.meaning == Choice.STOP_CANCELLED)
+
+
+def _opts_out_tenant(call: CallRecord, outcome: Outcome) -> bool:
+    return outcome == Outcome.OPT_OUT and call.tenant_id is not None and call.direction != "inbound"
 
 
 def _answers_at(session: Session, attempt_id: int, step: str) -> int:
@@ -62,5 +82,5 @@ def _consequences(session: Session, call: CallRecord, outcome: Outcome, now: dat
         caller = (call.to_number or "") if inbound else None
         open_follow_up(session, organisation_id=call.organisation_id, tenant_id=call.tenant_id,
                        reason=reason, now=now, attempt_id=call.id, caller=caller)
-    if outcome == Outcome.OPT_OUT and call.tenant_id is not None and not inbound:
+    if _opts_out_tenant(call, outcome):
         opt_outs.opt_out_tenant(session, call.organisation_id, call.tenant_id, now, call.id)

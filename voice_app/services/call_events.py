@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import SessionOnDemand
 from db.engine import retry_on_disconnect
-from db.engine import without_write_lock
+from db.engine import statements_on_their_own
 from db.repositories import call_events as calls
 from db.repositories.call_events import CallRecord
 from voice_app.domain.call_flow import NOT_YET_ANSWERED
@@ -52,6 +52,7 @@ from voice_app.domain.outcomes import log_class
 from voice_app.services import opt_outs
 from voice_app.services.call_consequences import answer_row
 from voice_app.services.call_consequences import record_consequences
+from voice_app.services.call_consequences import writes_consequences
 from voice_app.services.call_replies import UNKNOWN
 from voice_app.services.call_replies import Handled
 from voice_app.services.call_replies import handled
@@ -109,8 +110,9 @@ def current_reply(veille: Runtime, token: str) -> Handled:
 
 @contextmanager
 def reading(veille: Runtime, connection: Connection) -> Iterator[Session]:
-    """Reads on `connection` that take no write lock, with a session for the few that need one."""
-    with without_write_lock(connection), _session_on(veille, connection) as session:
+    """Statements on `connection` that take no write lock and commit on their own, with a
+    session for the few reads that need one."""
+    with statements_on_their_own(connection), _session_on(veille, connection) as session:
         yield session
 
 
@@ -142,10 +144,25 @@ def _apply(veille: Runtime, token: str, callback: Callback) -> Handled:
             decision = _decide(session, call, callback, now)
             reply = decision.transition.reply if callback.wants_twiml else None
             answer = handled(session, veille, call, reply, decision.turn, decision.transition.effects)
+            answer = replace(answer, provider_call_id=call.provider_call_id or callback.call_sid)
+            if not _needs_transaction(connection, call, decision):
+                _record(session, connection, call, callback, decision, now)  # one statement
+                if session.has_changes():
+                    raise RuntimeError("consequences written outside a transaction")
+                return answer
         with connection.begin(), _session_on(veille, connection) as session:
             _record(session, connection, call, callback, decision, now)
             session.flush()  # what the consequences added, in the connection's transaction
-    return replace(answer, provider_call_id=call.provider_call_id or callback.call_sid)
+    return answer
+
+
+def _needs_transaction(connection: Connection, call: CallRecord, decision: Decision) -> bool:
+    """Most webhooks write only their own rows: on PostgreSQL that is one statement, which needs
+    no BEGIN or COMMIT; consequences (a follow-up, an opt-out) and SQLite's several statements do."""
+    if not calls.written_in_one_statement(connection):
+        return True
+    transition = decision.transition
+    return transition.changed and writes_consequences(call, transition.answer, _new_outcome(call, transition))
 
 
 def _record(session: Session, connection: Connection, call: CallRecord, callback: Callback,
@@ -156,7 +173,7 @@ def _record(session: Session, connection: Connection, call: CallRecord, callback
     values = _new_values(call, callback, decision, now)
     if not calls.record_webhook(connection, call, f"{call.id}:{callback.key}", decision.kind, decision.detail,
                                 values, row, now):
-        raise CallChanged  # stored or changed meanwhile: the next run replays it or decides again
+        raise CallChanged  # changed meanwhile: the next run decides again
     if row is not None:
         log.info("call.response attempt_id=%s step=%s", call.id, row.step)
     if transition.changed:
@@ -228,9 +245,12 @@ def _after_change(session: Session, call: CallRecord, transition: Transition, no
     machine = transition.call
     if machine.state == State.ENDED and call.ended_at is None:
         log.info("call.ended attempt_id=%s outcome=%s", call.id, log_class(machine.outcome))
-    new_outcome = machine.outcome is not None and machine.outcome != call.outcome
-    outcome = Outcome(machine.outcome) if new_outcome else None
-    record_consequences(session, call, transition.answer, outcome, now)
+    record_consequences(session, call, transition.answer, _new_outcome(call, transition), now)
+
+
+def _new_outcome(call: CallRecord, transition: Transition) -> Outcome | None:
+    outcome = transition.call.outcome
+    return Outcome(outcome) if outcome is not None and outcome != call.outcome else None
 
 
 def _owns_call_sid(session: Session, call: CallRecord, callback: Callback) -> bool:
