@@ -4,10 +4,13 @@ few writes that record the webhook (voice_app.services.call_events decides betwe
 Theory of operation: a webhook reads its call in one statement (the attempt, its landlord,
 the tenant's language, the event already stored under the webhook's idempotency key, and the
 answers already given at the current step), outside any write transaction: on SQLite it takes
-no write lock while the service decides. The writes then check that the attempt is still as it
-was read (`record_call`'s optimistic condition on the columns the decision used) and rely on
-the idempotency key's unique constraint (`record_event` inserts or does nothing); when either
-finds a concurrent change, the service starts the webhook over.
+no write lock while the service decides. `record_webhook` then writes the attempt only if it is
+still as it was read (an optimistic condition on the columns the decision used), its event
+under the idempotency key (unique) and the tenant's answer: on PostgreSQL in one statement,
+all or nothing, which needs no transaction; on SQLite one statement per row, in the caller's
+BEGIN IMMEDIATE transaction. When the attempt changed or the event was stored meanwhile, the
+service starts the webhook over. These statements are prepared once per dialect and run on the
+driver's cursor (db.prepared): they are the hot path of DESIGN §10's 500 webhooks a second.
 """
 
 from __future__ import annotations
