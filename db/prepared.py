@@ -16,9 +16,10 @@ ones, a unique violation is an `IntegrityError`); the engine's `before_cursor_ex
 listeners see every statement (the statement-count tests and benchmarks count them).
 
 What is not: an execution context, events other than `before_cursor_execute`, and the
-transaction bookkeeping of a statement run outside `Connection.begin()` (run writes inside
-one; a read outside it is the driver's own: autocommit on SQLite, as configured in
-db.engine, an implicit transaction on PostgreSQL that the next commit or rollback ends).
+transaction bookkeeping of a statement run outside `Connection.begin()`. Run writes inside
+one, or one statement alone in db.engine.`statements_on_their_own`; otherwise a statement is
+the driver's own: autocommit on SQLite (as db.engine configures it), an implicit transaction
+on PostgreSQL that the next commit or rollback ends.
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy import Dialect
 from sqlalchemy.sql import ClauseElement
-
-Processor = Callable[[Any], Any] | None
 
 
 class Prepared:
