@@ -24,8 +24,8 @@ from db.prepared import prepared
 @prepared
 def insert_event(_dialect_name: str):
     events = CallEvent.__table__
-    return insert(events).values({name: bindparam(name, type_=events.c[name].type)
-                                  for name in ("attempt_id", "idempotency_key", "kind", "detail", "received_at")})
+    names = ("attempt_id", "idempotency_key", "kind", "detail", "received_at")
+    return insert(events).values({name: bindparam(name, type_=events.c[name].type) for name in names})
 
 
 @prepared
