@@ -27,11 +27,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
@@ -41,11 +44,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from db.prepared import on_driver
+
 SUPPRESSION_KEY_INFO = "suppression_key"  # Session.info entry
 T = TypeVar("T")
 POOL_RECYCLE_SECONDS = 1800
 # Execution option: on SQLite, statements run one by one (autocommit) instead of in a BEGIN
-# IMMEDIATE transaction, so a read takes no write lock (see `autocommit_reads`).
+# IMMEDIATE transaction, so a read takes no write lock (see `statements_on_their_own`).
 SQLITE_AUTOCOMMIT = "veille_sqlite_autocommit"
 
 
@@ -101,9 +106,10 @@ class DatabaseUnavailable(OperationalError):
 
 
 def is_sqlite(url_or_engine) -> bool:
-    """True when the URL or engine points at SQLite."""
-    url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(str(url_or_engine))
-    return url.get_backend_name() == "sqlite"
+    """True when the URL, engine or connection (a session's bind) points at SQLite."""
+    if isinstance(url_or_engine, Engine | Connection):
+        return url_or_engine.dialect.name == "sqlite"
+    return make_url(str(url_or_engine)).get_backend_name() == "sqlite"
 
 
 def make_engine(url: str, role: Role = Role.CLI, **kwargs) -> Engine:
@@ -139,13 +145,52 @@ def _begin_immediate(conn) -> None:
     # Writers take the lock when the transaction starts, not on first write, so two
     # processes never deadlock upgrading a read lock; the busy timeout makes them queue.
     if not conn.get_execution_options().get(SQLITE_AUTOCOMMIT):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        on_driver(conn, "BEGIN IMMEDIATE").close()  # every write transaction: the cheapest way
 
 
-def autocommit_reads(engine: Engine) -> dict:
-    """Execution options for a connection whose statements each commit on their own: a read
-    that takes no lock (on SQLite, not the database's write lock) and costs no BEGIN/COMMIT."""
-    return {SQLITE_AUTOCOMMIT: True} if is_sqlite(engine) else {"isolation_level": "AUTOCOMMIT"}
+@contextmanager
+def statements_on_their_own(connection: Connection) -> Iterator[Connection]:
+    """Inside the block each statement on `connection` commits on its own: a read takes no lock
+    (on SQLite, not the database's write lock: no BEGIN IMMEDIATE) and costs no BEGIN/COMMIT
+    round trips (PostgreSQL), and a single statement is all-or-nothing. Writes that must land
+    together belong after the block, in `connection.begin()`."""
+    if connection.dialect.name == "sqlite":
+        alone, back = {SQLITE_AUTOCOMMIT: True}, {SQLITE_AUTOCOMMIT: False}
+    else:
+        alone = {"isolation_level": "AUTOCOMMIT"}
+        back = {"isolation_level": connection.default_isolation_level}
+    connection.execution_options(**alone)
+    try:
+        yield connection
+    finally:
+        connection.execution_options(**back)
+
+
+class SessionOnDemand:
+    """A session made by `open_session` at its first use (any attribute), else never: for a
+    code path that needs a session only now and then. `flush()`, `close()` and `has_changes()`
+    touch it only if it was opened."""
+
+    def __init__(self, open_session: Callable[[], Session]) -> None:
+        self._open, self._session = open_session, None
+
+    def __getattr__(self, name: str):
+        if self._session is None:
+            self._session = self._open()
+        return getattr(self._session, name)
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def has_changes(self) -> bool:
+        """Objects added, changed or deleted and not flushed yet."""
+        session = self._session
+        return session is not None and bool(session.new or session.dirty or session.deleted)
 
 
 def retry_on_disconnect(action: Callable[[], T]) -> T:

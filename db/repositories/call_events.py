@@ -4,27 +4,32 @@ few writes that record the webhook (voice_app.services.call_events decides betwe
 Theory of operation: a webhook reads its call in one statement (the attempt, its landlord,
 the tenant's language, the event already stored under the webhook's idempotency key, and the
 answers already given at the current step), outside any write transaction: on SQLite it takes
-no write lock while the service decides. The writes then check that the attempt is still as it
-was read (`record_call`'s optimistic condition on the columns the decision used) and rely on
-the idempotency key's unique constraint (`record_event` inserts or does nothing); when either
-finds a concurrent change, the service starts the webhook over.
+no write lock while the service decides. `record_webhook` then writes the attempt only if it is
+still as it was read (an optimistic condition on the columns the decision used), its event
+under the idempotency key (unique) and the tenant's answer: on PostgreSQL in one statement,
+all or nothing, which needs no transaction; on SQLite one statement per row, in the caller's
+BEGIN IMMEDIATE transaction. When the attempt changed or the event was stored meanwhile, the
+service starts the webhook over. These statements are prepared once per dialect and run on the
+driver's cursor (db.prepared): they are the hot path of DESIGN §10's 500 webhooks a second.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
+from sqlalchemy import BindParameter
 from sqlalchemy import Connection
 from sqlalchemy import Insert
 from sqlalchemy import Select
 from sqlalchemy import String
+from sqlalchemy import Table
 from sqlalchemy import Update
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import cast
 from sqlalchemy import func
+from sqlalchemy import insert
 from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -38,6 +43,7 @@ from db.models import CallEvent
 from db.models import KeyPress
 from db.models import Organisation
 from db.models import Tenant
+from db.prepared import prepared
 
 # The columns a webhook's decision depends on: a write succeeds only if none has changed.
 DECISION_COLUMNS = ("state", "menu_step", "outcome", "silences", "gather_turns", "provider_call_id")
@@ -74,36 +80,59 @@ class CallRecord:
 
 def read_call(connection: Connection, token: str, key_suffix: str = "") -> CallRecord | None:
     """The call of `token`, with the event stored under "<attempt id>:<key_suffix>" if any."""
-    row = connection.execute(_read_call_statement(), {"token": token, "key_suffix": key_suffix}).first()
-    return CallRecord(**row._mapping) if row is not None else None
+    row = _read_call(connection).first(connection, {"token": token, "key_suffix": key_suffix})
+    return CallRecord(**row) if row is not None else None
 
 
-def record_event(connection: Connection, attempt_id: int, key: str, kind: str, detail: dict,
-                 now: datetime) -> bool:
-    """Store the webhook under its idempotency key; False if it was already stored."""
-    statement = _insert_event_statement(connection.dialect.name)
-    stored = connection.execute(statement, {"attempt_id": attempt_id, "idempotency_key": key, "kind": kind,
-                                            "detail": detail, "received_at": now})
-    return stored.first() is not None
+@dataclass(frozen=True)
+class AnswerRow:
+    """The tenant's answer as stored with its webhook (KeyPress)."""
+
+    step: str  # the step, numbered when asked again ("menu.2")
+    key: str
+    meaning: str
 
 
-def record_call(connection: Connection, call: CallRecord, values: dict) -> bool:
-    """Write `values` to the attempt if its decision columns are still as `call` read them."""
-    read = {f"read_{name}": getattr(call, name) for name in DECISION_COLUMNS}
-    parameters = {**values, "read_id": call.id, **read}
-    return connection.execute(_update_call_statement(), parameters).rowcount == 1
+def written_in_one_statement(connection: Connection) -> bool:
+    """Does `record_webhook` write in one statement (all or nothing, no transaction needed)?"""
+    return connection.dialect.name == "postgresql"
 
 
-def record_answer(connection: Connection, attempt_id: int, step: str, key: str, meaning: str,
-                  now: datetime) -> None:
-    connection.execute(_insert_answer_statement(), {"attempt_id": attempt_id, "step": step, "key": key,
-                                                    "meaning": meaning, "received_at": now})
+def record_webhook(connection: Connection, call: CallRecord, key: str, kind: str, detail: dict,
+                   values: dict, answer: AnswerRow | None, now: datetime) -> bool:
+    """Store the webhook's event under its idempotency key, the attempt's new `values` and the
+    tenant's answer, all or none. False when the attempt changed since `call` was read, or (on
+    SQLite) the event was already stored; on PostgreSQL an event stored meanwhile raises
+    IntegrityError (the key's unique constraint): either way the caller rolls back if it began
+    a transaction, and starts over. One statement on PostgreSQL (one round trip, see
+    `written_in_one_statement`); one per row on SQLite, in the caller's transaction, where a
+    statement costs no round trip."""
+    parameters = {"attempt_id": call.id, "idempotency_key": key, "kind": kind, "detail": detail, "now": now,
+                  **values, **_as_read(call)}
+    if answer is not None:
+        parameters.update(answer_step=answer.step, answer_key=answer.key, answer_meaning=answer.meaning)
+    keys = tuple(sorted(values))
+    if written_in_one_statement(connection):
+        written = _write_webhook(connection, keys, answer is not None).first(connection, parameters)
+        return written["attempts"] == 1
+    if _insert_event(connection).first(connection, parameters) is None:
+        return False
+    if _update_call(connection, keys).rowcount(connection, parameters) != 1:
+        return False
+    if answer is not None:
+        _insert_answer(connection).run(connection, parameters).close()
+    return True
 
 
-# Built once: a webhook pays for neither building nor compiling its statements.
+def _as_read(call: CallRecord) -> dict:
+    return {"read_id": call.id, **{f"read_{name}": getattr(call, name) for name in DECISION_COLUMNS}}
 
-@cache
-def _read_call_statement() -> Select:
+
+# Prepared once per dialect (db.prepared): a webhook pays for neither building, compiling nor
+# SQLAlchemy's execution machinery.
+
+@prepared
+def _read_call(_dialect_name: str) -> Select:
     event_key = cast(CallAttempt.id, String) + literal(":") + bindparam("key_suffix", type_=String)
     answers = (select(func.count(KeyPress.id))
                .where(KeyPress.attempt_id == CallAttempt.id, KeyPress.step.like(CallAttempt.menu_step + "%"))
@@ -127,25 +156,71 @@ _ATTEMPT_COLUMNS = ("id", "token", "organisation_id", "tenant_id", "direction", 
                     "answered_at", "ended_at", "to_number")
 
 
-@cache
-def _insert_event_statement(dialect_name: str) -> Insert:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (dialect.insert(CallEvent).on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(CallEvent.id))
+def _bound(table: Table, name: str, key: str | None = None) -> BindParameter:
+    return bindparam(key or name, type_=table.c[name].type)
 
 
-@cache
-def _update_call_statement() -> Update:
-    """The SET clause comes from the parameters' names; the read_* ones are the condition."""
-    table = CallAttempt.__table__
-    unchanged = [table.c[name].is_not_distinct_from(bindparam(f"read_{name}", type_=table.c[name].type))
+_EVENT_COLUMNS = ("attempt_id", "idempotency_key", "kind", "detail")
+
+
+def _event_insert(dialect_name: str) -> Insert:
+    events = CallEvent.__table__
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return (insert(events)
+            .values({**{name: _bound(events, name) for name in _EVENT_COLUMNS},
+                     "received_at": _bound(events, "received_at", "now")})
+            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(events.c.id))
+
+
+def _call_update(keys: tuple[str, ...]) -> Update:
+    """Set `keys` on the attempt if its decision columns are still as read (read_* parameters)."""
+    attempts = CallAttempt.__table__
+    unchanged = [attempts.c[name].is_not_distinct_from(_bound(attempts, name, f"read_{name}"))
                  for name in DECISION_COLUMNS]
-    return update(table).where(table.c.id == bindparam("read_id"), *unchanged)
+    return (update(attempts).values({name: _bound(attempts, name) for name in keys})
+            .where(attempts.c.id == bindparam("read_id"), *unchanged))
 
 
-@cache
-def _insert_answer_statement() -> Insert:
-    return KeyPress.__table__.insert()
+_ANSWER_VALUES = {"attempt_id": "attempt_id", "step": "answer_step", "key": "answer_key",
+                  "meaning": "answer_meaning", "received_at": "now"}
+_EVENT_VALUES = {**{name: name for name in _EVENT_COLUMNS}, "received_at": "now"}
+
+
+@prepared
+def _insert_event(dialect_name: str) -> Insert:
+    return _event_insert(dialect_name)
+
+
+@prepared
+def _update_call(_dialect_name: str, keys: tuple[str, ...]) -> Update:
+    return _call_update(keys)
+
+
+@prepared
+def _insert_answer(_dialect_name: str) -> Insert:
+    answers = KeyPress.__table__
+    return insert(answers).values({name: _bound(answers, name, key) for name, key in _ANSWER_VALUES.items()})
+
+
+@prepared
+def _write_webhook(_dialect_name: str, keys: tuple[str, ...], with_answer: bool) -> Select:
+    """PostgreSQL: the attempt if it is still as read, then the event and the answer only if it
+    changed, in one statement (atomic); it says how many attempts it changed (0 or 1). An event
+    stored meanwhile under the same key fails the whole statement (unique constraint)."""
+    attempt = _call_update(keys).returning(CallAttempt.id).cte("changed_attempt")
+    stored = [_stored_from(attempt, CallEvent.__table__, _EVENT_VALUES, "stored_event")]
+    if with_answer:
+        stored.append(_stored_from(attempt, KeyPress.__table__, _ANSWER_VALUES, "stored_answer"))
+    # Every CTE is named in the SELECT: a data-modifying CTE left out would not be rendered.
+    return select(*(select(func.count()).select_from(cte).scalar_subquery().label(label)
+                    for cte, label in ((attempt, "attempts"), *((cte, cte.name) for cte in stored))))
+
+
+def _stored_from(attempt, table: Table, values: dict[str, str], name: str):
+    """INSERT INTO `table` one row per changed attempt (0 or 1), its other values bound."""
+    given = select(attempt.c.id, *(_bound(table, column, key) for column, key in values.items()
+                                   if column != "attempt_id"))
+    return insert(table).from_select(list(values), given).returning(table.c.id).cte(name)
 
 
 def volunteer_accepted(session: Session, attempt_id: int, kind: str) -> bool:

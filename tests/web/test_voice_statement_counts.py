@@ -2,7 +2,9 @@
 
 A key press is one read, the event, the attempt and the answer; a status callback one read,
 the event and the attempt (DESIGN §10: about 500 webhooks a second at 100 calls a second).
-BEGIN is not a statement of the webhook's work and is not counted.
+On PostgreSQL the writes are one statement, run without BEGIN or COMMIT: a key press or a
+status callback is two statements in all. BEGIN is not a statement of the webhook's work and
+is not counted.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from db.engine import is_sqlite
 from tests.web.conftest import reload
 
 MAX_PER_KEY_PRESS = 5
@@ -31,6 +34,20 @@ def counting(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def counting_commits(engine):
+    commits: list[object] = []
+
+    def count(connection) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", count)
+    try:
+        yield commits
+    finally:
+        event.remove(engine, "commit", count)
 
 
 @pytest.fixture
@@ -69,6 +86,20 @@ def test_a_ringing_status_costs_at_most_three_statements(veille, twilio, attempt
         twilio.status("ringing")
     assert reload(veille, attempt).state == "ringing"
     assert 0 < len(statements) <= MAX_PER_STATUS_CALLBACK, statements
+
+
+@pytest.mark.parametrize("webhook", ["press", "status"])
+def test_a_webhook_that_writes_only_its_own_rows_is_one_write_statement_on_postgresql(veille, at_the_menu,
+                                                                                      webhook):
+    if webhook == "status":
+        at_the_menu.press("1")
+    with counting(veille.engine) as statements, counting_commits(veille.engine) as commits:
+        at_the_menu.press("1") if webhook == "press" else at_the_menu.status("completed")
+    if is_sqlite(veille.engine):  # row by row, in one BEGIN IMMEDIATE transaction
+        assert len(statements) == (4 if webhook == "press" else 3) and len(commits) == 1, statements
+    else:  # one read, one write, each committing on its own: no BEGIN or COMMIT round trip
+        assert len(statements) == 2 and statements[1].lstrip().startswith("WITH"), statements
+        assert commits == []
 
 
 def test_a_retried_key_press_costs_one_read(veille, at_the_menu):

@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.engine import autocommit_reads
+from db.engine import SessionOnDemand
 from db.engine import retry_on_disconnect
+from db.engine import statements_on_their_own
 from db.repositories import call_events as calls
 from db.repositories.call_events import CallRecord
 from voice_app.domain.call_flow import NOT_YET_ANSWERED
@@ -48,7 +50,9 @@ from voice_app.domain.ivr_script import Step
 from voice_app.domain.outcomes import Outcome
 from voice_app.domain.outcomes import log_class
 from voice_app.services import opt_outs
+from voice_app.services.call_consequences import answer_row
 from voice_app.services.call_consequences import record_consequences
+from voice_app.services.call_consequences import writes_consequences
 from voice_app.services.call_replies import UNKNOWN
 from voice_app.services.call_replies import Handled
 from voice_app.services.call_replies import handled
@@ -95,8 +99,8 @@ def apply_callback(veille: Runtime, token: str, callback: Callback) -> Handled:
 
 def current_reply(veille: Runtime, token: str) -> Handled:
     """What the call should hear now (a fresh TwiML fetch, e.g. the voicemail message)."""
-    with reading(veille) as session:
-        call = calls.read_call(session.connection(), token) if _well_formed(token) else None
+    with veille.engine.connect() as connection, reading(veille, connection) as session:
+        call = calls.read_call(connection, token) if _well_formed(token) else None
         machine = _call_of(call) if call is not None else None
         if machine is None:
             return UNKNOWN
@@ -105,38 +109,75 @@ def current_reply(veille: Runtime, token: str) -> Handled:
 
 
 @contextmanager
-def reading(veille: Runtime) -> Iterator[Session]:
-    """A session whose reads take no lock (on SQLite, not the write lock)."""
-    with veille.session_factory() as session:
-        session.connection(execution_options=autocommit_reads(veille.engine))
+def reading(veille: Runtime, connection: Connection) -> Iterator[Session]:
+    """Statements on `connection` that take no write lock and commit on their own, with a
+    session for the few reads that need one."""
+    with statements_on_their_own(connection), _session_on(veille, connection) as session:
         yield session
+
+
+@contextmanager
+def _session_on(veille: Runtime, connection: Connection) -> Iterator[Session]:
+    """A session on the webhook's connection (in its transaction, if any), opened only if used:
+    most webhooks need none, and one costs more than their statements."""
+    session = SessionOnDemand(lambda: veille.session_factory(bind=connection))
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 # --- One webhook: read, decide, record --------------------------------------------------------
 
 def _apply(veille: Runtime, token: str, callback: Callback) -> Handled:
     now = veille.clock()
-    with reading(veille) as session:
-        call = calls.read_call(session.connection(), token, callback.key) if _well_formed(token) else None
-        if call is None:
-            return UNKNOWN
-        if not _owns_call_sid(session, call, callback):
-            log.warning("call.foreign_call_sid attempt_id=%s kind=%s", call.id, callback.kind)
-            return UNKNOWN
-        if call.stored_kind is not None:
-            return replay(session, veille, call, call.stored_kind, call.stored_detail)
-        decision = _decide(session, call, callback, now)
-        reply = decision.transition.reply if callback.wants_twiml else None
-        answer = handled(session, veille, call, reply, decision.turn, decision.transition.effects)
-    with veille.session_factory.begin() as session:
-        key = f"{call.id}:{callback.key}"
-        if not calls.record_event(session.connection(), call.id, key, decision.kind, decision.detail, now):
-            raise CallChanged  # stored meanwhile: the next run replays it
-        if not calls.record_call(session.connection(), call, _new_values(call, callback, decision, now)):
-            raise CallChanged
-        if decision.transition.changed:
-            _after_change(session, call, decision.transition, now)
-    return replace(answer, provider_call_id=call.provider_call_id or callback.call_sid)
+    with veille.engine.connect() as connection:  # one pooled connection for the whole webhook
+        with reading(veille, connection) as session:
+            call = calls.read_call(connection, token, callback.key) if _well_formed(token) else None
+            if call is None:
+                return UNKNOWN
+            if not _owns_call_sid(session, call, callback):
+                log.warning("call.foreign_call_sid attempt_id=%s kind=%s", call.id, callback.kind)
+                return UNKNOWN
+            if call.stored_kind is not None:
+                return replay(session, veille, call, call.stored_kind, call.stored_detail)
+            decision = _decide(session, call, callback, now)
+            reply = decision.transition.reply if callback.wants_twiml else None
+            answer = handled(session, veille, call, reply, decision.turn, decision.transition.effects)
+            answer = replace(answer, provider_call_id=call.provider_call_id or callback.call_sid)
+            if not _needs_transaction(connection, call, decision):
+                _record(session, connection, call, callback, decision, now)  # one statement
+                if session.has_changes():
+                    raise RuntimeError("consequences written outside a transaction")
+                return answer
+        with connection.begin(), _session_on(veille, connection) as session:
+            _record(session, connection, call, callback, decision, now)
+            session.flush()  # what the consequences added, in the connection's transaction
+    return answer
+
+
+def _needs_transaction(connection: Connection, call: CallRecord, decision: Decision) -> bool:
+    """Most webhooks write only their own rows: on PostgreSQL that is one statement, which needs
+    no BEGIN or COMMIT; consequences (a follow-up, an opt-out) and SQLite's several statements do."""
+    if not calls.written_in_one_statement(connection):
+        return True
+    transition = decision.transition
+    return transition.changed and writes_consequences(call, transition.answer, _new_outcome(call, transition))
+
+
+def _record(session: Session, connection: Connection, call: CallRecord, callback: Callback,
+            decision: Decision, now: datetime) -> None:
+    transition = decision.transition
+    given = transition.answer if transition.changed else None
+    row = answer_row(session, call, given) if given is not None else None
+    values = _new_values(call, callback, decision, now)
+    if not calls.record_webhook(connection, call, f"{call.id}:{callback.key}", decision.kind, decision.detail,
+                                values, row, now):
+        raise CallChanged  # changed meanwhile: the next run decides again
+    if row is not None:
+        log.info("call.response attempt_id=%s step=%s", call.id, row.step)
+    if transition.changed:
+        _after_change(session, call, transition, now)
 
 
 def _decide(session: Session, call: CallRecord, callback: Callback, now: datetime) -> Decision:
@@ -204,9 +245,12 @@ def _after_change(session: Session, call: CallRecord, transition: Transition, no
     machine = transition.call
     if machine.state == State.ENDED and call.ended_at is None:
         log.info("call.ended attempt_id=%s outcome=%s", call.id, log_class(machine.outcome))
-    new_outcome = machine.outcome is not None and machine.outcome != call.outcome
-    outcome = Outcome(machine.outcome) if new_outcome else None
-    record_consequences(session, call, transition.answer, outcome, now)
+    record_consequences(session, call, transition.answer, _new_outcome(call, transition), now)
+
+
+def _new_outcome(call: CallRecord, transition: Transition) -> Outcome | None:
+    outcome = transition.call.outcome
+    return Outcome(outcome) if outcome is not None and outcome != call.outcome else None
 
 
 def _owns_call_sid(session: Session, call: CallRecord, callback: Callback) -> bool:

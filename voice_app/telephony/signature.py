@@ -30,11 +30,14 @@ def is_signed(auth_token: str, url: str, params: Mapping, signature: str | None)
     """True when `signature` is the provider's signature of `url` and the POSTed `params`."""
     if not signature or not auth_token:
         return False
-    # RequestValidator.validate's rule (the URL signed with or without its port), the second
-    # signature computed only when the first does not match.
-    validator, parts = _validator(auth_token), urlparse(url)
-    return any(compare(validator.compute_signature(candidate, params), signature)
-               for candidate in (remove_port(parts), add_port(parts)))
+    # RequestValidator.validate's rule (the URL signed with or without its port), the URL as
+    # configured tried first: the other forms are built and signed only when it does not match.
+    validator = _validator(auth_token)
+    if compare(validator.compute_signature(url, params), signature):
+        return True
+    parts = urlparse(url)
+    others = dict.fromkeys(form for form in (remove_port(parts), add_port(parts)) if form != url)
+    return any(compare(validator.compute_signature(form, params), signature) for form in others)
 
 
 @lru_cache(maxsize=4)
