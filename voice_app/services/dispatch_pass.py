@@ -73,7 +73,7 @@ class ClaimedBatch:
     """One campaign's claimed attempts, dialled in order at the pacer's slots by the pass that
     claimed them (`dial_next`, one call at a time, is all a PacedDialler needs)."""
 
-    dispatch: DispatchPass
+    dispatch: DispatchPass = field(repr=False)
     attempts: list[ClaimedAttempt]
     calls_per_second: float  # the account's rate when claimed
     claimed_at: float  # monotonic; a claim older than STALE_CLAIM_SECONDS is given back, never dialled
