@@ -22,6 +22,15 @@ MAX_PER_STATUS_CALLBACK = 3
 
 
 @contextmanager
+def listening(engine, name: str, listener):
+    event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(engine, name, listener)
+
+
+@contextmanager
 def counting(engine):
     statements: list[str] = []
 
@@ -29,25 +38,15 @@ def counting(engine):
         if not statement.lstrip().upper().startswith("BEGIN"):
             statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with listening(engine, "before_cursor_execute", count):
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @contextmanager
 def counting_commits(engine):
     commits: list[object] = []
-
-    def count(connection) -> None:
-        commits.append(connection)
-
-    event.listen(engine, "commit", count)
-    try:
+    with listening(engine, "commit", commits.append):
         yield commits
-    finally:
-        event.remove(engine, "commit", count)
 
 
 @pytest.fixture
