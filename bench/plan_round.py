@@ -9,6 +9,11 @@ PostgreSQL: a database of its own, created for the run beside --database-url's a
 at its end (bench/databases.py). SQLite: a file in a temporary folder. Tenants are generated
 in SQL (1 % opted out, 1 % away on the round's day, 10 % preferring the morning, 10 % the
 afternoon).
+
+Besides the time, the CPU the planning used: this process's, and on a PostgreSQL server on this
+machine that of the server processes that served it (read from /proc). CPU seconds move far
+less than the time when the machine is shared: compare them between versions measured at
+different loads.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import date
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
@@ -80,6 +86,33 @@ def load_tenants(veille, organisation_id: int, count: int) -> float:
     return time.perf_counter() - started
 
 
+class ServerCpu:
+    """The user and system CPU seconds of the PostgreSQL server processes serving an engine's
+    connections opened from now on (their pids asked at connect, their CPU read from /proc:
+    None when the server is not on this machine)."""
+
+    def __init__(self, engine) -> None:
+        self.pids: list[int] = []
+        if engine.dialect.name == "postgresql":
+            engine.dispose()  # the planning's connections are new: their CPU is the planning's
+            event.listen(engine, "connect", self._note_pid)
+
+    def _note_pid(self, connection, _record) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.pids.append(cursor.fetchone()[0])
+
+    def seconds(self) -> float | None:
+        ticks = 0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return ticks / os.sysconf("SC_CLK_TCK") if self.pids else None
+
+
 def run(url: str, count: int) -> dict:
     """Load `count` tenants into the empty database at `url`, plan their round, time it."""
     veille = bootstrap(Settings(DATABASE_URL=url), clock=lambda: PLANNED_AT)
@@ -87,9 +120,11 @@ def run(url: str, count: int) -> dict:
         organisation = ensure_organisation(veille.session_factory, ORGANISATION)
         load_seconds = load_tenants(veille, organisation.id, count)
         create_campaign(veille, "Bench", POLICY, starts_on=date(2026, 11, 1))
-        started = time.perf_counter()
+        server = ServerCpu(veille.engine)
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = plan_round(veille, "Bench", ROUND_DAY, now=PLANNED_AT)
         plan_seconds = time.perf_counter() - started
+        process_cpu, server_cpu = time.process_time() - cpu_started, server.seconds()
         started = time.perf_counter()
         again = plan_due_rounds(veille, PLANNED_AT)
         replan_seconds = time.perf_counter() - started
@@ -99,7 +134,8 @@ def run(url: str, count: int) -> dict:
             first, last = session.execute(bounds).one()
         return {"tenants": count, "load_s": load_seconds, "plan_s": plan_seconds, "attempts": result.attempts,
                 "stored": stored, "replanned": len(again), "replan_s": replan_seconds,
-                "over_capacity": result.over_capacity, "first_due": first, "last_due": last}
+                "over_capacity": result.over_capacity, "first_due": first, "last_due": last,
+                "process_cpu_s": process_cpu, "server_cpu_s": server_cpu}
     finally:
         veille.close()
 
@@ -113,6 +149,9 @@ def report(backend: str, figures: dict) -> None:
           f"second_run={figures['replan_s'] * 1000:.0f}ms new_rounds={figures['replanned']} "
           f"over_capacity={figures['over_capacity']}")
     print(f"  due from {figures['first_due']:%Y-%m-%d %H:%M} to {figures['last_due']:%Y-%m-%d %H:%M} UTC")
+    server = figures["server_cpu_s"]
+    print(f"  CPU of the planning: this process {figures['process_cpu_s']:.2f} s, database server "
+          + (f"{server:.2f} s" if server is not None else "not measured (SQLite, or not on this machine)"))
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ from voice_app.domain.outcomes import Skipped
 
 DUE_OVERSEAS = text(f"state = '{State.DUE}' AND time_zone IS NOT NULL")
 UNKNOWN_CALLER = text("tenant_id IS NULL")
+ENDED_WITH_AN_OUTCOME = text("outcome IS NOT NULL")
+TO_RECONCILE = text("needs_reconciliation")
 
 # What the figures count of a round attempt, as bits: called (dialled), reached (a key or a
 # word: voice_app.domain.outcomes.REACHED), opted out. `counted_flags` holds the bits the
@@ -66,19 +68,27 @@ class CallAttempt(Base):
         # The attempts the figures' summary has yet to count (migration 0013): a few at a time.
         Index("ix_call_attempts_figures_pending", "id", sqlite_where=text(FIGURES_PENDING),
               postgresql_where=text(FIGURES_PENDING)),
+        # Only the rows looked for: every attempt planned has no outcome and needs no
+        # reconciliation (migration 0016).
+        Index("ix_call_attempts_outcome", "outcome", sqlite_where=ENDED_WITH_AN_OUTCOME,
+              postgresql_where=ENDED_WITH_AN_OUTCOME),
+        Index("ix_call_attempts_needs_reconciliation", "needs_reconciliation", sqlite_where=TO_RECONCILE,
+              postgresql_where=TO_RECONCILE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(43), unique=True)  # opaque, goes in webhook URLs
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
+    # No index of their own: ix_call_attempts_organisation_created and the unique (tenant_id,
+    # round_id, attempt_number) begin with them (each index costs every attempt planned, 0016).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
     attempt_number: Mapped[int] = mapped_column(default=1)
     is_last_attempt: Mapped[bool] = mapped_column(default=False)
     direction: Mapped[str] = mapped_column(String(10), default="outbound")  # outbound | inbound
     purpose: Mapped[str] = mapped_column(String(10), default="round")  # round | test | inbound
     state: Mapped[str] = mapped_column(stored_enum(State, length=20), default=State.DUE)
-    outcome: Mapped[str | None] = mapped_column(stored_enum(Outcome, Skipped, length=24), index=True)
+    outcome: Mapped[str | None] = mapped_column(stored_enum(Outcome, Skipped, length=24))
     due_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -97,7 +107,7 @@ class CallAttempt(Base):
     silences: Mapped[int] = mapped_column(default=0)
     gather_turns: Mapped[int] = mapped_column(default=0, server_default="0")  # gathers applied so far
     counted_flags: Mapped[int] = mapped_column(default=0, server_default="0")  # what the summary counted
-    needs_reconciliation: Mapped[bool] = mapped_column(default=False, index=True)
+    needs_reconciliation: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -394,3 +394,49 @@ def planned_contribution(round_id: int, created_at, slices: list[Slice], share_c
                                        shard=tenants.c.shard, planned=func.sum(tenants.c[grain])))
                            .group_by(*groupable(tenants.c.org, *grain_keys.values(), tenants.c.shard)))
     return union_all(*selects)
+
+
+def round_attempts_between(session: Session, organisation_id: int, starts_at, ends_at) -> bool:
+    """Whether the organisation has a round attempt due in [starts_at, ends_at) (one index probe)."""
+    return bool(session.scalar(select(exists().where(
+        CallAttempt.organisation_id == organisation_id, CallAttempt.due_at >= starts_at,
+        CallAttempt.due_at < ends_at, CallAttempt.round_id.is_not(None)))))
+
+
+def insert_planned(session: Session, insert, round_id: int, created_at, slices: list[Slice]) -> None:
+    """Run `insert` (a planning pass's INSERT of a round's attempts, created at `created_at`) and
+    add its tenants to the summary, each planned in every scope: only for tenants with no other
+    round attempt in the months of `slices` (the caller checked). PostgreSQL: one statement,
+    counting the rows the INSERT returns; SQLite (no INSERT in a WITH): the INSERT, then one
+    aggregate of the rows it wrote."""
+    if is_sqlite(session.get_bind()):
+        session.execute(insert)
+        inserted = select(CallAttempt.organisation_id, CallAttempt.tenant_id, CallAttempt.due_at).where(
+            CallAttempt.round_id == round_id, CallAttempt.created_at == created_at).subquery("inserted")
+    else:
+        inserted = insert.returning(CallAttempt.organisation_id, CallAttempt.tenant_id,
+                                    CallAttempt.due_at).cte("inserted")
+    add(session, _planned_everywhere(inserted, round_id, slices))
+
+
+def _planned_everywhere(inserted, round_id: int, slices: list[Slice]):
+    """Each of the `inserted` attempts' tenants counted once per scope (week slice, round,
+    campaign, site and partner), no per-tenant check."""
+    s = slices_table(slices)
+    tenants = select(inserted.c.organisation_id.label("org"), s.c.month, s.c.monday,
+                     (inserted.c.tenant_id % SHARDS).label("shard"),
+                     func.coalesce(Tenant.site, "").label("site"),
+                     func.coalesce(User.organisation_id, 0).label("partner_id")) \
+        .select_from(inserted) \
+        .join(s, and_(inserted.c.due_at >= s.c.starts_at, inserted.c.due_at < s.c.ends_at)) \
+        .join(Tenant, Tenant.id == inserted.c.tenant_id) \
+        .outerjoin(User, User.id == Tenant.assigned_volunteer_id).cte("planned")
+    campaign = select(Round.campaign_id).where(Round.id == round_id).scalar_subquery()
+    grains = {"week": dict(slice_=tenants.c.monday), "round": dict(round_id=round_id),
+              "campaign": dict(campaign_id=campaign),
+              "group": dict(site=tenants.c.site, partner_id=tenants.c.partner_id)}
+    return union_all(*(
+        select(*row(tenants.c.org, tenants.c.month, grain, **keys, shard=tenants.c.shard,
+                    planned=func.count()))
+        .group_by(*groupable(tenants.c.org, tenants.c.month, *keys.values(), tenants.c.shard))
+        for grain, keys in grains.items()))

@@ -1,21 +1,22 @@
 """Planning's SQL: the Round row claimed with ON CONFLICT DO NOTHING, and a round's attempts
-inserted, on PostgreSQL as INSERT ... SELECT statements (in parallel shares for big rounds: the
+inserted as INSERT ... SELECT statements (on PostgreSQL in parallel shares for big rounds): the
 due times come from each tenant's rank and the plan's short list of slot ranges, the tokens
-from gen_random_uuid(); a million rows never travel through Python), on SQLite as rows computed
-here and inserted by chunks. Which tenants a round targets is the caller's query (`targeted`:
-SELECT columns FROM the targeted tenants), the order and the plan its decisions
-(voice_app.services.planning).
+from the database's random numbers; a million rows never travel through Python. Which tenants
+a round targets is the caller's query (`targeted`: SELECT columns FROM the targeted tenants),
+the order and the plan its decisions (voice_app.services.planning).
 """
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Callable
+from datetime import UTC
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import BigInteger
+from sqlalchemy import Insert
 from sqlalchemy import Select
 from sqlalchemy import String
 from sqlalchemy import and_
@@ -25,6 +26,7 @@ from sqlalchemy import literal
 from sqlalchemy import literal_column
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy import type_coerce
 from sqlalchemy import update
 from sqlalchemy import values
 from sqlalchemy.dialects import postgresql
@@ -41,7 +43,6 @@ from db.models import Round
 from db.models import Tenant
 from db.models.base import UTCDateTime
 from db.repositories.zone_plan import ZonedPlan
-from db.repositories.zone_plan import group_zone
 from db.repositories.zone_plan import stored_zone
 from voice_app.domain.call_flow import State
 from voice_app.domain.rounds import RoundSpan
@@ -50,13 +51,14 @@ from voice_app.domain.urgent_rounds import PRIORITY_HOUSEHOLD
 from voice_app.domain.urgent_rounds import PRIORITY_REASONS
 from voice_app.domain.urgent_rounds import latest_priority_birth_year
 
-SQLITE_CHUNK = 5000
 POSTGRES_WORK_MEM = "128MB"  # the ranking sort stays in memory for a million tenants
 ATTEMPT_KEY = ["tenant_id", "round_id", "attempt_number"]
 PLANNING = "planning"  # Round.status while its attempts are being inserted
 
 Targeted = Callable[..., Select]  # targeted(*columns, extra=()) -> SELECT columns FROM the round's tenants
-Counted = Callable[[Session, int, int], None]  # counted(session, workers, share): the inserted are counted
+# counted(session, insert, workers, share): runs one share's INSERT and counts what it inserts
+Counted = Callable[[Session, Insert, int, int], None]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def active_campaigns(session: Session) -> list[Campaign]:
@@ -108,13 +110,17 @@ def fragile_first_order(session: Session, organisation_id: int, campaign_id: int
 def insert_attempts(session_factory: sessionmaker[Session], workers: int, targeted: Targeted,
                     organisation_id: int, round_id: int, zoned: ZonedPlan, order: list,
                     now: datetime, counted: Counted) -> None:
-    """The round's first attempts: INSERT ... SELECT in `workers` shares on PostgreSQL, chunks
-    computed here on SQLite; attempts already there are kept. `counted(session, workers, share)`
-    runs in each inserting transaction, so what counts the new attempts commits with them."""
+    """The round's first attempts, by INSERT ... SELECT (in `workers` shares on PostgreSQL, one
+    statement on SQLite); attempts already there are kept. Each share's statement is run by
+    `counted(session, insert, workers, share)` in the share's transaction, with what counts the
+    new attempts, so they commit together."""
+    if not zoned.plan.ranges:
+        return
     if is_sqlite(session_factory.kw["bind"]):
+        statement = _insert_statement(targeted, organisation_id, round_id, zoned, order, now, 1, 0, {},
+                                      sqlite_dates=True)
         with session_factory.begin() as session:
-            insert_rows_sqlite(session, targeted, organisation_id, round_id, zoned, order, now)
-            counted(session, 1, 0)
+            counted(session, statement, 1, 0)
     else:
         insert_select_postgres(session_factory, workers, targeted, organisation_id, round_id, zoned, order,
                                now, counted)
@@ -138,32 +144,16 @@ def ranked_due_times(rows, plan: SpreadPlan):
         yield tenant_id, reference, phone, group, plan.due_at(group, rank)
 
 
-def insert_rows_sqlite(session: Session, targeted: Targeted, organisation_id: int, round_id: int,
-                       zoned: ZonedPlan, order: list, now: datetime) -> None:
-    """The round's attempts, computed here and inserted by chunks (SQLite)."""
-    statement = sqlite.insert(CallAttempt).on_conflict_do_nothing(index_elements=ATTEMPT_KEY)
-    rows = candidates(session, targeted, zoned.group, order).all()
-    chunk = []
-    for tenant_id, _reference, phone, group, due_at in ranked_due_times(rows, zoned.plan):
-        zone_name = group_zone(group)
-        chunk.append(dict(
-            token=secrets.token_urlsafe(32), organisation_id=organisation_id, tenant_id=tenant_id,
-            round_id=round_id, attempt_number=1, is_last_attempt=zoned.is_last(zone_name, due_at),
-            direction="outbound", purpose="round", state=State.DUE, due_at=due_at, to_number=phone,
-            time_zone=zone_name, silences=0, needs_reconciliation=False, created_at=now,
-        ))
-        if len(chunk) >= SQLITE_CHUNK:
-            session.execute(statement, chunk)
-            chunk = []
-    if chunk:
-        session.execute(statement, chunk)
-
-
 def postgres_token():
     """22 URL-safe characters carrying the 122 random bits of gen_random_uuid(): unguessable,
     and three times cheaper than 256 bits for a million rows."""
     random_bytes = func.uuid_send(func.gen_random_uuid())
     return func.rtrim(func.translate(func.encode(random_bytes, "base64"), "+/", "-_"), "=")
+
+
+def sqlite_token():
+    """32 hexadecimal characters carrying 128 random bits (SQLite has no base64)."""
+    return func.lower(func.hex(func.randomblob(16)))
 
 
 def insert_select_postgres(session_factory: sessionmaker[Session], workers: int, targeted: Targeted,
@@ -174,9 +164,7 @@ def insert_select_postgres(session_factory: sessionmaker[Session], workers: int,
     checks foreign keys about twice as fast). Each share ranks only its own tenants; its
     ranks are offset by the size of the earlier shares, so the shares take consecutive
     blocks of each group's slots."""
-    if not zoned.plan.ranges:
-        return
-    offsets = _share_offsets(session_factory, targeted, zoned.group, workers)
+    offsets = share_offsets(zoned.counts, workers)
     errors: list[BaseException] = []
 
     def insert_share(share: int) -> None:
@@ -188,8 +176,7 @@ def insert_select_postgres(session_factory: sessionmaker[Session], workers: int,
                 # Not waiting for the WAL flush is safe here: a commit lost in a crash leaves
                 # the round `planning`, and the next clock pass inserts what is missing.
                 session.execute(text("SET LOCAL synchronous_commit = off"))
-                session.execute(statement)
-                counted(session, workers, share)
+                counted(session, statement, workers, share)
         except BaseException as error:  # re-raised in the caller's thread
             errors.append(error)
 
@@ -207,46 +194,75 @@ def _share_of(workers: int, share: int) -> list:
     return [Tenant.id % workers == share] if workers > 1 else []
 
 
-def _share_offsets(session_factory: sessionmaker[Session], targeted: Targeted, group,
-                   workers: int) -> list[dict[str, int]]:
-    """For each share, per group: how many tenants of that group the earlier shares hold."""
-    if workers == 1:
-        return [{}]
-    share = (Tenant.id % workers).label("share")
-    with session_factory.begin() as session:
-        counts = session.execute(targeted(group, share, func.count()).group_by(group, share))
+def share_offsets(counts: dict[tuple[str, int], int], workers: int) -> list[dict[str, int]]:
+    """For each of `workers` shares, per group: how many tenants of that group the earlier
+    shares hold (`counts`: tenants per group and share, the share being the id modulo
+    `workers`, as zone_plan.zoned_plan counted them)."""
     offsets: list[dict[str, int]] = [{} for _ in range(workers)]
-    for group_name, share_number, count in sorted(counts, key=lambda row: row[1]):
-        for later in range(share_number + 1, workers):
+    for (group_name, share_number), count in counts.items():
+        for later in range(share_number % workers + 1, workers):
             offsets[later][group_name] = offsets[later].get(group_name, 0) + count
     return offsets
 
 
+def _slots(plan: SpreadPlan, offsets: dict[str, int], sqlite_dates: bool):
+    """The plan's slot ranges as a table: group, first and last rank (this share's), first due
+    time, microseconds between two calls. SQLite gets the first due time in microseconds since
+    1970 (its dates are text: the due times are computed in integers, exactly as Python does)."""
+    rows = []
+    for slot in plan.ranges:
+        first = slot.first_rank - offsets.get(slot.group, 0)
+        start = (slot.first_at - EPOCH) // timedelta(microseconds=1) if sqlite_dates else slot.first_at
+        rows.append((slot.group, first, first + slot.count - 1, start, slot.step_us))
+    if not sqlite_dates:
+        table = values(column("grp", String), column("first_rank", BigInteger),
+                       column("last_rank", BigInteger), column("first_at", UTCDateTime()),
+                       column("step_us", BigInteger), name="slots")
+        return table.data(rows)
+    # SQLite names a VALUES table's columns column1...: no named VALUES, no limit on its rows.
+    parameters, tuples = {}, []
+    for number, row in enumerate(rows):
+        names = [f"slot_{number}_{position}" for position in range(5)]
+        parameters.update(zip(names, row, strict=True))
+        tuples.append("(" + ", ".join(f":{name}" for name in names) + ")")
+    table = text("SELECT column1 AS grp, column2 AS first_rank, column3 AS last_rank, column4 AS first_at, "
+                 "column5 AS step_us FROM (VALUES " + ", ".join(tuples) + ")").bindparams(**parameters)
+    return table.columns(column("grp", String), column("first_rank", BigInteger),
+                         column("last_rank", BigInteger), column("first_at", BigInteger),
+                         column("step_us", BigInteger)).subquery("slots")
+
+
+def _due_at(ranked, slots, sqlite_dates: bool):
+    """A tenant's due time: its slot range's first, plus one step per rank after the first."""
+    if not sqlite_dates:
+        offset = (ranked.c.rank - slots.c.first_rank) * slots.c.step_us
+        return slots.c.first_at + literal_column("interval '1 microsecond'") * offset
+    due_us = slots.c.first_at + (ranked.c.rank - slots.c.first_rank) * slots.c.step_us
+    seconds = func.strftime("%Y-%m-%d %H:%M:%S", due_us // 1_000_000, "unixepoch")
+    # The text SQLAlchemy stores a datetime as on SQLite: 2026-11-23 09:00:00.000000.
+    return type_coerce(type_coerce(seconds, String) + func.printf(".%06d", due_us % 1_000_000), UTCDateTime())
+
+
 def _insert_statement(targeted: Targeted, organisation_id: int, round_id: int, zoned: ZonedPlan, order: list,
-                      now: datetime, workers: int, share: int, offsets: dict[str, int]):
+                      now: datetime, workers: int, share: int, offsets: dict[str, int], *,
+                      sqlite_dates: bool = False):
     group, plan = zoned.group, zoned.plan
     rank = func.row_number().over(partition_by=group, order_by=order) - 1
     ranked = targeted(Tenant.id.label("tenant_id"), Tenant.phone.label("phone"), group.label("grp"),
                       rank.label("rank"), stored_zone().label("zone"), extra=_share_of(workers, share))
     ranked = ranked.subquery("ranked")
-    slot_rows = []
-    for slot in plan.ranges:
-        first = slot.first_rank - offsets.get(slot.group, 0)
-        slot_rows.append((slot.group, first, first + slot.count - 1, slot.first_at, slot.step_us))
-    slots = values(column("grp", String), column("first_rank", BigInteger), column("last_rank", BigInteger),
-                   column("first_at", UTCDateTime()), column("step_us", BigInteger), name="slots")
-    slots = slots.data(slot_rows)
-    offset = (ranked.c.rank - slots.c.first_rank) * slots.c.step_us
-    due_at = slots.c.first_at + literal_column("interval '1 microsecond'") * offset
+    slots = _slots(plan, offsets, sqlite_dates)
+    due_at = _due_at(ranked, slots, sqlite_dates)
     source = select(
-        postgres_token(), literal(organisation_id), ranked.c.tenant_id, literal(round_id),
-        literal(1), zoned.is_last_expression(ranked.c.zone, due_at), literal("outbound"), literal("round"),
-        literal(State.DUE), due_at, ranked.c.phone, ranked.c.zone, literal(0), literal(False),
-        literal(now, UTCDateTime()),
+        sqlite_token() if sqlite_dates else postgres_token(), literal(organisation_id), ranked.c.tenant_id,
+        literal(round_id), literal(1), zoned.is_last_expression(ranked.c.zone, due_at), literal("outbound"),
+        literal("round"), literal(State.DUE), due_at, ranked.c.phone, ranked.c.zone, literal(0),
+        literal(False), literal(now, UTCDateTime()),
     ).select_from(ranked.join(slots, and_(slots.c.grp == ranked.c.grp, ranked.c.rank >= slots.c.first_rank,
                                           ranked.c.rank <= slots.c.last_rank)))
     names = ["token", "organisation_id", "tenant_id", "round_id", "attempt_number", "is_last_attempt",
              "direction", "purpose", "state", "due_at", "to_number", "time_zone", "silences",
              "needs_reconciliation", "created_at"]
-    return postgresql.insert(CallAttempt).from_select(names, source).on_conflict_do_nothing(
+    dialect_insert = sqlite.insert if sqlite_dates else postgresql.insert
+    return dialect_insert(CallAttempt).from_select(names, source).on_conflict_do_nothing(
         index_elements=ATTEMPT_KEY)

@@ -49,11 +49,13 @@ SEPARATOR = "|"
 
 @dataclass(frozen=True)
 class ZonedPlan:
-    """The merged plan, the SQL expression of each tenant's group, and per-zone `last_from`."""
+    """The merged plan, the SQL expression of each tenant's group, per-zone `last_from`, and
+    the tenants counted per group and share (the tenant id modulo the number of shares)."""
 
     group: object  # a SQL expression over Tenant
     plan: SpreadPlan
     last_from: dict[str | None, datetime]  # zone name (None: Paris) -> instant
+    counts: dict[tuple[str, int], int]  # (group, share) -> tenants
 
     def is_last(self, zone_name: str | None, due_at: datetime) -> bool:
         return due_at >= self.last_from.get(zone_name, self.last_from[None])
@@ -79,10 +81,12 @@ def zones_present(session: Session, targeted) -> list[str]:
 
 
 def zoned_plan(session: Session, targeted, policy: CampaignPolicy, span: RoundSpan, now: datetime,
-               rate: float, preferences: bool = True) -> ZonedPlan:
+               rate: float, preferences: bool = True, shares: int = 1) -> ZonedPlan:
     """Group, count and spread the targeted tenants zone by zone (`targeted(*columns)` builds
     the query of the round's tenants); without `preferences` (an urgent round, fragile first)
-    half-day preferences are not grouped. ValueError when no Paris window is left."""
+    half-day preferences are not grouped. The tenants are counted per group and per share of
+    `shares` (by id) in the same statement, for inserting them in parallel shares. ValueError
+    when no Paris window is left."""
     zones: list[str | None] = [None, *zones_present(session, targeted)]
     start = max(span.starts_at, now)
     intervals = {name: intervals_between(policy, start, span.ends_at, zone(name)) for name in zones}
@@ -91,7 +95,13 @@ def zoned_plan(session: Session, targeted, policy: CampaignPolicy, span: RoundSp
     usable = {name: frozenset(i.half for i in found) if preferences else frozenset()
               for name, found in intervals.items()}
     group = _group_expression(usable)
-    counts: dict[str, int] = dict(session.execute(targeted(group, func.count()).group_by(group)).all())
+    share = [Tenant.id % shares] if shares > 1 else []  # PostgreSQL groups by no constant
+    by_share: dict[tuple[str, int], int] = {
+        (row[0], row[1] if shares > 1 else 0): row[-1]
+        for row in session.execute(targeted(group, *share, func.count()).group_by(group, *share))}
+    counts: dict[str, int] = {}
+    for (group_name, _share), count in by_share.items():
+        counts[group_name] = counts.get(group_name, 0) + count
     plans = []
     for name in zones:
         mine = {_strip(key, name): count for key, count in counts.items() if _zone_of(key) == name}
@@ -101,12 +111,7 @@ def zoned_plan(session: Session, targeted, policy: CampaignPolicy, span: RoundSp
             continue
         plans.append(_prefixed(spread(intervals[name], mine, rate), name))
     last_from = {name: last_attempt_from(policy, span.starts_at, span.ends_at, zone(name)) for name in zones}
-    return ZonedPlan(group, _merged(plans, rate), last_from)
-
-
-def group_zone(group_name: str) -> str | None:
-    """The zone a group name belongs to (None: Paris)."""
-    return _zone_of(group_name)
+    return ZonedPlan(group, _merged(plans, rate), last_from, by_share)
 
 
 def _group_expression(halves: dict[str | None, frozenset[str]]):

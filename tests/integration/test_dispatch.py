@@ -22,6 +22,7 @@ from db.models import Campaign
 from db.models import Enrolment
 from db.models import Round
 from db.models import Tenant
+from db.repositories import attempts as attempts_repository
 from tests.fakes import FakeTelephony
 from tests.multiprocess_helpers import seed_due_attempts
 from voice_app.services import dispatch
@@ -385,16 +386,17 @@ def test_the_dispatcher_loop_survives_database_outages_and_dials_afterwards(veil
         if failures[0]:
             failures[0] -= 1
             raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
-        summary = real(*args, **kwargs)
-        if summary.dialled:
-            stop.set()
-        return summary
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(dispatch, "dispatch_due_calls", flaky)
     caplog.set_level(logging.INFO, logger="veille.dispatch")
     thread = threading.Thread(target=run_dispatcher, args=(veille, stop),
                               kwargs=dict(worker_id=WORKER, idle_seconds=0.01, max_backoff_seconds=0.01))
     thread.start()
+    deadline = time.monotonic() + 30
+    while len(veille.telephony.placed) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
     thread.join(30)
     assert not thread.is_alive()
     assert len(veille.telephony.placed) == 2
@@ -445,6 +447,75 @@ def test_a_slow_provider_does_not_lower_the_rate_when_calls_go_through_the_dial_
     assert (summary.dialled, summary.placed, len(arrivals)) == (20, 20, 20)
     span = max(arrivals) - min(arrivals)
     assert 19 / 50 * 0.95 <= span < 1.0  # inline, 20 calls of 200 ms would take 4 s
+
+
+class ArrivalsTelephony(FakeTelephony):
+    """Notes when each call reaches the provider."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[float] = []
+
+    def place_call(self, call):
+        with self._lock:
+            self.arrivals.append(time.monotonic())
+        return super().place_call(call)
+
+
+def dispatcher_loop_claiming_in_twenties(veille, monkeypatch):
+    """40 calls due at 10 a second, claimed 20 at a time (two seconds of dialling each) by the
+    dispatcher loop; returns its stop event, its thread and when each claim was made."""
+    seed_due_attempts(veille.session_factory, 40, now=veille.clock(),
+                      policy={"calls_per_second": 10, "max_concurrent_calls": 100})
+    claims: list[float] = []
+    real_claim = attempts_repository.claim_due_attempts
+
+    def noting_claim(*args, **kwargs):
+        claimed = real_claim(*args, **kwargs)
+        if claimed:
+            claims.append(time.monotonic())
+        return claimed
+
+    monkeypatch.setattr(attempts_repository, "claim_due_attempts", noting_claim)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_dispatcher, args=(veille, stop),
+                              kwargs=dict(worker_id=WORKER, limit=20, idle_seconds=0.05))
+    thread.start()
+    return stop, thread, claims
+
+
+def wait_for(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_the_dispatcher_loop_claims_the_next_batch_while_the_last_one_is_still_being_dialled(
+        veille_with, monkeypatch):
+    veille = veille_with(ArrivalsTelephony())
+    stop, thread, claims = dispatcher_loop_claiming_in_twenties(veille, monkeypatch)
+    wait_for(lambda: len(veille.telephony.arrivals) == 40)
+    stop.set()
+    thread.join(30)
+    arrivals, tokens = veille.telephony.arrivals, [call.attempt_token for call in veille.telephony.placed]
+    assert len(arrivals) == len(set(tokens)) == 40
+    assert len(claims) == 2
+    # Claimed in the first batch's last second, not after it: no gap for the pacer to lose.
+    assert arrivals[4] < claims[1] < arrivals[19]
+
+
+def test_a_stopped_dispatcher_loop_gives_back_the_batch_it_claimed_ahead(veille_with, monkeypatch):
+    veille = veille_with(ArrivalsTelephony())
+    stop, thread, claims = dispatcher_loop_claiming_in_twenties(veille, monkeypatch)
+    wait_for(lambda: len(claims) == 2)
+    stop.set()
+    thread.join(30)
+    with veille.session_factory() as session:
+        rows = session.execute(select(CallAttempt.state, CallAttempt.claimed_by)).all()
+    placed = len(veille.telephony.placed)
+    assert 10 <= placed < 20  # stopped during the first batch's last second
+    assert sorted(state for state, _ in rows) == ["due"] * (40 - placed) + ["queued"] * placed
+    assert all(claimed_by is None for state, claimed_by in rows if state == "due")
 
 
 def load_benchmark():

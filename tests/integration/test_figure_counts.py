@@ -11,11 +11,13 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 
 from db.models import CallAttempt
 from db.models import FigureCount
 from db.models import FollowUp
 from db.models import Organisation
+from db.models import Round
 from tests.figures_month import seed_month
 from tests.integration.test_campaigns import add_tenant
 from tests.integration.test_campaigns import weekly_campaign
@@ -27,13 +29,16 @@ from voice_app.domain.figures import month_period
 from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Referral
 from voice_app.domain.people import Viewer
+from voice_app.domain.urgent_rounds import heatwave_policy
 from voice_app.services import figure_counts
 from voice_app.services import planning
 from voice_app.services import tasks
 from voice_app.services import tenants
+from voice_app.services.campaigns import create_campaign
 from voice_app.services.enrolment import enrol_references
 from voice_app.services.enrolment import unenrol_references
 from voice_app.services.figures import compute
+from voice_app.services.planning import plan_due_rounds
 from voice_app.services.planning import plan_round
 from voice_app.services.retries import schedule_retries
 from voice_app.services.tenant_import import import_tenants
@@ -144,6 +149,61 @@ def test_a_round_planned_by_parallel_workers_then_retried_counts_each_tenant_onc
     assert schedule_retries(veille, datetime(2026, 11, 24, 15, 0, tzinfo=UTC)) == 10
     total = compute(veille, viewer, NOVEMBER).total
     assert (total.enrolled, total.planned, total.called, total.reached) == (30, 30, 10, 0)
+    assert_summary_is_the_facts(veille, viewer, NOVEMBER)
+
+
+def planning_alone(veille, round_id: int, organisation_id: int) -> bool:
+    with veille.session_factory.begin() as session:
+        return figure_counts.planning_count(session, round_id, organisation_id, datetime.now(UTC)).alone
+
+
+def test_rounds_planned_beside_others_of_the_month_count_each_tenant_once_per_scope(veille, organisation,
+                                                                                   monkeypatch):
+    for n in range(12):
+        add_tenant(veille, organisation, f"T-{n:02d}", site=("Nord", "Sud", None)[n % 3])
+    figure_counts.rebuild(veille, organisation.id)
+    weekly_campaign(veille)
+    create_campaign(veille, "Canicule", heatwave_policy(5, 300), urgent=True, starts_on=date(2026, 11, 1))
+    counted_alone = []
+    real_insert_planned = figure_counts.sql.insert_planned
+
+    def noting_insert_planned(session, insert, round_id, *args):
+        counted_alone.append(round_id)
+        real_insert_planned(session, insert, round_id, *args)
+
+    monkeypatch.setattr(figure_counts.sql, "insert_planned", noting_insert_planned)
+    first = plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    # The same tenants the next day (urgent), the next week (December), then in January.
+    plan_round(veille, "Canicule", date(2026, 11, 25), now=datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
+    plan_round(veille, "Hebdo", date(2026, 12, 1), now=datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+    last = plan_round(veille, "Hebdo", date(2027, 1, 5), now=datetime(2027, 1, 5, 8, 0, tzinfo=UTC))
+    assert counted_alone == [first.round_id, last.round_id]  # the others checked tenant by tenant
+    assert not planning_alone(veille, first.round_id, organisation.id)
+    viewer = Viewer(0, "coordinator", organisation.id, "landlord", (organisation.id,), (organisation.id,))
+    november = compute(veille, viewer, NOVEMBER)
+    assert november.total.planned == 12
+    assert [week.planned for week in november.weeks if week.planned] == [12]
+    for month in ("2026-11", "2026-12", "2027-01"):
+        assert_summary_is_the_facts(veille, viewer, month_period(month))
+
+
+def test_a_round_finished_after_its_planner_died_counts_the_tenants_it_adds_once(veille, organisation):
+    for n in range(6):
+        add_tenant(veille, organisation, f"T-{n}")
+    figure_counts.rebuild(veille, organisation.id)
+    weekly_campaign(veille)
+    planned = plan_round(veille, "Hebdo", now=datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    with veille.session_factory.begin() as session:  # as if its planner died after three attempts
+        for attempt in session.scalars(select(CallAttempt).order_by(CallAttempt.id).offset(3)):
+            session.delete(attempt)
+        session.execute(update(Round).values(status="planning", planned_at=datetime(2026, 11, 24, 7, 0,
+                                                                                     tzinfo=UTC)))
+    figure_counts.rebuild(veille, organisation.id)
+    assert not planning_alone(veille, planned.round_id, organisation.id)
+    [resumed] = plan_due_rounds(veille, datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
+    assert resumed.attempts == 6
+    viewer = Viewer(0, "coordinator", organisation.id, "landlord", (organisation.id,), (organisation.id,))
+    assert compute(veille, viewer, NOVEMBER).total.planned == 6
     assert_summary_is_the_facts(veille, viewer, NOVEMBER)
 
 

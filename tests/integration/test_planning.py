@@ -76,6 +76,15 @@ def test_first_attempts_are_spread_from_now_at_the_dialling_rate(veille, organis
     assert all(is_open(CampaignPolicy(), moment) for moment in due)
 
 
+def test_due_times_keep_every_microsecond_of_the_step_on_both_backends(veille, organisation, now):
+    for n in range(4):
+        add_tenant(veille, organisation, f"T-{n}")
+    weekly_campaign(veille, calls_per_second=3, max_concurrent_calls=600)  # one call every 333,333 us
+    plan_round(veille, "Hebdo")
+    due = [a.due_at for a in attempts(veille)]
+    assert due == [now + timedelta(microseconds=333_333 * k) for k in range(4)]
+
+
 def test_a_round_lasts_two_call_days_from_its_first_window(veille, organisation, now):
     weekly_campaign(veille)
     plan_round(veille, "Hebdo")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import pytest
 
+from voice_app.domain.rate import CATCH_UP_SECONDS
+from voice_app.domain.rate import CLAIM_LEAD_SECONDS
 from voice_app.domain.rate import DEFAULT_CALLS_PER_SECOND
 from voice_app.domain.rate import DEFAULT_MAX_CONCURRENT_CALLS
 from voice_app.domain.rate import Pacer
@@ -12,6 +16,8 @@ from voice_app.domain.rate import RateLimits
 from voice_app.domain.rate import account_rate
 from voice_app.domain.rate import claim_size
 from voice_app.domain.rate import rate_limits
+from voice_app.domain.rate import seconds_of_dialling
+from voice_app.domain.rate import time_to_claim_next
 
 
 def test_a_policy_without_rate_keys_gets_the_defaults():
@@ -139,6 +145,68 @@ def test_a_changed_rate_applies_from_the_next_slot():
     pacer.set_rate(2)
     assert pacer.reserve(0.0) == pytest.approx(0.1)
     assert pacer.reserve(0.0) == pytest.approx(0.6)
+
+
+def test_the_calls_in_hand_last_their_number_over_the_rate():
+    assert seconds_of_dialling(250, 100) == 2.5
+    assert seconds_of_dialling(3, 0.5) == 6.0
+    assert seconds_of_dialling(10, 0) == 0.0
+
+
+def test_the_next_claim_starts_once_the_calls_in_hand_last_no_more_than_the_lead():
+    assert CLAIM_LEAD_SECONDS == 1.0
+    assert not time_to_claim_next(seconds_of_dialling(101, 100))
+    assert time_to_claim_next(seconds_of_dialling(100, 100))
+    assert time_to_claim_next(0.0)
+    assert time_to_claim_next(2.0, lead_seconds=3.0) and not time_to_claim_next(2.0, lead_seconds=1.5)
+
+
+def dial_batches(rate: float, batches: int, batch_size: int, claim_seconds: float,
+                 lead_seconds: float = CLAIM_LEAD_SECONDS) -> list[float]:
+    """The dispatcher loop in virtual time: one thread takes the pacer's slots while each claim
+    (which takes `claim_seconds`) starts once the calls in hand last no more than the lead;
+    with no call in hand, the dialler waits for the claim. Returns when each call went out."""
+    pacer, now, sent = Pacer(calls_per_second=rate), 0.0, []
+    in_hand, left_to_claim, ready_at = 0, batches - 1, claim_seconds
+    while True:
+        if ready_at is None and left_to_claim and time_to_claim_next(seconds_of_dialling(in_hand, rate),
+                                                                   lead_seconds):
+            left_to_claim, ready_at = left_to_claim - 1, now + claim_seconds
+        if ready_at is not None and (in_hand == 0 or ready_at <= now):
+            now, in_hand, ready_at = max(now, ready_at), in_hand + batch_size, None
+        if not in_hand:
+            return sent
+        now += pacer.reserve(now)
+        sent.append(now)
+        in_hand -= 1
+        now += 0.002  # handing the call to a dial thread
+
+
+def most_calls_in_any(window: float, sent: list[float]) -> int:
+    return max(bisect_left(sent, start + window) - index for index, start in enumerate(sent))
+
+
+def test_claiming_when_the_batch_runs_out_loses_each_claims_time():
+    sent = dial_batches(rate=100, batches=3, batch_size=500, claim_seconds=0.3, lead_seconds=0.0)
+    assert len(sent) == 1500
+    assert sent[-1] - sent[0] == pytest.approx(14.99 + 2 * 0.3, abs=0.02)  # the grid restarts twice
+
+
+def test_claiming_ahead_keeps_the_grid_across_batches_whatever_a_claim_takes_under_the_lead():
+    for claim_seconds in (0.05, 0.3, 0.9):
+        sent = dial_batches(rate=100, batches=3, batch_size=500, claim_seconds=claim_seconds)
+        assert len(sent) == 1500
+        assert sent[-1] - sent[0] == pytest.approx(14.99)
+        gaps = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
+        assert min(gaps) == pytest.approx(0.01) and max(gaps) == pytest.approx(0.01)
+        assert most_calls_in_any(1.0, sent) <= 100 + 1  # no catch-up burst: never above the rate
+
+
+def test_a_claim_slower_than_the_lead_lowers_the_rate_and_never_makes_a_burst():
+    sent = dial_batches(rate=100, batches=3, batch_size=500, claim_seconds=1.5)
+    assert sent[-1] - sent[0] == pytest.approx(14.99 + 2 * (1.5 - CLAIM_LEAD_SECONDS), abs=0.02)
+    for window in (0.1, 1.0, 5.0):
+        assert most_calls_in_any(window, sent) <= 100 * (window + CATCH_UP_SECONDS) + 1
 
 
 def test_campaigns_sharing_the_account_dial_at_the_lowest_of_their_rates():

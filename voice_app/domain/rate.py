@@ -7,11 +7,22 @@ so every rule here is tested without waiting.
 
 Theory of operation: a `Pacer` hands out provider-call slots on a fixed grid, one every
 `1 / calls_per_second` seconds. A caller that is a little late (by at most CATCH_UP_SECONDS,
-or one interval if that is longer: the time to claim the next batch) keeps the grid and
-sends the missed slots at once, so the gaps between batches do not erode the achieved rate;
-a caller that was idle longer restarts the grid at `now`, so idle time is never banked into
-a burst. Over any window of W seconds, at most `rate x (W + CATCH_UP_SECONDS) + 1` calls go
-out (at 100 calls/s: at most 111 in any second), and the long-run rate is the configured one.
+or one interval if that is longer: the dispatcher's thread was kept from the CPU for a
+moment) keeps the grid and sends the missed slots at once, so short hiccups do not erode the
+achieved rate; a caller that was idle longer restarts the grid at `now`, so idle time is
+never banked into a burst. Over any window of W seconds, at most
+`rate x (W + CATCH_UP_SECONDS) + 1` calls go out (at 100 calls/s: at most 111 in any second),
+and the long-run rate is the configured one.
+
+Claiming the next batch takes time (a tenth of a second or more for 500 calls on PostgreSQL),
+longer than the catch-up: had the pacer waited for it, it would restart its grid after each
+claim and lose that time every five seconds. So the next batch is claimed while the current
+one is still being dialled, once the calls left in hand last no more than CLAIM_LEAD_SECONDS
+(`time_to_claim_next`): when the current batch runs out, the next one is ready, and its
+first call takes the next slot of the same grid. Catching up is then left for hiccups, not
+claims, so the bound above holds unchanged. A claim slower than the lead makes the
+dispatcher wait for it, and the grid restarts if it was late by more than the catch-up:
+the rate drops, the bound still holds (never a burst to make up for a slow database).
 
 The provider's limit is per account, and one process dials through one account, so the
 dispatcher keeps ONE pacer for every campaign, at `account_rate`: the lowest rate among the
@@ -31,6 +42,9 @@ DEFAULT_MAX_CONCURRENT_CALLS = 10
 # that claim overhead is small against pacing, short enough that claims never grow stale.
 CLAIM_HORIZON_SECONDS = 5.0
 CATCH_UP_SECONDS = 0.1
+# The next batch is claimed when the calls left in hand last no more than this: several times
+# what a claim takes, yet short enough that claimed calls wait only a few seconds more.
+CLAIM_LEAD_SECONDS = 1.0
 # After the provider refused a call for a reason that is not the number (credentials, account,
 # caller id, permissions, throttling): no call for this long, doubled each time in a row.
 FIRST_PAUSE_SECONDS = 60.0
@@ -102,6 +116,17 @@ def claim_size(limits: RateLimits, active_calls: int, limit: int,
         return 0
     dialable = max(1, math.ceil(limits.calls_per_second * horizon_seconds))
     return int(min(free, limit, dialable))
+
+
+def seconds_of_dialling(calls: int, calls_per_second: float) -> float:
+    """How long `calls` take to dial at `calls_per_second` (0 for a paused rate: nothing waits)."""
+    return calls / calls_per_second if calls_per_second > 0 else 0.0
+
+
+def time_to_claim_next(seconds_in_hand: float, lead_seconds: float = CLAIM_LEAD_SECONDS) -> bool:
+    """True once the calls claimed and not yet dialled last no more than `lead_seconds`: the
+    next claim starts now, and is ready before they run out (see the module docstring)."""
+    return seconds_in_hand <= lead_seconds
 
 
 @dataclass

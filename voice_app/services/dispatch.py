@@ -23,6 +23,17 @@ Theory of operation, per campaign with due attempts:
    (voice_app.services.dialling), paced by voice_app.domain.rate.Pacer. The dispatcher loop
    hands each call to a small pool of dial threads at its slot, so the provider's latency (a
    Twilio request takes a few hundred milliseconds) never lowers the achieved rate.
+4. The dispatcher loop claims the next batch while the current one is still being dialled:
+   its batches go to a PacedDialler (voice_app.services.paced_dialler), a thread that takes
+   every slot of the one pacer, and the pass that handed a batch over returns once the calls
+   left in hand last no more than CLAIM_LEAD_SECONDS (one second). The next pass's claim then
+   runs during that second, so the next batch takes the next slot of the same grid instead of
+   the pacer restarting after each claim (voice_app.domain.rate says why). Each batch is
+   still claimed, checked and committed in one transaction before any of it is dialled, no
+   attempt is in two batches (the claim is the only way out of `due`), and every call is
+   checked at its slot (stopping, stale, window closed, provider paused) wherever it is
+   dialled. `dispatch_due_calls` without a dialler (tests, commands, the benchmark's
+   overhead) claims and dials in turn, as before.
 
 The provider's calls-per-second limit is per account and a process dials through one
 account, so one pacer serves every campaign, at the lowest rate among the campaigns being
@@ -60,6 +71,7 @@ from voice_app.services.dispatch_pass import STALE_CLAIM_SECONDS
 from voice_app.services.dispatch_pass import DispatcherState
 from voice_app.services.dispatch_pass import DispatchPass
 from voice_app.services.dispatch_pass import DispatchSummary
+from voice_app.services.paced_dialler import PacedDialler
 from voice_app.services.ports import Runtime
 
 __all__ = ["STALE_CLAIM_SECONDS", "DispatchSummary", "DispatcherState", "default_worker_id",
@@ -83,7 +95,8 @@ def dispatch_due_calls(veille: Runtime, now: datetime, *, worker_id: str, limit:
                        should_stop: Callable[[], bool] = lambda: False,
                        sleep: Callable[[float], object] = time.sleep,
                        monotonic: Callable[[], float] = time.monotonic,
-                       dial_pool: Executor | None = None) -> DispatchSummary:
+                       dial_pool: Executor | None = None,
+                       dialler: PacedDialler | None = None) -> DispatchSummary:
     """Claim up to `limit` attempts due by `now` in campaigns whose window is open, commit,
     then dial them at the account's rate.
 
@@ -91,10 +104,13 @@ def dispatch_due_calls(veille: Runtime, now: datetime, *, worker_id: str, limit:
     the same one every time); `sleep` waits between provider calls (the loop passes its stop
     event's `wait`, so stopping never waits for pacing). Without `dial_pool` each call is
     dialled inline and the summary is complete on return; with it, calls are dialled on the
-    pool and `placed`/`not_placed` count those finished by then.
+    pool and `placed`/`not_placed` count those finished by then. With `dialler`, batches are
+    handed to it and the pass returns while the last one is still being dialled (its `dialled`
+    and what follows count what was done by then).
     """
     state = DispatcherState() if state is None else state
-    return DispatchPass(veille, now, worker_id, limit, state, should_stop, sleep, monotonic, dial_pool).run()
+    return DispatchPass(veille, now, worker_id, limit, state, should_stop, sleep, monotonic, dial_pool,
+                        dialler).run()
 
 
 def run_dispatcher(veille: Runtime, stop_event: threading.Event, *, worker_id: str | None = None,
@@ -105,8 +121,10 @@ def run_dispatcher(veille: Runtime, stop_event: threading.Event, *, worker_id: s
 
     Loops without pause while there is work, waits `idle_seconds` when there is none, and
     backs off exponentially (up to `max_backoff_seconds`) while the database is unreachable.
-    Provider calls run on `dial_threads` threads; on stop, calls already handed over finish.
-    A provider that cannot be built (ConfigError) stops it before anything is claimed.
+    Calls are dialled by a PacedDialler while the next batch is claimed, each on one of
+    `dial_threads` threads; on stop, claims not yet dialled go back to `due` and calls already
+    handed to a dial thread finish. A provider that cannot be built (ConfigError) stops it
+    before anything is claimed.
     """
     worker_id = worker_id or default_worker_id()
     # The provider client is built before the first paced slot: built lazily by the first dial
@@ -114,13 +132,18 @@ def run_dispatcher(veille: Runtime, stop_event: threading.Event, *, worker_id: s
     veille.telephony  # noqa: B018
     log.info("dispatch.started worker=%s", worker_id)
     with ThreadPoolExecutor(max_workers=dial_threads, thread_name_prefix="dial") as dial_pool:
-        _dispatch_until_stopped(veille, stop_event, worker_id, limit, idle_seconds, max_backoff_seconds,
-                                dial_pool)
+        dialler = PacedDialler()
+        try:
+            _dispatch_until_stopped(veille, stop_event, worker_id, limit, idle_seconds, max_backoff_seconds,
+                                    dial_pool, dialler)
+        finally:
+            dialler.close()  # before the dial pool closes: the last batches still submit to it
     log.info("dispatch.stopped worker=%s", worker_id)
 
 
 def _dispatch_until_stopped(veille: Runtime, stop_event: threading.Event, worker_id: str, limit: int,
-                            idle_seconds: float, max_backoff_seconds: float, dial_pool: Executor) -> None:
+                            idle_seconds: float, max_backoff_seconds: float, dial_pool: Executor,
+                            dialler: PacedDialler) -> None:
     state = DispatcherState()
     paused: dict[int, str] = {}
     closed: dict[int, datetime | None] = {}
@@ -129,7 +152,7 @@ def _dispatch_until_stopped(veille: Runtime, stop_event: threading.Event, worker
         try:
             summary = dispatch_due_calls(veille, veille.clock(), worker_id=worker_id, limit=limit,
                                          state=state, should_stop=stop_event.is_set, sleep=stop_event.wait,
-                                         dial_pool=dial_pool)
+                                         dial_pool=dial_pool, dialler=dialler)
         except DBAPIError as error:
             level = logging.DEBUG if backoff else logging.WARNING  # once per outage, not per retry
             backoff = min(max_backoff_seconds, max(1.0, backoff * 2))

@@ -1,5 +1,6 @@
 """One pass of the dispatcher: claim a batch per dialable campaign, commit, then dial it at the
-account's rate (voice_app.services.dispatch says how and why)."""
+account's rate, here or on the dispatcher's paced dialler (voice_app.services.dispatch says how
+and why)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from voice_app.domain.rate import ProviderPause
 from voice_app.domain.rate import RateLimits
 from voice_app.domain.rate import account_rate
 from voice_app.domain.rate import claim_size
+from voice_app.domain.rate import seconds_of_dialling
 from voice_app.services.claim_checks import claim_time_verdicts
 from voice_app.services.claim_checks import dialable_now
 from voice_app.services.claim_checks import end_skipped
 from voice_app.services.dialling import place_claimed_attempt
+from voice_app.services.paced_dialler import PacedDialler
 from voice_app.services.ports import ProviderUnavailable
 from voice_app.services.ports import Runtime
 
@@ -66,9 +69,42 @@ class DispatcherState:
 
 
 @dataclass
+class ClaimedBatch:
+    """One campaign's claimed attempts, dialled in order at the pacer's slots by the pass that
+    claimed them (`dial_next`, one call at a time, is all a PacedDialler needs)."""
+
+    dispatch: DispatchPass = field(repr=False)
+    attempts: list[ClaimedAttempt]
+    calls_per_second: float  # the account's rate when claimed
+    claimed_at: float  # monotonic; a claim older than STALE_CLAIM_SECONDS is given back, never dialled
+    window_closes: float  # monotonic; no call of the batch at or after it
+    taken: int = 0  # attempts dialled or given back so far
+
+    @property
+    def waiting(self) -> int:
+        return len(self.attempts) - self.taken
+
+    @property
+    def seconds_left(self) -> float:
+        return seconds_of_dialling(self.waiting, self.calls_per_second)
+
+    def dial_next(self) -> None:
+        self.dispatch.dial_next(self)
+
+    def take_next(self) -> ClaimedAttempt:
+        self.taken += 1
+        return self.attempts[self.taken - 1]
+
+    def take_rest(self) -> list[ClaimedAttempt]:
+        rest, self.taken = self.attempts[self.taken:], len(self.attempts)
+        return rest
+
+
+@dataclass
 class DispatchPass:
     """One pass at `now`: the database, who claims, how many at most, the state kept between
-    passes, and the clock, sleep and dial pool it runs with (see dispatch_due_calls)."""
+    passes, and the clock, sleep, dial pool and paced dialler it runs with (see
+    dispatch_due_calls)."""
 
     veille: Runtime
     now: datetime
@@ -79,6 +115,7 @@ class DispatchPass:
     sleep: Callable[[float], object] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     dial_pool: Executor | None = None
+    dialler: PacedDialler | None = None
     summary: DispatchSummary = field(default_factory=DispatchSummary)
     counts: threading.Lock = field(default_factory=threading.Lock)  # dial threads update the summary
 
@@ -96,18 +133,18 @@ class DispatchPass:
         rate = account_rate(limits for _campaign_id, limits, _open in dialable)
         if rate is None:
             return self.summary
-        self.state.pacer.set_rate(rate)
         for campaign_id, limits, open_zones in dialable:
             if self.summary.claimed >= self.limit or self.should_stop() or self.state.provider_paused(
                     self.monotonic()):
                 break
             open_seconds = (min(open_zones.values()) - self.now).total_seconds()  # the first zone to close
             shared = RateLimits(rate, limits.max_concurrent_calls)  # the account's rate, the campaign's lines
-            batch = self._claim_batch(campaign_id, shared, min(CLAIM_HORIZON_SECONDS, open_seconds),
-                                      tuple(open_zones))
+            claimed = self._claim_batch(campaign_id, shared, min(CLAIM_HORIZON_SECONDS, open_seconds),
+                                        tuple(open_zones))
             # On the demo's compressed clock, a window closes sooner in real seconds.
             closes = started + real_seconds_before_close(open_seconds, self.veille.time_scale)
-            self._dial_batch(batch, closes)
+            if claimed:
+                self._dial_batch(ClaimedBatch(self, claimed, rate, self.monotonic(), closes))
         return self.summary
 
     def _claim_batch(self, campaign_id: int, limits: RateLimits, horizon_seconds: float,
@@ -134,26 +171,37 @@ class DispatchPass:
                      len(claimed), len(to_dial), self.worker_id)
         return to_dial
 
-    def _dial_batch(self, batch: list[ClaimedAttempt], window_closes: float) -> None:
-        """Hand each claimed attempt to the provider at the pacer's rate (inline, or on the dial
-        pool so a slow provider or slow bookkeeping never holds the rate back); give back what
-        cannot be dialled in time, before the window closes (`window_closes`, on the monotonic
-        clock) or while the provider is paused."""
-        claimed_at = self.monotonic()
-        for index, attempt in enumerate(batch):
-            wait = self.state.pacer.reserve(self.monotonic())
-            if wait > 0:
-                self.sleep(wait)
-            moment = self.monotonic()
-            if (self.should_stop() or moment - claimed_at > STALE_CLAIM_SECONDS or moment >= window_closes
-                    or self.state.provider_paused(moment)):
-                self._release(batch[index:])
-                return
+    def _dial_batch(self, batch: ClaimedBatch) -> None:
+        """Dial the batch here, or hand it to the paced dialler, which returns as soon as it is
+        time to claim the next batch (while this one is still being dialled)."""
+        if self.dialler is not None:
+            self.dialler.hand_over(batch, self.should_stop)
+            return
+        while batch.waiting:
+            self.dial_next(batch)
+
+    def dial_next(self, batch: ClaimedBatch) -> None:
+        """Wait for the pacer's next slot, then hand the batch's next attempt to the provider
+        (inline, or on the dial pool so a slow provider or slow bookkeeping never holds the
+        rate back). Give back the rest of the batch instead when it can no longer be dialled in
+        time: stopping, a stale claim, the window closed (`window_closes`, on the monotonic
+        clock) or the provider paused."""
+        self.state.pacer.set_rate(batch.calls_per_second)
+        wait = self.state.pacer.reserve(self.monotonic())
+        if wait > 0:
+            self.sleep(wait)
+        moment = self.monotonic()
+        if (self.should_stop() or moment - batch.claimed_at > STALE_CLAIM_SECONDS
+                or moment >= batch.window_closes or self.state.provider_paused(moment)):
+            self._release(batch.take_rest())
+            return
+        with self.counts:  # counted before it is taken: whoever sees it taken sees it counted
             self.summary.dialled += 1
-            if self.dial_pool is None:
-                self._dial(attempt, claimed_at)
-            else:
-                self.dial_pool.submit(self._dial, attempt, claimed_at)
+        attempt = batch.take_next()
+        if self.dial_pool is None:
+            self._dial(attempt, batch.claimed_at)
+        else:
+            self.dial_pool.submit(self._dial, attempt, batch.claimed_at)
 
     def _dial(self, attempt: ClaimedAttempt, claimed_at: float) -> None:
         unavailable: list[ProviderUnavailable] = []

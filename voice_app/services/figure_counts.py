@@ -3,7 +3,8 @@
 Each writer of a counted fact makes one call here, in its own transaction, so the fact and
 its count commit together (docs/figures.md, "Summary tables"):
 
-- planning: `round_planned` after inserting a round's attempts (one set-based statement);
+- planning: `planning_count` before inserting a round's attempts, whose `insert` runs each
+  INSERT with what counts it (set-based: in the same statement, or one statement after it);
 - retries: `retry_added`; follow-ups: `follow_up_opened`; anything that changes one (done,
   taken, given, settled): `follow_ups_changing`; enrolments: `enrolment_changed`,
   `enrolments_added`; a tenant's site or volunteer: `tenants_regrouped`.
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -143,14 +145,43 @@ def attempt_added(session: Session, attempt_id: int) -> None:
         _apply(session, attempt_id, *row, {"planned": 1})
 
 
-def round_planned(session: Session, round_id: int, created_at, workers: int = 1, share: int = 0) -> None:
-    """After a planning pass inserted a round's attempts (created at `created_at`; on PostgreSQL
-    one of `workers` shares of the tenants, by id): the tenants it adds, in one statement."""
+@dataclass(frozen=True)
+class PlanningCount:
+    """How one planning pass counts the round's tenants it inserts (see `planning_count`)."""
+
+    round_id: int
+    created_at: datetime  # the pass's attempts' created_at
+    slices: list[Slice]  # the week slices the round's due times fall in
+    alone: bool  # no other round attempt of the organisation in those months: no check per tenant
+
+    def insert(self, session: Session, insert, workers: int, share: int) -> None:
+        """Run one share's INSERT of the pass (on PostgreSQL one of `workers` shares of the
+        tenants, by id) and count the tenants it adds, in the caller's transaction."""
+        if self.alone:
+            sql.insert_planned(session, insert, self.round_id, self.created_at, self.slices)
+            return
+        session.execute(insert)
+        sql.add(session, sql.planned_contribution(
+            self.round_id, self.created_at, self.slices,
+            lambda attempt: attempt.tenant_id % workers == share if workers > 1 else true()))
+
+
+def planning_count(session: Session, round_id: int, organisation_id: int,
+                   created_at: datetime) -> PlanningCount:
+    """Before a planning pass inserts a round's attempts (created at `created_at`): how to count
+    them. A tenant is planned in a scope (week slice, round, campaign, month) when it has no
+    other round attempt there. When the organisation has no round attempt at all in the months
+    the round meets (its first round of the month; never a resumed pass, whose earlier
+    attempts are there), every tenant inserted is planned in every scope: the count comes from
+    the inserted rows, in the INSERT's own statement on PostgreSQL. Otherwise each tenant is
+    checked against its other attempts, in one statement after the INSERT. Either way only what
+    other planners committed is seen, as before: two rounds of one organisation planned at the
+    same moment may both count a tenant they share (`veille figures rebuild` settles it)."""
     span = session.execute(select(Round.starts_at, Round.ends_at).where(Round.id == round_id)).one()
     slices = slices_between(span.starts_at - timedelta(days=1), span.ends_at + timedelta(days=1))
-    sql.add(session, sql.planned_contribution(
-        round_id, created_at, slices,
-        lambda attempt: attempt.tenant_id % workers == share if workers > 1 else true()))
+    others = sql.round_attempts_between(session, organisation_id, slices[0].month_starts_at,
+                                        slices[-1].month_ends_at)
+    return PlanningCount(round_id, created_at, slices, alone=not others)
 
 
 # -- follow-ups ---------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ inserted with ON CONFLICT DO NOTHING on (tenant_id, round_id, attempt_number); t
 round becomes `planned`. A round still `planning` long after (its planner died) is finished
 by the next clock pass, keeping the attempts already there.
 
-The attempts are inserted by db.repositories.round_attempts (on PostgreSQL INSERT ... SELECT
-statements, two in parallel for big rounds; on SQLite by chunks); this module decides which
-tenants, in which order, on which plan.
+The attempts are inserted by db.repositories.round_attempts (INSERT ... SELECT statements, on
+PostgreSQL two in parallel for big rounds), each with what counts its tenants in the figures'
+summary (voice_app.services.figure_counts.planning_count); this module decides which tenants,
+in which order, on which plan.
 """
 
 from __future__ import annotations
@@ -183,19 +184,17 @@ def _fill_round(veille: Runtime, campaign: Campaign, round_id: int, span: RoundS
     """Insert the round's first attempts (again, if resuming: existing ones are kept), then
     mark it `planned`."""
     with veille.session_factory.begin() as session:
-        zoned = round_plan.spread_plan(session, campaign, span, now)
+        zoned = round_plan.spread_plan(session, campaign, span, now, shares=POSTGRES_WORKERS)
         order = round_plan.tenant_order(session, campaign, span, now)
+        counting = figure_counts.planning_count(session, round_id, campaign.organisation_id, now)
     plan = zoned.plan
     # An attempt due at or after its zone's `last_from` is the round's last: no retry would fit
     # after it (an answering machine then gets the message with the number to call back).
     targeted = partial(round_plan.targeted, campaign, span)
     # Shares rank their own tenants: a priority order over the whole round needs one statement.
     parallel = plan.total >= PARALLEL_FROM and len(order) == 1
-    def counted(session, workers: int, share: int) -> None:
-        figure_counts.round_planned(session, round_id, now, workers, share)
-
     round_attempts.insert_attempts(veille.session_factory, POSTGRES_WORKERS if parallel else 1, targeted,
-                                   campaign.organisation_id, round_id, zoned, order, now, counted)
+                                   campaign.organisation_id, round_id, zoned, order, now, counting.insert)
     with veille.session_factory.begin() as session:
         count = round_attempts.mark_planned(session, round_id)
     log.info("round.planned campaign_id=%s round_id=%s scheduled_on=%s attempts=%s rate=%.3f "

@@ -32,13 +32,15 @@ class PlanningError(CampaignError):
     """A round that cannot be planned (in the past, no window that day, paused campaign)."""
 
 
-def spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: datetime) -> ZonedPlan:
-    """The tenants' grouping expression (zone and usable half-day preference) and the plan."""
+def spread_plan(session: Session, campaign: Campaign, span: RoundSpan, now: datetime,
+                shares: int = 1) -> ZonedPlan:
+    """The tenants' grouping expression (zone and usable half-day preference) and the plan, the
+    tenants counted per share of `shares` too (for inserting them in parallel)."""
     policy = campaign_policy(campaign)
     try:
         # An urgent round calls the most fragile first, whatever half-day they prefer.
         return zoned_plan(session, lambda *columns: targeted(campaign, span, *columns), policy, span, now,
-                          dialling_rate(policy), preferences=not puts_fragile_first(policy))
+                          dialling_rate(policy), preferences=not puts_fragile_first(policy), shares=shares)
     except ValueError:
         raise PlanningError(
             f"Plus aucune fenêtre d'appel dans la tournée du {span.scheduled_on:%d/%m/%Y}.") from None
