@@ -4,8 +4,6 @@ reference; an unknown reference exports nothing."""
 from __future__ import annotations
 
 import json
-import re
-import zlib
 from datetime import timedelta
 
 import pytest
@@ -16,6 +14,7 @@ from db.models import AuditEvent
 from db.models import Base
 from db.models import Tenant
 from db.repositories.dependent_rows import tables_referring_to
+from tests.pdf import pdf_text
 from tests.privacy_data import seed_tenant
 from voice_app.services.privacy import UnknownTenant
 from voice_app.services.privacy_export import export_tenant
@@ -31,13 +30,6 @@ def seeded(veille, organisation, now):
     return seed_tenant(veille, organisation.id, reference="ZQ-4471", last_name="Quatrepattes",
                        first_name="Zébulonne", phone="+33612345678", phone2="+33145678901",
                        when=now - timedelta(days=3), note="Mme Quatrepattes attend sa livraison de repas.")
-
-
-def pdf_text(document: bytes) -> str:
-    """The text drawn by the PDF (its content streams, inflated)."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, re.S)
-    text = b"".join(zlib.decompress(s) for s in streams if s[:1] == b"x").decode("latin-1")
-    return text.replace("\\(", "(").replace("\\)", ")")  # PDF strings escape their brackets
 
 
 def test_the_json_holds_every_kind_of_data_on_the_tenant(veille, organisation, seeded):

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zlib
 
 from tests.figures_month import seed_month
+from tests.pdf import pdf_text
 from tests.web.people import add_tenant
 
 NOVEMBER = "/chiffres?mois=2026-11"
-
-
-def pdf_text(body: bytes) -> str:
-    """The text drawn in a PDF made by fpdf2 (its page streams are zlib-compressed)."""
-    found = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
-        try:
-            found.append(zlib.decompress(stream).decode("latin-1"))
-        except zlib.error:
-            found.append(stream.decode("latin-1"))
-    return "".join(found)
 
 
 def test_a_coordinator_sees_the_month_with_charts_and_tables(browser, people, veille):
