@@ -1,21 +1,23 @@
 """Benchmark: Veille's Twilio webhooks side by side with a minimal Flask IVR (bench/webhook/reference_ivr.py).
 
-Every server is gunicorn with sync workers on 127.0.0.1, started the same way: the reference
-(2 workers, no database), Veille on SQLite with 1 and with 2 workers (one WAL file), Veille on
-PostgreSQL with 2 workers. Each request is a distinct call waiting at the menu: the key press
-"1" (all well: the call's outcome is stored and it hangs up), then its final status callback
-`completed`. Requests are built and signed before the clock starts and replayed over raw
-sockets (bench/webhook/load.py). The servers take turns, 3 rounds: concurrency 1 (p50/p90
-latency), then concurrency 16 (throughput) for key presses and for status callbacks. CPU is
-the user+system time of the server processes (gunicorn master and workers, /proc) per request;
-PostgreSQL's own backends are not counted. SQL statements per webhook are counted in-process
-with an event listener on the engine (BEGIN excluded). Ratios to the reference, measured in
-the same round, are the stable figures; absolute ones move with the machine's load. At the end,
-whole calls (bench/webhook/whole_calls.py) check every Veille server end to end.
+Every server is gunicorn with sync workers on 127.0.0.1, started the same way: the reference with
+2 workers and with 1 (no database), Veille on SQLite with 1 and with 2 workers (one WAL file),
+Veille on PostgreSQL with 2 workers. The client runs on the same CPUs: the reference's own 2
+workers / 1 worker is what this machine allows a second worker to add, the ceiling of SQLite's;
+the client's CPU per key press is printed round by round. Each request is a distinct call waiting
+at the menu: the key press "1" (all well: the call's outcome is stored and it hangs up), then its
+final status callback `completed`. Requests are built and signed before the clock starts and
+replayed over raw sockets (bench/webhook/load.py). The servers take turns, 3 rounds: concurrency 1
+(p50/p90 latency), then concurrency 16 (throughput) for key presses and for status callbacks. CPU
+is the user+system time of the server processes (gunicorn master and workers, /proc) per request;
+PostgreSQL's own backends are not counted. SQL statements per webhook are counted in-process with
+an event listener on the engine (BEGIN excluded). Ratios to the reference, measured in the same
+round, are the stable figures; absolute ones move with the machine's load. At the end, whole calls
+(bench/webhook/whole_calls.py) check every Veille server end to end.
 
 Run: `.venv/bin/python bench/webhooks.py [--rounds 3] [--presses 1000] [--latency-presses 200]
-[--targets reference,sqlite-1,sqlite-2,postgresql-2]`. PostgreSQL: a database of its own,
-created for the run beside --database-url's and dropped at its end (bench/databases.py).
+[--targets reference,reference-1,sqlite-1,sqlite-2,postgresql-2]`. PostgreSQL: a database of
+its own, created for the run beside --database-url's and dropped at its end (bench/databases.py).
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ def round_line(name: str, number: int, phases: dict[str, Phase]) -> str:
     errors = latency.errors + presses.errors + statuses.errors
     return (f"  {name:<13} round {number}  c1 p50 {latency.p50:5.1f} ms p90 {latency.percentile(0.9):5.1f} ms"
             f" | c16 press {presses.throughput:6.1f} req/s {presses.cpu_ms_per_request:5.2f} CPU ms"
+            f" (client {1000 * presses.client_cpu_seconds / max(len(presses.latencies), 1):4.2f})"
             f" | status {statuses.throughput:6.1f} req/s {statuses.cpu_ms_per_request:5.2f} CPU ms"
             f" | {errors} errors")
 
@@ -176,10 +179,12 @@ def report(targets: list[Target], statements: dict[str, tuple[float, float]]) ->
         print(f"  {target.name:<13}" + "".join(f" {cell:>{width}}" for cell, (_, width) in zip(cells, COLUMNS,
                                                                                               strict=True)))
     by_name = {t.name: t for t in targets}
-    if "sqlite-1" in by_name and "sqlite-2" in by_name:
-        pairs = zip(by_name["sqlite-2"].rounds, by_name["sqlite-1"].rounds, strict=False)
-        scaling = median([two["presses"].throughput / one["presses"].throughput for two, one in pairs])
-        print(f"\nSQLite, 2 workers / 1 worker, key presses per second: {scaling:.2f}x")
+    print()
+    for two, one, title in (("sqlite-2", "sqlite-1", "SQLite"), (REFERENCE, "reference-1", "the reference")):
+        if two in by_name and one in by_name:
+            pairs = zip(by_name[two].rounds, by_name[one].rounds, strict=False)
+            scaling = median([a["presses"].throughput / b["presses"].throughput for a, b in pairs])
+            print(f"{title}, 2 workers / 1 worker, key presses per second: {scaling:.2f}x")
 
 
 def whole_calls(targets: list[Target]) -> None:
@@ -204,7 +209,7 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=1000, help="at concurrency 16")
     parser.add_argument("--latency-presses", type=int, default=200, help="at concurrency 1")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--targets", default="reference,sqlite-1,sqlite-2,postgresql-2")
+    parser.add_argument("--targets", default="reference,reference-1,sqlite-1,sqlite-2,postgresql-2")
     args = parser.parse_args()
     names = args.targets.split(",")
     per_target = args.rounds * (args.presses + args.latency_presses)

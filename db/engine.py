@@ -8,7 +8,8 @@ behind a lock. Each role gets a `Budget`:
 - PostgreSQL: `connect_timeout` (a closed port fails at once, a silent listener after
   it), `statement_timeout` and `lock_timeout` per session, TCP keepalives and
   `tcp_user_timeout` so a vanished network surfaces within seconds, not TCP's minutes.
-- SQLite (WAL): `busy_timeout`, the wait for another writer (BEGIN IMMEDIATE).
+- SQLite (WAL): `busy_timeout`, the wait for another writer (BEGIN IMMEDIATE, tried again
+  every fraction of a millisecond within it).
 - Both: the wait for a free pooled connection.
 
 Whatever the driver says, a database that cannot answer within the budget raises
@@ -26,11 +27,13 @@ runs once more on a fresh connection (`retry_on_disconnect`).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,6 +55,7 @@ POOL_RECYCLE_SECONDS = 1800
 # Execution option: on SQLite, statements run one by one (autocommit) instead of in a BEGIN
 # IMMEDIATE transaction, so a read takes no write lock (see `statements_on_their_own`).
 SQLITE_AUTOCOMMIT = "veille_sqlite_autocommit"
+FIRST_PAUSE_SECONDS, LAST_PAUSE_SECONDS = 0.0001, 0.002  # SQLite's write lock, tried again
 
 
 class Role(StrEnum):
@@ -137,15 +141,33 @@ def _sqlite_engine(url: str, budget: Budget, kwargs: dict) -> Engine:
         cursor.close()
 
     event.listen(engine, "connect", tune)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", partial(_begin_immediate, busy_ms=budget.sqlite_busy_ms))
     return engine
 
 
-def _begin_immediate(conn) -> None:
-    # Writers take the lock when the transaction starts, not on first write, so two
-    # processes never deadlock upgrading a read lock; the busy timeout makes them queue.
-    if not conn.get_execution_options().get(SQLITE_AUTOCOMMIT):
-        on_driver(conn, "BEGIN IMMEDIATE").close()  # every write transaction: the cheapest way
+def _begin_immediate(conn, busy_ms: int) -> None:
+    """Every write transaction takes the write lock when it starts, not at its first write, so
+    two processes never deadlock upgrading a read lock. Held, the lock is tried again after
+    0.1 ms, then a little longer each time up to 2 ms, within the busy budget: SQLite's own busy
+    handler sleeps 1, 2, 5, 10 ms... while a webhook holds the lock for a fraction of one."""
+    if conn.get_execution_options().get(SQLITE_AUTOCOMMIT):
+        return
+    driver = conn.connection.driver_connection
+    deadline, pause = time.monotonic() + busy_ms / 1000, FIRST_PAUSE_SECONDS
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                on_driver(conn, "BEGIN IMMEDIATE", handled=False).close()
+                return
+            except sqlite3.OperationalError as error:
+                if unavailability(error) != "locked":
+                    break  # raised below, the way SQLAlchemy raises it
+            time.sleep(pause)
+            pause = min(pause * 2, LAST_PAUSE_SECONDS)
+        on_driver(conn, "BEGIN IMMEDIATE").close()  # the last try: its error as DatabaseUnavailable
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 @contextmanager

@@ -82,9 +82,10 @@ class Prepared:
             cursor.close()
 
 
-def on_driver(connection: Connection, sql: str, parameters: dict | tuple = ()):
+def on_driver(connection: Connection, sql: str, parameters: dict | tuple = (), handled: bool = True):
     """Run `sql` on the driver's cursor of `connection`, as the module docstring says; the
-    cursor, to be closed by the caller."""
+    cursor, to be closed by the caller. `handled=False`: the driver's error is raised as it is
+    (the caller tries again)."""
     cursor = connection.connection.driver_connection.cursor()
     for listener in connection.dispatch.before_cursor_execute:
         listener(connection, cursor, sql, parameters, None, False)
@@ -92,6 +93,8 @@ def on_driver(connection: Connection, sql: str, parameters: dict | tuple = ()):
         cursor.execute(sql, parameters)
     except connection.dialect.loaded_dbapi.Error as error:
         cursor.close()
+        if not handled:
+            raise
         # The same handling as a statement run by SQLAlchemy itself (see the module docstring).
         connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
     return cursor

@@ -88,6 +88,7 @@ class Phase:
     errors: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
 
     @property
     def throughput(self) -> float:
@@ -133,7 +134,7 @@ def replay(server: Server, requests_: list[bytes], concurrency: int, expect: byt
         finally:
             connection.close()
 
-    cpu_before, started = server.cpu_seconds(), time.perf_counter()
+    cpu_before, client_before, started = server.cpu_seconds(), time.process_time(), time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
@@ -141,6 +142,7 @@ def replay(server: Server, requests_: list[bytes], concurrency: int, expect: byt
         thread.join()
     phase.seconds = time.perf_counter() - started
     phase.cpu_seconds = server.cpu_seconds() - cpu_before
+    phase.client_cpu_seconds = time.process_time() - client_before
     return phase
 
 
