@@ -14,7 +14,7 @@ write like this one holds for a fraction of a millisecond; Veille's engine tries
 0.1 ms, then a little longer each time, up to 2 ms, within the same budget.
 
 Run: `.venv/bin/python bench/sqlite_writers.py [--seconds 4] [--rounds 3] [--work-ms 0.8]`.
-The database is a file in a temporary folder, removed at the end.
+SQLite only: the database is a file in a temporary folder, removed at the end.
 """
 
 from __future__ import annotations
@@ -125,7 +125,8 @@ def writes_per_second(way: str, url: str, processes: int, seconds: float, work_s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=(
+        "SQLite only: a file in a temporary folder, removed at the end; no database server is used."))
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work-ms", type=float, default=0.8)

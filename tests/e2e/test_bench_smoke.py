@@ -53,17 +53,29 @@ def database_exists(url: str, name: str) -> bool:
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 SCRIPTS = sorted(path.name for path in BENCH.glob("*.py") if path.name not in ("databases.py", "__init__.py"))
+SQLITE_ONLY = ("sqlite_writers.py",)  # measure SQLite itself, in a temporary file: no server to name
 
 
 def test_the_benchmarks_are_all_checked_below():
     assert {"dispatch.py", "import_tenants.py", "plan_round.py", "webhooks.py"} <= set(SCRIPTS)
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_every_benchmark_takes_a_database_url_and_says_what_it_drops(script):
+def help_of(script: str) -> str:
     shown = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
                            cwd=BENCH.parent, timeout=60)
     assert shown.returncode == 0, shown.stderr
-    help_text = " ".join(shown.stdout.split())
+    return " ".join(shown.stdout.split())
+
+
+@pytest.mark.parametrize("script", [script for script in SCRIPTS if script not in SQLITE_ONLY])
+def test_every_benchmark_takes_a_database_url_and_says_what_it_drops(script):
+    help_text = help_of(script)
     assert "--database-url" in help_text and "VEILLE_BENCH_POSTGRES_URL" in help_text
     assert "never drops or empties a database it did not create" in help_text
+
+
+@pytest.mark.parametrize("script", SQLITE_ONLY)
+def test_a_sqlite_only_benchmark_says_it_writes_only_a_temporary_file(script):
+    help_text = help_of(script)
+    assert "--database-url" not in help_text
+    assert "SQLite only: a file in a temporary folder, removed at the end" in help_text
