@@ -50,7 +50,7 @@ FIRST_NAMES = ("Jeanne", "Marcel", "Odette", "Lucien", "Simone", "René", "Paule
 LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
               "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David")
 SITES = ("Résidence des Lilas", "Cité Jardin", "Les Hauts de Belleville")
-VOLUNTEERS = (("Claire (bénévole)", "+33199009901"), ("Karim (bénévole)", "+33199009902"))
+VOLUNTEERS = (("Claire Dupont", "+33199009901"), ("Karim Benali", "+33199009902"))  # the pages add the role
 DEMO_TENANTS = 40
 DEMO_PASSWORD = "demo-veille-2026"  # fictitious people, simulator only: never a real account
 
@@ -148,7 +148,7 @@ def _volunteers_on_duty(veille: Runtime, organisation_id: int) -> None:
     password_hash = hash_password(DEMO_PASSWORD)
     people = [(f"benevole{index}@demo.veille.invalid", name, "volunteer", phone)
               for index, (name, phone) in enumerate(VOLUNTEERS, start=1)]
-    people += [("coordination@demo.veille.invalid", "Sophie (coordinatrice)", "coordinator", None),
+    people += [("coordination@demo.veille.invalid", "Sophie Lambert", "coordinator", None),
                ("admin@demo.veille.invalid", "Admin démo", "admin", None)]
     with veille.session_factory.begin() as session:
         session.execute(update(Organisation).where(Organisation.id == organisation_id)
