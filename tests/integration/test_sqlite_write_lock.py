@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 from sqlalchemy import event
 from sqlalchemy import text
@@ -18,13 +19,13 @@ from db.engine import make_engine
 HELD_SECONDS = 0.5
 
 
-def hold_the_write_lock(path: str, released: threading.Event) -> threading.Thread:
+def hold_the_write_lock(path: str) -> threading.Thread:
     """Another process's writer: holds the write lock for HELD_SECONDS, then commits a row."""
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
 
     def release() -> None:
-        released.wait(HELD_SECONDS)
+        time.sleep(HELD_SECONDS)
         holder.execute("INSERT INTO notes (text) VALUES ('first')")
         holder.execute("COMMIT")
         holder.close()
@@ -42,7 +43,7 @@ def test_a_writer_tries_the_lock_again_until_it_is_released(tmp_path):
     tries: list[str] = []
     event.listen(engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_: tries.append(statement) if "BEGIN" in statement else None)
-    holder = hold_the_write_lock(path, threading.Event())
+    holder = hold_the_write_lock(path)
     try:
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO notes (text) VALUES ('second')"))
