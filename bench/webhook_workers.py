@@ -1,0 +1,121 @@
+"""Benchmark: what a second worker adds to Veille's key-press webhook, without HTTP.
+
+bench/webhooks.py measures through gunicorn with its client on the same 2 CPUs: there, the
+second worker also shares the CPUs with the client and the servers' own work. Here each process
+replays pre-signed key presses (the menu's "1", each a distinct call waiting at the menu)
+straight into Veille's WSGI application, with no server and no client, one process then two at
+once on the same database; every process starts at the same instant and works through its own
+calls. Prints key presses per second with 1 process and with 2 (the sum of the two), the ratio,
+and the CPU per key press of each process, for each backend and round.
+
+Run: `.venv/bin/python bench/webhook_workers.py [--backends sqlite,postgresql] [--presses 5000]
+[--rounds 3]`.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.databases import bench_database  # noqa: E402
+from bench.databases import parser_for  # noqa: E402
+from bench.webhook.calls import AUTH_TOKEN  # noqa: E402
+from bench.webhook.calls import press_params  # noqa: E402
+from bench.webhook.calls import seed_waiting_calls  # noqa: E402
+from bench.webhook.calls import veille_for  # noqa: E402
+from bench.webhook.load import signed_request  # noqa: E402
+from voice_app.domain.webhook_urls import gather_path  # noqa: E402
+
+BASE_URL = "http://127.0.0.1:9"  # the public URL the requests are signed for
+WARM_UP = 200  # presses each process answers before the start, not counted
+START_DELAY_SECONDS = 15  # every process imported, its requests signed and warmed up before the start
+
+
+def wsgi_environ(request: bytes) -> dict:
+    """The WSGI environ of one raw HTTP request, as gunicorn would pass it."""
+    head, body = request.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = lines[0].split(" ")
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": target, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+               "SERVER_PORT": "9", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+               "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+               "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True,
+               "wsgi.run_once": False}
+    for line in lines[1:]:
+        name, value = line.split(": ", 1)
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
+    return environ
+
+
+def answered(status: str, _headers, _exc_info=None) -> None:
+    if not status.startswith("200"):
+        raise RuntimeError(f"a key press was answered {status}")
+
+
+def worker(url: str, calls: list, start_at: float, results) -> None:
+    from voice_app.web import create_app
+
+    app = create_app(veille=veille_for(url, BASE_URL))
+    environs = [wsgi_environ(signed_request(BASE_URL + gather_path(call.token, "menu", 1), press_params(call),
+                                            AUTH_TOKEN)) for call in calls]
+    for environ in environs[:WARM_UP]:
+        b"".join(app(environ, answered))
+    if time.time() > start_at:
+        raise RuntimeError("not ready at the start: raise START_DELAY_SECONDS")
+    time.sleep(start_at - time.time())
+    cpu = time.process_time()
+    for environ in environs[WARM_UP:]:
+        b"".join(app(environ, answered))
+    counted = len(environs) - WARM_UP
+    results.put((counted, time.time(), 1000 * (time.process_time() - cpu) / counted))
+
+
+def run(url: str, processes: int, presses: int, prefix: str) -> tuple[float, list[float]]:
+    """Key presses per second of `processes` at once (all their presses over the time from the
+    start to the last one's end), and each one's CPU ms per press."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    batches = [seed_waiting_calls(url, presses + WARM_UP, prefix=f"{prefix}-{n}") for n in range(processes)]
+    start_at = time.time() + START_DELAY_SECONDS
+    workers = [context.Process(target=worker, args=(url, calls, start_at, results)) for calls in batches]
+    for process in workers:
+        process.start()
+    figures = [results.get(timeout=600) for _ in workers]
+    for process in workers:
+        process.join()
+    last_end = max(end for _, end, _ in figures)
+    return sum(counted for counted, _, _ in figures) / (last_end - start_at), [cpu for _, _, cpu in figures]
+
+
+def main() -> None:
+    parser = parser_for(__doc__)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--presses", type=int, default=5000, help="per process and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(f"{args.rounds} rounds of {args.presses} key presses per process, {os.cpu_count()} CPUs, "
+          f"load average at the start {os.getloadavg()[0]:.2f}")
+    for backend in args.backends.split(","):
+        ratios = []
+        with bench_database(backend, args.database_url, "veille_bench_webhook_workers") as url:
+            for number in range(1, args.rounds + 1):
+                one, (cpu,) = run(url, 1, args.presses, f"r{number}-one")
+                two, cpus = run(url, 2, args.presses, f"r{number}-two")
+                ratios.append(two / one)
+                each = " and ".join(f"{c:.2f}" for c in cpus)
+                print(f"  {backend:<10} round {number}  1 process {one:6.0f}/s ({cpu:.2f} CPU ms)"
+                      f"   2 processes {two:6.0f}/s ({each} CPU ms)   {two / one:.2f}x")
+        print(f"  {backend:<10} 2 processes / 1, median of the rounds: {statistics.median(ratios):.2f}x")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
