@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.databases import bench_database  # noqa: E402
 from bench.databases import parser_for  # noqa: E402
+from bench.processes import CLOCK_TICKS  # noqa: E402
+from bench.processes import cpu_ticks  # noqa: E402
 from db.models import CallAttempt  # noqa: E402
 from voice_app.bootstrap import bootstrap  # noqa: E402
 from voice_app.config import Settings  # noqa: E402
@@ -103,14 +105,8 @@ class ServerCpu:
             self.pids.append(cursor.fetchone()[0])
 
     def seconds(self) -> float | None:
-        ticks = 0
-        for pid in self.pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                return None
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-        return ticks / os.sysconf("SC_CLK_TCK") if self.pids else None
+        ticks = [cpu_ticks(pid) for pid in self.pids]
+        return sum(ticks) / CLOCK_TICKS if ticks and None not in ticks else None
 
 
 def run(url: str, count: int) -> dict:

@@ -176,7 +176,7 @@ def statements_on_their_own(connection: Connection) -> Iterator[Connection]:
     (on SQLite, not the database's write lock: no BEGIN IMMEDIATE) and costs no BEGIN/COMMIT
     round trips (PostgreSQL), and a single statement is all-or-nothing. Writes that must land
     together belong after the block, in `connection.begin()`."""
-    if connection.dialect.name == "sqlite":
+    if is_sqlite(connection):
         alone, back = {SQLITE_AUTOCOMMIT: True}, {SQLITE_AUTOCOMMIT: False}
     else:
         alone = {"isolation_level": "AUTOCOMMIT"}

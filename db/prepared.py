@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping
+from contextlib import closing
 from functools import lru_cache
 from typing import Any
 
@@ -63,11 +64,8 @@ class Prepared:
 
     def first(self, connection: Connection, values: Mapping[str, Any]) -> dict | None:
         """The first row as a dict keyed by the selected (or returned) columns' keys, or None."""
-        cursor = self.run(connection, values)
-        try:
+        with closing(self.run(connection, values)) as cursor:
             row = cursor.fetchone()
-        finally:
-            cursor.close()
         if row is None:
             return None
         return {name: processor(value) if processor is not None else value
@@ -75,11 +73,8 @@ class Prepared:
 
     def rowcount(self, connection: Connection, values: Mapping[str, Any]) -> int:
         """How many rows the statement changed."""
-        cursor = self.run(connection, values)
-        try:
+        with closing(self.run(connection, values)) as cursor:
             return cursor.rowcount
-        finally:
-            cursor.close()
 
 
 def on_driver(connection: Connection, sql: str, parameters: dict | tuple = (), handled: bool = True):

@@ -25,8 +25,10 @@ from urllib.parse import urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
+from bench.processes import CLOCK_TICKS
+from bench.processes import cpu_ticks
+
 ROOT = Path(__file__).resolve().parents[2]  # the repository
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STARTUP_SECONDS = 120  # a busy machine imports slowly
 
 
@@ -173,7 +175,7 @@ class Server:
     def cpu_seconds(self) -> float:
         """User and system CPU of the master and its live workers, from /proc."""
         pids = [self.process.pid, *_children(self.process.pid)]
-        return sum(_cpu_ticks(pid) for pid in pids) / CLOCK_TICKS
+        return sum(cpu_ticks(pid) or 0 for pid in pids) / CLOCK_TICKS  # a worker may just have ended
 
     def stop(self) -> None:
         self.process.terminate()
@@ -186,14 +188,6 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(child) for child in text.split()]
-
-
-def _cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
 
 
 def free_port() -> int:

@@ -160,18 +160,6 @@ def _bound(table: Table, name: str, key: str | None = None) -> BindParameter:
     return bindparam(key or name, type_=table.c[name].type)
 
 
-_EVENT_COLUMNS = ("attempt_id", "idempotency_key", "kind", "detail")
-
-
-def _event_insert(dialect_name: str) -> Insert:
-    events = CallEvent.__table__
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    return (insert(events)
-            .values({**{name: _bound(events, name) for name in _EVENT_COLUMNS},
-                     "received_at": _bound(events, "received_at", "now")})
-            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(events.c.id))
-
-
 def _call_update(keys: tuple[str, ...]) -> Update:
     """Set `keys` on the attempt if its decision columns are still as read (read_* parameters)."""
     attempts = CallAttempt.__table__
@@ -181,14 +169,23 @@ def _call_update(keys: tuple[str, ...]) -> Update:
             .where(attempts.c.id == bindparam("read_id"), *unchanged))
 
 
+# Each row's columns and the parameters that give their values.
+_EVENT_VALUES = {"attempt_id": "attempt_id", "idempotency_key": "idempotency_key", "kind": "kind",
+                 "detail": "detail", "received_at": "now"}
 _ANSWER_VALUES = {"attempt_id": "attempt_id", "step": "answer_step", "key": "answer_key",
                   "meaning": "answer_meaning", "received_at": "now"}
-_EVENT_VALUES = {**{name: name for name in _EVENT_COLUMNS}, "received_at": "now"}
+
+
+def _values(table: Table, values: dict[str, str]) -> dict[str, BindParameter]:
+    return {column: _bound(table, column, key) for column, key in values.items()}
 
 
 @prepared
 def _insert_event(dialect_name: str) -> Insert:
-    return _event_insert(dialect_name)
+    events = CallEvent.__table__
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return (dialect_insert(events).values(_values(events, _EVENT_VALUES))
+            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(events.c.id))
 
 
 @prepared
@@ -198,8 +195,7 @@ def _update_call(_dialect_name: str, keys: tuple[str, ...]) -> Update:
 
 @prepared
 def _insert_answer(_dialect_name: str) -> Insert:
-    answers = KeyPress.__table__
-    return insert(answers).values({name: _bound(answers, name, key) for name, key in _ANSWER_VALUES.items()})
+    return insert(KeyPress.__table__).values(_values(KeyPress.__table__, _ANSWER_VALUES))
 
 
 @prepared

@@ -52,7 +52,8 @@ def database_exists(url: str, name: str) -> bool:
 
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-SCRIPTS = sorted(path.name for path in BENCH.glob("*.py") if path.name not in ("databases.py", "__init__.py"))
+HELPERS = ("databases.py", "processes.py", "__init__.py")  # modules the benchmarks import
+SCRIPTS = sorted(path.name for path in BENCH.glob("*.py") if path.name not in HELPERS)
 # They measure SQLite itself, in a temporary file: no server to name.
 SQLITE_ONLY = ("sqlite_writers.py", "webhook_workers.py")
 

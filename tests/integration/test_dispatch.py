@@ -424,7 +424,9 @@ def test_the_dispatcher_loop_logs_a_paused_campaign_once(veille, now, caplog):
 
 
 class ArrivalsTelephony(FakeTelephony):
-    """Notes when each call reaches the provider."""
+    """Notes when each call reaches the provider, which takes `accept_seconds` to accept it."""
+
+    accept_seconds = 0.0
 
     def __init__(self) -> None:
         super().__init__()
@@ -433,17 +435,15 @@ class ArrivalsTelephony(FakeTelephony):
     def place_call(self, call):
         with self._lock:
             self.arrivals.append(time.monotonic())
+        if self.accept_seconds:
+            time.sleep(self.accept_seconds)
         return super().place_call(call)
 
 
 class SlowTelephony(ArrivalsTelephony):
     """A provider that takes 200 ms to accept a call (a real Twilio request takes about that)."""
 
-    def place_call(self, call):
-        with self._lock:
-            self.arrivals.append(time.monotonic())
-        time.sleep(0.2)
-        return FakeTelephony.place_call(self, call)
+    accept_seconds = 0.2
 
 
 def test_a_slow_provider_does_not_lower_the_rate_when_calls_go_through_the_dial_pool(veille_with, now):

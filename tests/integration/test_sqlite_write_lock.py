@@ -35,14 +35,20 @@ def hold_the_write_lock(path: str) -> threading.Thread:
     return thread
 
 
+def begin_statements(engine) -> list[str]:
+    """The BEGIN statements `engine` sends from now on, each try of the write lock."""
+    tries: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: tries.append(statement) if "BEGIN" in statement else None)
+    return tries
+
+
 def test_a_writer_tries_the_lock_again_until_it_is_released(tmp_path):
     path = str(tmp_path / "veille.sqlite3")
     engine = make_engine(f"sqlite:///{path}", Role.WEB)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
-    tries: list[str] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: tries.append(statement) if "BEGIN" in statement else None)
+    tries = begin_statements(engine)
     holder = hold_the_write_lock(path)
     try:
         with engine.begin() as connection:
@@ -62,9 +68,7 @@ def test_a_writer_tries_the_lock_again_until_it_is_released(tmp_path):
 
 def test_a_free_lock_is_taken_at_the_first_try(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'veille.sqlite3'}", Role.WEB)
-    tries: list[str] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: tries.append(statement) if "BEGIN" in statement else None)
+    tries = begin_statements(engine)
     try:
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
