@@ -30,6 +30,8 @@ class FollowUp(Base):
         # The figures count follow-ups opened and completed in a period (migration 0010).
         Index("ix_follow_ups_figures_opened", "organisation_id", "created_at"),
         Index("ix_follow_ups_figures_completed", "organisation_id", "completed_at"),
+        # A volunteer's own figures on their home page (migration 0017).
+        Index("ix_follow_ups_completed_by", "completed_by_id", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
