@@ -36,7 +36,8 @@ def test_closed_follow_ups_count_in_their_paris_week_the_most_recent_week_first(
     assert [week.week.monday for week in found.weeks][0] == date(2026, 11, 30)
     this_week, last_week = by_monday[date(2026, 11, 30)], by_monday[date(2026, 11, 23)]
     assert (this_week.done, this_week.reached, this_week.oriented) == (2, 1, 2)
-    assert (last_week.done, last_week.reached, last_week.oriented) == (1, 1, 0)  # "aucun besoin" is no orientation
+    # "aucun besoin" is no orientation
+    assert (last_week.done, last_week.reached, last_week.oriented) == (1, 1, 0)
     assert by_monday[date(2026, 11, 16)].done == 0
     assert found.done == 4
 

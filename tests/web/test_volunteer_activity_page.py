@@ -38,9 +38,9 @@ def test_the_home_counts_what_i_closed_this_week_and_last_week(browser, people, 
 
     section = activity_section(browser.get("/").get_data(as_text=True))
     assert "Mon activité" in section
-    assert week_row(section, "sem. du 23/11 (en cours)") == ("2", "2", "3")  # food, social and food
-    assert week_row(section, "sem. du 16/11") == ("1", "1", "0")  # "aucun besoin" is no orientation
-    assert week_row(section, "sem. du 02/11") == ("0", "0", "0")
+    assert week_row(section, "23/11 (en cours)") == ("2", "2", "3")  # food, social and food
+    assert week_row(section, "16/11") == ("1", "1", "0")  # "aucun besoin" is no orientation
+    assert week_row(section, "02/11") == ("0", "0", "0")
     assert "Portage de repas ou aide alimentaire : 2" in section
     assert "Services sociaux, CCAS : 1" in section and "Aucun besoin : 1" in section
 

@@ -1,7 +1,8 @@
 """`/`: each role's home (blueprint `home`).
 
 A volunteer sees today's tasks (theirs first, then those offered to all) and their own
-figures of the last weeks (voice_app.services.volunteer_activity); a coordinator sees the counts of open, urgent and overdue tasks and the rounds under way.
+figures of the last weeks (voice_app.services.volunteer_activity); a coordinator sees the
+counts of open, urgent and overdue tasks and the rounds under way.
 """
 
 from __future__ import annotations
