@@ -59,6 +59,13 @@ def test_seeding_imports_enrols_puts_volunteers_on_duty_and_creates_the_campaign
                                               {"days": every_day, "start": "14:00", "end": "18:00"}]
 
 
+def test_a_demo_tenants_civility_goes_with_their_first_name(veille):
+    seed_demo(veille, tenants=20)
+    with veille.session_factory() as session:
+        named = dict(session.execute(select(Tenant.first_name, Tenant.civility)).all())
+    assert (named["Jeanne"], named["Simone"], named["Marcel"], named["René"]) == ("Mme", "Mme", "M.", "M.")
+
+
 def test_seeding_twice_adds_nothing(veille):
     seed_demo(veille, tenants=10)
     assert seed_demo(veille, tenants=10).already_seeded

@@ -45,8 +45,11 @@ log = logging.getLogger("veille.demo")
 DEMO_CAMPAIGN = "Démonstration"
 DEMO_ORGANISATION = "Habitat Démo"
 DEMO_CALLBACK_NUMBER = "+33199000000"
-FIRST_NAMES = ("Jeanne", "Marcel", "Odette", "Lucien", "Simone", "René", "Paulette", "Henri",
-               "Yvette", "Georges", "Huguette", "Maurice", "Colette", "Roger", "Germaine", "André")
+# (civility, first name): the civility goes with the name ("Mme Jeanne", "M. Marcel").
+FIRST_NAMES = (("Mme", "Jeanne"), ("M.", "Marcel"), ("Mme", "Odette"), ("M.", "Lucien"), ("Mme", "Simone"),
+               ("M.", "René"), ("Mme", "Paulette"), ("M.", "Henri"), ("Mme", "Yvette"), ("M.", "Georges"),
+               ("Mme", "Huguette"), ("M.", "Maurice"), ("Mme", "Colette"), ("M.", "Roger"),
+               ("Mme", "Germaine"), ("M.", "André"))
 LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
               "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David")
 SITES = ("Résidence des Lilas", "Cité Jardin", "Les Hauts de Belleville")
@@ -122,11 +125,11 @@ def write_demo_tenant_file(path: Path, count: int) -> None:
 
 
 def _demo_row(n: int) -> list[str]:
-    first = FIRST_NAMES[n % len(FIRST_NAMES)]
+    civility, first = FIRST_NAMES[n % len(FIRST_NAMES)]
     couple = n % 5 == 0
     young = n % 9 == 0  # a few tenants the rules do not select, to show eligibility at work
     birth_year = 1962 if young else 1930 + (n * 7) % 20
-    return [f"DEMO-{n:03d}", "Mme" if n % 2 else "M.", LAST_NAMES[(n * 3) % len(LAST_NAMES)], first,
+    return [f"DEMO-{n:03d}", civility, LAST_NAMES[(n * 3) % len(LAST_NAMES)], first,
             str(birth_year), str(1935 + n % 10) if couple else "", "couple" if couple else "seul",
             f"01 99 00 {n // 100:02d} {n % 100:02d}", SITES[n % len(SITES)], "M. Gardien",
             DEMO_LANGUAGES.get(n, "français")]
