@@ -180,11 +180,22 @@ def report(targets: list[Target], statements: dict[str, tuple[float, float]]) ->
                                                                                               strict=True)))
     by_name = {t.name: t for t in targets}
     print()
+    scalings = {}
     for two, one, title in (("sqlite-2", "sqlite-1", "SQLite"), (REFERENCE, "reference-1", "the reference")):
         if two in by_name and one in by_name:
-            pairs = zip(by_name[two].rounds, by_name[one].rounds, strict=False)
-            scaling = median([a["presses"].throughput / b["presses"].throughput for a, b in pairs])
-            print(f"{title}, 2 workers / 1 worker, key presses per second: {scaling:.2f}x")
+            scalings[title] = second_worker(by_name[two], by_name[one])
+            print(f"{title}, 2 workers / 1 worker, key presses per second: {median(scalings[title]):.2f}x")
+    if len(scalings) == 2:  # what the machine gives any app's second worker, round by round
+        relative = [mine / ceiling for mine, ceiling in zip(scalings["SQLite"], scalings["the reference"],
+                                                             strict=False)]
+        print(f"SQLite's 2 workers / 1 over the reference's, round by round: "
+              f"{', '.join(f'{r:.2f}' for r in relative)} (median {median(relative):.2f})")
+
+
+def second_worker(two: Target, one: Target) -> list[float]:
+    """Key presses per second of 2 workers over 1 worker's, round by round."""
+    return [a["presses"].throughput / b["presses"].throughput
+            for a, b in zip(two.rounds, one.rounds, strict=False)]
 
 
 def whole_calls(targets: list[Target]) -> None:
