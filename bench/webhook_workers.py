@@ -7,7 +7,9 @@ straight into Veille's WSGI application, with no server and no client, one proce
 once on the same SQLite file; every process starts at the same instant and works through its
 own calls. Prints key presses per second with 1 process and with 2 (all their presses over the
 time from the start to the last one's end), the ratio, and the CPU per key press of each
-process, round by round.
+process, round by round. Each round first runs the same way the reference IVR
+(bench/webhook/reference_ivr.py, no database): what a second process gives any application on
+this machine, against which SQLite's own ratio is read.
 
 SQLite only: that is where workers share a file and its write lock. (On PostgreSQL one process
 alone waits for its server at every statement, and on this 2-CPU virtual machine that ping-pong
@@ -66,10 +68,21 @@ def answered(status: str, _headers, _exc_info=None) -> None:
         raise RuntimeError(f"a key press was answered {status}")
 
 
-def worker(url: str, calls: list, start_at: float, results) -> None:
+def application(url: str | None):
+    """Veille on the SQLite file `url`, or the reference IVR (bench/webhook/reference_ivr.py,
+    no database) when `url` is None."""
+    if url is None:
+        os.environ.update(TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_BASE_URL=BASE_URL)
+        from bench.webhook.reference_ivr import create_app as create_reference
+
+        return create_reference()
     from voice_app.web import create_app
 
-    app = create_app(veille=veille_for(url, BASE_URL))
+    return create_app(veille=veille_for(url, BASE_URL))
+
+
+def worker(url: str | None, calls: list, start_at: float, results) -> None:
+    app = application(url)
     environs = [wsgi_environ(signed_request(BASE_URL + gather_path(call.token, "menu", 1), press_params(call),
                                             AUTH_TOKEN)) for call in calls]
     for environ in environs[:WARM_UP]:
@@ -84,9 +97,9 @@ def worker(url: str, calls: list, start_at: float, results) -> None:
     results.put((counted, time.time(), 1000 * (time.process_time() - cpu) / counted))
 
 
-def run(url: str, processes: int, presses: int, prefix: str) -> tuple[float, list[float]]:
+def run(url: str | None, processes: int, presses: int, prefix: str) -> tuple[float, list[float]]:
     """Key presses per second of `processes` at once (all their presses over the time from the
-    start to the last one's end), and each one's CPU ms per press."""
+    start to the last one's end), and each one's CPU ms per press; `url` None: the reference."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     batches = [seed_waiting_calls(url, presses + WARM_UP, prefix=f"{prefix}-{n}") for n in range(processes)]
@@ -109,17 +122,23 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.rounds} rounds of {args.presses} key presses per process, {os.cpu_count()} CPUs, "
           f"load average at the start {os.getloadavg()[0]:.2f}")
-    ratios = []
+    ratios: dict[str, list[float]] = {"reference": [], "SQLite": []}
     with tempfile.TemporaryDirectory() as folder:
         url = fresh_sqlite(folder)
         for number in range(1, args.rounds + 1):
-            one, (cpu,) = run(url, 1, args.presses, f"r{number}-one")
-            two, cpus = run(url, 2, args.presses, f"r{number}-two")
-            ratios.append(two / one)
-            each = " and ".join(f"{c:.2f}" for c in cpus)
-            print(f"  round {number}  1 process {one:6.0f}/s ({cpu:.2f} CPU ms)"
-                  f"   2 processes {two:6.0f}/s ({each} CPU ms)   {two / one:.2f}x")
-    print(f"2 processes / 1, median of the rounds: {statistics.median(ratios):.2f}x")
+            for name, app_url in (("reference", None), ("SQLite", url)):
+                one, (cpu,) = run(app_url, 1, args.presses, f"r{number}-one")
+                two, cpus = run(app_url, 2, args.presses, f"r{number}-two")
+                ratios[name].append(two / one)
+                each = " and ".join(f"{c:.2f}" for c in cpus)
+                print(f"  round {number}  {name:<9}  1 process {one:6.0f}/s ({cpu:.2f} CPU ms)"
+                      f"   2 processes {two:6.0f}/s ({each} CPU ms)   {two / one:.2f}x")
+    relative = [mine / ceiling for mine, ceiling in zip(ratios["SQLite"], ratios["reference"], strict=True)]
+    medians = {name: statistics.median(values) for name, values in ratios.items()}
+    print(f"2 processes / 1, median of the rounds: the reference {medians['reference']:.2f}x, "
+          f"SQLite {medians['SQLite']:.2f}x")
+    print(f"SQLite's 2 / 1 over the reference's, round by round: {', '.join(f'{r:.2f}' for r in relative)}"
+          f" (median {statistics.median(relative):.2f})")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
