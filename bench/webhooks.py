@@ -187,7 +187,7 @@ def report(targets: list[Target], statements: dict[str, tuple[float, float]]) ->
             print(f"{title}, 2 workers / 1 worker, key presses per second: {median(scalings[title]):.2f}x")
     if len(scalings) == 2:  # what the machine gives any app's second worker, round by round
         relative = [mine / ceiling for mine, ceiling in zip(scalings["SQLite"], scalings["the reference"],
-                                                             strict=False)]
+                                                             strict=True)]
         print(f"SQLite's 2 workers / 1 over the reference's, round by round: "
               f"{', '.join(f'{r:.2f}' for r in relative)} (median {median(relative):.2f})")
 
@@ -195,7 +195,7 @@ def report(targets: list[Target], statements: dict[str, tuple[float, float]]) ->
 def second_worker(two: Target, one: Target) -> list[float]:
     """Key presses per second of 2 workers over 1 worker's, round by round."""
     return [a["presses"].throughput / b["presses"].throughput
-            for a, b in zip(two.rounds, one.rounds, strict=False)]
+            for a, b in zip(two.rounds, one.rounds, strict=True)]
 
 
 def whole_calls(targets: list[Target]) -> None:

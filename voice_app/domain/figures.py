@@ -176,8 +176,12 @@ class Counts:
 
     @property
     def referred(self) -> int:
-        """Referrals to a service (everything but "aucun besoin")."""
-        return sum(n for category, n in self.referrals.items() if category != Referral.NOTHING)
+        return referred(self.referrals)
+
+
+def referred(referrals: dict[str, int]) -> int:
+    """Referrals to a service (everything but "aucun besoin"), from counts by category."""
+    return sum(n for category, n in referrals.items() if category != Referral.NOTHING)
 
 
 def share(part: int, whole: int) -> float | None:

@@ -1,8 +1,9 @@
-"""A volunteer's own figures, week by week: the follow-ups they closed, the tenants they reached
-and where they oriented them (the mission: everyone sees the figures; a volunteer sees theirs).
+"""A volunteer's own figures, week by week: the follow-ups they closed and where they oriented
+the tenants (the mission: everyone sees the figures; a volunteer sees theirs).
 
 Pure: the service hands over the closed follow-ups of the period, this groups them by Paris
-week. Only the volunteer's own work is counted, never a tenant's name or answer.
+week. Only the volunteer's own work is counted, never a tenant's name or answer. (A volunteer
+closes a follow-up only once they have spoken to the tenant: "not reached" keeps it open.)
 """
 
 from __future__ import annotations
@@ -10,41 +11,47 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
+from voice_app.domain.figures import MONTHS
+from voice_app.domain.figures import REFERRALS
 from voice_app.domain.figures import Period
 from voice_app.domain.figures import Week
+from voice_app.domain.figures import referred
 from voice_app.domain.follow_up import REFERRAL_LABELS
-from voice_app.domain.follow_up import Referral
 
 WEEKS_SHOWN = 4  # this week and the three before
 
 
 @dataclass(frozen=True)
 class Closed:
-    """One follow-up the volunteer closed: when (UTC), whether they reached the tenant, and
-    the services they oriented the tenant to (Referral codes)."""
+    """One follow-up the volunteer closed: when (an aware instant) and the categories of its
+    outcome (Referral codes: the services, or "aucun besoin")."""
 
     completed_at: datetime
-    reached: bool
-    referrals: tuple[str, ...]
+    referrals: frozenset[str]
 
 
 @dataclass
 class ActivityWeek:
     week: Week
     done: int = 0
-    reached: int = 0
     referrals: Counter = field(default_factory=Counter)  # Referral code -> follow-ups
 
     @property
     def oriented(self) -> int:
         """Orientations to a service, as the landlord's figures count them: one per category
         of each follow-up ("aucun besoin" is not one)."""
-        return sum(n for code, n in self.referrals.items() if code != Referral.NOTHING)
+        return referred(self.referrals)
+
+    @property
+    def spoken(self) -> str:
+        """The week as a screen reader should say it: "semaine du lundi 23 novembre"."""
+        monday = self.week.monday
+        day = "1er" if monday.day == 1 else str(monday.day)
+        return f"semaine du lundi {day} {MONTHS[monday.month - 1]}"
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,8 @@ class Activity:
     def referrals(self) -> list[tuple[str, int]]:
         """(French label, follow-ups) of every category used in the period, most used first."""
         total = sum((week.referrals for week in self.weeks), Counter())
-        return [(REFERRAL_LABELS.get(code, code), n)
-                for code, n in sorted(total.items(), key=lambda item: (-item[1], _order(item[0])))]
+        ordered = sorted(total.items(), key=lambda item: (-item[1], REFERRALS.index(item[0])))
+        return [(REFERRAL_LABELS[code], n) for code, n in ordered]
 
 
 def recent_period(today: date, weeks: int = WEEKS_SHOWN) -> Period:
@@ -73,16 +80,9 @@ def activity(period: Period, closed: list[Closed]) -> Activity:
     """The period's weeks, each with the follow-ups closed in it."""
     weeks = [ActivityWeek(week) for week in period.weeks()]
     for item in closed:
-        moment = item.completed_at if item.completed_at.tzinfo else item.completed_at.replace(tzinfo=UTC)
         for row in weeks:
-            if row.week.starts_at <= moment < row.week.ends_at:
+            if row.week.starts_at <= item.completed_at < row.week.ends_at:
                 row.done += 1
-                row.reached += item.reached
-                row.referrals.update(set(item.referrals))
+                row.referrals.update(item.referrals)
                 break
     return Activity(list(reversed(weeks)))
-
-
-def _order(code: str) -> int:
-    codes = list(REFERRAL_LABELS)
-    return codes.index(code) if code in codes else len(codes)
