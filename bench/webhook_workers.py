@@ -38,6 +38,7 @@ from bench.webhook.calls import AUTH_TOKEN  # noqa: E402
 from bench.webhook.calls import press_params  # noqa: E402
 from bench.webhook.calls import seed_waiting_calls  # noqa: E402
 from bench.webhook.calls import veille_for  # noqa: E402
+from bench.webhook.load import over_the_reference  # noqa: E402
 from bench.webhook.load import signed_request  # noqa: E402
 from voice_app.domain.webhook_urls import gather_path  # noqa: E402
 
@@ -133,12 +134,11 @@ def main() -> None:
                 each = " and ".join(f"{c:.2f}" for c in cpus)
                 print(f"  round {number}  {name:<9}  1 process {one:6.0f}/s ({cpu:.2f} CPU ms)"
                       f"   2 processes {two:6.0f}/s ({each} CPU ms)   {two / one:.2f}x")
-    relative = [mine / ceiling for mine, ceiling in zip(ratios["SQLite"], ratios["reference"], strict=True)]
     medians = {name: statistics.median(values) for name, values in ratios.items()}
     print(f"2 processes / 1, median of the rounds: the reference {medians['reference']:.2f}x, "
           f"SQLite {medians['SQLite']:.2f}x")
-    print(f"SQLite's 2 / 1 over the reference's, round by round: {', '.join(f'{r:.2f}' for r in relative)}"
-          f" (median {statistics.median(relative):.2f})")
+    print(f"SQLite's 2 / 1 over the reference's, round by round: "
+          f"{over_the_reference(ratios['SQLite'], ratios['reference'])}")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

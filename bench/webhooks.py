@@ -45,6 +45,7 @@ from bench.webhook.calls import status_params  # noqa: E402
 from bench.webhook.calls import veille_for  # noqa: E402
 from bench.webhook.load import Phase  # noqa: E402
 from bench.webhook.load import Server  # noqa: E402
+from bench.webhook.load import over_the_reference  # noqa: E402
 from bench.webhook.load import replay  # noqa: E402
 from bench.webhook.load import signed_request  # noqa: E402
 from bench.webhook.whole_calls import REQUESTS_PER_CALL  # noqa: E402
@@ -185,11 +186,9 @@ def report(targets: list[Target], statements: dict[str, tuple[float, float]]) ->
         if two in by_name and one in by_name:
             scalings[title] = second_worker(by_name[two], by_name[one])
             print(f"{title}, 2 workers / 1 worker, key presses per second: {median(scalings[title]):.2f}x")
-    if len(scalings) == 2:  # what the machine gives any app's second worker, round by round
-        relative = [mine / ceiling for mine, ceiling in zip(scalings["SQLite"], scalings["the reference"],
-                                                             strict=True)]
+    if len(scalings) == 2:
         print(f"SQLite's 2 workers / 1 over the reference's, round by round: "
-              f"{', '.join(f'{r:.2f}' for r in relative)} (median {median(relative):.2f})")
+              f"{over_the_reference(scalings['SQLite'], scalings['the reference'])}")
 
 
 def second_worker(two: Target, one: Target) -> list[float]:

@@ -190,6 +190,13 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
+def over_the_reference(mine: list[float], reference: list[float]) -> str:
+    """A second worker's gain over the reference's in the same rounds: what the machine gives
+    any application's second worker is the reference's; "0.95, 1.10 (median 1.02)"."""
+    relative = [gain / ceiling for gain, ceiling in zip(mine, reference, strict=True)]
+    return f"{', '.join(f'{r:.2f}' for r in relative)} (median {statistics.median(relative):.2f})"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
