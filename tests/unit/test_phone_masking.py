@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import logging
+import runpy
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +10,8 @@ from voice_app.domain.phones import mask_phone
 from voice_app.domain.phones import mask_phones_in_text
 from voice_app.domain.phones import normalise_phone
 from voice_app.logging_setup import MaskPhonesFilter
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_french_mobile_is_masked_like_the_design_says():
@@ -73,3 +77,13 @@ def test_every_form_the_importer_accepts_is_masked(written):
 def test_floats_counts_and_ids_after_an_equals_sign_are_left_alone():
     line = "clock.job_done seconds=0.612345678 result=created=123456789 load 1.23 0.612345678 count=98 000"
     assert mask_phones_in_text(line) == line
+
+
+@pytest.mark.parametrize(("status", "size", "milliseconds"), [("200", "1314", "82"), ("500", "12345", "7"),
+                                                              ("404", "591", "123")])
+def test_an_access_line_keeps_its_status_size_and_duration(status, size, milliseconds):
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    line = settings["access_log_format"] % {"h": "127.0.0.1", "m": "GET", "U": "/suivis", "H": "HTTP/1.1",
+                                            "s": status, "B": size, "M": milliseconds}
+    assert mask_phones_in_text(line) == line
+    assert f"status={status} " in line

@@ -139,3 +139,11 @@ def test_an_invitation_expires_after_72_hours(browser, veille, people, now):
     assert browser.get("/invitation/not-a-token").status_code == 404
     with veille.session_factory() as session:
         assert session.get(User, user.id).password_hash is None
+
+
+def test_pages_name_the_site_icon_served_from_the_package(client):
+    page = client.get("/connexion").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
+    with client.get("/static/favicon.svg") as icon:  # a file response: closed after reading
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert b"<svg" in icon.data
