@@ -299,10 +299,12 @@ def test_a_new_dispatcher_builds_its_provider_before_the_first_call_so_the_first
         thread.join(30)
         arrivals = veille.telephony.arrivals
         assert len(arrivals) == 6
-        gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
-        # 5 calls/s from the first call on: no burst (a burst is ~0.02 s apart). Half a slot of
-        # tolerance: on a loaded machine one late call shortens the gap after it.
-        assert min(gaps) >= 0.2 * 0.5, gaps
+        since_first = [arrival - arrivals[0] for arrival in arrivals]
+        # 5 calls/s from the first call on: no call ahead of its slot on the grid of the first,
+        # which may itself be up to one slot late (a loaded machine's hiccup: the pacer then sends
+        # the missed slot at once, voice_app/domain/rate.py). A provider built inside the first
+        # slot made it 0.5 s late and the next calls went out together, ~0.02 s apart.
+        assert all(elapsed >= 0.2 * (index - 1) for index, elapsed in enumerate(since_first)), since_first
     finally:
         veille.close()
 
