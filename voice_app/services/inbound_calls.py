@@ -66,7 +66,6 @@ def _start_inbound(veille: Runtime, organisation_id: int, call_sid: str, caller:
         session.flush()
         call = calls.read_call(session.connection(), attempt.token)
         if transition.call.outcome is not None:
-            outcome = Outcome(transition.call.outcome)
-            record_consequences(session, call, None, outcome, now)
+            record_consequences(session, call, None, Outcome(transition.call.outcome), now)
         log.info("call.inbound attempt_id=%s known_caller=%s", attempt.id, tenant_id is not None)
         return handled(session, veille, call, transition.reply)
