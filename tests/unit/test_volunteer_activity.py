@@ -71,6 +71,14 @@ def test_a_follow_up_outside_the_period_is_not_counted():
     assert found.done == 1 and found.referrals == [("Portage de repas ou aide alimentaire", 1)]
 
 
+def test_a_category_no_longer_in_the_vocabulary_is_left_out_as_the_landlords_figures_leave_it():
+    found = activity(recent_period(TUESDAY), [closed(2026, 11, 30, 9, 0, "food", "retired-code"),
+                                              closed(2026, 11, 24, 9, 0, "retired-code")])
+    assert found.done == 2
+    assert by_monday(found)[date(2026, 11, 30)] == (1, 1)
+    assert found.referrals == [("Portage de repas ou aide alimentaire", 1)]
+
+
 def test_a_week_is_said_in_words_for_screen_readers():
     weeks = activity(recent_period(date(2026, 6, 3), weeks=2), []).weeks
     assert [week.spoken for week in weeks] == ["semaine du lundi 1er juin", "semaine du lundi 25 mai"]

@@ -83,6 +83,8 @@ def activity(period: Period, closed: list[Closed]) -> Activity:
         for row in weeks:
             if row.week.starts_at <= item.completed_at < row.week.ends_at:
                 row.done += 1
-                row.referrals.update(item.referrals)
+                # A code outside today's vocabulary (retired, or edited by hand) is left out,
+                # as the landlord's figures leave it out, rather than breaking the page.
+                row.referrals.update(code for code in item.referrals if code in REFERRALS)
                 break
     return Activity(list(reversed(weeks)))
