@@ -1,19 +1,22 @@
 """Benchmark: Veille's Twilio webhooks side by side with a minimal Flask IVR (bench/webhook/reference_ivr.py).
 
-Every server is gunicorn with sync workers on 127.0.0.1, started the same way: the reference with
-2 workers and with 1 (no database), Veille on SQLite with 1 and with 2 workers (one WAL file),
-Veille on PostgreSQL with 2 workers. The client runs on the same CPUs: the reference's own 2
-workers / 1 worker is what this machine allows a second worker to add, the ceiling of SQLite's;
-the client's CPU per key press is printed round by round. Each request is a distinct call waiting
-at the menu: the key press "1" (all well: the call's outcome is stored and it hangs up), then its
-final status callback `completed`. Requests are built and signed before the clock starts and
-replayed over raw sockets (bench/webhook/load.py). The servers take turns, 3 rounds: concurrency 1
-(p50/p90 latency), then concurrency 16 (throughput) for key presses and for status callbacks. CPU
-is the user+system time of the server processes (gunicorn master and workers, /proc) per request;
-PostgreSQL's own backends are not counted. SQL statements per webhook are counted in-process with
-an event listener on the engine (BEGIN excluded). Ratios to the reference, measured in the same
-round, are the stable figures; absolute ones move with the machine's load. At the end, whole calls
-(bench/webhook/whole_calls.py) check every Veille server end to end.
+Every server is gunicorn with sync workers on 127.0.0.1, started the same way: the reference with 2
+workers and with 1 (no database), Veille on SQLite with 1 and with 2 workers (one WAL file), Veille
+on PostgreSQL with 2 workers. The client runs on the same CPUs: the reference's own 2 workers / 1
+worker is what this machine allows a second worker to add, the ceiling of SQLite's; the client's CPU
+per key press is printed round by round. Each request is a distinct call waiting at the menu: the
+key press "1" (all well: the call's outcome is stored and it hangs up), then its final status
+callback `completed`. Requests are built and signed before the clock starts and replayed over raw
+sockets (bench/webhook/load.py). The servers take turns, 3 rounds: concurrency 1 (p50/p90 latency),
+then concurrency 16 (throughput) for key presses and for status callbacks. CPU is the user+system
+time of the server processes (gunicorn master and workers, /proc) per request; PostgreSQL's own
+backends are not counted. "busy" is how many of the machine's CPUs were busy during the key presses
+(every process and the kernel's network work, /proc/stat; time the hypervisor stole is printed
+apart): when a server with 2 workers keeps the machine as busy as the reference with 2 does, its
+second worker is bounded by the machine, not by the server. SQL statements per webhook are counted
+in-process with an event listener on the engine (BEGIN excluded). Ratios to the reference, measured
+in the same round, are the stable figures; absolute ones move with the machine's load. At the end,
+whole calls (bench/webhook/whole_calls.py) check every Veille server end to end.
 
 Run: `.venv/bin/python bench/webhooks.py [--rounds 3] [--presses 1000] [--latency-presses 200]
 [--targets reference,reference-1,sqlite-1,sqlite-2,postgresql-2]`. PostgreSQL: a database of
@@ -129,8 +132,9 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-COLUMNS = (("press req/s", 11), ("x ref", 6), ("CPU ms", 7), ("x ref", 6), ("p50 ms", 7), ("p90 ms", 7),
-           ("status req/s", 12), ("CPU ms", 7), ("x ref", 6), ("SQL/press", 9), ("SQL/status", 10))
+COLUMNS = (("press req/s", 11), ("x ref", 6), ("CPU ms", 7), ("x ref", 6), ("busy", 5), ("p50 ms", 7),
+           ("p90 ms", 7), ("status req/s", 12), ("CPU ms", 7), ("x ref", 6), ("SQL/press", 9),
+           ("SQL/status", 10))
 
 
 def round_line(name: str, number: int, phases: dict[str, Phase]) -> str:
@@ -139,8 +143,15 @@ def round_line(name: str, number: int, phases: dict[str, Phase]) -> str:
     return (f"  {name:<13} round {number}  c1 p50 {latency.p50:5.1f} ms p90 {latency.percentile(0.9):5.1f} ms"
             f" | c16 press {presses.throughput:6.1f} req/s {presses.cpu_ms_per_request:5.2f} CPU ms"
             f" (client {1000 * presses.client_cpu_seconds / max(len(presses.latencies), 1):4.2f})"
+            f" {presses.busy_cpus:4.2f} CPUs busy{stolen(presses)}"
             f" | status {statuses.throughput:6.1f} req/s {statuses.cpu_ms_per_request:5.2f} CPU ms"
             f" | {errors} errors")
+
+
+def stolen(phase: Phase) -> str:
+    """The hypervisor's share, when it took any: the CPUs this machine was promised but not given."""
+    share = phase.machine_stolen_seconds / phase.seconds if phase.seconds else 0.0
+    return f" ({share:.2f} stolen)" if share >= 0.01 else ""
 
 
 def summary_cells(target: Target, reference: Target | None, sql: tuple[float, float] | None) -> list[str]:
@@ -160,7 +171,7 @@ def summary_cells(target: Target, reference: Target | None, sql: tuple[float, fl
         return phase.cpu_ms_per_request
 
     values = [med("presses", throughput), ratio("presses", throughput),
-              med("presses", cpu), ratio("presses", cpu),
+              med("presses", cpu), ratio("presses", cpu), med("presses", lambda p: p.busy_cpus),
               med("latency", lambda p: p.p50), med("latency", lambda p: p.percentile(0.9)),
               med("statuses", throughput), med("statuses", cpu), ratio("statuses", cpu)]
     cells = [f"{value:.2f}" for value in values]

@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from bench.processes import CLOCK_TICKS
 from bench.processes import cpu_ticks
+from bench.processes import machine_busy_ticks
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 STARTUP_SECONDS = 120  # a busy machine imports slowly
@@ -91,6 +92,13 @@ class Phase:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    machine_busy_seconds: float = 0.0  # every CPU of the machine, whatever ran on it
+    machine_stolen_seconds: float = 0.0  # by the hypervisor
+
+    @property
+    def busy_cpus(self) -> float:
+        """How many of the machine's CPUs were busy, on average, during the replay."""
+        return self.machine_busy_seconds / self.seconds if self.seconds else 0.0
 
     @property
     def throughput(self) -> float:
@@ -137,6 +145,7 @@ def replay(server: Server, requests_: list[bytes], concurrency: int, expect: byt
             connection.close()
 
     cpu_before, client_before, started = server.cpu_seconds(), time.process_time(), time.perf_counter()
+    busy_before, stolen_before = machine_busy_ticks()
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
@@ -145,6 +154,9 @@ def replay(server: Server, requests_: list[bytes], concurrency: int, expect: byt
     phase.seconds = time.perf_counter() - started
     phase.cpu_seconds = server.cpu_seconds() - cpu_before
     phase.client_cpu_seconds = time.process_time() - client_before
+    busy_after, stolen_after = machine_busy_ticks()
+    phase.machine_busy_seconds = (busy_after - busy_before) / CLOCK_TICKS
+    phase.machine_stolen_seconds = (stolen_after - stolen_before) / CLOCK_TICKS
     return phase
 
 
