@@ -7,6 +7,7 @@ import zlib
 from itertools import count
 
 from tests.pdf import pdf_text
+from voice_app.domain.pdf_text import latin1
 
 
 def ending_with_carriage_return() -> tuple[str, bytes]:
@@ -28,3 +29,10 @@ def test_a_stream_ending_with_a_carriage_return_is_read_whole():
 def test_an_uncompressed_stream_is_read_as_it_is():
     document = b"<< /Length 17 >>\nstream\nBT (Suivis) Tj ET\nendstream\n"
     assert pdf_text(document) == "BT (Suivis) Tj ET"
+
+
+def test_a_name_outside_latin1_keeps_its_letters_without_the_accent_the_font_cannot_draw():
+    assert latin1("Nguyễn Thị Đặng") == "Nguyên Thi Dang"
+    assert latin1("Łukasz Ștefan Ğül") == "Lukasz Stefan Gül"
+    assert latin1("Zoë « œuvre » – fin") == 'Zoë " oeuvre " - fin'
+    assert latin1("محمد") == "????"  # another script: no letter to keep

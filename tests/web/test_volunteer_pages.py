@@ -12,6 +12,7 @@ from sqlalchemy import select
 from db.models import AuditEvent
 from db.models import FollowUp
 from db.models import Tenant
+from tests.pdf import pdf_text
 from tests.web.people import add_task
 from tests.web.people import add_tenant
 
@@ -181,6 +182,20 @@ def test_the_paper_list_holds_my_tasks_with_full_numbers_and_safe_cells(browser,
     pdf = browser.get("/suivis/export.pdf")
     assert pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
     assert audit_count(veille, "follow_up.exported") == 2
+
+
+def test_the_paper_list_prints_names_from_any_alphabet(browser, people, veille, now):
+    names = (("PH-1", "Nguyễn"), ("PH-2", "Łukasiewicz"), ("PH-3", "Ștefan"), ("PH-4", "محمد"))
+    for reference, name in names:
+        tenant = add_tenant(veille, people.landlord_id, reference, volunteer_id=people.volunteer.id,
+                            last_name=name)
+        add_task(veille, people.landlord_id, tenant, "help_food", now)
+    browser.sign_in(people.volunteer)
+    pdf = browser.get("/suivis/export.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = pdf_text(pdf.data)
+    assert "Nguyên" in text
+    assert "Lukasiewicz" in text and "Stefan" in text and "????" in text
 
 
 def test_wanting_regular_calls_opens_a_weekly_call_with_the_same_volunteer(browser, people, veille, now):

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 # Typographic marks a French text uses are written plainly.
 LATIN1 = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "œ": "oe", "Œ": "OE", "…": "...",
                         "–": "-", "—": "-", "•": "*", "\u202f": " ", "\u00a0": " "})
+# Latin letters that do not decompose into a base letter and a mark.
+PLAIN_LETTERS = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i",
+                               "Ŧ": "T", "ŧ": "t"})
 
 
 def latin1(value: object) -> str:
-    """`value` as text the built-in fonts can draw: marks made plain, anything else outside
-    Latin-1 (a name in another script) replaced by "?"."""
-    return str(value).translate(LATIN1).encode("latin-1", "replace").decode("latin-1")
+    """`value` as text the built-in fonts can draw: marks made plain, a letter outside Latin-1
+    written without its accent (Nguyễn as Nguyên, Łukasz as Lukasz, Ștefan as Stefan), anything
+    else (a name in another script) replaced by "?"."""
+    return "".join(_drawable(char) for char in str(value).translate(LATIN1))
+
+
+def _drawable(char: str) -> str:
+    if ord(char) < 256:
+        return char
+    plain = char.translate(PLAIN_LETTERS)
+    if plain != char:
+        return plain
+    # Take off one accent at a time: "ễ" becomes "ê", which Latin-1 has.
+    decomposed = unicodedata.normalize("NFD", char)
+    while len(decomposed) > 1:
+        decomposed = unicodedata.normalize("NFC", decomposed[:-1])
+        if all(ord(c) < 256 for c in decomposed):
+            return decomposed
+        decomposed = unicodedata.normalize("NFD", decomposed)
+    return "?"

@@ -14,7 +14,7 @@ from fpdf import FPDF
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.follow_up import PRIORITY_LABELS
 from voice_app.domain.follow_up import reason_label
-from voice_app.domain.pdf_text import LATIN1
+from voice_app.domain.pdf_text import latin1
 from voice_app.domain.spreadsheet import safe_row
 from voice_app.services.follow_ups import PaperRow
 from voice_app.services.follow_ups import paper_list
@@ -64,7 +64,7 @@ class _Sheet(FPDF):
 
     def header(self) -> None:
         self.set_font("Helvetica", "B", 14)
-        self.cell(0, 9, self.title_text.translate(LATIN1), new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 9, latin1(self.title_text), new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", "", 10)
 
     def footer(self) -> None:
@@ -83,9 +83,9 @@ def export_pdf():
     sheet = _Sheet(f"Suivis de {me().name} - {now.astimezone(PARIS):%d/%m/%Y %H:%M}")
     sheet.add_page()
     with sheet.table(col_widths=WIDTHS, text_align="LEFT", line_height=6) as table:
-        table.row([c.translate(LATIN1) for c in COLUMNS])
+        table.row([latin1(c) for c in COLUMNS])
         for row in rows:
-            table.row([c.translate(LATIN1) for c in _cells(row)])
+            table.row([latin1(c) for c in _cells(row)])
     if not rows:
         sheet.cell(0, 10, "Aucun suivi ouvert.")
     return _download(bytes(sheet.output()), "application/pdf", f"suivis-{now.astimezone(PARIS):%Y-%m-%d}.pdf")
