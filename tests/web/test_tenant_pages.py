@@ -73,6 +73,17 @@ def test_an_import_is_previewed_then_confirmed(browser, people, veille):
     assert browser.post(f"/locataires/import/{token}", {"action": "confirmer"}).status_code == 404
 
 
+def test_an_upload_named_strangely_is_previewed_under_a_clean_name(browser, people, veille):
+    browser.sign_in(people.coordinator)
+    content = (FIXTURES / "paris_habitat.csv").read_bytes()
+    for name, shown in (("..", "Aperçu : « .. »"), ("liste\x00juin.csv", "Aperçu : « listejuin.csv »"),
+                        ("é" * 200 + ".csv", "Aperçu : « " + "é" * 200 + " »")):
+        page = upload(browser, content, name)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and shown in text and '<span class="number">7</span> créés' in text
+    assert count(veille, PendingImport.id) == 3 and count(veille, Tenant.id) == 0
+
+
 def test_an_import_with_bad_lines_shows_them_and_saves_nothing(browser, people, veille):
     browser.sign_in(people.coordinator)
     text = upload(browser, (FIXTURES / "with_errors.csv").read_bytes()).get_data(as_text=True)

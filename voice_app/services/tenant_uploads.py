@@ -23,19 +23,30 @@ from voice_app.services.tenant_import import ImportReport
 from voice_app.services.tenant_import import import_tenants
 
 KEPT_FOR = timedelta(days=1)
+DEFAULT_NAME = "locataires.csv"
 
 
 class UploadNotFound(LookupError):
     """No such pending file for this person (404): confirmed, cancelled, expired or not theirs."""
 
 
+def shown_name(file_name: str) -> str:
+    """The uploaded file's name as the pages show it: the browser's name without any folder or
+    control character, 200 characters at most."""
+    name = "".join(char for char in file_name.replace("\\", "/") if char.isprintable()).rsplit("/", 1)[-1]
+    return name.strip()[:200] or DEFAULT_NAME
+
+
 def _run(veille: Runtime, landlord_id: int, file_name: str, content: bytes, *, dry_run: bool,
          skip_invalid: bool = False) -> ImportReport:
+    # The browser's name is never a path here: "..", a NUL or 300 bytes would break the write.
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(file_name).name or "locataires.csv")
+        path = Path(folder) / DEFAULT_NAME
         path.write_bytes(content)
-        return import_tenants(veille, path, dry_run=dry_run, skip_invalid=skip_invalid,
-                              organisation_id=landlord_id)
+        report = import_tenants(veille, path, dry_run=dry_run, skip_invalid=skip_invalid,
+                                organisation_id=landlord_id)
+    report.file_name = shown_name(file_name)
+    return report
 
 
 def stage(veille: Runtime, viewer: Viewer, file_name: str, content: bytes) -> tuple[str | None, ImportReport]:
@@ -52,7 +63,7 @@ def stage(veille: Runtime, viewer: Viewer, file_name: str, content: bytes) -> tu
             return None, report
         token = secrets.token_urlsafe(32)
         session.add(PendingImport(token=token, organisation_id=landlord_id, user_id=viewer.user_id,
-                                  file_name=Path(file_name).name[:200] or "locataires.csv", content=content,
+                                  file_name=shown_name(file_name), content=content,
                                   created_at=now))
     return token, report
 
