@@ -107,10 +107,14 @@ def utc_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), PARIS).astimezone(UTC)
 
 
+# The calendar's edges (year 1, 9999) would overflow in time-zone arithmetic: no figures there.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def month_period(text: str) -> Period:
     """`2026-11` -> November 2026; PeriodError otherwise."""
     match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
-    if not match or not 1 <= int(match[2]) <= 12:
+    if not match or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         raise PeriodError(f"Mois invalide : « {text} ». Attendu : AAAA-MM, par exemple 2026-11.")
     first = date(int(match[1]), int(match[2]), 1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
@@ -123,6 +127,8 @@ def dates_period(first_text: str, last_text: str) -> Period:
         first, last = date.fromisoformat(first_text.strip()), date.fromisoformat(last_text.strip())
     except (ValueError, AttributeError) as error:
         raise PeriodError("Dates invalides : attendu AAAA-MM-JJ, par exemple 2026-11-01.") from error
+    if not (FIRST_YEAR <= first.year and last.year <= LAST_YEAR):
+        raise PeriodError(f"Dates invalides : années {FIRST_YEAR} à {LAST_YEAR}.")
     if last < first:
         raise PeriodError("La date de fin précède la date de début.")
     if (last - first).days >= MAX_PERIOD_DAYS:

@@ -15,6 +15,7 @@ from voice_app.config import Settings
 from voice_app.domain.people import SESSION_IDLE_LIMIT
 from voice_app.env_file import load_env_file
 from voice_app.logging_setup import configure_logging
+from voice_app.web.inputs import guard_inputs
 
 MAX_REQUEST_BYTES = 1024 * 1024  # pages; webhooks have their own, smaller limit (pages.py)
 
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None, *, veille: Veille | None = None,
     if test_config:
         app.config.update(test_config)
     configure_logging(veille.settings.LOG_LEVEL)
+    guard_inputs(app)  # before the routes: it replaces their `int` converter
     register_extensions(app, veille)
     register_blueprints(app)
     register_errorhandlers(app)

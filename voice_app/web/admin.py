@@ -29,6 +29,8 @@ from wtforms.validators import Optional
 from db.models import Organisation
 from db.models import User
 from voice_app.domain.calendar import PARIS
+from voice_app.domain.figures import FIRST_YEAR
+from voice_app.domain.figures import LAST_YEAR
 from voice_app.domain.people import ROLE_LABELS
 from voice_app.domain.people import Role
 from voice_app.domain.webhook_urls import absolute
@@ -49,6 +51,7 @@ from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.access import refuse
 from voice_app.web.extensions import get_veille
+from voice_app.web.inputs import database_id
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -188,9 +191,10 @@ PAGE_ACTIONS = {"": "toutes", "user.signed_in": "connexions", "access.refused": 
 
 def _day(value: str | None):
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else None
+        day = datetime.strptime(value, "%Y-%m-%d").date() if value else None
     except ValueError:
         return None
+    return day if day is None or FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 @blueprint.get("/audit")
@@ -203,7 +207,7 @@ def audit():
         action=action or None,
         since=datetime.combine(since, time(0), tzinfo=PARIS).astimezone(UTC) if since else None,
         until=datetime.combine(until, time(23, 59, 59), tzinfo=PARIS).astimezone(UTC) if until else None)
-    before = request.args.get("avant", type=int)
+    before = database_id(request.args.get("avant"))
     events = list_events(get_veille(), list(me().related_organisation_ids), where, before_id=before)
     return render_template("admin/audit.html", events=events, actions=PAGE_ACTIONS, action=action,
                            since=since, until=until, PARIS=PARIS)

@@ -32,7 +32,7 @@ def _landlord_id() -> int:
 
 def _age(name: str, current: int) -> int | None:
     raw = request.form.get(f"{name}_min_age", str(current)).strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else None
 
 
 def _posted(current: dict) -> dict:

@@ -27,6 +27,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+from voice_app.domain.follow_up import REASON_LABELS
 from voice_app.domain.follow_up import REFERRAL_LABELS
 from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Referral
@@ -47,6 +48,7 @@ from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.access import refuse
 from voice_app.web.extensions import get_veille
+from voice_app.web.inputs import database_id
 from voice_app.web.pages import paris
 
 blueprint = Blueprint("volunteer", __name__)
@@ -79,9 +81,10 @@ class ClaimForm(FlaskForm):
 
 def _board_filter() -> BoardFilter:
     args = request.args
-    number = lambda name: int(args[name]) if args.get(name, "").isdigit() else None  # noqa: E731
-    return BoardFilter(site=args.get("site") or None, reason=args.get("motif") or None,
-                       volunteer_id=number("benevole"), partner_id=number("partenaire"))
+    reason = args.get("motif")  # from the filter's list; an edited link filters nothing
+    return BoardFilter(site=args.get("site") or None, reason=reason if reason in REASON_LABELS else None,
+                       volunteer_id=database_id(args.get("benevole")),
+                       partner_id=database_id(args.get("partenaire")))
 
 
 def _tasks_page():
@@ -212,7 +215,7 @@ def reassign_task(task_id: int):
         abort(400)
     raw = request.form.get("volunteer_id", "")
     try:
-        reassign(get_veille(), me().viewer, task_id, int(raw) if raw.isdigit() else None)
+        reassign(get_veille(), me().viewer, task_id, database_id(raw))
     except TaskNotFound:
         refuse("follow_up", task_id)
     except TaskRefused as error:

@@ -36,6 +36,7 @@ from voice_app.web.api.shapes import outcome_json
 from voice_app.web.api.shapes import page
 from voice_app.web.api.shapes import push_json
 from voice_app.web.extensions import get_veille
+from voice_app.web.inputs import database_id
 
 TRUE, FALSE = ("true", "1", "yes", "oui"), ("false", "0", "no", "non", "")
 
@@ -56,7 +57,7 @@ def _flag(name: str) -> bool:
 
 def _limit() -> int:
     raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= api_reads.MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= api_reads.MAX_PAGE:
         raise Problem(400, "bad_parameter", f"« limit » est un entier de 1 à {api_reads.MAX_PAGE}.")
     return int(raw)
 
@@ -67,10 +68,10 @@ def _moment(name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset past year 1 or 9999
         raise Problem(400, "bad_parameter", f"« {name} » est une date et heure ISO 8601, "
                                             "par exemple 2026-11-01T00:00:00Z.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @blueprint.get("/openapi.json")
@@ -128,10 +129,11 @@ def opt_outs():
 def follow_ups():
     holder, limit = _holder(), _limit()
     after = request.args.get("after", "")
-    if after and not after.isdigit():
+    after_id = database_id(after)
+    if after and after_id is None:
         raise Problem(400, "bad_parameter", "« after » est le numéro du dernier suivi reçu.")
     items = api_reads.follow_up_outcomes(get_veille(), holder.viewer, since=_moment("since"),
-                                         after_id=int(after) if after else None, limit=limit)
+                                         after_id=after_id, limit=limit)
     return page([outcome_json(item) for item in items], limit, lambda: str(items[-1].id))
 
 
