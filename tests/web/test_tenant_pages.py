@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -40,10 +41,35 @@ def test_the_list_pages_by_reference_and_searches_name_or_reference(browser, peo
     assert "PH-050" not in first and "AB-001" not in first
     second = browser.get("/locataires?apres=PH-049").get_data(as_text=True)
     assert "PH-050" in second and "PH-059" in second and "PH-049<" not in second
-    found = browser.get("/locataires?q=dur").get_data(as_text=True)
+    found = search(browser, "dur")
     assert "1 locataire(s) trouvés" in found and "PH-042" in found
-    assert "PH-007" in browser.get("/locataires?q=ph-007").get_data(as_text=True)
-    assert "0 locataire(s)" in browser.get("/locataires?q=100%25").get_data(as_text=True)  # no wildcard
+    assert "PH-007" in search(browser, "ph-007")
+    assert "0 locataire(s)" in search(browser, "100%")  # no wildcard
+
+
+def search(browser, text: str, **fields) -> str:
+    answer = browser.post("/locataires", {"q": text, **fields})
+    assert answer.status_code == 302 and text not in answer.headers["Location"]
+    return browser.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_name_searched_for_stays_out_of_every_url_and_the_menu_lists_everyone(browser, people, veille):
+    for n in range(110):
+        add_tenant(veille, people.landlord_id, f"PH-{n:03d}", last_name="Durand" if n % 2 else "Martin")
+    browser.sign_in(people.coordinator)
+    answer = browser.post("/locataires", {"q": "Durand", "site": "Cité Verte"})
+    assert answer.headers["Location"] == "/locataires?recherche=1&site=Cit%C3%A9+Verte"
+    found = browser.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "55 locataire(s) trouvés" in found and 'value="Durand"' in found
+    assert "PH-001" in found and "PH-000" not in found
+    links = re.findall(r'href="([^"]*)"', found)
+    assert not [link for link in links if "Durand" in link]
+    following = next(link.replace("&amp;", "&") for link in links if "apres=" in link)
+    assert "recherche=1" in following
+    rest = browser.get(following).get_data(as_text=True)
+    assert "PH-109" in rest and "PH-108" not in rest and "PH-001<" not in rest
+    assert "110 locataire(s)." in browser.get("/locataires").get_data(as_text=True)
+    assert browser.post("/locataires", {"q": "Durand"}, csrf=False).status_code == 400
 
 
 def test_a_volunteer_sees_only_their_portfolio(browser, people, veille):

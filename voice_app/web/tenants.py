@@ -10,6 +10,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session as signed_cookie
 from flask import url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -73,11 +74,28 @@ def _coordinator() -> None:
         abort(404)
 
 
+SEARCH_KEY = "tenant_search"  # session entry: the name typed in the search, never in a URL
+
+
+@blueprint.post("/locataires")
+@for_area("home")
+def search():
+    """The search box posts its text: a tenant's name must not sit in a URL (browser history, a
+    proxy's access log). The text waits in the session; the list's URL says only that a search
+    is on (`recherche=1`), so the menu's plain link shows every tenant again."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    query, site = request.form.get("q", "").strip()[:100], request.form.get("site", "")[:120]
+    signed_cookie[SEARCH_KEY] = query
+    return redirect(url_for("tenants.index", recherche=1 if query else None, site=site or None))
+
+
 @blueprint.get("/locataires")
 @for_area("home")
 def index():
     veille, viewer = get_veille(), me().viewer
-    query, site = request.args.get("q", "")[:100], request.args.get("site", "")[:120]
+    query = signed_cookie.get(SEARCH_KEY, "") if request.args.get("recherche") else ""
+    site = request.args.get("site", "")[:120]
     page = tenant_service.search(
         veille, viewer, query=query, site=site, after=request.args.get("apres") or None
     )
