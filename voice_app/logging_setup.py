@@ -30,15 +30,20 @@ class MaskPhonesFilter(logging.Filter):
         return True
 
 
+# Flask's own logger is named after the package (`voice_app.web`): it logs an exception its
+# error handlers could not handle, with the request's path, through the same masking.
+MASKED_LOGGERS = ("veille", "voice_app")
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Send `veille.*` logs to stderr through the masking filter (idempotent)."""
-    root = logging.getLogger("veille")
-    root.setLevel(level.upper())
-    if any(getattr(h, "_veille", False) for h in root.handlers):
-        return
+    """Send `veille.*` logs, and Flask's, to stderr through the masking filter (idempotent)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(MaskPhonesFilter())
     handler._veille = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
-    root.propagate = False
+    for name in MASKED_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(level.upper())
+        if not any(getattr(h, "_veille", False) for h in logger.handlers):
+            logger.addHandler(handler)
+        logger.propagate = False

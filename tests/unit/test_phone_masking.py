@@ -87,3 +87,12 @@ def test_an_access_line_keeps_its_status_size_and_duration(status, size, millise
                                             "s": status, "B": size, "M": milliseconds}
     assert mask_phones_in_text(line) == line
     assert f"status={status} " in line
+
+
+@pytest.mark.parametrize("written", ["%2b33612345678", "06+12+34+56+78", "06  12 34 56 78",
+                                     "06\t12\t34\t56\t78", "06\u200712\u200734\u200756\u200778",
+                                     "+33 6  12 34 56 78"])
+def test_a_number_written_with_a_lowercase_escape_form_spaces_or_doubled_separators_is_masked(written):
+    masked = mask_phones_in_text(f"From={written}&Digits=1")
+    assert "345" not in "".join(ch for ch in masked if ch.isdigit()), masked
+    assert masked.endswith("&Digits=1")
