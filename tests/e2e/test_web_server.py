@@ -85,15 +85,19 @@ def test_trickling_clients_do_not_stall_the_health_check(web):
 
 
 @pytest.mark.slow
-def test_the_access_log_shows_neither_query_strings_nor_numbers(web, tmp_path):
+def test_the_access_log_shows_neither_query_strings_nor_numbers_nor_prompts(web, tmp_path):
     requests.get(f"{web}/healthz", params={"telephone": "06 12 34 56 78", "nom": "Martin"}, timeout=5)
     requests.get(f"{web}/healthz/0612345678", timeout=5)
+    requests.get(f"{web}/voice/recordings/habitat/fr/confirm_health.mp3", timeout=5)
     time.sleep(0.3)
     logged = (tmp_path / "out.log").read_text() + (tmp_path / "err.log").read_text()
     assert '"GET /healthz HTTP/1.1" status=200 ' in logged
     assert "Martin" not in logged and "telephone" not in logged
     assert "12345678" not in logged and "12 34 56" not in logged
     assert "/healthz/06 •• 78" in logged, "a number in a path is masked"
+    # which recorded prompt was fetched after a key press would say what the tenant answered
+    assert '"GET /voice/recordings/habitat/fr/• HTTP/1.1" status=404 ' in logged
+    assert "confirm_health" not in logged
 
 
 @pytest.mark.parametrize("unsafe", [

@@ -96,3 +96,4 @@ def test_a_number_written_with_a_lowercase_escape_form_spaces_or_doubled_separat
     masked = mask_phones_in_text(f"From={written}&Digits=1")
     assert "345" not in "".join(ch for ch in masked if ch.isdigit()), masked
     assert masked.endswith("&Digits=1")
+
