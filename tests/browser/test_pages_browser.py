@@ -91,3 +91,20 @@ def test_a_coordinator_reassigns_a_task_to_a_partners_volunteer(page, people, ve
     page.get_by_role("button", name="Attribuer").click()
     expect(page.get_by_role("status")).to_have_text("Suivi réattribué.")
     expect(page.get_by_text("suivi par Louise")).to_be_visible()
+
+
+def test_a_coordinator_searches_a_tenant_by_name_and_the_name_stays_out_of_the_address(page, people, veille):
+    from tests.web.people import add_tenant
+
+    add_tenant(veille, people.landlord_id, "PH-1", last_name="Durand")
+    add_tenant(veille, people.landlord_id, "PH-2", last_name="Martin")
+    sign_in(page, people.coordinator.email)
+    page.goto("/locataires")
+    page.get_by_label("Nom ou référence").fill("Durand")
+    page.get_by_role("button", name="Chercher").click()
+    expect(page.get_by_text("1 locataire(s) trouvés")).to_be_visible()
+    expect(page.get_by_role("link", name="PH-1")).to_be_visible()
+    expect(page.get_by_label("Nom ou référence")).to_have_value("Durand")
+    assert "Durand" not in page.url and "recherche=1" in page.url
+    page.get_by_role("navigation").get_by_role("link", name="Locataires").click()
+    expect(page.get_by_text("2 locataire(s).")).to_be_visible()
