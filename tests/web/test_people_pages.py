@@ -179,6 +179,26 @@ def test_an_admin_adds_a_partner_and_a_service_number(browser, people, veille):
     assert "CCAS du 19e" in page and "+33159000001" in page
 
 
+def test_an_admin_adds_a_partner_whose_name_another_landlords_partner_already_has(browser, people, veille):
+    from db.models import Organisation
+    from voice_app.services.organisations import create_organisation
+    from voice_app.services.organisations import grant_partnership
+
+    theirs = create_organisation(veille, "Croix-Rouge 19e", kind="partner")
+    grant_partnership(veille, people.other_landlord_id, theirs.id)
+    browser.sign_in(people.admin)
+    browser.get("/admin/organisations")
+    for _ in range(2):
+        answer = browser.post("/admin/organisations", {"partner-name": "Croix-Rouge 19e",
+                                                       "partner-csrf_token": browser.token}, csrf=False)
+        assert answer.status_code == 302
+    with veille.session_factory() as session:
+        slugs = session.scalars(select(Organisation.slug).where(Organisation.name == "Croix-Rouge 19e")
+                                .order_by(Organisation.id)).all()
+    assert slugs == ["croix-rouge-19e", "croix-rouge-19e-2", "croix-rouge-19e-3"]
+    assert "Croix-Rouge 19e" in browser.get("/admin/organisations").get_data(as_text=True)
+
+
 def test_the_audit_page_lists_this_organisations_events_only(browser, people, veille):
     browser.sign_in(people.foreign_coordinator)  # an event of another landlord
     browser.post("/deconnexion")

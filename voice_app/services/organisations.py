@@ -11,6 +11,8 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import chain
+from itertools import count
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +47,14 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "veille"
 
 
+def _free_slug(session: Session, wanted: str) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`... whichever no organisation holds yet."""
+    taken = set(session.scalars(select(Organisation.slug).where(
+        (Organisation.slug == wanted) | Organisation.slug.startswith(f"{wanted}-", autoescape=True))))
+    return next(candidate for candidate in chain([wanted], (f"{wanted}-{n}" for n in count(2)))
+                if candidate not in taken)
+
+
 def _numbers(raw_numbers: Iterable[str]) -> list[str]:
     numbers = []
     for raw in raw_numbers:
@@ -57,8 +67,10 @@ def _numbers(raw_numbers: Iterable[str]) -> list[str]:
 
 def create_organisation(veille: Runtime, name: str, *, slug: str | None = None, kind: str = "landlord",
                         service_numbers: Iterable[str] = (), callback_number: str | None = None,
-                        actor_id: int | None = None) -> Organisation:
-    """Create an organisation; refuses a slug or a service number already taken."""
+                        actor_id: int | None = None, numbered_slug: bool = False) -> Organisation:
+    """Create an organisation; refuses a slug or a service number already taken. With
+    `numbered_slug`, a slug drawn from a name already used gets the first free number instead
+    (`croix-rouge-2`): two landlords may each work with an association of the same name."""
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise OrganisationError("Le nom d’un organisme doit faire entre 1 et 200 caractères.")
@@ -69,6 +81,8 @@ def create_organisation(veille: Runtime, name: str, *, slug: str | None = None, 
     callback = _numbers([callback_number])[0] if callback_number else (numbers[0] if numbers else None)
     try:
         with veille.session_factory.begin() as session:
+            if numbered_slug:
+                slug = _free_slug(session, slug)
             organisation = Organisation(slug=slug, name=name, kind=kind, callback_number=callback,
                                         settings={}, created_at=veille.clock())
             session.add(organisation)

@@ -168,7 +168,8 @@ def organisations():
     veille = get_veille()
     try:
         if own.kind == "landlord" and _submitted(partner_form):
-            partner = create_organisation(veille, partner_form.name.data, kind="partner", actor_id=me().id)
+            partner = create_organisation(veille, partner_form.name.data, kind="partner", actor_id=me().id,
+                                          numbered_slug=True)
             grant_partnership(veille, own.id, partner.id, actor_id=me().id)
             flash(f"Association « {partner.name} » créée et liée à « {own.name} ».", "info")
             return redirect(url_for("admin.organisations"))
