@@ -207,6 +207,28 @@ def test_editing_changes_the_policy_and_the_list_and_is_audited(browser, people,
     assert "campaign.updated" in audit_actions(veille)
 
 
+def test_a_campaign_whose_stored_settings_no_longer_validate_asks_for_them_again(browser, people, veille):
+    make_campaign(veille, people.landlord_id, "Appel du lundi")
+    campaign_id = make_campaign(veille, people.landlord_id)
+    with veille.session_factory.begin() as session:  # edited by hand, or a limit tightened since
+        campaign = session.get(Campaign, campaign_id)
+        campaign.policy = {**campaign.policy, "max_attempts": 99, "note_interne": "gardée"}
+    browser.sign_in(people.coordinator)
+    listing = browser.get("/campagnes")
+    assert listing.status_code == 200
+    text = listing.get_data(as_text=True)
+    assert "réglages illisibles, à refaire" in text and "Appel du lundi" in text
+    shown = browser.get(f"/campagnes/{campaign_id}")
+    assert shown.status_code == 302 and shown.headers["Location"] == f"/campagnes/{campaign_id}/modifier"
+    form = browser.get(shown.headers["Location"]).get_data(as_text=True)
+    assert form.count("réglages enregistrés de cette campagne sont illisibles") == 1
+    assert 'value="Appel du mardi"' in form
+    assert browser.post(f"/campagnes/{campaign_id}/modifier", campaign_form()).status_code == 302
+    stored = next(c for c in campaigns(veille) if c.id == campaign_id).policy
+    assert stored["max_attempts"] == 3 and stored["note_interne"] == "gardée"
+    assert browser.get(f"/campagnes/{campaign_id}").status_code == 200
+
+
 def test_editing_refuses_a_name_already_taken(browser, people, veille):
     make_campaign(veille, people.landlord_id, "Appel du lundi")
     campaign_id = make_campaign(veille, people.landlord_id)

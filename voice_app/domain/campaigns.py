@@ -126,6 +126,11 @@ class CampaignPolicy:
         return cls(**known, extra=data)
 
 
+def unknown_keys(data: dict | None) -> dict:
+    """The keys of a stored policy Veille does not read (kept as they are when it is saved)."""
+    return {key: value for key, value in (data or {}).items() if key not in POLICY_KEYS}
+
+
 def _window_from_dict(data: dict) -> Window:
     days = parse_days(",".join(data["days"]))
     return Window(parse_minutes(data["start"]), parse_minutes(data["end"]), days)
@@ -226,3 +231,5 @@ def urgent_policy(**changes) -> CampaignPolicy:
     base = CampaignPolicy(rhythm="daily", weekdays=ALL_DAYS, windows=windows, include_holidays=True,
                           round_days=1)
     return base.with_changes(**changes)
+
+POLICY_KEYS = frozenset({"rhythm", "weekdays", "windows", *_SCALARS})

@@ -15,7 +15,9 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import InvalidPolicy
+from voice_app.domain.campaigns import unknown_keys
 from voice_app.domain.urgent_rounds import PRIORITY_AGE
 from voice_app.services.campaign_changes import campaign_by_id
 from voice_app.services.campaign_changes import create
@@ -46,6 +48,9 @@ from voice_app.web.pages import paris
 blueprint = Blueprint("campaigns", __name__, url_prefix="/campagnes")
 
 CONFIRM_FIELD = "confirm_over_capacity"
+UNREADABLE = ("Les réglages enregistrés de cette campagne sont illisibles : le formulaire montre les "
+              "réglages par défaut. Vérifiez-les et enregistrez ; d’ici là, l’horloge ne planifie "
+              "pas ses tournées.")
 
 
 def _landlord_id() -> int:
@@ -78,7 +83,7 @@ def _index_page(urgent_form: UrgentRoundForm, status: int = 200):
     veille = get_veille()
     campaigns = list_campaigns(veille, _landlord_id())
     return render_template(
-        "campaigns/index.html", campaigns=campaigns, policies={c.id: campaign_policy(c) for c in campaigns},
+        "campaigns/index.html", campaigns=campaigns, policies={c.id: _readable(c) for c in campaigns},
         rounds=list_rounds(veille, organisation_id=_landlord_id(), limit=10), urgent_form=urgent_form,
         account_limit=_account_limit(), priority_age=PRIORITY_AGE, target_labels=TARGET_LABELS), status
 
@@ -124,17 +129,29 @@ def new():
     return _form_page(form, None, outcome, 200 if outcome else 422)
 
 
+def _readable(campaign) -> CampaignPolicy | None:
+    """The campaign's stored policy, or None when it no longer validates (edited by hand, or
+    limits tightened since): its pages then ask for the settings again instead of failing."""
+    try:
+        return campaign_policy(campaign)
+    except InvalidPolicy:
+        return None
+
+
 @blueprint.route("/<int:campaign_id>/modifier", methods=["GET", "POST"])
 @for_area("campaigns")
 def edit(campaign_id: int):
     campaign = _campaign(campaign_id)
-    policy = campaign_policy(campaign)
+    policy = _readable(campaign)
     form = CampaignForm()
     if request.method == "GET":
-        form.fill_from(campaign.name, policy, campaign.target, campaign.target_sites or [],
+        form.fill_from(campaign.name, policy or CampaignPolicy(), campaign.target,
+                       campaign.target_sites or [],
                        listed_references(get_veille(), campaign.id) if campaign.target == "list" else [])
+        if policy is None:
+            form.form_errors.append(UNREADABLE)
         return _form_page(form, campaign)
-    outcome = _save(form, campaign.id, policy.extra)
+    outcome = _save(form, campaign.id, policy.extra if policy else unknown_keys(campaign.policy))
     if outcome and "saved" in outcome:
         flash("Campagne enregistrée. Les tournées déjà planifiées gardent leurs appels.", "info")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
@@ -146,7 +163,9 @@ def edit(campaign_id: int):
 def show(campaign_id: int):
     veille = get_veille()
     campaign = _campaign(campaign_id)
-    policy = campaign_policy(campaign)
+    policy = _readable(campaign)
+    if policy is None:  # the form says why
+        return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
     return render_template(
         "campaigns/show.html", campaign=campaign, policy=policy, form=ConfirmForm(),
         next_span=upcoming_round(campaign, policy, veille.clock()),
