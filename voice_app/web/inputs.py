@@ -25,12 +25,13 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def database_id(raw: str | None) -> int | None:
-    """`raw` as an id when it is one (ASCII digits, within an id column's range), else None."""
+def database_id(raw: str | None, lowest: int = 1) -> int | None:
+    """`raw` as an id when it is one (ASCII digits, from `lowest` up to an id column's largest),
+    else None. (A filter may give 0 a meaning of its own: "nobody's".)"""
     if not raw or not (raw.isascii() and raw.isdigit()):
         return None
     number = int(raw)
-    return number if 0 < number <= MAX_ID else None
+    return number if lowest <= number <= MAX_ID else None
 
 
 def utf8(raw: bytes) -> bool:

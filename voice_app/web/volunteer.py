@@ -83,7 +83,7 @@ def _board_filter() -> BoardFilter:
     args = request.args
     reason = args.get("motif")  # from the filter's list; an edited link filters nothing
     return BoardFilter(site=args.get("site") or None, reason=reason if reason in REASON_LABELS else None,
-                       volunteer_id=database_id(args.get("benevole")),
+                       volunteer_id=database_id(args.get("benevole"), lowest=0),  # 0: offered to all
                        partner_id=database_id(args.get("partenaire")))
 
 
