@@ -99,6 +99,24 @@ def test_an_import_is_previewed_then_confirmed(browser, people, veille):
     assert browser.post(f"/locataires/import/{token}", {"action": "confirmer"}).status_code == 404
 
 
+def test_a_file_of_several_megabytes_is_read_not_refused_as_too_large(browser, people, veille):
+    browser.sign_in(people.coordinator)
+    header, first = (FIXTURES / "paris_habitat.csv").read_text("utf-8-sig").splitlines()[:2]
+    rows = [first.replace("PH-000101", f"PH-{n:06d}") for n in range(12_000)]
+    content = "\n".join([header, *rows]).encode()
+    assert len(content) > 1_200_000  # over the 1 MB limit of every other page
+    browser.get("/locataires/import")
+    # The body is built here: the test client would spool it to a file it never closes.
+    boundary = "limite-veille"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{browser.token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="locataires.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    page = browser.client.post("/locataires/import", data=body,
+                               content_type=f"multipart/form-data; boundary={boundary}")
+    assert page.status_code == 200
+    assert '<span class="number">12000</span> créés' in page.get_data(as_text=True)
+
+
 def test_an_upload_named_strangely_is_previewed_under_a_clean_name(browser, people, veille):
     browser.sign_in(people.coordinator)
     content = (FIXTURES / "paris_habitat.csv").read_bytes()

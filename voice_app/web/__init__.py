@@ -15,7 +15,8 @@ from voice_app.config import Settings
 from voice_app.domain.people import SESSION_IDLE_LIMIT
 from voice_app.env_file import load_env_file
 from voice_app.logging_setup import configure_logging
-from voice_app.web.inputs import guard_inputs
+from voice_app.web.inputs import refuse_unusable_text
+from voice_app.web.inputs import use_database_ids
 
 MAX_REQUEST_BYTES = 1024 * 1024  # pages; webhooks have their own, smaller limit (pages.py)
 
@@ -45,7 +46,7 @@ def create_app(test_config: dict | None = None, *, veille: Veille | None = None,
     if test_config:
         app.config.update(test_config)
     configure_logging(veille.settings.LOG_LEVEL)
-    guard_inputs(app)  # before the routes: it replaces their `int` converter
+    use_database_ids(app)  # before the routes: it replaces their `int` converter
     register_extensions(app, veille)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -68,6 +69,7 @@ def register_extensions(app: Flask, veille: Veille) -> None:
     from voice_app.web.pages import limit_request_sizes
 
     limit_request_sizes(app)  # before CSRF protection, which reads the form
+    refuse_unusable_text(app)
     with pages_only(app):  # the provider's requests have no session, user, CSRF token or rate limit
         login_manager.init_app(app)
         csrf.init_app(app)

@@ -46,11 +46,15 @@ def has_nul(values) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values.getlist(key)) for key in values)
 
 
-def guard_inputs(app: Flask) -> None:
-    """Install the id converter (before any route is registered) and refuse, with a 400, a page
-    or API request whose path, query string or form holds a NUL byte, or whose query string is
-    not UTF-8 (browsers percent-encode theirs)."""
+def use_database_ids(app: Flask) -> None:
+    """Before any route is registered: every `<int:...>` becomes a `DatabaseId`."""
     app.url_map.converters["int"] = DatabaseId
+
+
+def refuse_unusable_text(app: Flask) -> None:
+    """Refuse, with a 400, a page or API request whose path, query string or form holds a NUL
+    byte, or whose query string is not UTF-8 (browsers percent-encode theirs). Registered after
+    the request size limits: reading the form here must already obey the upload's own."""
 
     @app.before_request
     def refuse_nul_bytes():
