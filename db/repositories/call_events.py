@@ -225,8 +225,10 @@ def volunteer_accepted(session: Session, attempt_id: int, kind: str) -> bool:
     return session.scalar(query) is not None
 
 
-def call_sid_taken(session: Session, call_sid: str) -> bool:
-    return session.scalar(select(CallAttempt.id).where(CallAttempt.provider_call_id == call_sid)) is not None
+def call_sid_taken(session: Session, call_sid: str, other_than: int) -> bool:
+    """Does an attempt other than `other_than` hold `call_sid`?"""
+    return session.scalar(select(CallAttempt.id).where(
+        CallAttempt.provider_call_id == call_sid, CallAttempt.id != other_than)) is not None
 
 
 def token_of_call(session: Session, call_sid: str) -> str | None:

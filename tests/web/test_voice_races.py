@@ -102,3 +102,24 @@ def test_a_key_press_and_the_final_status_at_once_both_land(app, veille, attempt
         assert [answer.key for answer in load(veille, KeyPress, attempt_id=attempt.id)] == ["2"]
     else:  # the hang-up came first: the key was too late and the call ended at the menu
         assert load(veille, KeyPress, attempt_id=attempt.id) == []
+
+
+def test_a_status_read_just_before_the_dispatcher_stores_its_call_id_is_its_own(app, veille, attempt,
+                                                                                  monkeypatch):
+    # The provider calls back at once: the webhook reads the attempt with no call id yet, then
+    # the dispatcher stores it, then the webhook checks that no other attempt holds that id.
+    with veille.session_factory.begin() as session:
+        session.get(type(attempt), attempt.id).provider_call_id = None
+    sid, read = "CA" + "e" * 32, calls.read_call
+
+    def read_then_dispatcher_stores(*args, **kwargs):
+        call = read(*args, **kwargs)
+        with veille.session_factory.begin() as session:
+            session.get(type(attempt), attempt.id).provider_call_id = sid
+        return call
+
+    monkeypatch.setattr(calls, "read_call", read_then_dispatcher_stores)
+    Twilio(app.test_client(), attempt.token, sid).status("ringing")
+    [stored] = load(veille, type(attempt), id=attempt.id)
+    assert stored.provider_status == "ringing" and stored.provider_call_id == sid
+    assert [event.kind for event in load(veille, CallEvent, attempt_id=attempt.id)] == ["status"]

@@ -255,11 +255,13 @@ def _new_outcome(call: CallRecord, transition: Transition) -> Outcome | None:
 
 def _owns_call_sid(session: Session, call: CallRecord, callback: Callback) -> bool:
     """Is the webhook about this attempt's call? A signed webhook with a known token but
-    another call's CallSid (or none) is treated as unknown: it changes nothing."""
+    another call's CallSid (or none) is treated as unknown: it changes nothing. (Read with no
+    call id yet, the attempt may get this one from the dispatcher meanwhile: that is its own,
+    and the write's check on the column then sends the webhook round again.)"""
     sid = callback.call_sid
     if call.provider_call_id:
         return sid == call.provider_call_id
-    return bool(sid) and not calls.call_sid_taken(session, sid)
+    return bool(sid) and not calls.call_sid_taken(session, sid, other_than=call.id)
 
 
 # --- Helpers ----------------------------------------------------------------------------------
