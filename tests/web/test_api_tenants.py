@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from db.models import AuditEvent
@@ -41,6 +43,14 @@ def test_valid_tenants_are_created_with_the_files_normalisation_then_updated_by_
     again = api.post("/tenants", tokens["write"], json={"tenants": [tenant(1), tenant(2, site="Les Roses")]})
     assert (again.json["unchanged"], again.json["updated"]) == (1, 1)
     assert stored(veille)["API-0002"].site == "Les Roses"
+
+
+def test_a_push_of_several_megabytes_is_read_under_the_apis_own_limit(api, tokens, veille):
+    caretaker = "Mme Gardienne de la résidence des Lilas, bâtiment B"
+    tenants = [tenant(n, caretaker=caretaker) for n in range(6_000)]
+    assert len(json.dumps({"tenants": tenants}).encode()) > 1_100_000  # over the 1 MB of the pages
+    answer = api.post("/tenants", tokens["write"], json={"tenants": tenants})
+    assert answer.status_code == 200 and answer.json["created"] == 6_000
 
 
 def test_one_bad_tenant_among_a_thousand_saves_nothing_and_names_its_index(api, tokens, veille):

@@ -79,9 +79,21 @@ def test_the_api_answers_a_strange_number_or_moment_with_a_problem(api, tokens):
         assert answer.json["type"].endswith("bad_parameter") or answer.json["title"], path
 
 
-def test_a_tenant_pushed_with_a_nul_byte_is_refused_and_nothing_is_stored(api, tokens, veille):
+def test_a_tenant_pushed_with_a_nul_character_is_refused_and_nothing_is_stored(api, tokens, veille):
     tenant = {"reference": "API-\u0000", "last_name": "Nom", "household": "Seule", "phone": "06 12 34 56 78",
               "birth_date": "12/03/1941"}
-    assert api.post("/tenants", tokens["write"], json={"tenants": [tenant]}).status_code == 400
+    answer = api.post("/tenants", tokens["write"], json={"tenants": [tenant]})
+    assert answer.status_code == 400 and answer.json["code"] == "bad_json"
     with veille.session_factory() as session:
         assert session.query(Tenant).count() == 0
+
+
+def test_the_nul_check_comes_after_the_token_and_reads_values_not_escapes(api, tokens, veille):
+    tenant = {"reference": "API-1", "last_name": "Nom", "household": "Seule", "phone": "06 12 34 56 78",
+              "birth_date": "12/03/1941", "caretaker": "C:\\u0000"}  # a backslash, then "u0000"
+    assert api.post("/tenants", None, json={"tenants": [tenant]}).status_code == 401
+    assert api.post("/tenants", tokens["write"], json={"tenants": [tenant]}).status_code == 200
+
+
+def test_the_first_page_of_follow_ups_may_start_after_zero(api, tokens):
+    assert api.get("/follow-ups?after=0", tokens["read"]).status_code == 200

@@ -37,6 +37,7 @@ from voice_app.web.api.shapes import page
 from voice_app.web.api.shapes import push_json
 from voice_app.web.extensions import get_veille
 from voice_app.web.inputs import database_id
+from voice_app.web.inputs import json_has_nul
 
 TRUE, FALSE = ("true", "1", "yes", "oui"), ("false", "0", "no", "non", "")
 
@@ -90,6 +91,8 @@ def push_tenants_view():
     if not isinstance(body, dict):
         raise Problem(400, "bad_json", "Corps attendu : un objet JSON {\"tenants\": [...]} "
                                        "(en-tête Content-Type: application/json).")
+    if json_has_nul(body):  # PostgreSQL stores no NUL character in text
+        raise Problem(400, "bad_json", "Le corps contient un caractère nul (\\u0000) : retirez-le.")
     try:
         result = push_tenants(get_veille(), holder.organisation_id, body.get("tenants"), partial=partial,
                               actor=holder.as_actor())
@@ -129,7 +132,7 @@ def opt_outs():
 def follow_ups():
     holder, limit = _holder(), _limit()
     after = request.args.get("after", "")
-    after_id = database_id(after)
+    after_id = database_id(after, lowest=0)  # 0: from the first follow-up
     if after and after_id is None:
         raise Problem(400, "bad_parameter", "« after » est le numéro du dernier suivi reçu.")
     items = api_reads.follow_up_outcomes(get_veille(), holder.viewer, since=_moment("since"),
