@@ -96,6 +96,10 @@ def test_an_import_is_previewed_then_confirmed(browser, people, veille):
     done = browser.post(f"/locataires/import/{token}", {"action": "confirmer"}, follow_redirects=True)
     assert "Import enregistré : 7 créés" in done.get_data(as_text=True)
     assert count(veille, Tenant.id) == 7 and count(veille, PendingImport.id) == 0
+    with veille.session_factory() as session:
+        audited = session.scalars(select(AuditEvent.details)
+                                  .where(AuditEvent.action == "tenants.imported")).all()
+    assert [details["file"] for details in audited] == ["paris_habitat.csv"]
     assert browser.post(f"/locataires/import/{token}", {"action": "confirmer"}).status_code == 404
 
 

@@ -121,9 +121,11 @@ def read_tenant_file(path: Path) -> bytes:
 
 
 def import_tenants(veille: Runtime, path: str | Path, *, dry_run: bool = False, skip_invalid: bool = False,
-                   progress: Progress | None = None, organisation_id: int | None = None) -> ImportReport:
+                   progress: Progress | None = None, organisation_id: int | None = None,
+                   file_name: str | None = None) -> ImportReport:
     """Check `path` and create or update its tenants; raises TenantFileError for a file that
-    cannot be read at all, returns a refused report for a file with invalid lines."""
+    cannot be read at all, returns a refused report for a file with invalid lines. The report
+    and the audit name the file `file_name` (an upload's own name), else by its path."""
     path, now = Path(path), veille.clock()
     try:
         data = read_tenant_file(path)
@@ -134,7 +136,7 @@ def import_tenants(veille: Runtime, path: str | Path, *, dry_run: bool = False, 
         log.warning("tenants.import_refused reason=unreadable_file")
         raise
     organisation = current_organisation(veille, organisation_id)
-    report = _report(path, checked, dry_run, skip_invalid)
+    report = _report(file_name or path.name, checked, dry_run, skip_invalid)
     if report.refused:
         log.warning("tenants.import_refused reason=invalid_lines lines=%d errors=%d", report.lines,
                     len(report.errors))
@@ -149,9 +151,9 @@ def import_tenants(veille: Runtime, path: str | Path, *, dry_run: bool = False, 
     return report
 
 
-def _report(path: Path, checked: CheckedFile, dry_run: bool, skip_invalid: bool) -> ImportReport:
+def _report(file_name: str, checked: CheckedFile, dry_run: bool, skip_invalid: bool) -> ImportReport:
     return ImportReport(
-        file_name=path.name, encoding=checked.encoding, delimiter=checked.layout.delimiter,
+        file_name=file_name, encoding=checked.encoding, delimiter=checked.layout.delimiter,
         lines=checked.lines, dry_run=dry_run, skip_invalid=skip_invalid, errors=checked.errors,
         ignored_columns=checked.layout.ignored,
         without_birth_year=sum(1 for row in checked.rows if row.values.get("birth_year") is None),

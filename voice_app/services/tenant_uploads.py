@@ -43,10 +43,8 @@ def _run(veille: Runtime, landlord_id: int, file_name: str, content: bytes, *, d
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / DEFAULT_NAME
         path.write_bytes(content)
-        report = import_tenants(veille, path, dry_run=dry_run, skip_invalid=skip_invalid,
-                                organisation_id=landlord_id)
-    report.file_name = shown_name(file_name)
-    return report
+        return import_tenants(veille, path, dry_run=dry_run, skip_invalid=skip_invalid,
+                              organisation_id=landlord_id, file_name=shown_name(file_name))
 
 
 def stage(veille: Runtime, viewer: Viewer, file_name: str, content: bytes) -> tuple[str | None, ImportReport]:
