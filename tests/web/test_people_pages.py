@@ -199,6 +199,23 @@ def test_an_admin_adds_a_partner_whose_name_another_landlords_partner_already_ha
     assert "Croix-Rouge 19e" in browser.get("/admin/organisations").get_data(as_text=True)
 
 
+def test_a_partner_with_a_long_name_gets_a_slug_that_fits_its_column_twice(browser, people, veille):
+    from db.models import Organisation
+
+    name = "Association des bénévoles de la Protection civile de Paris, antenne du dix-neuvième"
+    browser.sign_in(people.admin)
+    browser.get("/admin/organisations")
+    for _ in range(2):
+        form = {"partner-name": name, "partner-csrf_token": browser.token}
+        answer = browser.post("/admin/organisations", form, csrf=False)
+        assert answer.status_code == 302
+    with veille.session_factory() as session:
+        slugs = session.scalars(select(Organisation.slug).where(Organisation.name == name)
+                                .order_by(Organisation.id)).all()
+    assert [len(slug) <= 64 for slug in slugs] == [True, True] and slugs[1].endswith("-2")
+    assert slugs[1][:-2] == slugs[0][:62].rstrip("-")
+
+
 def test_the_audit_page_lists_this_organisations_events_only(browser, people, veille):
     browser.sign_in(people.foreign_coordinator)  # an event of another landlord
     browser.post("/deconnexion")

@@ -41,18 +41,22 @@ class UnknownOrganisation(OrganisationError):
     pass
 
 
+SLUG_LENGTH = 64  # the column's
+
+
 def slugify(name: str) -> str:
-    """`Paris Habitat` -> `paris-habitat`."""
+    """`Paris Habitat` -> `paris-habitat` (SLUG_LENGTH characters at most)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "veille"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower())[:SLUG_LENGTH].strip("-") or "veille"
 
 
 def _free_slug(session: Session, wanted: str) -> str:
     """`wanted`, or `wanted-2`, `wanted-3`... whichever no organisation holds yet."""
+    # A numbered slug may be cut short to fit the column: look at everything it could become.
     taken = set(session.scalars(select(Organisation.slug).where(
-        (Organisation.slug == wanted) | Organisation.slug.startswith(f"{wanted}-", autoescape=True))))
-    return next(candidate for candidate in chain([wanted], (f"{wanted}-{n}" for n in count(2)))
-                if candidate not in taken)
+        Organisation.slug.startswith(wanted[:SLUG_LENGTH - 8], autoescape=True))))
+    numbered = (f"{wanted[:SLUG_LENGTH - len(str(n)) - 1].rstrip('-')}-{n}" for n in count(2))
+    return next(candidate for candidate in chain([wanted], numbered) if candidate not in taken)
 
 
 def _numbers(raw_numbers: Iterable[str]) -> list[str]:
