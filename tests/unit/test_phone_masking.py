@@ -91,7 +91,8 @@ def test_an_access_line_keeps_its_status_size_and_duration(status, size, millise
 
 @pytest.mark.parametrize("written", ["%2b33612345678", "06+12+34+56+78", "06  12 34 56 78",
                                      "06\t12\t34\t56\t78", "06\u200712\u200734\u200756\u200778",
-                                     "+33 6  12 34 56 78"])
+                                     "+33 6  12 34 56 78", "Dupont+0612345678", "Rappelez+le+06+12+34+56+78",
+                                     "Rappelez+le+%2B33612345678"])
 def test_a_number_written_with_a_lowercase_escape_form_spaces_or_doubled_separators_is_masked(written):
     masked = mask_phones_in_text(f"From={written}&Digits=1")
     assert "345" not in "".join(ch for ch in masked if ch.isdigit()), masked

@@ -20,16 +20,16 @@ from phonenumbers import PhoneMetadata
 from phonenumbers import PhoneNumberType
 
 # A number as it may appear in text, in every form the tenant importer accepts: digits with
-# separators (one or two of: space, tab, no-break and figure spaces, dot, hyphen, slash, and
-# "+", a form-encoded space) and a "(0)" trunk anywhere, starting with + or %2B/%2b (URL-encoded
-# +), 00, a trunk 0 or "(0)"; a country code of France
-# or its overseas departments without the + (`33612345678`); or a national number whose 0
-# was dropped by a spreadsheet (`612345678`, `6 12 34 56 78`). Dates (2026-11-30), times and
-# ids do not look like that: a bare 9-digit run right after `=` is an id (`attempt_id=...`).
-_SEP = "(?:[ \t.\\-/+\u00a0\u202f\u2009\u2007]{1,2})"  # "+": a space, form-encoded
+# separators (one or two spaces or tabs, or one no-break or figure space, dot, hyphen, slash, or
+# "+", a form-encoded space, also right after a word: `q=Dupont+0612345678`) and a "(0)" trunk
+# anywhere, starting with + or %2B/%2b (URL-encoded +), 00, a trunk 0 or "(0)"; a country code of
+# France or its overseas departments without the + (`33612345678`); or a national number whose 0
+# was dropped by a spreadsheet (`612345678`, `6 12 34 56 78`). Dates (2026-11-30), times and ids
+# do not look like that: a bare 9-digit run right after `=` is an id (`attempt_id=...`).
+_SEP = "(?:[ \t]{1,2}|[.\\-/+\u00a0\u202f\u2009\u2007])"  # "+": a space, form-encoded
 _DIGIT = rf"(?:{_SEP}?(?:\(0\){_SEP}?)?\d)"
 _PHONE_LIKE = re.compile(
-    rf"(?<![\w+%])(?:\+|%2[Bb]|0|\(0\){_SEP}?)\d{_DIGIT}{{7,12}}(?!\d)"  # +33 6.., 06.., (0)6.., 0033..
+    rf"(?<![\w%])(?<!\d\+)(?:\+|%2[Bb]|0|\(0\){_SEP}?)\d{_DIGIT}{{7,12}}(?!\d)"  # +33 6.., 06.., 0033..
     rf"|(?<![\w+%])(?:33|262|590|594|596){_SEP}?[1-9](?:{_SEP}?\d){{8}}(?!\d)"  # 33612345678
     rf"|(?<![\w+%=:./\-])[1-9](?:{_SEP}?\d){{8}}(?!\d)"  # 612345678, 6 12 34 56 78
 )
