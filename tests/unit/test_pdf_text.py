@@ -3,6 +3,7 @@ end with a carriage return (about one PDF in 256, by its date) is read whole."""
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from itertools import count
 
@@ -36,3 +37,8 @@ def test_a_name_outside_latin1_keeps_its_letters_without_the_accent_the_font_can
     assert latin1("Łukasz Ștefan Ğül") == "Lukasz Stefan Gül"
     assert latin1("Zoë « œuvre » – fin") == 'Zoë " oeuvre " - fin'
     assert latin1("محمد") == "????"  # another script: no letter to keep
+
+
+def test_a_name_typed_with_combining_accents_a_ligature_or_curly_quotes_is_drawn_plainly():
+    assert latin1(unicodedata.normalize("NFD", "Hélène Nguyễn")) == "Hélène Nguyên"
+    assert latin1("ĳ ﬁ “Bonjour” 5 €") == 'ij fi "Bonjour" 5 EUR'
