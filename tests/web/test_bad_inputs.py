@@ -22,15 +22,17 @@ def test_an_id_too_large_for_the_database_is_not_found(browser, people, path):
     assert browser.get(path).status_code == 404
 
 
-def test_a_filter_or_a_form_with_a_strange_id_acts_as_if_none_was_given(browser, people, veille, now):
+def test_a_filter_with_a_strange_id_filters_nothing_and_a_form_with_one_is_refused(browser, people, veille,
+                                                                                   now):
     tenant = add_tenant(veille, people.landlord_id, "PH-1")
     task = add_task(veille, people.landlord_id, tenant, "help_food", now)
     browser.sign_in(people.coordinator)
     for query in ("benevole=%C2%B2", "partenaire=%C2%B2", f"benevole={TOO_LARGE}", "motif=zzz"):
         page = browser.get(f"/suivis?{query}")
         assert page.status_code == 200 and f"/suivis/{task}" in page.get_data(as_text=True), query
-    assert browser.post(f"/locataires/{tenant}/benevole", {"volunteer_id": TOO_LARGE}).status_code < 500
-    assert browser.post(f"/suivis/{task}/attribuer", {"volunteer_id": "²"}).status_code < 500
+    # a forged choice is refused, never taken for the empty one ("nobody", "offer to all")
+    assert browser.post(f"/locataires/{tenant}/benevole", {"volunteer_id": TOO_LARGE}).status_code == 400
+    assert browser.post(f"/suivis/{task}/attribuer", {"volunteer_id": "²"}).status_code == 400
     with veille.session_factory() as session:
         assert session.get(Tenant, tenant).assigned_volunteer_id is None
 

@@ -43,7 +43,7 @@ from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.access import refuse
 from voice_app.web.extensions import get_veille
-from voice_app.web.inputs import database_id
+from voice_app.web.inputs import posted_id
 
 blueprint = Blueprint("coordinator", __name__)
 
@@ -196,7 +196,7 @@ def hand_over(user_id: int):
         abort(404)
     raw = request.form.get("to_volunteer_id", "")
     try:
-        moved = reassign_all(get_veille(), me().viewer, user_id, database_id(raw))
+        moved = reassign_all(get_veille(), me().viewer, user_id, posted_id(raw))
     except TaskRefused as error:
         return _failed(str(error))
     return _done(f"{moved} suivi(s) réattribué(s).")

@@ -36,6 +36,17 @@ def database_id(raw: str | None, lowest: int = 1) -> int | None:
     return number if lowest <= number <= MAX_ID else None
 
 
+def posted_id(raw: str | None) -> int | None:
+    """A form's choice of a person or a thing: None when left empty ("nobody", "everyone"), the id
+    when it is one; anything else is a forged form (400), never taken for the empty choice."""
+    if not raw:
+        return None
+    found = database_id(raw)
+    if found is None:
+        abort(400)
+    return found
+
+
 def utf8(raw: bytes) -> bool:
     try:
         raw.decode()

@@ -41,7 +41,7 @@ from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.access import refuse
 from voice_app.web.extensions import get_veille
-from voice_app.web.inputs import database_id
+from voice_app.web.inputs import posted_id
 
 blueprint = Blueprint("tenants", __name__)
 
@@ -241,7 +241,7 @@ def volunteer(tenant_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     raw = request.form.get("volunteer_id", "")
-    volunteer_id = database_id(raw)
+    volunteer_id = posted_id(raw)
     return _change(
         tenant_id,
         lambda: tenant_service.assign_volunteer(get_veille(), me().viewer, tenant_id, volunteer_id),

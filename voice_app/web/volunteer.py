@@ -49,6 +49,7 @@ from voice_app.web.access import me
 from voice_app.web.access import refuse
 from voice_app.web.extensions import get_veille
 from voice_app.web.inputs import database_id
+from voice_app.web.inputs import posted_id
 from voice_app.web.pages import paris
 
 blueprint = Blueprint("volunteer", __name__)
@@ -215,7 +216,7 @@ def reassign_task(task_id: int):
         abort(400)
     raw = request.form.get("volunteer_id", "")
     try:
-        reassign(get_veille(), me().viewer, task_id, database_id(raw))
+        reassign(get_veille(), me().viewer, task_id, posted_id(raw))
     except TaskNotFound:
         refuse("follow_up", task_id)
     except TaskRefused as error:
