@@ -101,6 +101,8 @@ def test_help_is_french_and_hides_flask_developer_commands(tmp_path):
     assert "Show this message" not in shown.stdout and "Usage" not in shown.stdout
     tenants_help = veille(tmp_path, "tenants", "import", "--help").stdout
     assert "Importer les locataires du fichier CSV FICHIER" in tenants_help
+    opt_out = veille(tmp_path, "tenants", "opt-out", "--help")  # documented in the README
+    assert opt_out.returncode == 0 and "confirm" in opt_out.stdout and "dismiss" in opt_out.stdout
 
 
 @pytest.mark.parametrize(("target", "message"), [

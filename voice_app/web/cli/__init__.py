@@ -43,10 +43,11 @@ METAVARS = {"text": "TEXTE", "integer": "NOMBRE", "float": "NOMBRE", "datetime":
             "file": "FICHIER", "path": "CHEMIN", "directory": "DOSSIER"}
 
 
+tenants.add_command(opt_out)  # veille tenants opt-out ...
+
+
 def register(app) -> None:
     french.install()  # the same French when the commands run from the app's CLI (tests, `flask`)
-    if opt_out.name not in tenants.commands:
-        tenants.add_command(opt_out)  # veille tenants opt-out ...
     for group in GROUPS:
         app.cli.add_command(group)
 
