@@ -107,7 +107,7 @@ def test_the_status_command_prints_french_tables_with_headers(app, organisation,
                          {("help_health", "urgent"): 2})
     command_module = sys.modules["voice_app.web.cli.demo"]  # the package's `demo` is the click group
     monkeypatch.setattr(command_module, "demo_status", lambda *args: figures)
-    output = app.test_cli_runner().invoke(args=["demo", "status"]).output
+    output = app.test_cli_runner().invoke(args=["demo", "status", "--organisation", organisation.slug]).output
     assert "Appels :\n  État      Nombre\n  à passer  6\n  terminé   1\u202f035\n" in output
     assert "  Résultat        Nombre\n  tout va bien    30\n  pas de réponse  5\n" in output
     assert "  Motif         Priorité  Nombre\n  aide : santé  urgente   2\n" in output

@@ -34,9 +34,10 @@ from voice_app.domain.spreadsheet import SafeCsvWriter
 from voice_app.services.accounts import hash_password
 from voice_app.services.campaigns import create_campaign
 from voice_app.services.enrolment import enrol_eligible
-from voice_app.services.organisations import UnknownOrganisation
 from voice_app.services.organisations import current_organisation
 from voice_app.services.organisations import ensure_organisation
+from voice_app.services.organisations import find_organisation
+from voice_app.services.organisations import slugify
 from voice_app.services.ports import Runtime
 from voice_app.services.tenant_import import import_tenants
 
@@ -136,12 +137,11 @@ def _demo_row(n: int) -> list[str]:
 
 
 def _demo_organisation(veille: Runtime, organisation_id: int | None) -> Organisation:
-    """The organisation named, else the only landlord, else a fictitious one made for the demo."""
-    try:
+    """The organisation named, else the fictitious one made for the demo: never a real landlord
+    that happens to be the only one (the demo adds tenants, accounts with a printed password
+    and its own callback number)."""
+    if organisation_id is not None:
         return current_organisation(veille, organisation_id)
-    except UnknownOrganisation:
-        if organisation_id is not None:
-            raise
     return ensure_organisation(veille.session_factory, DEMO_ORGANISATION,
                                service_numbers=[DEMO_CALLBACK_NUMBER])
 
@@ -170,8 +170,10 @@ class DemoStatus:
 
 
 def demo_status(veille: Runtime, organisation_id: int | None = None) -> DemoStatus:
-    """Counts only: calls by state and outcome, open follow-ups by reason and priority."""
-    organisation = current_organisation(veille, organisation_id)
+    """Counts only: calls by state and outcome, open follow-ups by reason and priority, of the
+    organisation `organisation_id`, else of the demo's own."""
+    organisation = (current_organisation(veille, organisation_id) if organisation_id is not None
+                    else find_organisation(veille, slugify(DEMO_ORGANISATION)))
     org = organisation.id
     with veille.session_factory() as session:
         states = session.execute(select(CallAttempt.state, func.count()).where(

@@ -16,7 +16,8 @@ from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
 from voice_app.services.demo_reset import reset_demo
-from voice_app.web.cli.options import organisation_option
+from voice_app.services.organisations import slugify
+from voice_app.web.cli.options import resolve_organisation
 from voice_app.web.cli.output import OUTCOMES
 from voice_app.web.cli.output import PRIORITIES
 from voice_app.web.cli.output import REASONS
@@ -106,10 +107,11 @@ def _where_to_look() -> None:
 
 
 @demo.command("status", help="Compter les appels par état et par résultat, et les suivis par motif.")
-@organisation_option
-def status(organisation) -> None:
+@click.option("--organisation", "organisation_slug", metavar="SLUG", default=slugify(DEMO_ORGANISATION),
+              show_default=True, help="Organisme concerné (défaut : celui de la démonstration).")
+def status(organisation_slug: str) -> None:
     """Print calls by state and outcome, and follow-ups by reason (counts only)."""
-    figures = demo_status(get_veille(), organisation.id)
+    figures = demo_status(get_veille(), resolve_organisation(organisation_slug).id)
     _counts("Appels", "État", STATES, figures.attempts_by_state)
     _counts("Résultats des appels", "Résultat", OUTCOMES, figures.outcomes)
     click.echo("Suivis pour les bénévoles :")
