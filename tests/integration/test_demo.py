@@ -218,3 +218,23 @@ def test_the_reset_command_refuses_a_real_provider_in_french(settings, telephony
         real.close()
     assert result.exit_code == 1
     assert "Remise à zéro de la démonstration refusée" in result.output and "Traceback" not in result.output
+
+
+def test_the_demo_never_goes_into_a_real_landlord_even_the_only_one(veille, organisation):
+    seed_demo(veille, tenants=5)
+    demo_id = _demo_organisation_id(veille)
+    with veille.session_factory() as session:
+        real = session.get(Organisation, organisation.id)
+        assert count(session, Tenant, Tenant.organisation_id == real.id) == 0
+        assert count(session, User, User.organisation_id == real.id) == 0
+        assert count(session, Campaign, Campaign.organisation_id == real.id) == 0
+        assert real.callback_number != "+33199000000"
+        assert count(session, Tenant, Tenant.organisation_id == demo_id) == 5
+
+
+def test_the_status_command_reads_the_demo_beside_a_real_landlord(app, organisation):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    status = runner.invoke(args=["demo", "status"])
+    assert status.exit_code == 0, status.output
+    assert "Appels :\n  aucun pour l’instant" in status.output
