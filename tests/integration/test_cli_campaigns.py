@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from db.models import CallAttempt
+from db.models import Campaign
 from db.models import FollowUp
 from db.models import Round
 from tests.integration.test_campaigns import add_tenant
@@ -175,3 +176,16 @@ def test_closing_from_the_cli_reports_what_it_closed(cli, veille, organisation):
     assert result.exit_code == 0 and "1 tournée(s) clôturée(s)." in result.output
     assert "clôturée" in cli("rounds", "list", "--campaign", "Hebdo").output
     assert count(veille, FollowUp) == 0
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--retry-gap", "5000000000", "une semaine au plus"),
+    ("--retry-gap", "99999999999999999999999", "une semaine au plus"),
+    ("--max-concurrent", "99999999999999999999999", "simultanés va de 1 à 10"),
+    ("--calls-per-second", "1e-300", "strictement positif"),
+])
+def test_a_setting_past_its_bounds_is_refused_before_any_round_is_planned(cli, veille, organisation, option,
+                                                                          value, said):
+    result = cli("campaigns", "create", "Hors bornes", option, value)
+    assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output
+    assert count(veille, Campaign) == 0

@@ -25,6 +25,9 @@ MINUTES_PER_DAY = 24 * 60
 MAX_ATTEMPTS_LIMIT = 10
 MAX_ROUND_DAYS = 7
 MAX_CALLS_PER_SECOND = 1000.0
+MIN_CALLS_PER_SECOND = 0.001  # one call in about 17 minutes
+MAX_RETRY_GAP_MINUTES = 7 * 24 * 60  # a week: a longer gap would leave the round
+MAX_CONCURRENT_CALLS = 10_000
 
 _TIME = re.compile(r"^(\d{1,2})[:hH](\d{2})$")
 _WINDOW = re.compile(r"^\s*(?:(?P<days>[^\s]+)\s+)?(?P<start>\S+)\s*-\s*(?P<end>\S+)\s*$")
@@ -157,15 +160,17 @@ def _check_policy(policy: CampaignPolicy) -> None:
     if not 1 <= policy.max_attempts <= MAX_ATTEMPTS_LIMIT:
         raise InvalidPolicy(f"Le nombre de tentatives doit être entre 1 et {MAX_ATTEMPTS_LIMIT} "
                             f"(reçu : {policy.max_attempts}).")
-    if policy.retry_gap_minutes < 1:
-        raise InvalidPolicy("L'écart entre deux tentatives doit être d'au moins une minute.")
+    if not 1 <= policy.retry_gap_minutes <= MAX_RETRY_GAP_MINUTES:
+        raise InvalidPolicy("L'écart entre deux tentatives doit être d'au moins une minute, et "
+                            f"d'une semaine au plus ({MAX_RETRY_GAP_MINUTES} minutes).")
     if not 1 <= policy.round_days <= MAX_ROUND_DAYS:
         raise InvalidPolicy(f"Une tournée dure entre 1 et {MAX_ROUND_DAYS} jours d'appel.")
-    if not 0 < policy.calls_per_second <= MAX_CALLS_PER_SECOND:
-        raise InvalidPolicy("Le débit d'appels par seconde doit être strictement positif "
-                            f"(et au plus {MAX_CALLS_PER_SECOND:g}).")
-    if policy.max_concurrent_calls < 1:
-        raise InvalidPolicy("Le nombre d'appels simultanés doit être d'au moins 1.")
+    if not MIN_CALLS_PER_SECOND <= policy.calls_per_second <= MAX_CALLS_PER_SECOND:
+        raise InvalidPolicy("Le débit d'appels par seconde doit être strictement positif (au moins "
+                            f"{MIN_CALLS_PER_SECOND:g}), et au plus {MAX_CALLS_PER_SECOND:g}.")
+    if not 1 <= policy.max_concurrent_calls <= MAX_CONCURRENT_CALLS:
+        raise InvalidPolicy(f"Le nombre d'appels simultanés va de 1 à {MAX_CONCURRENT_CALLS:,}."
+                            .replace(",", "\u202f"))
 
 
 def parse_minutes(text: str) -> int:

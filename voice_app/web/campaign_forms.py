@@ -21,7 +21,10 @@ from wtforms.validators import NumberRange
 from voice_app.domain.campaigns import ALL_DAYS
 from voice_app.domain.campaigns import FRENCH_LABELS
 from voice_app.domain.campaigns import MAX_ATTEMPTS_LIMIT
+from voice_app.domain.campaigns import MAX_CONCURRENT_CALLS
+from voice_app.domain.campaigns import MAX_RETRY_GAP_MINUTES
 from voice_app.domain.campaigns import MAX_ROUND_DAYS
+from voice_app.domain.campaigns import MIN_CALLS_PER_SECOND
 from voice_app.domain.campaigns import WORKING_DAYS
 from voice_app.domain.campaigns import CampaignPolicy
 from voice_app.domain.campaigns import InvalidPolicy
@@ -87,12 +90,12 @@ class CampaignForm(FlaskForm):
         InputRequired(WHOLE_NUMBER), NumberRange(1, MAX_ATTEMPTS_LIMIT, f"Entre 1 et {MAX_ATTEMPTS_LIMIT}.")])
     retry_gap_minutes = IntegerField("Écart minimal entre deux tentatives (minutes)", default=120,
                                      validators=[InputRequired(WHOLE_NUMBER),
-                                                 NumberRange(1, 7 * 24 * 60, "Au moins 1 minute.")])
+                                                 NumberRange(1, MAX_RETRY_GAP_MINUTES, "Au moins 1 minute.")])
     calls_per_second = DecimalCommaField("Appels lancés par seconde au plus", default=1.0, validators=[
         InputRequired("Un nombre est attendu (par exemple 1 ou 0,5)."),
-        NumberRange(0.001, None, "Le débit doit être strictement positif.")])
+        NumberRange(MIN_CALLS_PER_SECOND, None, "Le débit doit être strictement positif.")])
     max_concurrent_calls = IntegerField("Appels simultanés au plus", default=10, validators=[
-        InputRequired(WHOLE_NUMBER), NumberRange(1, 10_000, "Entre 1 et 10 000.")])
+        InputRequired(WHOLE_NUMBER), NumberRange(1, MAX_CONCURRENT_CALLS, "Entre 1 et 10 000.")])
     target = RadioField("Qui appeler", choices=_choices(TARGET_LABELS), default="all")
     sites = TextAreaField("Sites (un par ligne)", validators=[Length(max=5000)])
     references = TextAreaField("Références des locataires (une par ligne ou séparées par des virgules)",
@@ -138,9 +141,9 @@ class CampaignForm(FlaskForm):
 class UrgentRoundForm(FlaskForm):
     calls_per_second = DecimalCommaField("Appels lancés par seconde au plus", validators=[
         InputRequired("Un nombre est attendu (par exemple 1 ou 0,5)."),
-        NumberRange(0.001, None, "Le débit doit être strictement positif.")])
+        NumberRange(MIN_CALLS_PER_SECOND, None, "Le débit doit être strictement positif.")])
     max_concurrent_calls = IntegerField("Appels simultanés au plus", validators=[
-        InputRequired(WHOLE_NUMBER), NumberRange(1, 10_000, "Entre 1 et 10 000.")])
+        InputRequired(WHOLE_NUMBER), NumberRange(1, MAX_CONCURRENT_CALLS, "Entre 1 et 10 000.")])
 
 
 class ConfirmForm(FlaskForm):
