@@ -127,6 +127,23 @@ def test_an_unreachable_database_is_said_in_french_within_ten_seconds(tmp_path):
     assert "motdepasse" not in result.stderr and "Traceback" not in result.stderr
 
 
+def test_an_audit_export_that_cannot_reach_the_database_leaves_the_file_as_it_was(tmp_path):
+    kept = tmp_path / "audit.csv"
+    kept.write_text("l'export de la veille\n")
+    url = f"postgresql+psycopg://veille@127.0.0.1:{closed_port()}/veille"
+    result = veille(tmp_path, "audit", "export", "--since", "2026-01-01", "--output", str(kept),
+                    DATABASE_URL=url, timeout=30)
+    assert result.returncode == 1 and "injoignable" in result.stderr
+    assert kept.read_text() == "l'export de la veille\n"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "31/12/9999"])
+def test_a_date_at_the_calendars_edge_is_refused_in_french(tmp_path, day):
+    database = f"sqlite:///{tmp_path / 'v.db'}"
+    result = veille(tmp_path, "audit", "export", "--since", day, DATABASE_URL=database)
+    assert result.returncode == 2 and "date hors bornes" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_a_database_never_migrated_says_to_run_the_upgrade(tmp_path):
     result = veille(tmp_path, "tenants", "list", DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     assert result.returncode == 1

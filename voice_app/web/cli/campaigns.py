@@ -24,6 +24,8 @@ from voice_app.domain.campaigns import Window
 from voice_app.domain.campaigns import parse_days
 from voice_app.domain.campaigns import parse_window
 from voice_app.domain.campaigns import urgent_policy
+from voice_app.domain.figures import FIRST_YEAR
+from voice_app.domain.figures import LAST_YEAR
 from voice_app.domain.rounds import round_starting_on
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import count_targeted_tenants
@@ -57,9 +59,12 @@ class FrenchDate(click.ParamType):
             return value
         for pattern in DATE_FORMATS:
             try:
-                return datetime.strptime(value.strip(), pattern).date()
+                found = datetime.strptime(value.strip(), pattern).date()
             except ValueError:
                 continue
+            if not FIRST_YEAR <= found.year <= LAST_YEAR:  # year 1 or 9999 overflows in time zones
+                self.fail(f"date hors bornes : {value!r} (années {FIRST_YEAR} à {LAST_YEAR})", param, ctx)
+            return found
         self.fail(f"date illisible : {value!r} (attendu : AAAA-MM-JJ ou JJ/MM/AAAA)", param, ctx)
 
 

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC
 from datetime import datetime
 from datetime import time
+from itertools import chain
 
 import click
 from flask.cli import AppGroup
@@ -157,10 +158,14 @@ AUDIT_COLUMNS = ("date (Paris)", "organisme", "auteur", "action", "objet", "n° 
 def export(since, output) -> None:
     veille = get_veille()
     start = datetime.combine(since, time(0), tzinfo=PARIS).astimezone(UTC)
+    # The first event is read before the file is opened (click opens it at the first write):
+    # a database that cannot answer leaves an existing file as it was.
+    events = iter_events(veille, None, start)
+    first = next(events, None)
     writer = csv.writer(output, delimiter=";")
     writer.writerow(AUDIT_COLUMNS)
     count = 0
-    for event in iter_events(veille, None, start):
+    for event in chain([first] if first is not None else [], events):
         details = ", ".join(f"{k}={v}" for k, v in sorted((event.details or {}).items()))
         writer.writerow(safe_row([event.at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S"),
                                   event.organisation_id or "", event.actor_label, event.action,
