@@ -138,3 +138,12 @@ def test_behaviours_are_refused_with_a_real_provider(settings):
         veille.close()
     assert result.exit_code == 1 and "qu’avec le simulateur" in result.output
     assert telephony.placed == []
+
+
+@pytest.mark.parametrize("arguments", [("--timeout", "-1"), ("--behaviour", "press:abc")])
+def test_a_bad_timeout_or_key_is_refused_before_any_call_is_placed(live, arguments):
+    enrolled(live, "T-0043")
+    result = run(live.app, "T-0043", *arguments)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    with live.veille.session_factory() as session:
+        assert session.scalars(select(CallAttempt)).all() == []

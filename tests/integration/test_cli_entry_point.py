@@ -225,6 +225,21 @@ def test_an_unknown_revision_is_a_french_sentence(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (("db", "downgrade", "nope"), "Erreur : révision inconnue « nope »"),
+    (("db", "downgrade", "9999"), "Erreur : révision inconnue « 9999 »"),
+    (("db", "upgrade", ""), "Erreur : révision vide"),
+    (("rounds", "list", "--limit", "99999999999999999999999"), "Erreur : Valeur refusée"),
+    (("api-tokens", "revoke", "99999999999999999999999"), "Erreur : Valeur refusée"),
+])
+def test_bad_values_on_a_migrated_database_are_french_sentences(tmp_path, args, said):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.sqlite3'}"}
+    assert veille(tmp_path, "db", "upgrade", **database).returncode == 0
+    result = veille(tmp_path, *args, **database)
+    assert result.returncode in (1, 2) and said in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_database_path_that_cannot_be_made_is_a_french_sentence(tmp_path):
     (tmp_path / "fichier").write_text("pas un dossier")
     impossible = tmp_path / "fichier" / "sous" / "v.sqlite3"

@@ -80,7 +80,7 @@ def test_a_behaviour_can_be_written_on_the_command_line(spec, expected):
     assert parse_behaviour(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["", "press:", "dance", "silent:1", "say"])
+@pytest.mark.parametrize("spec", ["", "press:", "dance", "silent:1", "say", "press:abc", "press:1,x"])
 def test_a_behaviour_that_means_nothing_is_refused(spec):
     with pytest.raises(ValueError):
         parse_behaviour(spec)

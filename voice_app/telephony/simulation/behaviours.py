@@ -9,6 +9,7 @@ Unscripted numbers draw a behaviour from a seeded distribution with realistic pr
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from dataclasses import replace
 
@@ -229,11 +230,14 @@ NAMED = {
 }
 
 
+_PHONE_KEYS = re.compile(r"[0-9*#]+")  # what a phone's keypad can send
+
+
 def parse_behaviour(spec: str) -> Behaviour:
     """`press:2,1`, `say:oui`, `silent`, `hang-up`, `voicemail`, `no-answer`, `busy`, `failed`."""
     name, _, arguments = spec.strip().partition(":")
     values = [v.strip() for v in arguments.split(",") if v.strip()]
-    if name in ("press", "presses") and values:
+    if name in ("press", "presses") and values and all(_PHONE_KEYS.fullmatch(v) for v in values):
         return Behaviour.presses(*values)
     if name in ("say", "says") and values:
         return Behaviour.says(*values)

@@ -57,7 +57,7 @@ def list_command(organisation: Organisation) -> None:
 
 
 @api_tokens.command("revoke", help="Révoquer le jeton NUMERO : il est refusé dès maintenant.")
-@click.argument("token_id", metavar="NUMERO", type=int)
+@click.argument("token_id", metavar="NUMERO", type=click.IntRange(1, 2**31 - 1))
 @organisation_option(landlord=False)
 def revoke(token_id: int, organisation: Organisation) -> None:
     try:

@@ -231,7 +231,7 @@ def rounds() -> None:
 @click.option("--campaign", "campaign_name", help="Une seule campagne (défaut : toutes les actives).")
 @click.option("--date", "day", type=FrenchDate(), help="Jour de la tournée (défaut : aujourd'hui).")
 @click.option("--dry-run", is_flag=True, help="Montrer qui serait appelé et quand, sans rien enregistrer.")
-@click.option("--show", "show_count", type=int, default=50, show_default=True,
+@click.option("--show", "show_count", type=click.IntRange(0, 100_000), default=50, show_default=True,
               help="Appels listés en --dry-run (0 : tous).")
 @_fail_on_bad_input
 @organisation_option
@@ -282,7 +282,8 @@ def _echo_plan(result: PlanResult, dry_run: bool) -> None:
 
 @rounds.command("list", help="Lister les dernières tournées.")
 @click.option("--campaign", "campaign_name", help="Une seule campagne.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Nombre de tournées affichées.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="Nombre de tournées affichées.")
 @_fail_on_bad_input
 @organisation_option
 def list_rounds_command(campaign_name: str | None, limit: int, organisation) -> None:

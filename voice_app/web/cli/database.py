@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import click
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from flask.cli import AppGroup
 
@@ -21,10 +22,12 @@ def _french_revision_errors(function):
     """Alembic's refusal of a revision, as a French sentence."""
     @functools.wraps(function)
     def wrapper(revision: str):
+        if not revision.strip():
+            raise click.ClickException("révision vide : « head » est la dernière, « base » le schéma vide.")
         try:
             return function(revision)
-        except CommandError as error:
-            if "Can't locate revision" in str(error):
+        except (CommandError, RevisionError) as error:  # RevisionError: `downgrade nope`
+            if isinstance(error, RevisionError) or "Can't locate revision" in str(error):
                 raise click.ClickException(
                     f"révision inconnue « {revision} » : « head » est la dernière, « base » le schéma vide, "
                     "et veille db current donne celle de la base.") from None
