@@ -144,6 +144,20 @@ def test_a_date_at_the_calendars_edge_is_refused_in_french(tmp_path, day):
     assert result.returncode == 2 and "date hors bornes" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's always-full device")
+def test_a_full_disk_while_writing_an_export_is_a_french_sentence(tmp_path):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.sqlite3'}"}
+    assert veille(tmp_path, "db", "upgrade", **database).returncode == 0
+    result = veille(tmp_path, "audit", "export", "--since", "2026-01-01", "--output", "/dev/full", **database)
+    assert result.returncode == 1 and "(disque plein)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_veille_does_not_support_is_named_in_french(tmp_path):
+    result = veille(tmp_path, "tenants", "list", DATABASE_URL="mysql://veille@127.0.0.1/veille")
+    assert result.returncode == 1 and "ne prend pas en charge" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_database_never_migrated_says_to_run_the_upgrade(tmp_path):
     result = veille(tmp_path, "tenants", "list", DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     assert result.returncode == 1

@@ -85,6 +85,10 @@ def test_users_create_refuses_bad_input_with_french_messages(cli, veille):
     short = cli("users", "create", "a@b.fr", "--role", "volunteer", "--name", "A", "--password-stdin",
                 input="abc\n")
     assert "au moins 12 caractères" in short.output
+    latin1 = cli("users", "create", "a@b.fr", "--role", "volunteer", "--name", "A", "--password-stdin",
+                 input="mot-de-passe-été-long\n".encode("latin-1"))
+    assert latin1.exit_code == 1 and "n'est pas en UTF-8" in latin1.output and latin1.exception is not None
+    assert "Traceback" not in latin1.output
     cli("users", "create", "a@b.fr", "--role", "volunteer", "--name", "A")
     twice = cli("users", "create", "A@B.fr", "--role", "volunteer", "--name", "A")
     assert twice.exit_code == 1 and "Un compte existe déjà pour a@b.fr." in twice.output

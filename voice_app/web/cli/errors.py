@@ -47,6 +47,9 @@ def french_error(error: BaseException) -> click.ClickException:
         reason = OS_REASONS.get(error.errno, "erreur du système")
         return click.ClickException(f"« {error.filename} » inaccessible ({reason}) : vérifiez le chemin "
                                     "(DATABASE_URL, VEILLE_INSTANCE_DIR) et ses droits. Rien n'a été fait.")
+    if isinstance(error, OSError) and error.errno in OS_REASONS:  # a full disk while writing, say
+        return click.ClickException(f"écriture ou lecture impossible ({OS_REASONS[error.errno]}). "
+                                    "Ce qui était écrit est incomplet.")
     if isinstance(error, OSError):
         raise error  # a network or system error without a path: not the operator's input
     if isinstance(error, ArgumentError):
@@ -57,11 +60,23 @@ def french_error(error: BaseException) -> click.ClickException:
 
 
 def _missing_module(error: ModuleNotFoundError) -> click.ClickException:
+    if not _supported_database():
+        return click.ClickException(
+            f"DATABASE_URL désigne une base que Veille ne prend pas en charge ({shown_database_url()}) : "
+            "SQLite (défaut) ou PostgreSQL, postgresql+psycopg://utilisateur@hôte:5432/veille.")
     if (error.name or "").startswith("psycopg"):
         return click.ClickException(
             "le pilote PostgreSQL n'est pas installé : installez Veille avec "
             "pip install -e '.[postgresql]' (ou scripts/setup postgresql), puis relancez.")
     raise error  # a missing module of our own is a bug, not the operator's environment
+
+
+def _supported_database() -> bool:
+    raw = os.environ.get("DATABASE_URL")
+    try:
+        return not raw or make_url(raw).get_backend_name() in ("sqlite", "postgresql")
+    except ArgumentError:
+        return True  # said as an unreadable URL elsewhere
 
 
 def _database_error(error: DBAPIError) -> click.ClickException:

@@ -67,13 +67,24 @@ def users() -> None:
 @organisation_option(landlord=False)
 @_french_errors
 def create(email, role, name, phone, capacity, password_stdin, organisation) -> None:
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    password = _password_from_stdin() if password_stdin else None
     veille = get_veille()
     user = create_user(veille, NewUser(email=email, role=role, name=name, organisation_id=organisation.id,
                                        phone=phone, capacity=capacity), password=password)
     click.echo(f"Compte {ROLE_LABELS[Role(role)]} créé pour {user.email} ({organisation.name}).")
     if not password:
         _echo_invitation(invite(veille, user.id))
+
+
+def _password_from_stdin() -> str:
+    """The first line of standard input, which must be UTF-8 (a terminal in Latin-1 is refused
+    rather than hashed as something the sign-in page will never send)."""
+    raw = sys.stdin.buffer.readline()
+    try:
+        return raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise click.ClickException("le mot de passe lu n'est pas en UTF-8 : réglez le terminal en UTF-8, "
+                                   "ou créez le compte sans mot de passe (lien d'invitation).") from None
 
 
 @users.command("invite", help="Envoyer un nouveau lien d’invitation au compte EMAIL.")
