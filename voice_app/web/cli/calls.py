@@ -49,7 +49,7 @@ def calls() -> None:
 @click.option("--behaviour", metavar="COMPORTEMENT",
               help="Simulateur seulement : press:2,1 | say:oui | silent | hang-up | voicemail | "
                    "no-answer | busy | failed.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
               help="Secondes d’attente de la fin de l’appel.")
 @click.option("--force", is_flag=True,
               help="Appelle aussi un locataire non inscrit ou absent aujourd’hui : pour vérifier un numéro "
