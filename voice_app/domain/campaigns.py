@@ -142,6 +142,7 @@ def _window_from_dict(data: dict) -> Window:
 _SCALARS = {"include_holidays": bool, "max_attempts": int, "retry_gap_minutes": int,
             "retry_other_half_day": bool, "round_days": int, "calls_per_second": float,
             "max_concurrent_calls": int}
+POLICY_KEYS = frozenset({"rhythm", "weekdays", "windows", *_SCALARS})
 
 
 def _check_policy(policy: CampaignPolicy) -> None:
@@ -169,8 +170,8 @@ def _check_policy(policy: CampaignPolicy) -> None:
         raise InvalidPolicy("Le débit d'appels par seconde doit être strictement positif (au moins "
                             f"{MIN_CALLS_PER_SECOND:g}), et au plus {MAX_CALLS_PER_SECOND:g}.")
     if not 1 <= policy.max_concurrent_calls <= MAX_CONCURRENT_CALLS:
-        raise InvalidPolicy(f"Le nombre d'appels simultanés va de 1 à {MAX_CONCURRENT_CALLS:,}."
-                            .replace(",", "\u202f"))
+        most = f"{MAX_CONCURRENT_CALLS:_}".replace("_", "\u202f")  # 10 000, as French writes it
+        raise InvalidPolicy(f"Le nombre d'appels simultanés va de 1 à {most}.")
 
 
 def parse_minutes(text: str) -> int:
@@ -236,5 +237,3 @@ def urgent_policy(**changes) -> CampaignPolicy:
     base = CampaignPolicy(rhythm="daily", weekdays=ALL_DAYS, windows=windows, include_holidays=True,
                           round_days=1)
     return base.with_changes(**changes)
-
-POLICY_KEYS = frozenset({"rhythm", "weekdays", "windows", *_SCALARS})

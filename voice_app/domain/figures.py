@@ -111,6 +111,11 @@ def utc_midnight(day: date) -> datetime:
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
+def in_calendar(day: date) -> bool:
+    """Is `day` within the years Veille reads (FIRST_YEAR to LAST_YEAR)?"""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def month_period(text: str) -> Period:
     """`2026-11` -> November 2026; PeriodError otherwise."""
     match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
@@ -127,7 +132,7 @@ def dates_period(first_text: str, last_text: str) -> Period:
         first, last = date.fromisoformat(first_text.strip()), date.fromisoformat(last_text.strip())
     except (ValueError, AttributeError) as error:
         raise PeriodError("Dates invalides : attendu AAAA-MM-JJ, par exemple 2026-11-01.") from error
-    if not (FIRST_YEAR <= first.year and last.year <= LAST_YEAR):
+    if not (in_calendar(first) and in_calendar(last)):
         raise PeriodError(f"Dates invalides : années {FIRST_YEAR} à {LAST_YEAR}.")
     if last < first:
         raise PeriodError("La date de fin précède la date de début.")

@@ -45,6 +45,7 @@ log = logging.getLogger("veille.demo")
 
 DEMO_CAMPAIGN = "Démonstration"
 DEMO_ORGANISATION = "Habitat Démo"
+DEMO_SLUG = slugify(DEMO_ORGANISATION)
 DEMO_CALLBACK_NUMBER = "+33199000000"
 # (civility, first name): the civility goes with the name ("Mme Jeanne", "M. Marcel").
 FIRST_NAMES = (("Mme", "Jeanne"), ("M.", "Marcel"), ("Mme", "Odette"), ("M.", "Lucien"), ("Mme", "Simone"),
@@ -173,7 +174,7 @@ def demo_status(veille: Runtime, organisation_id: int | None = None) -> DemoStat
     """Counts only: calls by state and outcome, open follow-ups by reason and priority, of the
     organisation `organisation_id`, else of the demo's own."""
     organisation = (current_organisation(veille, organisation_id) if organisation_id is not None
-                    else find_organisation(veille, slugify(DEMO_ORGANISATION)))
+                    else find_organisation(veille, DEMO_SLUG))
     org = organisation.id
     with veille.session_factory() as session:
         states = session.execute(select(CallAttempt.state, func.count()).where(

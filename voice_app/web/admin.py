@@ -29,8 +29,7 @@ from wtforms.validators import Optional
 from db.models import Organisation
 from db.models import User
 from voice_app.domain.calendar import PARIS
-from voice_app.domain.figures import FIRST_YEAR
-from voice_app.domain.figures import LAST_YEAR
+from voice_app.domain.figures import in_calendar
 from voice_app.domain.people import ROLE_LABELS
 from voice_app.domain.people import Role
 from voice_app.domain.webhook_urls import absolute
@@ -195,7 +194,7 @@ def _day(value: str | None):
         day = datetime.strptime(value, "%Y-%m-%d").date() if value else None
     except ValueError:
         return None
-    return day if day is None or FIRST_YEAR <= day.year <= LAST_YEAR else None
+    return day if day is None or in_calendar(day) else None
 
 
 @blueprint.get("/audit")

@@ -19,6 +19,7 @@ from voice_app.services.ivr_languages import language_uses
 from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.extensions import get_veille
+from voice_app.web.inputs import whole_number
 
 blueprint = Blueprint("rules", __name__)
 
@@ -32,7 +33,7 @@ def _landlord_id() -> int:
 
 def _age(name: str, current: int) -> int | None:
     raw = request.form.get(f"{name}_min_age", str(current)).strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else None
+    return whole_number(raw, 0, 999)
 
 
 def _posted(current: dict) -> dict:

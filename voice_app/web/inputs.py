@@ -27,13 +27,19 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def database_id(raw: str | None, lowest: int = 1) -> int | None:
-    """`raw` as an id when it is one (ASCII digits, from `lowest` up to an id column's largest),
-    else None. (A filter may give 0 a meaning of its own: "nobody's".)"""
+def whole_number(raw: str | None, lowest: int, highest: int) -> int | None:
+    """`raw` as a whole number from `lowest` to `highest` when it is one (ASCII digits only:
+    `int()` refuses "²", which `str.isdigit()` accepts), else None."""
     if not raw or not (raw.isascii() and raw.isdigit()):
         return None
     number = int(raw)
-    return number if lowest <= number <= MAX_ID else None
+    return number if lowest <= number <= highest else None
+
+
+def database_id(raw: str | None, lowest: int = 1) -> int | None:
+    """`raw` as an id when it is one (from `lowest` up to an id column's largest), else None.
+    (A filter may give 0 a meaning of its own: "nobody's".)"""
+    return whole_number(raw, lowest, MAX_ID)
 
 
 def posted_id(raw: str | None) -> int | None:

@@ -38,6 +38,7 @@ from voice_app.web.api.shapes import push_json
 from voice_app.web.extensions import get_veille
 from voice_app.web.inputs import database_id
 from voice_app.web.inputs import json_has_nul
+from voice_app.web.inputs import whole_number
 
 TRUE, FALSE = ("true", "1", "yes", "oui"), ("false", "0", "no", "non", "")
 
@@ -58,9 +59,10 @@ def _flag(name: str) -> bool:
 
 def _limit() -> int:
     raw = request.args.get("limit", "100")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= api_reads.MAX_PAGE:
+    limit = whole_number(raw, 1, api_reads.MAX_PAGE)
+    if limit is None:
         raise Problem(400, "bad_parameter", f"« limit » est un entier de 1 à {api_reads.MAX_PAGE}.")
-    return int(raw)
+    return limit
 
 
 def _moment(name: str) -> datetime | None:

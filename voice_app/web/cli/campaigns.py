@@ -26,6 +26,7 @@ from voice_app.domain.campaigns import parse_window
 from voice_app.domain.campaigns import urgent_policy
 from voice_app.domain.figures import FIRST_YEAR
 from voice_app.domain.figures import LAST_YEAR
+from voice_app.domain.figures import in_calendar
 from voice_app.domain.rounds import round_starting_on
 from voice_app.services.campaigns import campaign_policy
 from voice_app.services.campaigns import count_targeted_tenants
@@ -62,7 +63,7 @@ class FrenchDate(click.ParamType):
                 found = datetime.strptime(value.strip(), pattern).date()
             except ValueError:
                 continue
-            if not FIRST_YEAR <= found.year <= LAST_YEAR:  # year 1 or 9999 overflows in time zones
+            if not in_calendar(found):  # year 1 or 9999 overflows in time-zone arithmetic
                 self.fail(f"date hors bornes : {value!r} (années {FIRST_YEAR} à {LAST_YEAR})", param, ctx)
             return found
         self.fail(f"date illisible : {value!r} (attendu : AAAA-MM-JJ ou JJ/MM/AAAA)", param, ctx)

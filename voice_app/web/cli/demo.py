@@ -12,11 +12,11 @@ from voice_app.domain.calendar import PARIS
 from voice_app.services.demo import DEMO_CAMPAIGN
 from voice_app.services.demo import DEMO_ORGANISATION
 from voice_app.services.demo import DEMO_PASSWORD
+from voice_app.services.demo import DEMO_SLUG
 from voice_app.services.demo import DemoRefused
 from voice_app.services.demo import demo_status
 from voice_app.services.demo import seed_demo
 from voice_app.services.demo_reset import reset_demo
-from voice_app.services.organisations import slugify
 from voice_app.web.cli.options import resolve_organisation
 from voice_app.web.cli.output import OUTCOMES
 from voice_app.web.cli.output import PRIORITIES
@@ -107,7 +107,7 @@ def _where_to_look() -> None:
 
 
 @demo.command("status", help="Compter les appels par état et par résultat, et les suivis par motif.")
-@click.option("--organisation", "organisation_slug", metavar="SLUG", default=slugify(DEMO_ORGANISATION),
+@click.option("--organisation", "organisation_slug", metavar="SLUG", default=DEMO_SLUG,
               show_default=True, help="Organisme concerné (défaut : celui de la démonstration).")
 def status(organisation_slug: str) -> None:
     """Print calls by state and outcome, and follow-ups by reason (counts only)."""
