@@ -209,6 +209,20 @@ def landlord_ids(session: Session, partner_id: int) -> list[int]:
     return list(session.scalars(select(Partnership.landlord_id).where(Partnership.partner_id == partner_id)))
 
 
+def create_partner(veille: Runtime, landlord: Organisation, name: str, actor_id: int | None) -> Organisation:
+    """A new association working for `landlord`. Another landlord's association may have the
+    same name (its slug is then numbered); one of this landlord's may not (a second click)."""
+    with veille.session_factory() as session:
+        partner_ids = related_organisation_ids(session, landlord)[1:]
+        names = session.scalars(select(Organisation.name).where(Organisation.id.in_(partner_ids)))
+        if (name or "").strip().casefold() in {known.casefold() for known in names}:
+            raise OrganisationError(
+                f"L’association « {name.strip()} » travaille déjà avec « {landlord.name} ».")
+    partner = create_organisation(veille, name, kind="partner", actor_id=actor_id, numbered_slug=True)
+    grant_partnership(veille, landlord.id, partner.id, actor_id=actor_id)
+    return partner
+
+
 def related_organisation_ids(session: Session, organisation: Organisation) -> list[int]:
     """The organisation and those it works with (its partners, or the landlords it serves)."""
     others = partner_ids(session, organisation.id) if organisation.kind == "landlord" \

@@ -43,8 +43,7 @@ from voice_app.services.audit import AuditFilter
 from voice_app.services.audit import list_events
 from voice_app.services.organisations import OrganisationError
 from voice_app.services.organisations import add_service_number
-from voice_app.services.organisations import create_organisation
-from voice_app.services.organisations import grant_partnership
+from voice_app.services.organisations import create_partner
 from voice_app.services.organisations import list_organisations
 from voice_app.web.access import for_area
 from voice_app.web.access import me
@@ -167,9 +166,7 @@ def organisations():
     veille = get_veille()
     try:
         if own.kind == "landlord" and _submitted(partner_form):
-            partner = create_organisation(veille, partner_form.name.data, kind="partner", actor_id=me().id,
-                                          numbered_slug=True)
-            grant_partnership(veille, own.id, partner.id, actor_id=me().id)
+            partner = create_partner(veille, own, partner_form.name.data, actor_id=me().id)
             flash(f"Association « {partner.name} » créée et liée à « {own.name} ».", "info")
             return redirect(url_for("admin.organisations"))
         if _submitted(number_form):
