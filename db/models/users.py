@@ -37,6 +37,9 @@ class User(Base):
     capacity: Mapped[int] = mapped_column(default=DEFAULT_CAPACITY, server_default=str(DEFAULT_CAPACITY))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Part of every session's id: raised at sign-out, a new password or deactivation, it ends
+    # every session opened before (a copied cookie included).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

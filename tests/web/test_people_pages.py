@@ -14,6 +14,8 @@ from db.models import VolunteerAbsence
 from tests.web.people import add_round
 from tests.web.people import add_tenant
 from voice_app.domain.escalation import Reason
+from voice_app.services.accounts import NewUser
+from voice_app.services.accounts import create_user
 from voice_app.services.escalations import open_follow_up
 
 
@@ -78,6 +80,27 @@ def test_portfolio_assignment_and_site_balancing(browser, people, veille):
     assert owners[:2] == [people.volunteer.id] * 2  # kept: continuity first, and now full
     assert owners.count(people.other_volunteer.id) == 1  # half full (1/2) like the partner's (2/25)...
     assert owners.count(people.partner_volunteer.id) == 3  # ...who takes the rest
+
+
+def test_a_partners_coordinator_moves_only_tenants_its_volunteers_follow(browser, people, veille):
+    theirs = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.partner_volunteer.id)
+    landlords = add_tenant(veille, people.landlord_id, "PH-2", volunteer_id=people.volunteer.id)
+    nobodys = add_tenant(veille, people.landlord_id, "PH-3")
+    second = create_user(veille, NewUser(email="marc@pc75.test", role="volunteer", name="Marc",
+                                         organisation_id=people.partner_id)).id
+    browser.sign_in(people.partner_coordinator)
+    browser.get("/benevoles")
+
+    page = browser.post(f"/benevoles/{second}/portefeuille", {"references": "PH-1, PH-2, PH-3"},
+                        follow_redirects=True).get_data(as_text=True)
+
+    with veille.session_factory() as session:
+        owners = [session.get(Tenant, i).assigned_volunteer_id for i in (theirs, landlords, nobodys)]
+    assert owners == [second, people.volunteer.id, None]
+    assert "1 locataire(s) confié(s)" in page
+    assert "Références inconnues : PH-2, PH-3" in page  # as if they did not exist
+    assert browser.get(f"/locataires/{landlords}").status_code == 404
+    assert "déjà suivis par vos bénévoles" in browser.get("/benevoles").get_data(as_text=True)
 
 
 def test_a_follow_up_goes_to_the_tenants_volunteer_unless_away(veille, people, now):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -110,6 +111,74 @@ def test_signing_out_ends_the_session(browser, people):
     browser.sign_in(people.volunteer)
     assert browser.post("/deconnexion").headers["Location"] == "/connexion"
     assert browser.get("/").status_code == 302
+
+
+def test_signing_out_ends_a_copy_of_the_session_too(client, browser, people):
+    browser.sign_in(people.coordinator)
+    copied = client.get_cookie("veille_session").value
+    browser.post("/deconnexion")
+    thief = client.application.test_client()
+    thief.set_cookie("veille_session", copied)
+    assert thief.get("/locataires").status_code == 302
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(client, browser, people, veille):
+    old = Browser(client.application.test_client())
+    old.sign_in(people.coordinator)
+    assert old.get("/locataires").status_code == 200
+    token = invite(veille, people.coordinator.id)
+    phrase = "un tout nouveau mot de passe"
+    set_password = browser.post(f"/invitation/{token}", {"password": phrase, "confirmation": phrase})
+    assert set_password.status_code == 302
+    assert old.get("/locataires").status_code == 302
+    assert browser.sign_in(people.coordinator, phrase).status_code == 302
+    assert browser.get("/locataires").status_code == 200
+
+
+def test_a_reactivated_account_has_no_session_left(browser, people, veille):
+    browser.sign_in(people.volunteer)
+    set_active(veille, people.volunteer.id, False)
+    set_active(veille, people.volunteer.id, True)
+    assert browser.get("/").status_code == 302
+
+
+def test_a_session_ends_24_hours_after_sign_in_however_busy(browser, people, monkeypatch):
+    from voice_app.web import access
+
+    browser.sign_in(people.volunteer)
+    started = time.time()
+    monkeypatch.setattr(access, "seconds_now", lambda: started + 23 * 3600)
+    assert browser.get("/").status_code == 200
+    monkeypatch.setattr(access, "seconds_now", lambda: started + 24 * 3600 + 60)
+    assert browser.get("/").status_code == 302
+
+
+def test_only_the_newest_invitation_link_works(browser, veille, people):
+    first, second = invite(veille, people.volunteer.id), invite(veille, people.volunteer.id)
+    assert browser.get(f"/invitation/{first}").status_code == 404
+    phrase = "une longue phrase"
+    set_password = browser.post(f"/invitation/{second}", {"password": phrase, "confirmation": phrase})
+    assert set_password.status_code == 302
+
+
+def test_setting_the_password_or_deactivating_spends_every_open_link(browser, veille, people):
+    from db.models import Invitation
+
+    invite(veille, people.volunteer.id)
+    with veille.session_factory.begin() as session:  # an older link, issued before this rule
+        session.add(Invitation(user_id=people.volunteer.id, token_hash="0" * 64,
+                               expires_at=veille.clock() + timedelta(hours=1)))
+    token = invite(veille, people.other_volunteer.id)
+    set_active(veille, people.other_volunteer.id, False)
+    set_active(veille, people.other_volunteer.id, True)
+    assert browser.get(f"/invitation/{token}").status_code == 404
+    last = invite(veille, people.volunteer.id)
+    phrase = "une longue phrase"
+    browser.post(f"/invitation/{last}", {"password": phrase, "confirmation": phrase})
+    with veille.session_factory() as session:
+        open_links = session.scalars(select(Invitation).where(
+            Invitation.user_id == people.volunteer.id, Invitation.used_at.is_(None))).all()
+    assert open_links == []
 
 
 def test_an_invitation_sets_the_password_once(browser, veille, people, now):

@@ -29,6 +29,25 @@ def audit_count(veille, action: str) -> int:
         return session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
 
 
+def test_a_partners_coordinator_prints_its_volunteers_tasks_without_the_numbers(browser, people, veille, now):
+    """The task card shows a number only to the task's holder and the landlord's staff; the paper
+    list follows the same rule."""
+    tenant_id = add_tenant(veille, people.landlord_id, "PH-7", volunteer_id=people.partner_volunteer.id)
+    task_id = add_task(veille, people.landlord_id, tenant_id, "help_health", now)
+    with veille.session_factory.begin() as session:
+        task = session.get(FollowUp, task_id)
+        task.assignee_id, task.status = people.partner_volunteer.id, "claimed"
+    browser.sign_in(people.partner_coordinator)
+    browser.get(f"/suivis/{task_id}")
+    assert browser.post(f"/suivis/{task_id}/numero").status_code == 403
+
+    rows = list(csv.reader(io.StringIO(browser.get("/suivis/export.csv").get_data(as_text=True)
+                                       .lstrip("\ufeff")), delimiter=";"))
+
+    assert [row[1] for row in rows[1:]] == ["-"]  # the task is listed, its number is not
+    assert "+33612345678" not in "".join(pdf_text(browser.get("/suivis/export.pdf").data))
+
+
 def mine_and_offered(veille, people, now):
     mine = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
     offered = add_tenant(veille, people.landlord_id, "PH-2", last_name="Durand")

@@ -45,6 +45,7 @@ MAX_ACCOUNT_FAILURES = 10  # then the account waits for the window to pass
 MAX_ADDRESS_FAILURES = 30  # one address guessing many accounts
 INVITATION_VALIDITY = timedelta(hours=72)
 SESSION_IDLE_LIMIT = timedelta(hours=12)
+SESSION_ABSOLUTE_LIMIT = timedelta(hours=24)  # from sign-in, however active the session
 
 
 def may_open(role: str, area: str, organisation_kind: str = "landlord") -> bool:

@@ -151,10 +151,19 @@ def set_active(veille: Runtime, user_id: int, active: bool, *, actor_id: int | N
         user.active = active
         if not active:
             user.on_duty = False
+            user.session_version += 1  # reactivated, the account starts with no open session
+            _spend_open_invitations(session, user_id, veille.clock())
         _audit(session, veille.clock(), actor_id, "user.activated" if active else "user.deactivated", user)
     log.info("user.%s user_id=%s", "activated" if active else "deactivated", user_id)
     return user
 
+
+
+def end_sessions(veille: Runtime, user_id: int) -> None:
+    """Sign the user out everywhere: every session opened so far stops working."""
+    with veille.session_factory.begin() as session:
+        session.execute(update(User).where(User.id == user_id)
+                        .values(session_version=User.session_version + 1))
 
 
 # --- Invitations ------------------------------------------------------------------------------
@@ -163,14 +172,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _spend_open_invitations(session: Session, user_id: int, now: datetime) -> None:
+    """Only the newest link works: one lost or forwarded earlier must not set a password."""
+    session.execute(update(Invitation).where(Invitation.user_id == user_id, Invitation.used_at.is_(None))
+                    .values(used_at=now))
+
+
 def invite(veille: Runtime, user_id: int, *, actor_id: int | None = None) -> str:
-    """A one-time token (valid 72 h) for the user to set their password; only its hash is kept."""
+    """A one-time token (valid 72 h) for the user to set their password; only its hash is kept.
+    The user's earlier links stop working."""
     token = secrets.token_urlsafe(32)
     now = veille.clock()
     with veille.session_factory.begin() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise AccountError("On ne peut inviter qu’un compte actif.")
+        _spend_open_invitations(session, user_id, now)
         session.add(Invitation(user_id=user_id, token_hash=_token_hash(token),
                                expires_at=invitation_expires(now), created_by_id=actor_id, created_at=now))
         _audit(session, now, actor_id, "user.invited", user)
@@ -198,6 +215,8 @@ def accept_invitation(veille: Runtime, token: str, password: str) -> User:
         if user is None or not user.active:
             raise AccountError("Ce lien d’invitation n’est plus valable : demandez-en un nouveau.")
         user.password_hash = password_hash
+        user.session_version += 1  # whoever knew the old password is signed out
+        _spend_open_invitations(session, user.id, now)
         _audit(session, now, user.id, "user.invitation_accepted", user)
     log.info("user.invitation_accepted user_id=%s", user.id)
     return user

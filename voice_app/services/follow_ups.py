@@ -138,8 +138,9 @@ class PaperRow:
 
 
 def paper_list(veille: Runtime, viewer: Viewer, now: datetime) -> list[PaperRow]:
-    """Open tasks with what is needed to call (full numbers): a volunteer's own, or a
-    coordinator's whole scope. Audited: numbers leave the screen."""
+    """Open tasks with what is needed to call: a volunteer's own, or a coordinator's whole
+    scope. Full numbers only where the card would show them (the task's holder, the landlord's
+    staff): a partner's coordinator gets the list without them. Audited: numbers leave the screen."""
     scope = FollowUp.assignee_id == viewer.user_id if viewer.role == Role.VOLUNTEER else visible(viewer)
     with veille.session_factory.begin() as session:
         rows = session.execute(
@@ -149,8 +150,12 @@ def paper_list(veille: Runtime, viewer: Viewer, now: datetime) -> list[PaperRow]
         audit.add(session, now, organisation_id=viewer.organisation_id,
                   actor=session.get(User, viewer.user_id), action="follow_up.exported",
                   subject_type="follow_up", details={"count": len(rows)})
+    def numbers(task: FollowUp, tenant: Tenant | None) -> list[str]:
+        shown = tenant is not None and (viewer.sees_whole_landlord or task.assignee_id == viewer.user_id)
+        return [n for n in (tenant.phone, tenant.phone2) if n] if shown else []
+
     return [PaperRow(_name(t.civility, t.first_name, t.last_name) if t else "Appelant inconnu",
-                     [n for n in (t.phone, t.phone2) if n] if t else [], task.reason, task.priority,
+                     numbers(task, t), task.reason, task.priority,
                      task.due_at, t.site if t else None, t.caretaker if t else None)
             for task, t in rows]
 

@@ -230,6 +230,19 @@ def related_organisation_ids(session: Session, organisation: Organisation) -> li
     return [organisation.id, *others]
 
 
+def administered_organisation_ids(session: Session, organisation: Organisation) -> list[int]:
+    """What an admin of `organisation` manages (accounts, API tokens, the audit log): itself and,
+    for a landlord, the associations that work for it alone. An association's admin manages only
+    the association; one serving several landlords is managed by its own admin or the operator,
+    since its accounts and tokens reach every landlord it serves."""
+    if organisation.kind != "landlord":
+        return [organisation.id]
+    partners = partner_ids(session, organisation.id)
+    shared = set(session.scalars(select(Partnership.partner_id).where(
+        Partnership.partner_id.in_(partners), Partnership.landlord_id != organisation.id)))
+    return [organisation.id, *(partner for partner in partners if partner not in shared)]
+
+
 def list_organisations(veille: Runtime, *, visible_to: Organisation | None = None) -> list[tuple]:
     """(organisation, its service numbers, its partners' or landlords' names), by name."""
     with veille.session_factory() as session:

@@ -153,14 +153,21 @@ def add_absence(veille: Runtime, landlord_id: int, user_id: int, starts_on: date
 
 
 def assign_portfolio(veille: Runtime, landlord_id: int, references: Iterable[str], volunteer_id: int, *,
-                     actor_id: int | None = None) -> PortfolioResult:
-    """Make `volunteer_id` the volunteer of the tenants named by reference."""
+                     actor_id: int | None = None,
+                     among_organisation_id: int | None = None) -> PortfolioResult:
+    """Make `volunteer_id` the volunteer of the tenants named by reference. With
+    `among_organisation_id` (a partner's coordinator), only tenants already followed by one of
+    that organisation's volunteers move: the others are "not found", as if they did not exist."""
     references = [r.strip() for r in references if r and r.strip()]
     result = PortfolioResult()
     with veille.session_factory.begin() as session:
         _volunteer_of_pool(session, landlord_id, volunteer_id)
-        found = dict(session.execute(select(Tenant.reference, Tenant.id).where(
-            Tenant.organisation_id == landlord_id, Tenant.reference.in_(references))).all())
+        query = select(Tenant.reference, Tenant.id).where(
+            Tenant.organisation_id == landlord_id, Tenant.reference.in_(references))
+        if among_organisation_id is not None:
+            query = query.where(Tenant.assigned_volunteer_id.in_(
+                select(User.id).where(User.organisation_id == among_organisation_id)))
+        found = dict(session.execute(query).all())
         result.not_found = [r for r in references if r not in found]
         result.assigned = [r for r in references if r in found]
         if result.assigned:

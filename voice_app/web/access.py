@@ -8,14 +8,17 @@ signed-in user's request for a record is audited.
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 
 from flask import abort
+from flask import session as cookie
 from flask_login import current_user
 from flask_login import login_required
 
 from db.models import Organisation
 from db.models import User
+from voice_app.domain.people import SESSION_ABSOLUTE_LIMIT
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
 from voice_app.domain.people import may_open
@@ -39,13 +42,16 @@ class SignedIn:
     organisation_kind: str
     related_organisation_ids: tuple[int, ...]  # itself, then its partners or landlords
     landlord_ids: tuple[int, ...]  # the landlords whose tenants it works on
+    session_version: int
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's id: sign-out, a new password or deactivation raise the version, which
+        ends every session opened before."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_volunteer(self) -> bool:
@@ -69,21 +75,40 @@ class SignedIn:
         return User(id=self.id, display_name=self.name, organisation_id=self.organisation_id)
 
 
+SIGNED_IN_AT = "signed_in_at"  # in the session cookie: when its sign-in happened (Unix time)
+
+
+def seconds_now() -> float:
+    return time.time()
+
+
+def sign_in_started() -> None:
+    """Mark the fresh session's start: it ends SESSION_ABSOLUTE_LIMIT later however busy it
+    is (a page left open polls, which would otherwise keep it alive for ever)."""
+    cookie[SIGNED_IN_AT] = int(seconds_now())
+
+
+def _session_too_old() -> bool:
+    started = cookie.get(SIGNED_IN_AT)
+    return not isinstance(started, int) or seconds_now() - started > SESSION_ABSOLUTE_LIMIT.total_seconds()
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> SignedIn | None:
-    if not user_id.isdigit():
+def load_user(session_id: str) -> SignedIn | None:
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or _session_too_old():
         return None
     veille = get_veille()
     with veille.session_factory() as session:
         user = session.get(User, int(user_id))
-        if user is None or not user.active:
+        if user is None or not user.active or user.session_version != int(version):
             return None
         organisation = session.get(Organisation, user.organisation_id)
         related = tuple(related_organisation_ids(session, organisation))
         landlords = (organisation.id,) if organisation.kind == "landlord" \
             else tuple(landlord_ids(session, organisation.id))
         return SignedIn(user.id, user.email, user.display_name, user.role, organisation.id,
-                        organisation.name, organisation.kind, related, landlords)
+                        organisation.name, organisation.kind, related, landlords, user.session_version)
 
 
 def me() -> SignedIn:

@@ -1,6 +1,8 @@
 """`/admin/...`: users, organisations and partnerships, the audit log (blueprint `admin`).
 
-An admin manages their organisation and those it works with (a landlord's partners).
+An admin manages the accounts, API tokens and audit log of their organisation and, for a
+landlord, of the associations that work for it alone (`administered_organisation_ids`); the
+organisations page also lists the partners or landlords it works with.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from voice_app.services.audit import AuditFilter
 from voice_app.services.audit import list_events
 from voice_app.services.organisations import OrganisationError
 from voice_app.services.organisations import add_service_number
+from voice_app.services.organisations import administered_organisation_ids
 from voice_app.services.organisations import create_partner
 from voice_app.services.organisations import list_organisations
 from voice_app.web.access import for_area
@@ -74,9 +77,18 @@ class NumberForm(FlaskForm):
     number = StringField("Numéro de service", validators=[DataRequired(REQUIRED), Length(max=40)])
 
 
-def _organisations() -> list[tuple[int, str]]:
+def administered() -> list[int]:
+    """The organisations whose accounts, tokens and audit log this admin manages."""
+    with get_veille().session_factory() as session:
+        return administered_organisation_ids(session, session.get(Organisation, me().organisation_id))
+
+
+def organisation_choices() -> list[SelectChoice]:
+    """The organisations an admin may create an account or a token in (a select's choices)."""
+    ids = administered()
     rows = list_organisations(get_veille(), visible_to=_own_organisation())
-    return [SelectChoice(str(organisation.id), organisation.name) for organisation, _, _ in rows]
+    return [SelectChoice(str(organisation.id), organisation.name) for organisation, _, _ in rows
+            if organisation.id in ids]
 
 
 def _submitted(form: FlaskForm) -> bool:
@@ -92,7 +104,7 @@ def _own_organisation() -> Organisation:
 def _user_in_scope(user_id: int) -> User:
     with get_veille().session_factory() as session:
         user = session.get(User, user_id)
-    if user is None or user.organisation_id not in me().related_organisation_ids:
+    if user is None or user.organisation_id not in administered():
         refuse("user", user_id)
     return user
 
@@ -101,7 +113,7 @@ def _user_in_scope(user_id: int) -> User:
 @for_area("admin")
 def users():
     form = UserForm()
-    form.organisation_id.choices = _organisations()
+    form.organisation_id.choices = organisation_choices()
     invitation = None
     if form.validate_on_submit():
         veille = get_veille()
@@ -114,10 +126,10 @@ def users():
                                   url_for("auth.invitation", token=invite(veille, user.id, actor_id=me().id)))
             flash(f"Compte créé pour {user.email} : transmettez-lui le lien d’invitation ci-dessous.", "info")
             form = UserForm(formdata=None)
-            form.organisation_id.choices = _organisations()
+            form.organisation_id.choices = organisation_choices()
         except AccountError as error:
             flash(str(error), "error")
-    rows = list_users(get_veille(), list(me().related_organisation_ids))
+    rows = list_users(get_veille(), administered())
     return render_template("admin/users.html", form=form, rows=rows, invitation=invitation,
                            action_form=FlaskForm(), role_labels=ROLE_LABELS, Role=Role)
 
@@ -150,9 +162,9 @@ def user_invitation(user_id: int):
         flash(str(error), "error")
         return redirect(url_for("admin.users"))
     link = absolute(veille.settings.PUBLIC_BASE_URL, url_for("auth.invitation", token=token))
-    rows = list_users(veille, list(me().related_organisation_ids))
+    rows = list_users(veille, administered())
     form = UserForm(formdata=None)
-    form.organisation_id.choices = _organisations()
+    form.organisation_id.choices = organisation_choices()
     flash(f"Nouveau lien d’invitation pour {user.email} ci-dessous.", "info")
     return render_template("admin/users.html", form=form, rows=rows, invitation=link,
                            action_form=FlaskForm(), role_labels=ROLE_LABELS, Role=Role)
@@ -205,7 +217,7 @@ def audit():
         since=datetime.combine(since, time(0), tzinfo=PARIS).astimezone(UTC) if since else None,
         until=datetime.combine(until, time(23, 59, 59), tzinfo=PARIS).astimezone(UTC) if until else None)
     before = database_id(request.args.get("avant"))
-    events = list_events(get_veille(), list(me().related_organisation_ids), where, before_id=before)
+    events = list_events(get_veille(), administered(), where, before_id=before)
     return render_template("admin/audit.html", events=events, actions=PAGE_ACTIONS, action=action,
                            since=since, until=until, PARIS=PARIS)
 

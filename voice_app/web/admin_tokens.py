@@ -1,5 +1,5 @@
-"""`/admin/jetons-api`: an admin creates and revokes the API tokens of their organisation and
-of those it works with (routes of the `admin` blueprint). A new token's secret is shown once,
+"""`/admin/jetons-api`: an admin creates and revokes the API tokens of the organisations they
+administer (`admin.administered`; routes of the `admin` blueprint). A new token's secret is shown once,
 in the answer to its creation, which no cache keeps; afterwards only its first characters."""
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from voice_app.services.api_tokens import TokenError
 from voice_app.services.api_tokens import create_token
 from voice_app.services.api_tokens import list_tokens
 from voice_app.services.api_tokens import revoke_token
-from voice_app.services.organisations import list_organisations
 from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.admin import REQUIRED
-from voice_app.web.admin import _own_organisation
+from voice_app.web.admin import administered
 from voice_app.web.admin import blueprint
+from voice_app.web.admin import organisation_choices
 from voice_app.web.extensions import get_veille
 
 
@@ -40,14 +40,13 @@ class TokenForm(FlaskForm):
 
 def _form(*, empty: bool = False) -> TokenForm:
     form = TokenForm(formdata=None) if empty else TokenForm()
-    rows = list_organisations(get_veille(), visible_to=_own_organisation())
-    form.organisation_id.choices = [SelectChoice(str(o.id), o.name) for o, _, _ in rows]
+    form.organisation_id.choices = organisation_choices()
     return form
 
 
 def _page(form: TokenForm, secret: str | None = None):
     veille = get_veille()
-    tokens = list_tokens(veille, list(me().related_organisation_ids))
+    tokens = list_tokens(veille, administered())
     response = make_response(render_template(
         "admin/api_tokens.html", form=form, tokens=tokens, secret=secret, action_form=FlaskForm(),
         labels=SCOPE_LABELS, api_url=absolute(veille.settings.PUBLIC_BASE_URL, "/api/v1/")))
@@ -76,7 +75,7 @@ def api_tokens():
 def revoke_api_token(token_id: int):
     if FlaskForm().validate_on_submit():
         try:
-            token = revoke_token(get_veille(), token_id, list(me().related_organisation_ids),
+            token = revoke_token(get_veille(), token_id, administered(),
                                  actor=me().as_actor())
             flash(f"Jeton « {token.name} » révoqué : il est refusé dès maintenant.", "info")
         except TokenError as error:

@@ -34,8 +34,10 @@ from voice_app.services.accounts import AccountError
 from voice_app.services.accounts import SignInRefused
 from voice_app.services.accounts import accept_invitation
 from voice_app.services.accounts import authenticate
+from voice_app.services.accounts import end_sessions
 from voice_app.services.accounts import invitation_user
 from voice_app.web.access import load_user
+from voice_app.web.access import sign_in_started
 from voice_app.web.extensions import get_veille
 from voice_app.web.extensions import limiter
 
@@ -84,7 +86,8 @@ def login():
             flash(REFUSED, "error")
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a fresh session: nothing from before sign-in carries over
-        login_user(load_user(str(user.id)))
+        sign_in_started()
+        login_user(load_user(f"{user.id}:{user.session_version}"))
         session.permanent = True  # expires after SESSION_IDLE_LIMIT without a request
         return redirect(_after_sign_in())
     return render_template("auth/login.html", form=form)
@@ -97,6 +100,7 @@ def logout():
         return render_template("auth/logout.html", form=FlaskForm())
     if not FlaskForm().validate_on_submit():
         abort(400)
+    end_sessions(get_veille(), current_user.id)  # a copy of the cookie dies too
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté(e).", "info")

@@ -164,7 +164,8 @@ def assign(user_id: int):
         return _failed("Donnez au moins une référence de locataire.")
     references = [r.strip() for r in form.references.data.replace(",", "\n").splitlines() if r.strip()]
     try:
-        result = assign_portfolio(get_veille(), _landlord_id(), references, user_id, actor_id=me().id)
+        result = assign_portfolio(get_veille(), _landlord_id(), references, user_id, actor_id=me().id,
+                                  among_organisation_id=_scope())
     except VolunteerError as error:
         return _failed(str(error))
     if result.not_found:
