@@ -189,7 +189,8 @@ def suppressed_among(session: Session, organisation_id: int, hashes: set[str]) -
 
 
 def set_numbers(session: Session, numbers: dict[int, str]) -> None:
-    """Record the number an attempt will dial (taken from the tenant when planning left it empty)."""
+    """Record the number an attempt will dial: the tenant's at claim time, when planning left
+    none or the tenant's number changed since."""
     for attempt_id, number in numbers.items():
         session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
                         .values(to_number=number).execution_options(**NO_OPTIONS))

@@ -155,6 +155,28 @@ def test_an_attempt_planned_without_a_number_dials_the_tenants_phone(veille, tel
     assert telephony.placed[0].to_number == attempt.to_number == "+33600000000"
 
 
+def test_a_number_corrected_after_planning_is_the_one_dialled(veille, telephony, now):
+    """The landlord's file, re-imported between planning and dialling, gave a new number: the
+    old one may now be a stranger's."""
+    seeded = seed_due_attempts(veille.session_factory, 2, now=now)
+    corrected, unchanged = seeded.tenant_ids
+    set_rows(veille, Tenant, Tenant.id == corrected, phone="+33622222222")
+    dispatch_due_calls(veille, now, worker_id=WORKER)
+    dialled = {a.tenant_id: a.to_number for a in attempts_by_id(veille, seeded.attempt_ids).values()}
+    assert sorted(call.to_number for call in telephony.placed) == sorted(dialled.values())
+    assert dialled[corrected] == "+33622222222"
+    assert dialled[unchanged] == "+33600000001"  # as planned
+
+
+def test_an_attempt_whose_tenant_lost_their_number_since_planning_fails_without_dialling(
+        veille, telephony, now):
+    seeded = seed_due_attempts(veille.session_factory, 1, now=now)
+    set_rows(veille, Tenant, Tenant.id == seeded.tenant_ids[0], phone=None)
+    dispatch_due_calls(veille, now, worker_id=WORKER)
+    attempt = attempts_by_id(veille, seeded.attempt_ids)[seeded.attempt_ids[0]]
+    assert (attempt.state, attempt.outcome, telephony.placed) == ("ended", "failed", [])
+
+
 def test_an_attempt_with_no_number_at_all_fails_without_dialling(veille, telephony, now):
     seeded = seed_due_attempts(veille.session_factory, 1, now=now)
     set_rows(veille, CallAttempt, CallAttempt.id == seeded.attempt_ids[0], to_number=None)

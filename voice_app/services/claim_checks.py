@@ -66,7 +66,10 @@ def claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) -
     tenant_ids = {a.tenant_id for a in claimed if a.tenant_id is not None}
     standings = attempts.tenant_standings(session, tenant_ids)
     away = attempts.tenants_away_on(session, tenant_ids, paris_date(now))
-    numbers = {a.id: a.to_number or getattr(standings.get(a.tenant_id), "phone", None) for a in claimed}
+    # The tenant's number now, not the one copied at planning: a re-import since may have
+    # corrected it (the old one may be a stranger's), or erased it.
+    numbers = {a.id: standings[a.tenant_id].phone if a.tenant_id in standings else a.to_number
+               for a in claimed}
     hashed = {attempt_id: hash_in(session, number) for attempt_id, number in numbers.items() if number}
     suppressed = set()
     for organisation_id in {a.organisation_id for a in claimed}:

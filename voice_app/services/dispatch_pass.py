@@ -163,9 +163,9 @@ class DispatchPass:
             to_dial = [v for v in verdicts.values() if isinstance(v, ClaimedAttempt)]
             summary.skipped.update(v for v in verdicts.values() if isinstance(v, str))
             end_skipped(session, verdicts, self.worker_id, self.now)
-            planned_without_number = {a.id for a in claimed if a.to_number is None}
+            planned = {a.id: a.to_number for a in claimed}  # the attempt keeps the number dialled
             attempts.set_numbers(session, {a.id: a.to_number for a in to_dial
-                                           if a.id in planned_without_number})
+                                           if a.to_number != planned[a.id]})
         if claimed:
             log.info("dispatch.claimed campaign_id=%s count=%s to_dial=%s worker=%s", campaign_id,
                      len(claimed), len(to_dial), self.worker_id)
