@@ -168,6 +168,31 @@ def tenant_standings(session: Session, tenant_ids: set[int]) -> dict[int, Tenant
     }
 
 
+def tenants_in_a_call(session: Session, tenant_ids: set[int], other_than: set[int]) -> set[int]:
+    """The tenants with a call of theirs being placed or under way (any round, inbound or
+    bridged), other than the attempts `other_than`."""
+    if not tenant_ids:
+        return set()
+    return set(session.scalars(
+        select(CallAttempt.tenant_id).where(
+            CallAttempt.tenant_id.in_(tenant_ids), CallAttempt.id.not_in(other_than),
+            CallAttempt.state.in_((State.CLAIMED, State.QUEUED, State.RINGING, State.IN_PROGRESS)))
+    ))
+
+
+def postpone_claims(session: Session, ids: list[int], worker_id: str, due_at: datetime) -> int:
+    """Give back claims this worker holds and has not dialled, due again at `due_at`."""
+    if not ids:
+        return 0
+    return session.execute(
+        update(CallAttempt)
+        .where(CallAttempt.id.in_(ids), CallAttempt.state == State.CLAIMED,
+               CallAttempt.claimed_by == worker_id, CallAttempt.provider_call_id.is_(None))
+        .values(state=State.DUE, claimed_at=None, claimed_by=None, due_at=due_at)
+        .execution_options(**NO_OPTIONS)
+    ).rowcount
+
+
 def tenants_away_on(session: Session, tenant_ids: set[int], day: date) -> set[int]:
     """The tenants with an away period covering the Paris date `day`."""
     if not tenant_ids:

@@ -80,3 +80,47 @@ def test_after_todays_windows_the_urgent_campaign_waits_for_tomorrow(veille, org
                                  max_concurrent_calls=60, actor=None, account_limit=1.0)
     assert started.result is None and started.campaign.active
     assert started.next_span.scheduled_on == evening.date() + timedelta(days=1)
+
+
+def test_a_tenant_due_in_two_rounds_at_once_is_rung_once_and_again_half_an_hour_later(
+        veille, organisation, telephony, now):
+    """The heatwave round starts while the weekly round is calling: a tenant due in both gets one
+    call now; the other round's call waits (a second call at once would find the line busy)."""
+    from voice_app.services.claim_checks import TENANT_IN_CALL_DELAY
+    from voice_app.services.dispatch import dispatch_due_calls
+
+    both = add_tenant(veille, organisation, "PH-1")
+    weekly_campaign(veille)
+    plan_round(veille, "Hebdo", now=now)
+    start_urgent_round(veille, organisation.id, now, calls_per_second=1.0, max_concurrent_calls=60,
+                       actor=None, account_limit=1.0)
+
+    first = dispatch_due_calls(veille, now, worker_id="w", sleep=lambda s: None)
+    again = dispatch_due_calls(veille, now + timedelta(minutes=1), worker_id="w", sleep=lambda s: None)
+
+    assert len(telephony.placed) == 1 and (first.placed, again.placed) == (1, 0)
+    with veille.session_factory() as session:
+        states = sorted((a.state, a.due_at) for a in session.scalars(
+            select(CallAttempt).where(CallAttempt.tenant_id == both)))
+    assert states == [("due", now + TENANT_IN_CALL_DELAY), ("queued", states[1][1])]
+
+
+def test_a_tenant_on_the_line_to_the_service_is_not_rung_meanwhile(veille, organisation, telephony, now):
+    from voice_app.services.dispatch import dispatch_due_calls
+
+    calling_in = add_tenant(veille, organisation, "PH-1")
+    other = add_tenant(veille, organisation, "PH-2")
+    weekly_campaign(veille)
+    plan_round(veille, "Hebdo", now=now)
+    with veille.session_factory.begin() as session:
+        session.add(CallAttempt(token="entrant-ph-1", organisation_id=organisation.id, tenant_id=calling_in,
+                                direction="inbound", purpose="inbound", state="in_progress", due_at=now))
+
+    with veille.session_factory() as session:
+        phones = dict(session.execute(select(Tenant.id, Tenant.phone)).all())
+        last_due = max(session.scalars(select(CallAttempt.due_at).where(CallAttempt.state == "due")))
+    assert last_due <= now + timedelta(hours=1)
+
+    dispatch_due_calls(veille, now + timedelta(hours=1), worker_id="w", sleep=lambda s: None)
+
+    assert [call.to_number for call in telephony.placed] == [phones[other]]

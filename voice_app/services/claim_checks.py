@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from datetime import timedelta
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from db.repositories import attempts
@@ -29,6 +30,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("veille.dispatch")
 
 OPENING_LOOKAHEAD = timedelta(days=14)  # how far ahead a closed campaign's next window is looked for
+# A tenant already on the phone with Veille (another round's call, e.g. the heatwave round and the
+# weekly one the same morning, or their own call to the service) is not rung at the same time:
+# the second call would find the line busy, and a retry would ring a third time.
+TENANT_IN_CALL_DELAY = timedelta(minutes=30)
+
+
+class Postponed(Enum):
+    """A claimed attempt not dialled now but due again later (not an outcome)."""
+
+    TENANT_IN_CALL = "tenant_in_call"
 
 
 def dialable_now(campaigns: list[tuple[int, dict, set[str | None]]], now: datetime,
@@ -65,6 +76,7 @@ def claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) -
     cancels it (`skipped_*`, or `failed` when there is no number to dial)."""
     tenant_ids = {a.tenant_id for a in claimed if a.tenant_id is not None}
     standings = attempts.tenant_standings(session, tenant_ids)
+    in_a_call = attempts.tenants_in_a_call(session, tenant_ids, {a.id for a in claimed})
     away = attempts.tenants_away_on(session, tenant_ids, paris_date(now))
     # The tenant's number now, not the one copied at planning: a re-import since may have
     # corrected it (the old one may be a stranger's), or erased it.
@@ -88,10 +100,21 @@ def claim_time_verdicts(session, claimed: list[ClaimedAttempt], now: datetime) -
             verdicts[attempt.id] = Skipped.AWAY
         elif not number:
             verdicts[attempt.id] = Outcome.FAILED
+        elif attempt.tenant_id in in_a_call:
+            verdicts[attempt.id] = Postponed.TENANT_IN_CALL
         else:
+            in_a_call.add(attempt.tenant_id)  # two of the tenant's attempts in one batch: one call
             verdicts[attempt.id] = ClaimedAttempt(attempt.id, attempt.token, attempt.organisation_id,
                                                   attempt.tenant_id, number)
     return verdicts
+
+
+def postpone(session, verdicts: dict, worker_id: str, now: datetime) -> int:
+    """Give back, due later, the attempts of tenants already in a call."""
+    ids = [attempt_id for attempt_id, verdict in verdicts.items() if verdict is Postponed.TENANT_IN_CALL]
+    if ids:
+        log.info("dispatch.postponed reason=tenant_in_call count=%s", len(ids))
+    return attempts.postpone_claims(session, ids, worker_id, now + TENANT_IN_CALL_DELAY)
 
 
 def end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None:

@@ -29,6 +29,7 @@ from voice_app.domain.rate import seconds_of_dialling
 from voice_app.services.claim_checks import claim_time_verdicts
 from voice_app.services.claim_checks import dialable_now
 from voice_app.services.claim_checks import end_skipped
+from voice_app.services.claim_checks import postpone
 from voice_app.services.dialling import place_claimed_attempt
 from voice_app.services.paced_dialler import PacedDialler
 from voice_app.services.ports import ProviderUnavailable
@@ -47,7 +48,8 @@ class DispatchSummary:
     dialled: int = 0  # handed to the provider (placed + not_placed, once every dial is done)
     placed: int = 0
     not_placed: int = 0  # refused, ambiguous, crashed (recorded on the attempt) or given back
-    released: int = 0  # given back to `due` undialled (stopping, stale, window closed, provider paused)
+    released: int = 0  # given back to `due` undialled (stopping, stale, window closed, provider paused,
+    #                    the tenant already in a call)
     skipped: Counter = field(default_factory=Counter)
     paused: dict[int, str] = field(default_factory=dict)  # campaign id -> reason
     outside_hours: dict[int, datetime | None] = field(default_factory=dict)  # campaign id -> next opening
@@ -163,6 +165,7 @@ class DispatchPass:
             to_dial = [v for v in verdicts.values() if isinstance(v, ClaimedAttempt)]
             summary.skipped.update(v for v in verdicts.values() if isinstance(v, str))
             end_skipped(session, verdicts, self.worker_id, self.now)
+            summary.released += postpone(session, verdicts, self.worker_id, self.now)
             planned = {a.id: a.to_number for a in claimed}  # the attempt keeps the number dialled
             attempts.set_numbers(session, {a.id: a.to_number for a in to_dial
                                            if a.to_number != planned[a.id]})
