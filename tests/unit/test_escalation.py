@@ -48,10 +48,23 @@ def test_a_help_request_at_17h55_on_friday_is_due_on_saturday_morning():
     assert escalate(Reason.HELP_FOOD, saturday).due_at == datetime(2026, 11, 30, 8, 55, tzinfo=UTC)  # Monday
 
 
-def test_urgent_delays_count_working_time_only():
+def test_urgent_delays_count_the_clock_not_working_hours():
+    """A health request on a Saturday evening or in a heatwave round on 15 August (a Saturday
+    and a public holiday) is due within hours, not on Monday."""
     saturday_18h30 = datetime(2026, 11, 28, 17, 30, tzinfo=UTC)
-    due = escalate(Reason.HELP_HEALTH, saturday_18h30).due_at  # 30 min on Saturday, 1 h 30 on Monday
-    assert due == datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    assert escalate(Reason.HELP_HEALTH, saturday_18h30).due_at == datetime(2026, 11, 28, 19, 30, tzinfo=UTC)
+    assumption_day = datetime(2026, 8, 15, 9, 0, tzinfo=UTC)  # 11:00 Paris
+    assert escalate(Reason.HELP_HEALTH, assumption_day).due_at == assumption_day + timedelta(hours=2)
+    assert escalate(Reason.LIVE_TRANSFER_MISSED, assumption_day).due_at == assumption_day + timedelta(hours=1)
+    weekdays_only = WorkingHours(weekdays=frozenset(range(5)), start=time(8, 30), end=time(17, 0))
+    due = escalate(Reason.HELP_HEALTH, saturday_18h30, weekdays_only).due_at
+    assert due == saturday_18h30 + timedelta(hours=2)
+
+
+def test_urgent_delays_are_real_hours_across_the_clock_change():
+    before_spring_change = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 Paris, then 03:00 at 02:00
+    due = escalate(Reason.HELP_HEALTH, before_spring_change).due_at
+    assert due == datetime(2026, 3, 29, 2, 30, tzinfo=UTC)
 
 
 def test_unreachable_is_due_next_working_day_skipping_sunday_and_holiday():
@@ -65,7 +78,7 @@ def test_unreachable_is_due_next_working_day_skipping_sunday_and_holiday():
 def test_an_organisation_working_weekdays_only_moves_friday_evening_to_monday():
     hours = WorkingHours(weekdays=frozenset(range(5)), start=time(8, 30), end=time(17, 0))
     friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 16:00 Paris, one working hour left
-    assert escalate(Reason.HELP_HEALTH, friday, hours).due_at == datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+    assert escalate(Reason.HELP_FOOD, friday, hours).due_at == datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
 
 
 def test_unreachable_two_rounds_in_a_row_is_urgent():

@@ -53,10 +53,6 @@ class Escalation:
     due_at: datetime
 
 
-def _working(delay: timedelta):
-    return lambda now, hours: hours.add(now, delay)
-
-
 def _calendar(delay: timedelta):
     return lambda now, hours: now + delay
 
@@ -74,9 +70,12 @@ def _field_visit(now: datetime, hours: WorkingHours) -> datetime:
     return hours.next_day_at(now, hours.end)
 
 
+# Urgent delays count the clock, not working hours: a health request on a Saturday evening
+# (or in a heatwave round on 15 August) must not wait until Monday; past its due time it is
+# raised and texted to the coordinators on call.
 RULES = {
-    Reason.LIVE_TRANSFER_MISSED: (Priority.URGENT, _working(timedelta(hours=1))),
-    Reason.HELP_HEALTH: (Priority.URGENT, _working(timedelta(hours=2))),
+    Reason.LIVE_TRANSFER_MISSED: (Priority.URGENT, _calendar(timedelta(hours=1))),
+    Reason.HELP_HEALTH: (Priority.URGENT, _calendar(timedelta(hours=2))),
     Reason.HELP_FOOD: (Priority.HIGH, _same_day),
     Reason.HELP_OTHER: (Priority.NORMAL, _same_day),
     Reason.CALL_ME_BACK: (Priority.NORMAL, _same_day),
