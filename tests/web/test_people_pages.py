@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from db.models import AuditEvent
@@ -12,6 +13,7 @@ from db.models import Tenant
 from db.models import User
 from db.models import VolunteerAbsence
 from tests.web.people import add_round
+from tests.web.people import add_task
 from tests.web.people import add_tenant
 from voice_app.domain.escalation import Reason
 from voice_app.services.accounts import NewUser
@@ -101,6 +103,17 @@ def test_a_partners_coordinator_moves_only_tenants_its_volunteers_follow(browser
     assert "Références inconnues : PH-2, PH-3" in page  # as if they did not exist
     assert browser.get(f"/locataires/{landlords}").status_code == 404
     assert "déjà suivis par vos bénévoles" in browser.get("/benevoles").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("reason", ["opt_out", "invalid_number", "opt_out_request"])
+def test_a_coordinators_review_is_not_in_the_tenants_volunteers_list(browser, veille, people, now, reason):
+    tenant_id = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
+    task_id = add_task(veille, people.landlord_id, tenant_id, reason, now)
+    with veille.session_factory() as session:
+        assert session.get(FollowUp, task_id).assignee_id is None
+    browser.sign_in(people.volunteer)
+    assert f"/suivis/{task_id}" not in browser.get("/suivis").get_data(as_text=True)
+    assert browser.get(f"/suivis/{task_id}").status_code == 404
 
 
 def test_a_follow_up_goes_to_the_tenants_volunteer_unless_away(veille, people, now):

@@ -17,6 +17,7 @@ from db.models import Tenant
 from voice_app.domain.calendar import paris_date
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
+from voice_app.domain.follow_up import COORDINATOR_REASONS
 from voice_app.domain.follow_up import Status
 from voice_app.domain.outcomes import log_class
 from voice_app.domain.working_hours import WorkingHours
@@ -73,7 +74,9 @@ def open_follow_up(session: Session, *, organisation_id: int, tenant_id: int | N
     organisation = session.get(Organisation, organisation_id)
     hours = WorkingHours.from_settings(organisation.settings if organisation else None)
     escalation = escalate(reason, now, hours)
-    assignee_id = _tenant_volunteer(session, tenant_id, now)
+    # A coordinator's review (an opt-out, a wrong number) is nobody's task until a coordinator
+    # gives it: the tenant's volunteer could not act on it.
+    assignee_id = None if reason in COORDINATOR_REASONS else _tenant_volunteer(session, tenant_id, now)
     follow_up = FollowUp(
         organisation_id=organisation_id, tenant_id=tenant_id, attempt_id=attempt_id,
         round_id=round_id, dedup_key=key, reason=str(escalation.reason),
