@@ -91,18 +91,24 @@ def mark_planned(session: Session, round_id: int) -> int:
 def fragile_first_order(session: Session, organisation_id: int, campaign_id: int, day: date,
                         now: datetime) -> list:
     """ORDER BY terms putting first the tenants 80 or older living alone, and those the
-    organisation's previous round left needing a person (an urgent round)."""
+    organisation's previous rounds left needing a person (an urgent round): the last closed
+    round (its unreachable tenants are known only at its closing) and the rounds still under
+    way (their help requests are known already). A weekly round started this morning must not
+    hide last week's unreachable tenants."""
     fragile = and_(Tenant.household == PRIORITY_HOUSEHOLD,
                    Tenant.birth_year <= latest_priority_birth_year(day))
-    previous = session.scalar(select(Round.id).join(Campaign, Campaign.id == Round.campaign_id).where(
+    of_organisation = select(Round.id).join(Campaign, Campaign.id == Round.campaign_id).where(
         Campaign.organisation_id == organisation_id, Round.starts_at <= now,
         ~and_(Round.campaign_id == campaign_id, Round.scheduled_on == day))
-        .order_by(Round.starts_at.desc(), Round.id.desc()).limit(1))
-    if previous is not None:
-        round_attempts = select(CallAttempt.id).where(CallAttempt.round_id == previous)
+    last_closed = session.scalar(of_organisation.where(Round.status == "closed")
+                                 .order_by(Round.starts_at.desc(), Round.id.desc()).limit(1))
+    previous = [*session.scalars(of_organisation.where(Round.status != "closed")),
+                *([last_closed] if last_closed is not None else [])]
+    if previous:
+        round_attempts = select(CallAttempt.id).where(CallAttempt.round_id.in_(previous))
         left_to_a_person = select(FollowUp.tenant_id).where(
             FollowUp.reason.in_(sorted(PRIORITY_REASONS)),
-            (FollowUp.round_id == previous) | FollowUp.attempt_id.in_(round_attempts))
+            FollowUp.round_id.in_(previous) | FollowUp.attempt_id.in_(round_attempts))
         fragile = fragile | Tenant.id.in_(left_to_a_person)
     return [case((fragile, 0), else_=1), Tenant.id]
 

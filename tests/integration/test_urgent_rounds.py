@@ -124,3 +124,33 @@ def test_a_tenant_on_the_line_to_the_service_is_not_rung_meanwhile(veille, organ
     dispatch_due_calls(veille, now + timedelta(hours=1), worker_id="w", sleep=lambda s: None)
 
     assert [call.to_number for call in telephony.placed] == [phones[other]]
+
+
+def test_last_weeks_unreachable_tenant_comes_first_though_this_weeks_round_started(
+        veille, organisation, now):
+    from voice_app.services.rounds import close_finished_rounds
+
+    ids = [add_tenant(veille, organisation, f"PH-{n}") for n in (1, 2, 3)]
+    with veille.session_factory.begin() as session:  # nobody is 80 or older: only last week counts
+        session.execute(update(Tenant).values(birth_year=1960))
+    weekly_campaign(veille)
+    last_week = now - timedelta(days=7)
+    plan_round(veille, "Hebdo", now=last_week)
+    with veille.session_factory.begin() as session:  # PH-3 never answered last week
+        session.execute(update(CallAttempt).where(CallAttempt.tenant_id == ids[2]).values(
+            state="ended", outcome="no_answer", is_last_attempt=True, dialled_at=last_week,
+            ended_at=last_week + timedelta(minutes=1)))
+        session.execute(update(CallAttempt).where(CallAttempt.tenant_id != ids[2]).values(
+            state="ended", outcome="ok", dialled_at=last_week, ended_at=last_week))
+    close_finished_rounds(veille, last_week + timedelta(days=2))
+    plan_round(veille, "Hebdo", now=now)  # this week's weekly round, under way since 10:00
+
+    started = start_urgent_round(veille, organisation.id, now + timedelta(minutes=5), calls_per_second=1.0,
+                                 max_concurrent_calls=60, actor=None, account_limit=1.0)
+
+    with veille.session_factory() as session:
+        urgent = list(session.scalars(
+            select(Tenant.reference).join(CallAttempt, CallAttempt.tenant_id == Tenant.id)
+            .where(CallAttempt.round_id == started.result.round_id)
+            .order_by(CallAttempt.due_at, CallAttempt.id)))
+    assert urgent[0] == "PH-3"
