@@ -82,6 +82,16 @@ def test_attempts_due_later_in_closed_rounds_or_inactive_campaigns_are_left_alon
     assert {a.state for a in attempts_by_id(veille, ids).values()} == {"due"}
 
 
+def test_a_paused_campaign_stops_its_round_under_way_and_resumed_goes_on(veille, telephony, now):
+    """What the campaign page says of the pause: no call from now on, the round under way's
+    neither; resumed before the round's end, its calls go on."""
+    seeded = seed_due_attempts(veille.session_factory, 2, now=now)
+    set_rows(veille, Campaign, Campaign.id == seeded.campaign_id, active=False)
+    assert dispatch_due_calls(veille, now, worker_id=WORKER).claimed == 0
+    set_rows(veille, Campaign, Campaign.id == seeded.campaign_id, active=True)
+    assert dispatch_due_calls(veille, now + timedelta(minutes=5), worker_id=WORKER).placed == 2
+
+
 def test_attempts_without_a_round_are_not_dispatched(veille, telephony, now):
     seeded = seed_due_attempts(veille.session_factory, 1, now=now)
     set_rows(veille, CallAttempt, CallAttempt.id == seeded.attempt_ids[0], round_id=None, purpose="test")

@@ -246,7 +246,7 @@ def test_pause_and_resume(browser, people, veille):
     browser.post(f"/campagnes/{campaign_id}/pause")
     assert not campaigns(veille)[0].active
     page = browser.get(f"/campagnes/{campaign_id}").get_data(as_text=True)
-    assert "en pause" in page and "Reprendre" in page
+    assert "en pause : aucun appel n’est passé" in page and "Reprendre" in page
     browser.post(f"/campagnes/{campaign_id}/reprise")
     assert campaigns(veille)[0].active
     assert audit_actions(veille)[-2:] == ["campaign.paused", "campaign.resumed"]

@@ -131,7 +131,8 @@ def _details(request: CampaignRequest) -> dict:
 
 def set_active(veille: Runtime, organisation_id: int, campaign_id: int, active: bool, *,
                actor: User) -> Campaign:
-    """Pause (no new round is planned; calls already planned go on) or resume, audited."""
+    """Pause (no call is placed from now on, the round under way's neither, and no new round is
+    planned; resumed before its end, the round's calls go on) or resume, audited."""
     campaign_by_id(veille, organisation_id, campaign_id)
     with veille.session_factory.begin() as session:
         session.get(Campaign, campaign_id).active = active

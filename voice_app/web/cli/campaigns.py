@@ -203,14 +203,15 @@ def show(name: str, organisation) -> None:
     _echo_rounds(list_rounds(veille, campaign.id, limit=5))
 
 
-@campaigns.command("pause", help="Mettre en pause la campagne NOM (plus de nouvelle tournée).")
+@campaigns.command("pause", help="Mettre en pause la campagne NOM (plus aucun appel ni nouvelle tournée).")
 @click.argument("name", metavar="NOM")
 @_fail_on_bad_input
 @organisation_option
 def pause(name: str, organisation) -> None:
-    """Pause campaign NAME: no new round is planned."""
+    """Pause campaign NAME: no call from now on (the round under way's neither), no new round."""
     set_campaign_active(get_veille(), name, False, organisation.id)
-    click.echo(f"Campagne « {name} » en pause : aucune nouvelle tournée ne sera planifiée.")
+    click.echo(f"Campagne « {name} » en pause : plus aucun appel, même de la tournée en cours, "
+               "et aucune nouvelle tournée ne sera planifiée.")
 
 
 @campaigns.command("resume", help="Reprendre la campagne NOM.")
