@@ -80,13 +80,19 @@ def _open_rounds_of(campaign_id):
     return select(Round.id).where(Round.campaign_id == campaign_id, Round.status != "closed")
 
 
+def _dialling_rounds_of(campaign_id, now: datetime):
+    """The rounds whose calls may still be placed: not closed and not yet ended (closing waits
+    for calls in flight, and the campaign's windows may have been widened since planning)."""
+    return _open_rounds_of(campaign_id).where(Round.ends_at > now)
+
+
 def campaigns_with_due_attempts(session: Session, now: datetime) -> list[tuple[int, dict]]:
     """(id, policy) of each active campaign with an attempt due by `now` in a round not closed.
 
     The rounds are correlated with the outer campaign explicitly: left to itself the innermost
     subquery would list `campaigns` in its own FROM, and every active campaign would count as
     having calls due (dragging the shared rate down to an idle campaign's)."""
-    open_rounds = _open_rounds_of(Campaign.id).correlate(Campaign)
+    open_rounds = _dialling_rounds_of(Campaign.id, now).correlate(Campaign)
     has_due = exists(select(CallAttempt.id).where(_due(now), CallAttempt.round_id.in_(open_rounds)))
     rows = session.execute(
         select(Campaign.id, Campaign.policy).where(Campaign.active.is_(True), has_due).order_by(Campaign.id)
@@ -97,7 +103,7 @@ def campaigns_with_due_attempts(session: Session, now: datetime) -> list[tuple[i
 def zones_with_due_attempts(session: Session, campaign_id: int, now: datetime) -> set[str | None]:
     """The time zones (None: Europe/Paris) of the campaign's attempts due by `now`: two
     index lookups (the overseas ones are few, in a partial index)."""
-    in_campaign = (_due(now), CallAttempt.round_id.in_(_open_rounds_of(campaign_id)))
+    in_campaign = (_due(now), CallAttempt.round_id.in_(_dialling_rounds_of(campaign_id, now)))
     zones: set[str | None] = set(session.scalars(
         select(CallAttempt.time_zone).where(*in_campaign, CallAttempt.time_zone.is_not(None)).distinct()))
     paris = select(CallAttempt.id).where(*in_campaign, CallAttempt.time_zone.is_(None)).limit(1)
@@ -131,7 +137,8 @@ def claim_due_attempts(session: Session, campaign_id: int, now: datetime, worker
         in_zones.append(CallAttempt.time_zone.is_(None))
     candidates = (
         select(CallAttempt.id)
-        .where(_due(now), CallAttempt.round_id.in_(_open_rounds_of(campaign_id)), or_(false(), *in_zones))
+        .where(_due(now), CallAttempt.round_id.in_(_dialling_rounds_of(campaign_id, now)),
+               or_(false(), *in_zones))
         .order_by(CallAttempt.due_at, CallAttempt.id)
         .limit(limit)
     )

@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update
 
 from db.models import CallAttempt
+from db.models import Round
 from tests.integration.test_campaigns import add_tenant
 from tests.integration.test_campaigns import weekly_campaign
 from tests.integration.test_dispatch import ManualTime
@@ -93,7 +95,10 @@ def test_an_always_open_campaign_still_dials_at_night_and_on_holidays(veille, te
 @pytest.mark.parametrize("moment", [CHRISTMAS_NIGHT, paris(2026, 12, 25, 13, 0), paris(2026, 12, 25, 18, 0)],
                          ids=["night", "lunch", "evening"])
 def test_the_demo_campaign_never_dials_outside_its_calling_hours_even_on_a_holiday(veille, telephony, moment):
-    seed_due_attempts(veille.session_factory, 2, now=moment, policy=demo_policy().to_dict())
+    seeded = seed_due_attempts(veille.session_factory, 2, now=moment, policy=demo_policy().to_dict())
+    with veille.session_factory.begin() as session:  # a round that lasts until the next evening
+        session.execute(update(Round).where(Round.id == seeded.round_id)
+                        .values(ends_at=paris(2026, 12, 26, 19, 0)))
     summary = dispatch(veille, moment)
     assert (summary.claimed, telephony.placed) == (0, [])
     morning = dispatch(veille, paris(2026, 12, 26, 10, 0))  # the next morning: the demo calls every day

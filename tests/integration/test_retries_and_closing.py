@@ -266,3 +266,31 @@ def test_a_retry_that_is_the_last_to_fit_before_the_end_is_marked_last(veille, p
     assert schedule_retries(veille, paris(2026, 11, 25, 10, 10)) == 1
     second = attempts(veille, tenant_id=planned[0], attempt_number=2)[0]
     assert second.due_at == paris(2026, 11, 25, 14, 0) and second.is_last_attempt
+
+
+def test_no_call_of_a_round_is_placed_after_the_rounds_end(veille, organisation, telephony, now):
+    """The closing waits for a call still ringing, and the windows were widened since planning:
+    a retry left due must still not be dialled after the round's end."""
+    from voice_app.domain.campaigns import CampaignPolicy
+    from voice_app.domain.campaigns import Window
+    from voice_app.services.dispatch import dispatch_due_calls
+
+    ringing, backlog = add_tenant(veille, organisation, "PH-1"), add_tenant(veille, organisation, "PH-2")
+    weekly_campaign(veille)
+    span = plan_round(veille, "Hebdo", now=now).span  # Tuesday's round ends Wednesday 18:00 Paris
+    with veille.session_factory.begin() as session:
+        session.execute(update(CallAttempt).where(CallAttempt.tenant_id == ringing).values(
+            state="ringing", provider_call_id="CA" + "a" * 32,
+            dialled_at=span.ends_at - timedelta(minutes=1)))
+        session.execute(update(CallAttempt).where(CallAttempt.tenant_id == backlog).values(
+            due_at=span.ends_at - timedelta(seconds=30)))
+        widened = CampaignPolicy(weekdays=frozenset({1}), windows=(Window(600, 750), Window(840, 1170)))
+        session.execute(update(Campaign).values(policy=widened.to_dict()))  # until 19:30, for next week
+    after_end = span.ends_at + timedelta(minutes=10)
+    close_finished_rounds(veille, after_end)  # waits for the ringing call
+
+    dispatch_due_calls(veille, after_end, worker_id="w", sleep=lambda s: None)
+
+    assert telephony.placed == []
+    assert dispatch_due_calls(veille, span.ends_at - timedelta(seconds=10), worker_id="w",
+                              sleep=lambda s: None).placed == 1  # before the end, it would have been
