@@ -42,3 +42,26 @@ def test_a_coordinator_starts_an_urgent_round_and_watches_it_progress(page, peop
     expect(figures.locator('[data-figure="reached"]')).to_have_text("2")
     expect(figures.locator('[data-figure="remaining"]')).to_have_text("4")
     assert page.evaluate("window.sameDocument") is True  # refreshed in place, never reloaded
+
+
+def test_the_live_figures_keep_the_keyboard_focus_and_announce_the_closing(page, people, veille, now):
+    from db.models import Round
+
+    for n in range(3):
+        add_tenant(veille, people.landlord_id, f"PH-{n}", phone=f"+3361234567{n}")
+    sign_in(page, people.coordinator.email)
+    page.get_by_role("navigation").get_by_role("link", name="Campagnes").click()
+    page.get_by_role("button", name="Lancer une tournée urgente maintenant").click()
+    page.wait_for_url("**/tournees/*")
+    round_id = int(page.url.rsplit("/", 1)[1])
+    figures = page.locator("#progression")
+    figures.get_by_role("link", name="Voir les suivis").focus()
+
+    calls_answered(veille, round_id, 1, now)
+    expect(figures.locator('[data-figure="placed"]')).to_have_text("1", timeout=15_000)  # replaced
+    assert page.evaluate("document.activeElement.textContent") == "Voir les suivis"
+
+    with veille.session_factory.begin() as session:
+        session.get(Round, round_id).status = "closed"
+    expect(page.locator("#round-news")).to_have_text("Tournée close.", timeout=15_000)
+    assert page.evaluate("document.activeElement.textContent") == "Voir les suivis"
