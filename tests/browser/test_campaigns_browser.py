@@ -21,13 +21,19 @@ def calls_answered(veille, round_id: int, count: int, now) -> None:
             attempt.dialled_at = attempt.answered_at = attempt.ended_at = now
 
 
-def test_a_coordinator_starts_an_urgent_round_and_watches_it_progress(page, people, veille, now):
-    for n in range(6):
+def start_urgent_round(page, people, veille, tenants: int) -> int:
+    """The coordinator launches an urgent round for `tenants` tenants; its id."""
+    for n in range(tenants):
         add_tenant(veille, people.landlord_id, f"PH-{n}", phone=f"+3361234567{n}")
     sign_in(page, people.coordinator.email)
     page.get_by_role("navigation").get_by_role("link", name="Campagnes").click()
     page.get_by_role("button", name="Lancer une tournée urgente maintenant").click()
     page.wait_for_url("**/tournees/*")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def test_a_coordinator_starts_an_urgent_round_and_watches_it_progress(page, people, veille, now):
+    round_id = start_urgent_round(page, people, veille, 6)
     assert page.get_by_role("status").inner_text().startswith("Tournée urgente lancée : 6 appel(s)")
     figures = page.locator("#progression")
     expect(figures.locator('[data-figure="planned"]')).to_have_text("6")
@@ -35,7 +41,6 @@ def test_a_coordinator_starts_an_urgent_round_and_watches_it_progress(page, peop
     expect(figures.locator('[data-figure="remaining"]')).to_have_text("6")
     page.evaluate("window.sameDocument = true")
 
-    round_id = int(page.url.rsplit("/", 1)[1])
     calls_answered(veille, round_id, 2, now)
 
     expect(figures.locator('[data-figure="placed"]')).to_have_text("2", timeout=15_000)
@@ -47,13 +52,7 @@ def test_a_coordinator_starts_an_urgent_round_and_watches_it_progress(page, peop
 def test_the_live_figures_keep_the_keyboard_focus_and_announce_the_closing(page, people, veille, now):
     from db.models import Round
 
-    for n in range(3):
-        add_tenant(veille, people.landlord_id, f"PH-{n}", phone=f"+3361234567{n}")
-    sign_in(page, people.coordinator.email)
-    page.get_by_role("navigation").get_by_role("link", name="Campagnes").click()
-    page.get_by_role("button", name="Lancer une tournée urgente maintenant").click()
-    page.wait_for_url("**/tournees/*")
-    round_id = int(page.url.rsplit("/", 1)[1])
+    round_id = start_urgent_round(page, people, veille, 3)
     figures = page.locator("#progression")
     figures.get_by_role("link", name="Voir les suivis").focus()
 
