@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from db.models import AuditEvent
 from db.models import FollowUp
 from db.models import Tenant
+from db.models import VolunteerAbsence
 from tests.pdf import pdf_text
 from tests.web.people import add_task
 from tests.web.people import add_tenant
@@ -87,8 +89,10 @@ def test_recording_a_health_referral_closes_the_task(browser, people, veille, no
     assert (task.status, task.reached, task.referrals, task.completed_by_id) == (
         "done", True, ["health"], people.volunteer.id)
     assert f"/suivis/{my_task}" not in browser.get("/suivis").get_data(as_text=True)
-    again = browser.post(f"/suivis/{my_task}", OUTCOME_HEALTH)
-    assert again.status_code in (400, 409) and task_row(veille, my_task).completed_at == task.completed_at
+    again = browser.post(f"/suivis/{my_task}", OUTCOME_HEALTH)  # sent twice: harmless, nothing changes
+    assert again.status_code == 302 and task_row(veille, my_task).completed_at == task.completed_at
+    other = browser.post(f"/suivis/{my_task}", {**OUTCOME_HEALTH, "referrals": ["food"]})
+    assert other.status_code == 409 and "Ce suivi est déjà clos." in other.get_data(as_text=True)
 
 
 def test_not_reached_keeps_the_task_and_reschedules_it(browser, people, veille, now):
@@ -110,7 +114,7 @@ def test_bad_outcomes_are_refused_and_change_nothing(browser, people, veille, no
              ({"reached": "oui", "referrals": ["nothing"], "next_contact_on": "2026-01-01"}, "passée"),
              ({"reached": "oui", "referrals": ["nothing"], "note": "x" * 100_000}, "dépasse 2000 caractères"),
              ({"reached": "oui", "referrals": ["nothing", "food"]}, "Aucun besoin"),
-             ({"reached": "peut-être"}, "Not a valid choice"[:0] or "Avez-vous pu parler")]
+             ({"reached": "peut-être"}, "Répondez oui ou non.")]
     for data, message in cases:
         response = browser.post(f"/suivis/{my_task}", data)
         assert response.status_code == 400, data
@@ -237,6 +241,43 @@ def test_wanting_regular_calls_opens_a_weekly_call_with_the_same_volunteer(brows
     assert days == ["2026-12-08"]  # the next one, a week on, created once
 
 
+def test_a_regular_call_on_a_day_its_volunteer_is_away_is_offered_to_all(browser, people, veille, now):
+    """The volunteer's call replaces the automated one: while they are away, someone else must
+    call the tenant."""
+    my_task, _ = mine_and_offered(veille, people, now)
+    with veille.session_factory.begin() as session:
+        session.add(VolunteerAbsence(user_id=people.volunteer.id, starts_on=date(2026, 11, 26),
+                                     ends_on=date(2026, 12, 20)))
+    browser.sign_in(people.volunteer)
+    browser.post(f"/suivis/{my_task}", {"reached": "oui", "referrals": ["nothing"],
+                                        "wants_regular_calls": "y"})
+    with veille.session_factory() as session:
+        regular = session.scalars(select(FollowUp).where(FollowUp.reason == "regular_call")).one()
+    assert (regular.assignee_id, regular.status) == (None, "open")
+
+
+def test_an_absence_offers_to_all_the_tasks_its_volunteer_held_until_their_return(
+        browser, people, veille, now):
+    tenant_id = add_tenant(veille, people.landlord_id, "PH-1", volunteer_id=people.volunteer.id)
+    due_during = add_task(veille, people.landlord_id, tenant_id, "help_food", now)
+    due_after = add_task(veille, people.landlord_id, tenant_id, "regular_call", now + timedelta(days=30))
+    with veille.session_factory.begin() as session:
+        for task_id in (due_during, due_after):
+            session.get(FollowUp, task_id).assignee_id = people.volunteer.id
+    browser.sign_in(people.coordinator)
+    browser.get("/benevoles")
+
+    page = browser.post(f"/benevoles/{people.volunteer.id}/absence", {"starts_on": "2026-11-24",
+                                                                      "ends_on": "2026-12-06"},
+                        follow_redirects=True).get_data(as_text=True)
+
+    assert (task_row(veille, due_during).assignee_id, task_row(veille, due_after).assignee_id) == \
+        (None, people.volunteer.id)
+    assert "1 suivi(s) qu’il ou elle avait à faire d’ici son retour sont proposés à tous" in page
+    browser.sign_in(people.other_volunteer)
+    assert f"/suivis/{due_during}" in browser.get("/suivis").get_data(as_text=True)
+
+
 def test_a_coordinator_keeps_both_calls_or_stops_the_regular_ones(browser, people, veille, now):
     my_task, _ = mine_and_offered(veille, people, now)
     browser.sign_in(people.coordinator)
@@ -286,3 +327,176 @@ def test_the_coordinators_board_lists_overdue_tasks_first(browser, people, veill
     browser.sign_in(people.coordinator)
     page = browser.get("/suivis").get_data(as_text=True)
     assert page.index(f"/suivis/{late}\"") < page.index(f"/suivis/{fresh}\"")  # before an urgent one
+
+
+# --- "Non" keeps the note; what cannot go with "Non" is refused beside its field ---------------
+
+NOTE = "Pas de réponse ; rappeler en fin d’après-midi."
+
+
+def test_not_reached_keeps_the_note_for_the_next_try(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    assert browser.post(f"/suivis/{my_task}", {"reached": "non", "note": NOTE}).status_code == 302
+    assert task_row(veille, my_task).note == NOTE
+    page = browser.get(f"/suivis/{my_task}").get_data(as_text=True)
+    assert f"{NOTE}</textarea>" in page  # the form shows it again for the next try
+    browser.post(f"/suivis/{my_task}", {"reached": "oui", "referrals": ["nothing"], "note": NOTE + " Joint."})
+    assert (task_row(veille, my_task).status, task_row(veille, my_task).note) == ("done", NOTE + " Joint.")
+
+
+def test_not_reached_refuses_referrals_and_regular_calls_beside_their_fields(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    response = browser.post(f"/suivis/{my_task}", {"reached": "non", "referrals": ["health"], "note": NOTE,
+                                                   "wants_regular_calls": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    referrals = page.split('<fieldset id="referrals"')[1].split("</fieldset>")[0]
+    assert "Locataire non joint : pas d’orientation" in referrals
+    assert 'checked id="referrals-0"' in referrals  # what was ticked stays ticked
+    assert 'id="wants_regular_calls-error"' in page and "il n’a pas pu demander d’appels réguliers" in page
+    assert f"{NOTE}</textarea>" in page  # and what was typed stays typed
+    assert 'class="flash flash-info"' not in page
+    task = task_row(veille, my_task)
+    assert (task.contact_attempts, task.note, task.referrals) == (0, None, [])
+
+
+def test_not_reached_with_a_next_contact_day_is_due_by_the_end_of_that_day(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    browser.post(f"/suivis/{my_task}", {"reached": "non", "next_contact_on": "2026-11-27"})
+    assert task_row(veille, my_task).due_at.isoformat() == "2026-11-27T18:00:00+00:00"  # 19:00 in Paris
+    assert task_row(veille, my_task).contact_attempts == 1
+
+
+# --- Errors a phone shows: a summary at the top of the form, fields marked ----------------------
+
+def test_an_invalid_outcome_is_summed_up_at_the_top_of_the_form(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    response = browser.post(f"/suivis/{my_task}", {"reached": "oui", "next_contact_on": "2026-01-01"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"<title>Erreur : Suivi n° {my_task} · Veille</title>" in page
+    top = page.split("<h1>")[0]  # where a phone opens the page: a link down to the summary
+    assert '<a href="#erreurs">Rien n’est enregistré : voir ce qui est à corriger' in top
+    form = page.split(f'action="/suivis/{my_task}"')[1].split("</form>")[0]
+    summary = form.split('<div class="error-summary"')[1].split("</div>")[0]
+    assert 'role="alert"' in summary and form.index("error-summary") < form.index('<fieldset id="reached"')
+    assert '<a href="#referrals-0">Locataire joint : cochez au moins une orientation' in summary
+    assert '<a href="#next_contact_on">La date du prochain contact est passée.</a>' in summary
+    assert ('<fieldset id="referrals" class="choices has-error" aria-invalid="true" '
+            'aria-describedby="referrals-hint referrals-error">') in form
+    assert ('aria-describedby="next_contact_on-hint next_contact_on-error" aria-invalid="true" '
+            'id="next_contact_on"') in form
+    assert '<div class="error" id="next_contact_on-error">' in form
+
+
+def test_a_tasks_title_names_the_page_but_not_the_tenant(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    page = browser.get(f"/suivis/{my_task}").get_data(as_text=True)
+    assert f"<title>Suivi n° {my_task} · Veille</title>" in page  # browser history keeps titles: no name
+    assert "Mme Jeanne Martin" in page
+
+
+def test_every_form_field_in_error_points_to_its_message(browser):
+    browser.get("/connexion")
+    page = browser.post("/connexion", {"email": "", "password": ""}).get_data(as_text=True)
+    assert "<title>Erreur : Connexion · Veille</title>" in page
+    assert 'aria-describedby="email-error" aria-invalid="true"' in page
+    message = '<div class="error" id="email-error" role="alert">\n  <p>Ce champ est obligatoire.</p></div>'
+    assert message in page
+
+
+# --- An expired form: a way out that does not post it again ------------------------------------
+
+def test_a_form_sent_after_the_session_expired_says_to_sign_in_again(browser, people, veille, now,
+                                                                    monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    browser.get(f"/suivis/{my_task}")
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + 12 * 3600 + 60)
+    response = browser.post(f"/suivis/{my_task}", OUTCOME_HEALTH,
+                            headers={"Referer": f"http://localhost/suivis/{my_task}"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Votre session a expiré : reconnectez-vous, puis recommencez." in page
+    assert f'href="/connexion?next=/suivis/{my_task}"' in page
+    assert task_row(veille, my_task).status == "open"
+    elsewhere = browser.post(f"/suivis/{my_task}/prendre", {}, headers={"Referer": "http://evil.example/x"})
+    assert 'href="/connexion"' in elsewhere.get_data(as_text=True)  # a POST-only page is no place to return
+
+
+def test_a_stale_form_while_signed_in_links_to_its_page_not_a_reload(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    response = browser.post(f"/suivis/{my_task}", {**OUTCOME_HEALTH, "csrf_token": "stale"}, csrf=False,
+                            headers={"Referer": f"http://localhost/suivis/{my_task}"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Le formulaire a expiré (il est trop ancien) : rien n’a été enregistré." in page
+    assert f'<a href="/suivis/{my_task}" class="action">Recharger la page</a>' in page  # a GET
+    assert task_row(veille, my_task).status == "open"
+
+
+# --- Focus, French, sign-in --------------------------------------------------------------------
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+
+
+def _contrast(one: str, other: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_focus_ring_is_seen_on_white_and_in_the_header(client):
+    import re
+
+    with client.get("/static/veille.css") as response:
+        css = response.get_data(as_text=True)
+    colours = dict(re.findall(r"--([a-z-]+): (#[0-9a-f]{6})", css))
+    focus_rule = re.search(r"a:focus, button:focus[^{]*\{([^}]*)\}", css).group(1)
+    assert "outline: 3px solid var(--focus)" in focus_rule
+    assert "box-shadow: 0 0 0 6px var(--focus-ring)" in focus_rule  # 3px of dark beyond the yellow
+    assert _contrast(colours["focus"], colours["paper"]) < 3  # why the yellow needs its companion
+    assert _contrast(colours["focus-ring"], colours["paper"]) >= 3
+    assert _contrast(colours["focus-ring"], colours["focus"]) >= 3
+    assert _contrast(colours["focus"], colours["brand"]) >= 3  # the header keeps the yellow alone
+    assert re.search(r"\.top a:focus, \.top button:focus \{[^}]*box-shadow: none", css)
+
+
+def test_forged_choices_and_dates_are_refused_in_french(browser, people, veille, now):
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    for data, said in (({"reached": "peut-être"}, "Répondez oui ou non."),
+                       ({"reached": "oui", "referrals": ["aliens"]}, "Orientation inconnue"),
+                       ({"reached": "oui", "referrals": ["nothing"], "next_contact_on": "31/12/2026"},
+                        "Date invalide : choisissez un jour (jj/mm/aaaa).")):
+        page = browser.post(f"/suivis/{my_task}", data).get_data(as_text=True)
+        assert said in page, data
+        assert "Not a valid" not in page and "not a valid" not in page, data
+
+
+def test_a_refused_sign_in_says_check_and_retry_the_same_way_for_everyone(browser, people):
+    said = ("Adresse e-mail ou mot de passe incorrect : vérifiez-les et réessayez. Après de nombreux essais "
+            "manqués, la connexion est suspendue quelques minutes.")
+    login = browser.get("/connexion").get_data(as_text=True)
+    assert ("Mot de passe oublié ? Demandez un nouveau lien à votre coordinateur ou à l’administrateur."
+            in login)
+    wrong = browser.sign_in(people.volunteer, "not the password").get_data(as_text=True)
+    unknown = browser.sign_in("nobody@habitat.test").get_data(as_text=True)
+    for _ in range(10):
+        browser.sign_in(people.coordinator, "guess")
+    throttled = browser.sign_in(people.coordinator).get_data(as_text=True)  # the right password, refused
+    for page in (wrong, unknown, throttled):
+        assert said in page and "réessayez dans quelques minutes" not in page

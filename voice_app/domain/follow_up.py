@@ -167,7 +167,8 @@ def outcome_problems(outcome: Outcome, today: date) -> list[str]:
     if Referral.NOTHING in outcome.referrals and len(outcome.referrals) > 1:
         problems.append("« Aucun besoin » ne se coche pas avec une autre orientation.")
     if not outcome.reached and outcome.referrals:
-        problems.append("Locataire non joint : pas d’orientation ; choisissez « réessayer plus tard ».")
+        problems.append("Locataire non joint : pas d’orientation ; décochez-les, ou répondez « Oui » "
+                        "si vous lui avez parlé.")
     if len(outcome.note) > MAX_NOTE_LENGTH:
         problems.append(f"La note dépasse {MAX_NOTE_LENGTH} caractères ({len(outcome.note)}).")
     if outcome.next_contact_on is not None and outcome.next_contact_on < today:

@@ -3,7 +3,10 @@ try again later, reveal the number, hand it to someone else.
 
 Every change is one conditional UPDATE on the task (state and holder in the WHERE clause),
 so two people acting at once never both win: the loser changes nothing and is told why.
-Every view and change is audited.
+A volunteer who lost a race (the task was taken or handed to someone else since they opened
+it) is told so (TaskMoved), unlike one asking for a task they never could see (TaskNotFound).
+The same form sent twice (a double tap, a slow network) changes nothing the second time and
+is not an error (AlreadyRecorded). Every view and change is audited.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.models import AuditEvent
 from db.models import BridgedCall
 from db.models import CallAttempt
 from db.models import FollowUp
@@ -30,6 +34,7 @@ from voice_app.domain.calendar import paris_date
 from voice_app.domain.eligibility import age_in_year
 from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
+from voice_app.domain.follow_up import COORDINATOR_REASONS
 from voice_app.domain.follow_up import DEFAULT_HUMAN_CALL_DAYS
 from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Status
@@ -39,6 +44,7 @@ from voice_app.domain.follow_up import TaskState
 from voice_app.domain.follow_up import apply
 from voice_app.domain.follow_up import outcome_problems
 from voice_app.domain.follow_up import task_state
+from voice_app.domain.people import SESSION_ABSOLUTE_LIMIT
 from voice_app.domain.people import Role
 from voice_app.domain.people import Viewer
 from voice_app.domain.phones import mask_phone
@@ -47,6 +53,7 @@ from voice_app.services import audit
 from voice_app.services import figure_counts
 from voice_app.services.follow_ups import visible
 from voice_app.services.ports import Runtime
+from voice_app.services.volunteers import is_available
 from voice_app.services.volunteers import pool_organisation_ids
 
 log = logging.getLogger("veille.tasks")
@@ -54,16 +61,48 @@ log = logging.getLogger("veille.tasks")
 HOUSEHOLD_LABELS = {"alone": "vit seul(e)", "couple": "en couple", "other": "autre"}
 RETRY_DELAY = timedelta(hours=2)  # "not reached": tried again after two working hours
 HISTORY = 10
+# A form sent again within this time (a double tap, a phone's slow network) is a repeat; a
+# second real call to a tenant who did not answer takes longer than that.
+REPEAT_WINDOW = timedelta(minutes=2)
+
+TAKEN = "Ce suivi vient d’être pris par un autre bénévole."
+REASSIGNED = "Ce suivi a été confié à quelqu’un d’autre."
+RELEASED = "Ce suivi a été remis à tous les bénévoles : prenez-le à nouveau pour continuer."
+CLOSED = "Ce suivi est déjà clos."
+NOT_REACHED_NO_CALLS = ("Locataire non joint : il n’a pas pu demander d’appels réguliers ; cochez cette case "
+                        "quand vous lui aurez parlé.")
+USE_TRY_LATER = "Locataire non joint : utilisez « réessayer plus tard »."
+# A repeat is told in neutral words: what was sent first counted.
+ALREADY_YOURS = "Ce suivi est déjà à vous."
+ALREADY_NOTED = "Cet essai était déjà noté"  # the page adds the due time
+ALREADY_CLOSED = "Déjà enregistré : ce suivi est clos. Merci !"
 
 
 class TaskNotFound(LookupError):
     """No such task for this person (the page answers 404, as if it did not exist)."""
 
 
+class TaskMoved(TaskRefused):
+    """The task went to someone else, or back to all, since this volunteer could see it: they
+    lost a race and are told so (409), without the audit line of someone prying (404)."""
+
+
+class AlreadyRecorded(TaskRefused):
+    """The same thing was just recorded (the form sent twice): nothing changed, nothing is wrong.
+    `due`: the task's due time after a "not reached" recorded once."""
+
+    def __init__(self, message: str, due: datetime | None = None) -> None:
+        super().__init__(message)
+        self.due = due
+
+
 class OutcomeInvalid(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = problems
+    """`fields`: the problems under the form field to change ("": the outcome as a whole)."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self.fields = fields
+        self.problems = [problem for problems in fields.values() for problem in problems]
+        super().__init__(" ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -89,11 +128,58 @@ class TaskCard:
     may_claim: bool
 
 
-def _viewer_task(session: Session, viewer: Viewer, task_id: int) -> FollowUp:
+def _viewer_task(session: Session, viewer: Viewer, task_id: int, now: datetime | None = None,
+                 moved: str = REASSIGNED) -> FollowUp:
+    """The task if this viewer may see it; else TaskMoved (`moved`) when they could see it
+    lately (given `now`), TaskNotFound otherwise."""
     task = session.scalar(select(FollowUp).where(FollowUp.id == task_id, visible(viewer)))
     if task is None:
+        if now is not None and _seen_lately(session, viewer, task_id, now):
+            raise TaskMoved(moved)
         raise TaskNotFound(task_id)
     return task
+
+
+def _seen_lately(session: Session, viewer: Viewer, task_id: int, now: datetime) -> bool:
+    """Whether a volunteer could see this task of their landlord during their session: they
+    opened it, or it was offered to all until a claim. Only then are they told that it moved;
+    another organisation's task, a coordinators' one, or one never offered to them stays a 404."""
+    if viewer.role != Role.VOLUNTEER:
+        return False
+    task = session.get(FollowUp, task_id)
+    if task is None or task.organisation_id not in viewer.landlord_ids or task.reason in COORDINATOR_REASONS:
+        return False
+    since = now - SESSION_ABSOLUTE_LIMIT  # the page they act from was shown in this session
+    if task.claimed_at is not None and task.claimed_at >= since:
+        return True
+    return _audited_since(session, viewer, task_id, "follow_up.viewed", since)
+
+
+def _audited_since(session: Session, viewer: Viewer, task_id: int, action: str, since: datetime) -> bool:
+    """Whether the audit log has `action` by this viewer on this task since `since`."""
+    return session.scalar(select(AuditEvent.id).where(
+        AuditEvent.at >= since, AuditEvent.action == action, AuditEvent.subject_type == "follow_up",
+        AuditEvent.subject_id == task_id, AuditEvent.actor_id == viewer.user_id).limit(1)) is not None
+
+
+def _fresh(session: Session, task_id: int) -> FollowUp:
+    """The task as committed now (after a conditional UPDATE that changed nothing)."""
+    return session.execute(select(FollowUp).where(FollowUp.id == task_id)
+                           .execution_options(populate_existing=True)).scalar_one()
+
+
+def _held_by(assignee_id: int | None):
+    """A WHERE clause: the task still has the holder read before the change."""
+    return FollowUp.assignee_id.is_(None) if assignee_id is None else FollowUp.assignee_id == assignee_id
+
+
+def _refusal(viewer: Viewer, task: FollowUp) -> TaskRefused:
+    """Why a change found the task otherwise than it was read: closed, or no longer theirs."""
+    if task.status == Status.DONE:
+        return TaskRefused(CLOSED)
+    if not _may_act(viewer, task):
+        return TaskMoved(RELEASED if task.assignee_id is None else REASSIGNED)
+    return TaskRefused("Ce suivi vient d’être modifié : rechargez la page.")
 
 
 def _may_act(viewer: Viewer, task: FollowUp) -> bool:
@@ -104,7 +190,7 @@ def load_card(veille: Runtime, viewer: Viewer, task_id: int) -> TaskCard:
     """The task with its tenant's card and history; audited as a view."""
     now = veille.clock()
     with veille.session_factory.begin() as session:
-        task = _viewer_task(session, viewer, task_id)
+        task = _viewer_task(session, viewer, task_id, now)
         tenant = session.get(Tenant, task.tenant_id) if task.tenant_id else None
         assignee = session.get(User, task.assignee_id) if task.assignee_id else None
         calls = _calls(session, tenant.id) if tenant else []
@@ -144,7 +230,7 @@ def _actor(session: Session, viewer: Viewer) -> User | None:
 def reveal_phone(veille: Runtime, viewer: Viewer, task_id: int) -> list[str]:
     """The tenant's numbers in full, for the holder or a coordinator; audited."""
     with veille.session_factory.begin() as session:
-        task = _viewer_task(session, viewer, task_id)
+        task = _viewer_task(session, viewer, task_id, veille.clock())
         if not _may_act(viewer, task):
             raise TaskRefused("Prenez ce suivi pour voir le numéro du locataire.")
         tenant = session.get(Tenant, task.tenant_id) if task.tenant_id else None
@@ -156,13 +242,15 @@ def reveal_phone(veille: Runtime, viewer: Viewer, task_id: int) -> list[str]:
 
 def claim(veille: Runtime, viewer: Viewer, task_id: int, *, keep_tenant: bool = True) -> None:
     """Take an offered task: one conditional UPDATE, so of two volunteers only one wins
-    (TaskRefused for the other). The claimer becomes the tenant's volunteer unless not
-    `keep_tenant`."""
+    (TaskMoved for the other). The claimer becomes the tenant's volunteer unless not
+    `keep_tenant`. A second tap by the holder changes nothing (AlreadyRecorded)."""
     now = veille.clock()
     with veille.session_factory.begin() as session:
-        task = _viewer_task(session, viewer, task_id)
+        task = _viewer_task(session, viewer, task_id, now, moved=TAKEN)
         if viewer.role != Role.VOLUNTEER:
             raise TaskRefused("Seul un bénévole peut prendre un suivi ; un coordinateur le confie.")
+        if task.assignee_id == viewer.user_id and task.status != Status.DONE:
+            raise AlreadyRecorded(ALREADY_YOURS)
         apply(task_state(task.status, task.assignee_id), TaskEvent.CLAIM)
         moved = [task.tenant_id] if keep_tenant and task.tenant_id else []
         # The figures read before the contested UPDATE: the losers wait on its row lock for less.
@@ -171,8 +259,8 @@ def claim(veille: Runtime, viewer: Viewer, task_id: int, *, keep_tenant: bool = 
             won = session.execute(update(FollowUp).where(
                 FollowUp.id == task_id, FollowUp.status == Status.OPEN, FollowUp.assignee_id.is_(None))
                 .values(assignee_id=viewer.user_id, status=Status.CLAIMED, claimed_at=now)).rowcount
-            if not won:
-                raise TaskRefused("Ce suivi vient d’être pris par un autre bénévole.")
+            if not won:  # raised inside: the figures read before the UPDATE must not be written
+                raise _claim_lost(session, viewer, task_id)
             if moved:
                 session.execute(update(Tenant).where(Tenant.id == task.tenant_id)
                                 .values(assigned_volunteer_id=viewer.user_id))
@@ -182,11 +270,20 @@ def claim(veille: Runtime, viewer: Viewer, task_id: int, *, keep_tenant: bool = 
     log.info("follow_up.claimed follow_up_id=%s user_id=%s", task_id, viewer.user_id)
 
 
-def _held(session: Session, viewer: Viewer, task_id: int, event: TaskEvent) -> FollowUp:
-    task = _viewer_task(session, viewer, task_id)
+def _claim_lost(session: Session, viewer: Viewer, task_id: int) -> TaskRefused:
+    if _fresh(session, task_id).assignee_id == viewer.user_id:
+        return AlreadyRecorded(ALREADY_YOURS)  # their own first tap won
+    return TaskMoved(TAKEN)
+
+
+def _acting_on(session: Session, viewer: Viewer, task_id: int, now: datetime) -> FollowUp:
+    """The task this viewer may act on (its holder, or a landlord's coordinator). A volunteer
+    whose task went to someone else, or back to all, meanwhile gets TaskMoved."""
+    task = _viewer_task(session, viewer, task_id, now)
     if not _may_act(viewer, task):
+        if viewer.role == Role.VOLUNTEER:  # they see it, so it is offered to all: nothing to hide
+            raise TaskMoved(RELEASED)
         raise TaskNotFound(task_id)
-    apply(task_state(task.status, task.assignee_id), event)
     return task
 
 
@@ -195,43 +292,117 @@ def _hours(session: Session, organisation_id: int) -> WorkingHours:
     return WorkingHours.from_settings(organisation.settings if organisation else None)
 
 
-def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, when: datetime | None = None) -> datetime:
-    """Not reached: the holder keeps the task, due again after two working hours (or `when`)."""
+def outcome_problems_by_field(outcome: Outcome, today: date) -> dict[str, list[str]]:
+    """The domain's problems with an outcome, each under the form field to change. The domain
+    checks each field against `reached` alone, so each is checked on its own; a problem found
+    only on the whole goes under ""."""
+    by_field = {
+        "referrals": outcome_problems(Outcome(outcome.reached, outcome.referrals), today),
+        "note": outcome_problems(Outcome(False, note=outcome.note), today),
+        "next_contact_on": outcome_problems(Outcome(False, next_contact_on=outcome.next_contact_on), today),
+        "wants_regular_calls": [NOT_REACHED_NO_CALLS] if outcome.wants_regular_calls and not outcome.reached
+        else [],
+    }
+    placed = {problem for problems in by_field.values() for problem in problems}
+    by_field[""] = [problem for problem in outcome_problems(outcome, today) if problem not in placed]
+    return {name: problems for name, problems in by_field.items() if problems}
+
+
+def record_not_reached(veille: Runtime, viewer: Viewer, task_id: int, outcome: Outcome) -> datetime:
+    """"Not reached" from the outcome form: the note is kept on the task for the next try and a
+    next contact day sets the due time; a referral or regular calls are refused (nobody was
+    spoken to), rather than dropped."""
+    problems = outcome_problems_by_field(outcome, paris_date(veille.clock()))
+    if problems:
+        raise OutcomeInvalid(problems)
+    return try_again_later(veille, viewer, task_id, note=outcome.note, day=outcome.next_contact_on)
+
+
+def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, when: datetime | None = None, *,
+                    note: str | None = None, day: date | None = None) -> datetime:
+    """Not reached: the holder keeps the task, due again after two working hours, or at `when`,
+    or by the end of the working day `day`. `note`, when given, replaces the task's note. The
+    same request sent again within REPEAT_WINDOW counts no second attempt (AlreadyRecorded)."""
     now = veille.clock()
     with veille.session_factory.begin() as session:
-        task = _held(session, viewer, task_id, TaskEvent.RESCHEDULE)
-        due = when if when and when > now else _hours(session, task.organisation_id).add(now, RETRY_DELAY)
+        task = _acting_on(session, viewer, task_id, now)
+        apply(task_state(task.status, task.assignee_id), TaskEvent.RESCHEDULE)
+        if _just_not_reached(session, viewer, task, note, now):
+            raise AlreadyRecorded(ALREADY_NOTED, due=task.due_at)
+        due = _retry_due(_hours(session, task.organisation_id), now, when, day)
+        values = {"due_at": due, "raised_at": None, "contact_attempts": FollowUp.contact_attempts + 1}
+        if note is not None:
+            values["note"] = note.strip() or None
+        # The attempts read are in the WHERE clause: of the same form sent twice at once, one counts.
         done = session.execute(update(FollowUp).where(
-            FollowUp.id == task_id, FollowUp.status != Status.DONE).values(
-            due_at=due, raised_at=None, contact_attempts=FollowUp.contact_attempts + 1)).rowcount
+            FollowUp.id == task_id, FollowUp.status != Status.DONE, _held_by(task.assignee_id),
+            FollowUp.contact_attempts == task.contact_attempts).values(**values)).rowcount
         if not done:
-            raise TaskRefused("Ce suivi est déjà clos.")
+            raise _retry_lost(session, viewer, task_id)
         audit.add(session, now, organisation_id=task.organisation_id, actor=_actor(session, viewer),
                   action="follow_up.not_reached", subject_type="follow_up", subject_id=task_id)
     log.info("follow_up.rescheduled follow_up_id=%s", task_id)
     return due
 
 
+def _retry_due(hours: WorkingHours, now: datetime, when: datetime | None, day: date | None) -> datetime:
+    if day is not None:
+        when = hours.end_of_day(hours.opening(day))  # to do that working day (or the next)
+    return when if when and when > now else hours.add(now, RETRY_DELAY)
+
+
+def _just_not_reached(session: Session, viewer: Viewer, task: FollowUp, note: str | None,
+                      now: datetime) -> bool:
+    """Whether this person recorded "not reached" on this task within REPEAT_WINDOW, with this
+    note: the same form sent again."""
+    if note is not None and (note.strip() or None) != task.note:
+        return False
+    return _audited_since(session, viewer, task.id, "follow_up.not_reached", now - REPEAT_WINDOW)
+
+
+def _retry_lost(session: Session, viewer: Viewer, task_id: int) -> TaskRefused:
+    task = _fresh(session, task_id)
+    if task.status != Status.DONE and _may_act(viewer, task):  # a "not reached" sent at the same time
+        return AlreadyRecorded(ALREADY_NOTED, due=task.due_at)
+    return _refusal(viewer, task)
+
+
+def _completed_alike(task: FollowUp, viewer: Viewer, outcome: Outcome, now: datetime) -> bool:
+    """Whether this person closed the task within REPEAT_WINDOW with this very outcome."""
+    return (task.status == Status.DONE and task.completed_by_id == viewer.user_id
+            and task.completed_at is not None and task.completed_at >= now - REPEAT_WINDOW
+            and task.reached is True and task.referrals == sorted(str(r) for r in outcome.referrals)
+            and bool(task.wants_regular_calls) == outcome.wants_regular_calls
+            and task.note == (outcome.note.strip() or None)
+            and task.next_contact_on == outcome.next_contact_on)
+
+
 def record_outcome(veille: Runtime, viewer: Viewer, task_id: int, outcome: Outcome) -> None:
     """Close the task with what was done; a tenant who wants regular calls gets their next one."""
     now = veille.clock()
-    problems = outcome_problems(outcome, paris_date(now))
+    problems = outcome_problems_by_field(outcome, paris_date(now))
     if problems:
         raise OutcomeInvalid(problems)
     if not outcome.reached:
-        raise OutcomeInvalid(["Locataire non joint : utilisez « réessayer plus tard »."])
+        raise OutcomeInvalid({"reached": [USE_TRY_LATER]})
     with veille.session_factory.begin() as session:
-        task = _held(session, viewer, task_id, TaskEvent.COMPLETE)
+        task = _acting_on(session, viewer, task_id, now)
+        if _completed_alike(task, viewer, outcome, now):
+            raise AlreadyRecorded(ALREADY_CLOSED)
+        apply(task_state(task.status, task.assignee_id), TaskEvent.COMPLETE)
         with figure_counts.follow_ups_changing(session, FollowUp.id == task_id):
             closed = session.execute(update(FollowUp).where(
-                FollowUp.id == task_id, FollowUp.status != Status.DONE).values(
+                FollowUp.id == task_id, FollowUp.status != Status.DONE, _held_by(task.assignee_id)).values(
                 status=Status.DONE, completed_at=now, completed_by_id=viewer.user_id, reached=True,
                 referrals=sorted(str(r) for r in outcome.referrals),
                 wants_regular_calls=outcome.wants_regular_calls, note=outcome.note.strip() or None,
                 next_contact_on=outcome.next_contact_on,
                 assignee_id=task.assignee_id or viewer.user_id)).rowcount
-        if not closed:
-            raise TaskRefused("Ce suivi est déjà clos.")
+        if not closed:  # someone acted in between: the same form sent twice, or another person
+            fresh = _fresh(session, task_id)
+            if _completed_alike(fresh, viewer, outcome, now):
+                raise AlreadyRecorded(ALREADY_CLOSED)
+            raise _refusal(viewer, fresh)
         if task.tenant_id:
             _plan_regular_calls(session, task, viewer, outcome, now)
         audit.add(session, now, organisation_id=task.organisation_id, actor=_actor(session, viewer),
@@ -257,7 +428,11 @@ def _plan_regular_calls(session: Session, task: FollowUp, viewer: Viewer, outcom
 
 def open_regular_call(session: Session, tenant: Tenant, day: date, now: datetime,
                       volunteer_id: int | None) -> FollowUp | None:
-    """The regular human call of `day` for this tenant (once per tenant and day)."""
+    """The regular human call of `day` for this tenant (once per tenant and day), for their
+    volunteer unless away or inactive that day: then offered to all, since the automated call
+    it replaces will not ring either."""
+    if not is_available(session, volunteer_id, day):
+        volunteer_id = None
     hours = _hours(session, tenant.organisation_id)
     start = hours.next_open_moment(hours.opening(day)) if hours.is_working_day(day) \
         else hours.opening(hours.next_working_day(day))

@@ -14,6 +14,7 @@ from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -23,12 +24,15 @@ from sqlalchemy.orm import Session
 from db.models import AuditEvent
 from db.models import DutySlot
 from db.models import Enrolment
+from db.models import FollowUp
 from db.models import Organisation
 from db.models import Tenant
 from db.models import User
 from db.models import VolunteerAbsence
 from voice_app.domain.calendar import PARIS
 from voice_app.domain.calendar import paris_date
+from voice_app.domain.follow_up import OPEN_STATUSES
+from voice_app.domain.follow_up import Status
 from voice_app.domain.people import Role
 from voice_app.domain.people import Volunteer
 from voice_app.domain.people import balance
@@ -140,16 +144,36 @@ def set_capacity(veille: Runtime, landlord_id: int, user_id: int, capacity: int,
 
 
 def add_absence(veille: Runtime, landlord_id: int, user_id: int, starts_on: date, ends_on: date, *,
-                actor_id: int | None = None) -> None:
-    """Record a volunteer's absence: meanwhile their tenants' new tasks are offered to all."""
+                actor_id: int | None = None) -> int:
+    """Record a volunteer's absence: meanwhile their tenants' new tasks are offered to all, and
+    so are the tasks they hold that fall due before they are back (a regular call planned
+    weeks ago, a task already late if the absence has begun). Returns how many were offered."""
     if ends_on < starts_on:
         raise VolunteerError("La fin de l’absence précède son début.")
+    now = veille.clock()
     with veille.session_factory.begin() as session:
         _volunteer_of_pool(session, landlord_id, user_id)
-        session.add(VolunteerAbsence(user_id=user_id, starts_on=starts_on, ends_on=ends_on,
-                                     created_at=veille.clock()))
+        session.add(VolunteerAbsence(user_id=user_id, starts_on=starts_on, ends_on=ends_on, created_at=now))
+        offered = _offer_held_tasks(session, user_id, starts_on, ends_on, now)
         _audit(session, veille, landlord_id, actor_id, "volunteer.absence_added", "user", user_id,
-               {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
+               {"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(), "offered": offered})
+    return offered
+
+
+def _offer_held_tasks(session: Session, user_id: int, starts_on: date, ends_on: date, now: datetime) -> int:
+    """Offer to all the volunteer's open tasks due during the absence (or before it ends, if it
+    has begun)."""
+    back = datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=PARIS)
+    due = [FollowUp.due_at < back]
+    if starts_on > paris_date(now):
+        due.append(FollowUp.due_at >= datetime.combine(starts_on, time(0), tzinfo=PARIS))
+    ids = list(session.scalars(select(FollowUp.id).where(
+        FollowUp.assignee_id == user_id, FollowUp.status.in_(OPEN_STATUSES), *due)))
+    if ids:
+        with figure_counts.follow_ups_changing(session, FollowUp.id.in_(ids)):
+            session.execute(update(FollowUp).where(FollowUp.id.in_(ids)).values(
+                assignee_id=None, status=Status.OPEN, claimed_at=None))
+    return len(ids)
 
 
 def assign_portfolio(veille: Runtime, landlord_id: int, references: Iterable[str], volunteer_id: int, *,

@@ -45,7 +45,10 @@ log = logging.getLogger("veille.web.auth")
 
 blueprint = Blueprint("auth", __name__)
 
-REFUSED = "Adresse e-mail ou mot de passe incorrect, ou trop de tentatives : réessayez dans quelques minutes."
+# The same words whatever the cause (unknown e-mail, wrong password, throttled): they say what
+# to do now (check and retry) and, for everyone alike, that many failures make it wait.
+REFUSED = ("Adresse e-mail ou mot de passe incorrect : vérifiez-les et réessayez. Après de nombreux essais "
+           "manqués, la connexion est suspendue quelques minutes.")
 REQUIRED = "Ce champ est obligatoire."
 
 

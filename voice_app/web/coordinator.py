@@ -148,11 +148,13 @@ def absence(user_id: int):
     if not form.validate_on_submit():
         return _failed("Dates d’absence invalides.")
     try:
-        add_absence(get_veille(), _landlord_id(), user_id, form.starts_on.data, form.ends_on.data,
-                    actor_id=me().id)
+        offered = add_absence(get_veille(), _landlord_id(), user_id, form.starts_on.data, form.ends_on.data,
+                              actor_id=me().id)
     except VolunteerError as error:
         return _failed(str(error))
-    return _done("Absence enregistrée : ses nouveaux suivis seront proposés aux autres bénévoles.")
+    held = f" ; {offered} suivi(s) qu’il ou elle avait à faire d’ici son retour sont proposés à tous" \
+        if offered else ""
+    return _done(f"Absence enregistrée : ses nouveaux suivis seront proposés aux autres bénévoles{held}.")
 
 
 @blueprint.post("/benevoles/<int:user_id>/portefeuille")

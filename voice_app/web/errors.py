@@ -5,13 +5,20 @@ from __future__ import annotations
 import logging
 import math
 import time
+from urllib.parse import urlsplit
 
 from flask import Flask
+from flask import current_app
 from flask import render_template
 from flask import request
+from flask import url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.routing import RequestRedirect
+
+from voice_app.domain.people import safe_next
 
 log = logging.getLogger("veille.web")
 API_PREFIX = "/api/"
@@ -54,10 +61,43 @@ def _unexpected(error: Exception):
     return _render(InternalServerError())
 
 
+SESSION_ENDED = "Votre session a expiré : reconnectez-vous, puis recommencez."
+FORM_TOO_OLD = ("Le formulaire a expiré (il est trop ancien) : rien n’a été enregistré. Rechargez la page "
+                "avec le lien ci-dessous, puis recommencez.")
+
+
 def _csrf_refused(error: CSRFError):
+    """Still 400, and nothing done; but the way out is a link (sign in again, or the form's page
+    by GET), never the browser's reload, which would post the same stale token again."""
     log.warning("web.csrf_refused path=%s", request.path)
-    message = "Le formulaire a expiré ou n’est pas valide : rechargez la page et recommencez."
-    return render_template("error.html", code=400, message=message), 400
+    page = _form_page()
+    if current_user.is_authenticated or request.endpoint == "auth.login":
+        link = (page or url_for("home.index"), "Recharger la page")
+        return render_template("error.html", code=400, message=FORM_TOO_OLD, link=link), 400
+    link = (url_for("auth.login", next=page) if page else url_for("auth.login"), "Se reconnecter")
+    return render_template("error.html", code=400, message=SESSION_ENDED, link=link), 400
+
+
+def _form_page() -> str | None:
+    """The page the refused form was on (a path of this site that answers GET), or None: the
+    Referer when it is this site's, else the form's own address."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    else:
+        path = request.full_path.rstrip("?")
+    path = safe_next(path)
+    return path if path and _answers_get(path) else None
+
+
+def _answers_get(path: str) -> bool:
+    try:
+        current_app.url_map.bind(request.host).match(urlsplit(path).path, method="GET")
+    except RequestRedirect:
+        return True  # the same page, with or without its final slash
+    except HTTPException:
+        return False  # no such page, or one that only takes a form (POST)
+    return True
 
 
 def register(app: Flask) -> None:

@@ -1,8 +1,10 @@
 """`/suivis`: the follow-ups, a task's card and outcome, claiming, the paper list
 (blueprint `volunteer`). Coordinators see the same pages for their whole scope.
 
-A task a person may not see answers 404 and leaves an audit line. Tenants' numbers are
-masked until "Afficher le numéro" (audited), and never appear in a URL.
+A task a person may not see answers 404 and leaves an audit line; a volunteer whose task was
+taken or handed to someone else meanwhile is told so (409), with what they typed shown back.
+The same form sent twice is harmless. Tenants' numbers are masked until "Afficher le numéro"
+(audited), and never appear in a URL.
 """
 
 from __future__ import annotations
@@ -35,15 +37,17 @@ from voice_app.domain.follow_up import TaskRefused
 from voice_app.services.follow_ups import BoardFilter
 from voice_app.services.follow_ups import board_options
 from voice_app.services.follow_ups import open_tasks
+from voice_app.services.tasks import AlreadyRecorded
 from voice_app.services.tasks import OutcomeInvalid
+from voice_app.services.tasks import TaskMoved
 from voice_app.services.tasks import TaskNotFound
 from voice_app.services.tasks import claim
 from voice_app.services.tasks import load_card
 from voice_app.services.tasks import reassign
+from voice_app.services.tasks import record_not_reached
 from voice_app.services.tasks import record_outcome
 from voice_app.services.tasks import reveal_phone
 from voice_app.services.tasks import set_human_calls
-from voice_app.services.tasks import try_again_later
 from voice_app.web.access import for_area
 from voice_app.web.access import me
 from voice_app.web.access import refuse
@@ -59,14 +63,17 @@ class OutcomeForm(FlaskForm):
     reached = RadioField("Avez-vous pu parler au locataire ?",
                          validators=[InputRequired("Répondez oui ou non.")],
                          choices=[SelectChoice("oui", "Oui, je lui ai parlé"),
-                                  SelectChoice("non", "Non : je réessaierai plus tard")])
+                                  SelectChoice("non", "Non : je réessaierai plus tard")],
+                         invalid_choice_message="Répondez oui ou non.")
     referrals = SelectMultipleField(
         "Orientations (plusieurs possibles)",
         choices=[SelectChoice(r.value, REFERRAL_LABELS[r]) for r in Referral],
-        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())
+        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
+        invalid_choice_message="Orientation inconnue : cochez une des cases proposées.")
     wants_regular_calls = BooleanField("Souhaite être appelé(e) régulièrement par une personne")
     note = TextAreaField("Note courte (facultative)", render_kw={"maxlength": 2000, "rows": 4})
-    next_contact_on = DateField("Prochain contact (facultatif)", validators=[Optional()])
+    next_contact_on = DateField("Prochain contact (facultatif)", validators=[Optional()],
+                                invalid_value_message="Date invalide : choisissez un jour (jj/mm/aaaa).")
 
 
 class HumanCallsForm(FlaskForm):
@@ -107,9 +114,12 @@ def tasks():
 def _card(task_id: int, form: OutcomeForm | None = None, numbers: list[str] | None = None, status: int = 200):
     try:
         card = load_card(get_veille(), me().viewer, task_id)
+    except TaskMoved as moved:
+        return _moved(str(moved), form)
     except TaskNotFound:
         refuse("follow_up", task_id)
-    form = form or OutcomeForm(formdata=None)
+    # The note of a "not reached" stays on the open task: the form shows it for the next try.
+    form = form or OutcomeForm(formdata=None, note=card.task.note if card.may_act else None)
     human_calls = HumanCallsForm(formdata=None, every_days=card.tenant.human_call_every_days,
                                  keep_automated=card.tenant.keep_automated_calls) if card.tenant else None
     coordinator = me().viewer.sees_whole_landlord
@@ -125,28 +135,55 @@ def task(task_id: int):
     return _card(task_id)
 
 
+def _moved(message: str, form: OutcomeForm | None = None):
+    """The task went to someone else since the page was shown: a lost race, not prying, so 409
+    and no access.refused line. What they typed is shown back (nothing of it was saved)."""
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": 409, "message": message}, 409
+    return render_template("volunteer/moved.html", message=message, form=form), 409
+
+
+def _typed_outcome(form: OutcomeForm) -> Outcome:
+    return Outcome(reached=form.reached.data == "oui",
+                   referrals=frozenset(Referral(r) for r in form.referrals.data),
+                   wants_regular_calls=form.wants_regular_calls.data, note=form.note.data or "",
+                   next_contact_on=form.next_contact_on.data)
+
+
+def _show_problems(form: OutcomeForm, problems: dict[str, list[str]]) -> None:
+    """Each problem beside its field (the page lists them all at the top of the form)."""
+    for name, messages in problems.items():
+        (form[name].errors if name in form else form.form_errors).extend(messages)
+
+
+def _when(due) -> str:
+    return paris(due, "%d/%m à %H:%M")
+
+
 @blueprint.post("/suivis/<int:task_id>")
 @for_area("home")
 def outcome(task_id: int):
     form = OutcomeForm()
     if not form.validate_on_submit():
         return _card(task_id, form, status=400)
-    viewer = me().viewer
+    viewer, typed = me().viewer, _typed_outcome(form)
     try:
-        if form.reached.data == "non":
-            due = try_again_later(get_veille(), viewer, task_id)
-            flash(f"Noté : le suivi reste à vous, à refaire avant le {paris(due, '%d/%m à %H:%M')}.", "info")
+        if not typed.reached:
+            due = record_not_reached(get_veille(), viewer, task_id, typed)
+            flash(f"Noté : le suivi reste à vous, à refaire avant le {_when(due)}.", "info")
             return redirect(url_for("volunteer.tasks"))
-        record_outcome(get_veille(), viewer, task_id, Outcome(
-            reached=True, referrals=frozenset(Referral(r) for r in form.referrals.data),
-            wants_regular_calls=form.wants_regular_calls.data, note=form.note.data or "",
-            next_contact_on=form.next_contact_on.data))
+        record_outcome(get_veille(), viewer, task_id, typed)
     except TaskNotFound:
         refuse("follow_up", task_id)
     except OutcomeInvalid as error:
-        for problem in error.problems:
-            flash(problem, "error")
+        _show_problems(form, error.fields)
         return _card(task_id, form, status=400)
+    except AlreadyRecorded as repeat:  # the same form sent twice: the first one counted
+        due = f" : le suivi reste à vous, à refaire avant le {_when(repeat.due)}." if repeat.due else ""
+        flash(f"{repeat}{due}", "info")
+        return redirect(url_for("volunteer.tasks"))
+    except TaskMoved as moved:
+        return _moved(str(moved), form)
     except TaskRefused as error:
         flash(str(error), "error")
         return _card(task_id, status=409)
@@ -164,6 +201,10 @@ def take(task_id: int):
         claim(get_veille(), me().viewer, task_id, keep_tenant=form.keep_tenant.data)
     except TaskNotFound:
         refuse("follow_up", task_id)
+    except AlreadyRecorded:
+        pass  # a second tap on "Prendre": it is theirs already
+    except TaskMoved as moved:
+        return _moved(str(moved))
     except TaskRefused as error:
         if request.accept_mimetypes.best == "application/json":
             return {"error": 409, "message": str(error)}, 409
@@ -182,6 +223,8 @@ def number(task_id: int):
         numbers = reveal_phone(get_veille(), me().viewer, task_id)
     except TaskNotFound:
         refuse("follow_up", task_id)
+    except TaskMoved as moved:
+        return _moved(str(moved))
     except TaskRefused as error:
         flash(str(error), "error")
         return _card(task_id, status=403)
