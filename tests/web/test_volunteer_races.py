@@ -20,27 +20,18 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from db.engine import is_sqlite
-from db.models import AuditEvent
 from db.models import FollowUp
 from tests.web.people import Browser
 from tests.web.people import add_task
 from tests.web.people import add_tenant
+from tests.web.test_volunteer_pages import audit_count
+from tests.web.test_volunteer_pages import task_row
 from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Referral
 from voice_app.domain.people import Viewer
 from voice_app.services import tasks
 
 NOTE = "Pas de réponse ; sa voisine dit qu’elle est chez sa fille jusqu’à jeudi."
-
-
-def task_row(veille, task_id: int) -> FollowUp:
-    with veille.session_factory() as session:
-        return session.get(FollowUp, task_id)
-
-
-def audit_count(veille, action: str) -> int:
-    with veille.session_factory() as session:
-        return session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
 
 
 def set_task(veille, task_id: int, **values) -> None:
