@@ -83,3 +83,13 @@ def test_the_fast_and_the_general_parser_give_the_same_number():
     # "(0)" sends the first through the general parser, the second through the shortcut.
     assert normalise_phone("+33 (0)1 99 00 12 34") == normalise_phone("01 99 00 12 34")
     assert normalise_phone("+262 (0)692 12 34 56") == normalise_phone("0692 12 34 56")
+
+
+def test_a_number_is_shown_as_a_person_dials_it_from_france():
+    from voice_app.domain.phones import readable_phone
+
+    assert readable_phone("+33199000002") == "01 99 00 00 02"
+    assert readable_phone("+33612345678") == "06 12 34 56 78"
+    assert readable_phone("+262692123456") == "0692 12 34 56"  # La Réunion, national form
+    assert readable_phone("+441632960961") == "+44 1632 960961"
+    assert readable_phone("pas un numéro") == "pas un numéro"

@@ -75,8 +75,9 @@ def test_the_card_shows_the_tenant_and_masks_the_number_until_shown(browser, peo
     assert "M. Diallo" in page and "Cité Verte" in page
     assert "+33 6 •• •• •• 78" in page and "+33612345678" not in page
     assert audit_count(veille, "follow_up.viewed") == 1
+    assert "numéro masqué, finissant par 78" in page  # what a screen reader says
     shown = browser.post(f"/suivis/{my_task}/numero").get_data(as_text=True)
-    assert 'href="tel:+33612345678"' in shown
+    assert 'href="tel:+33612345678">06 12 34 56 78</a>' in shown  # dialled as written at home
     assert audit_count(veille, "tenant.phone_revealed") == 1
 
 

@@ -159,6 +159,18 @@ def _is_short_number(number: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.is_valid_short_number_for_region(number, HOME_REGION)
 
 
+def readable_phone(number: str) -> str:
+    """An E.164 number as a person dials it from France: `+33199000002` -> `01 99 00 00 02`,
+    an overseas one in its national form too (`0692 12 34 56`), a foreign one international."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    national = parsed.country_code in CALLABLE_COUNTRY_CODES
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL if national
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def mask_phone(number: str | None) -> str:
     """Mask an E.164 number for logs: `+33612345678` -> `+33 6 •• •• •• 78`."""
     if not number:

@@ -18,6 +18,7 @@ from voice_app.domain.follow_up import elapsed_label
 from voice_app.domain.follow_up import reason_label
 from voice_app.domain.people import ROLE_LABELS
 from voice_app.domain.people import may_open
+from voice_app.domain.phones import readable_phone
 
 # (endpoint, label, area): the navigation, each entry shown to the roles that may open it.
 NAVIGATION = (
@@ -86,7 +87,7 @@ def register_page_helpers(app: Flask) -> None:
         paris=paris, reason=reason_label, elapsed=elapsed_label, priority=lambda p: PRIORITY_LABELS.get(p, p),
         referral=lambda r: REFERRAL_LABELS.get(r, r), call_outcome=call_outcome_label,
         key_label=lambda k: KEY_LABELS.get(k, k), bridge_state=lambda s: BRIDGE_STATES.get(s, s),
-        language=lambda code: LANGUAGES.get(code, code))
+        language=lambda code: LANGUAGES.get(code, code), phone=readable_phone)
     app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS,
                                  reasons=sorted(REASON_LABELS.items(), key=lambda item: item[1]))
 
