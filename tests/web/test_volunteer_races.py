@@ -315,3 +315,16 @@ def _viewer(people, person) -> Viewer:
     role = "coordinator" if person == people.coordinator else "volunteer"
     landlord = people.landlord_id
     return Viewer(person.id, role, landlord, "landlord", (landlord,), (landlord, people.partner_id))
+
+
+def test_calling_a_tenant_whose_task_was_just_handed_over_says_so(client, people, veille, now):
+    task_id = my_task(veille, people, now)
+    claire = signed_in(client, people.volunteer)
+    claire.get(f"/suivis/{task_id}")
+    tasks.reassign(veille, _viewer(people, people.coordinator), task_id, people.other_volunteer.id)
+
+    answer = claire.post(f"/suivis/{task_id}/appeler", follow_redirects=True)
+
+    assert answer.status_code == 409
+    assert "Ce suivi a été confié à quelqu’un d’autre." in answer.get_data(as_text=True)
+    assert audit_count(veille, "access.refused") == 0
