@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from db.models import BridgedCall
 from tests.web.conftest import Twilio
+from tests.web.people import Browser
 from tests.web.people import add_task
 from tests.web.people import add_tenant
 
@@ -96,3 +97,26 @@ def test_only_the_tasks_holder_can_call(browser, people, veille, now):
     browser.sign_in(people.volunteer)
     page = browser.post(f"/suivis/{task_id}/appeler", follow_redirects=True).get_data(as_text=True)
     assert "Prenez d’abord ce suivi" in page and veille.telephony.placed == []
+
+
+def test_the_cards_list_of_calls_follows_a_call_under_way_and_stops_at_its_end(
+        client, browser, people, veille, now):
+    task_id, bridged = start(browser, people, veille, now)
+    page = browser.get(f"/suivis/{task_id}").get_data(as_text=True)
+    assert f'data-poll="/suivis/{task_id}/appels-veille"' in page and "poll.js" in page
+    assert "votre téléphone sonne" in browser.get(f"/suivis/{task_id}/appels-veille").get_data(as_text=True)
+
+    leg = Twilio(client, bridged.token, bridged.provider_call_id)
+    leg.post(f"/voice/bridge/{bridged.token}/answer", leg.params(CallStatus="in-progress"))
+    leg.post(leg.twiml.find("Gather").get("action"), leg.params(Digits="5"))  # no call: cancelled
+
+    fragment = browser.get(f"/suivis/{task_id}/appels-veille").get_data(as_text=True)
+    assert "annulé (aucune touche)" in fragment and "data-poll-stop" in fragment
+    assert "data-poll=" not in browser.get(f"/suivis/{task_id}").get_data(as_text=True)  # nothing to follow
+
+
+def test_the_list_of_calls_is_refused_to_who_may_not_see_the_task(client, browser, people, veille, now):
+    task_id, _ = start(browser, people, veille, now)
+    other = Browser(client.application.test_client())
+    other.sign_in(people.foreign_volunteer)
+    assert other.get(f"/suivis/{task_id}/appels-veille").status_code == 404

@@ -57,6 +57,20 @@ class BridgeStep:
     connected: bool = False
 
 
+IN_PROGRESS = frozenset({"dialling", "volunteer_answered", "tenant_dialled"})  # the others are final
+RECENT = 5
+
+
+def recent_calls(veille: Runtime, viewer: Viewer, task_id: int) -> list[BridgedCall] | None:
+    """The task's last bridged calls, newest first, for whoever may see the task (None for
+    anyone else). The card's live list reads it: not a view of the task (its opening was)."""
+    with veille.session_factory() as session:
+        if session.scalar(select(FollowUp.id).where(FollowUp.id == task_id, visible(viewer))) is None:
+            return None
+        return list(session.scalars(select(BridgedCall).where(BridgedCall.follow_up_id == task_id)
+                                    .order_by(BridgedCall.id.desc()).limit(RECENT)))
+
+
 def start_bridged_call(veille: Runtime, viewer: Viewer, task_id: int) -> BridgedCall:
     """Ring the volunteer's phone; BridgeRefused says why when the call cannot start."""
     with veille.session_factory.begin() as session:

@@ -11,6 +11,7 @@ from flask import Response
 from flask import abort
 from flask import flash
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import url_for
 from flask_wtf import FlaskForm
@@ -26,12 +27,23 @@ from voice_app.telephony.signature import is_signed
 from voice_app.telephony.signature import signed_url
 from voice_app.web.access import for_area
 from voice_app.web.access import me
+from voice_app.web.access import refuse
 from voice_app.web.extensions import get_veille
 
 log = logging.getLogger("veille.web.bridge")
 
 blueprint = Blueprint("bridge", __name__)
 hooks = Blueprint("bridge_hooks", __name__, url_prefix=bridged_calls.BRIDGE_PREFIX)
+
+
+@blueprint.get("/suivis/<int:task_id>/appels-veille")
+@for_area("home")
+def recent(task_id: int):
+    """The card's list of bridged calls, polled while one is under way."""
+    calls = bridged_calls.recent_calls(get_veille(), me().viewer, task_id)
+    if calls is None:
+        refuse("follow_up", task_id)
+    return render_template("volunteer/_bridged.html", calls=calls, task_id=task_id)
 
 
 @blueprint.post("/suivis/<int:task_id>/appeler")

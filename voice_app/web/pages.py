@@ -19,6 +19,7 @@ from voice_app.domain.follow_up import reason_label
 from voice_app.domain.people import ROLE_LABELS
 from voice_app.domain.people import may_open
 from voice_app.domain.phones import readable_phone
+from voice_app.services.bridged_calls import IN_PROGRESS
 
 # (endpoint, label, area): the navigation, each entry shown to the roles that may open it.
 NAVIGATION = (
@@ -89,7 +90,8 @@ def register_page_helpers(app: Flask) -> None:
         key_label=lambda k: KEY_LABELS.get(k, k), bridge_state=lambda s: BRIDGE_STATES.get(s, s),
         language=lambda code: LANGUAGES.get(code, code), phone=readable_phone)
     app.jinja_env.globals.update(navigation=navigation, role_labels=ROLE_LABELS,
-                                 reasons=sorted(REASON_LABELS.items(), key=lambda item: item[1]))
+                                 reasons=sorted(REASON_LABELS.items(), key=lambda item: item[1]),
+                                 bridge_in_progress=IN_PROGRESS)
 
     @app.after_request
     def security_headers(response):
