@@ -27,6 +27,14 @@ def test_a_volunteer_signs_in_and_sees_their_tasks(page, people):
     assert page.get_by_role("navigation").get_by_role("link", name="Bénévoles").count() == 0
 
 
+def test_on_a_phone_every_navigation_target_is_44_pixels_high(page, people):
+    sign_in(page, people.volunteer.email)
+    targets = page.get_by_role("navigation").locator("a, button")
+    heights = [targets.nth(n).bounding_box()["height"] for n in range(targets.count())]
+    assert heights and min(heights) >= 44, heights
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
+
+
 def test_a_wrong_password_says_so_without_telling_who_exists(page, people):
     page.goto("/connexion")
     page.get_by_label("Adresse e-mail").fill(people.volunteer.email)
