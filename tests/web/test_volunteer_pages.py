@@ -76,9 +76,23 @@ def test_the_card_shows_the_tenant_and_masks_the_number_until_shown(browser, peo
     assert "+33 6 •• •• •• 78" in page and "+33612345678" not in page
     assert audit_count(veille, "follow_up.viewed") == 1
     assert "numéro masqué, finissant par 78" in page  # what a screen reader says
-    shown = browser.post(f"/suivis/{my_task}/numero").get_data(as_text=True)
+    revealed = browser.post(f"/suivis/{my_task}/numero")
+    assert revealed.headers["Location"] == f"/suivis/{my_task}#telephone"  # Back and Reload post nothing
+    shown = browser.get(f"/suivis/{my_task}").get_data(as_text=True)
     assert 'href="tel:+33612345678">06 12 34 56 78</a>' in shown  # dialled as written at home
     assert audit_count(veille, "tenant.phone_revealed") == 1
+
+
+def test_a_shown_number_stays_shown_while_the_task_is_theirs(browser, people, veille, now):
+    """A volunteer on the phone must not lose the number because the page was posted again."""
+    my_task, _ = mine_and_offered(veille, people, now)
+    browser.sign_in(people.volunteer)
+    browser.get(f"/suivis/{my_task}")
+    browser.post(f"/suivis/{my_task}/numero")
+    invalid = browser.post(f"/suivis/{my_task}", {}).get_data(as_text=True)  # "Répondez oui ou non."
+    assert 'href="tel:+33612345678"' in invalid and audit_count(veille, "tenant.phone_revealed") == 1
+    browser.post(f"/suivis/{my_task}", OUTCOME_HEALTH)
+    assert 'href="tel:' not in browser.get(f"/suivis/{my_task}").get_data(as_text=True)  # closed: masked
 
 
 def test_recording_a_health_referral_closes_the_task(browser, people, veille, now):

@@ -15,6 +15,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -111,7 +112,7 @@ def tasks():
     return _tasks_page()
 
 
-def _card(task_id: int, form: OutcomeForm | None = None, numbers: list[str] | None = None, status: int = 200):
+def _card(task_id: int, form: OutcomeForm | None = None, status: int = 200):
     try:
         card = load_card(get_veille(), me().viewer, task_id)
     except TaskMoved as moved:
@@ -125,7 +126,7 @@ def _card(task_id: int, form: OutcomeForm | None = None, numbers: list[str] | No
     coordinator = me().viewer.sees_whole_landlord
     options = board_options(get_veille(), me().viewer) if coordinator else None
     return render_template("volunteer/task.html", card=card, form=form, claim_form=ClaimForm(formdata=None),
-                           numbers=numbers, now=get_veille().clock(), human_calls=human_calls,
+                           numbers=_revealed_numbers(card), now=get_veille().clock(), human_calls=human_calls,
                            coordinator=coordinator, options=options), status
 
 
@@ -220,7 +221,7 @@ def number(task_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        numbers = reveal_phone(get_veille(), me().viewer, task_id)
+        reveal_phone(get_veille(), me().viewer, task_id)
     except TaskNotFound:
         refuse("follow_up", task_id)
     except TaskMoved as moved:
@@ -228,7 +229,26 @@ def number(task_id: int):
     except TaskRefused as error:
         flash(str(error), "error")
         return _card(task_id, status=403)
-    return _card(task_id, numbers=numbers)
+    _remember_revealed(task_id)
+    # A page to come back to (Back, Reload) rather than a post's answer, which would post again.
+    return redirect(url_for("volunteer.task", task_id=task_id, _anchor="telephone"))
+
+
+REVEALED = "numeros_affiches"  # in the session: ids of the tasks whose numbers were shown (audited)
+REVEALED_KEPT = 20
+
+
+def _remember_revealed(task_id: int) -> None:
+    """The number stays shown on the task's card for the rest of the session: a volunteer on
+    the phone must not lose it because the page was posted or reloaded."""
+    shown = [i for i in session.get(REVEALED, []) if i != task_id]
+    session[REVEALED] = [*shown, task_id][-REVEALED_KEPT:]
+
+
+def _revealed_numbers(card) -> list[str] | None:
+    if not card.may_act or card.tenant is None or card.task.id not in session.get(REVEALED, []):
+        return None
+    return [n for n in (card.tenant.phone, card.tenant.phone2) if n] or None
 
 
 @blueprint.post("/suivis/<int:task_id>/convivialite")
