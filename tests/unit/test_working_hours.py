@@ -46,3 +46,16 @@ def test_settings_round_trip_and_bad_hours_are_refused():
         WorkingHours(frozenset(), time(9), time(19))
     with pytest.raises(ValueError):
         WorkingHours(frozenset({0}), time(19), time(9))
+
+
+@pytest.mark.parametrize("at, expected", [
+    # 01:30 Paris on 29 March 2026: at 02:00 clocks jump to 03:00; two real hours end at 04:30.
+    (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), datetime(2026, 3, 29, 2, 30, tzinfo=UTC)),
+    # 02:30 Paris (summer time) on 25 October 2026: at 03:00 clocks go back to 02:00.
+    (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 2, 30, tzinfo=UTC)),
+])
+def test_working_time_across_the_clock_change_is_real_time(at, expected):
+    """An organisation working around the clock: its delays are real hours, even the night the
+    clocks change."""
+    always = WorkingHours(frozenset(range(7)), time(0, 0), time(23, 59))
+    assert always.add(at, timedelta(hours=2)) == expected

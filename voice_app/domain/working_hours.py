@@ -8,6 +8,7 @@ Everything is computed in Paris time and returned as aware datetimes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -75,12 +76,13 @@ class WorkingHours:
         if moment.tzinfo is None:
             raise ValueError("moment must be timezone-aware")
         cursor, left = self.next_open_moment(moment), delay
-        while True:
-            closing = self.closing(cursor.date())
-            if cursor + left <= closing:
-                return cursor + left
-            left -= closing - cursor
-            cursor = self.opening(self.next_working_day(cursor.date()))
+        while True:  # real time, in UTC: on the clock-change nights a Paris hour may last 0 or 2
+            day = cursor.astimezone(PARIS).date()
+            start, closing = cursor.astimezone(UTC), self.closing(day).astimezone(UTC)
+            if start + left <= closing:
+                return (start + left).astimezone(PARIS)
+            left -= closing - start
+            cursor = self.opening(self.next_working_day(day))
 
     def end_of_day(self, moment: datetime) -> datetime:
         """The closing time of the working day `moment` is in (or the next one)."""
