@@ -40,6 +40,15 @@ def test_the_board_filters_by_site_reason_volunteer_and_partner(browser, people,
     assert shown(f"partenaire={people.partner_id}") == {sud}
 
 
+def test_the_board_counts_what_it_shows_and_says_when_filters_match_nothing(browser, people, veille, now):
+    board(veille, people, now)
+    browser.sign_in(people.coordinator)
+    assert "3 suivi(s)." in browser.get("/suivis").get_data(as_text=True)
+    assert "1 suivi(s) pour ces filtres." in browser.get("/suivis?site=Nord").get_data(as_text=True)
+    empty = browser.get("/suivis?motif=opt_out").get_data(as_text=True)
+    assert "Aucun suivi ne correspond à ces filtres." in empty and "Merci !" not in empty
+
+
 def test_a_coordinator_reassigns_one_task(browser, people, veille, now):
     nord, _, offered = board(veille, people, now)
     browser.sign_in(people.coordinator)
