@@ -60,6 +60,11 @@ class Tenant(Base):
     enrolment: Mapped[Enrolment | None] = relationship(back_populates="tenant", uselist=False)
     away_periods: Mapped[list[AwayPeriod]] = relationship(back_populates="tenant")
 
+    @property
+    def numbers(self) -> list[str]:
+        """The tenant's numbers on file, first the main one."""
+        return [n for n in (self.phone, self.phone2) if n]
+
 
 class Enrolment(Base):
     """Consent to be watched: only tenants enrolled here are ever called."""

@@ -183,21 +183,8 @@ def tenants_in_a_call(session: Session, tenant_ids: set[int], other_than: set[in
     return set(session.scalars(
         select(CallAttempt.tenant_id).where(
             CallAttempt.tenant_id.in_(tenant_ids), CallAttempt.id.not_in(other_than),
-            CallAttempt.state.in_((State.CLAIMED, State.QUEUED, State.RINGING, State.IN_PROGRESS)))
+            CallAttempt.state.in_(ACTIVE_STATES))
     ))
-
-
-def postpone_claims(session: Session, ids: list[int], worker_id: str, due_at: datetime) -> int:
-    """Give back claims this worker holds and has not dialled, due again at `due_at`."""
-    if not ids:
-        return 0
-    return session.execute(
-        update(CallAttempt)
-        .where(CallAttempt.id.in_(ids), CallAttempt.state == State.CLAIMED,
-               CallAttempt.claimed_by == worker_id, CallAttempt.provider_call_id.is_(None))
-        .values(state=State.DUE, claimed_at=None, claimed_by=None, due_at=due_at)
-        .execution_options(**NO_OPTIONS)
-    ).rowcount
 
 
 def tenants_away_on(session: Session, tenant_ids: set[int], day: date) -> set[int]:
@@ -243,8 +230,9 @@ def finish_claims(session: Session, ids: list[int], worker_id: str, *, state: st
     return result.rowcount
 
 
-def release_claims(session: Session, ids: list[int], worker_id: str) -> int:
-    """Give back claims this worker holds and has certainly not dialled: they are due again."""
+def release_claims(session: Session, ids: list[int], worker_id: str, due_at: datetime | None = None) -> int:
+    """Give back claims this worker holds and has certainly not dialled: they are due again
+    (at `due_at`, when given)."""
     if not ids:
         return 0
     result = session.execute(
@@ -252,7 +240,7 @@ def release_claims(session: Session, ids: list[int], worker_id: str) -> int:
         .where(CallAttempt.id.in_(ids), CallAttempt.state == State.CLAIMED,
                CallAttempt.claimed_by == worker_id, CallAttempt.provider_call_id.is_(None),
                CallAttempt.needs_reconciliation.is_(False))
-        .values(state=State.DUE, claimed_at=None, claimed_by=None)
+        .values(state=State.DUE, claimed_at=None, claimed_by=None, **({"due_at": due_at} if due_at else {}))
         .execution_options(**NO_OPTIONS)
     )
     return result.rowcount

@@ -67,8 +67,13 @@ def recent_calls(veille: Runtime, viewer: Viewer, task_id: int) -> list[BridgedC
     with veille.session_factory() as session:
         if session.scalar(select(FollowUp.id).where(FollowUp.id == task_id, visible(viewer))) is None:
             return None
-        return list(session.scalars(select(BridgedCall).where(BridgedCall.follow_up_id == task_id)
-                                    .order_by(BridgedCall.id.desc()).limit(RECENT)))
+        return latest(session, task_id)
+
+
+def latest(session: Session, task_id: int) -> list[BridgedCall]:
+    """The task's last RECENT bridged calls, newest first."""
+    return list(session.scalars(select(BridgedCall).where(BridgedCall.follow_up_id == task_id)
+                                .order_by(BridgedCall.id.desc()).limit(RECENT)))
 
 
 def start_bridged_call(veille: Runtime, viewer: Viewer, task_id: int) -> BridgedCall:

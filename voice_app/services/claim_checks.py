@@ -114,7 +114,7 @@ def postpone(session, verdicts: dict, worker_id: str, now: datetime) -> int:
     ids = [attempt_id for attempt_id, verdict in verdicts.items() if verdict is Postponed.TENANT_IN_CALL]
     if ids:
         log.info("dispatch.postponed reason=tenant_in_call count=%s", len(ids))
-    return attempts.postpone_claims(session, ids, worker_id, now + TENANT_IN_CALL_DELAY)
+    return attempts.release_claims(session, ids, worker_id, due_at=now + TENANT_IN_CALL_DELAY)
 
 
 def end_skipped(session, verdicts: dict, worker_id: str, now: datetime) -> None:

@@ -88,6 +88,10 @@ class BoardFilter:
     volunteer_id: int | None = None  # 0: nobody holds it (offered)
     partner_id: int | None = None  # tasks held by this organisation's volunteers
 
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.site or self.reason or self.volunteer_id is not None or self.partner_id)
+
     def conditions(self) -> list:
         found = []
         if self.site:
@@ -104,7 +108,10 @@ class BoardFilter:
         return found
 
 
-def open_tasks(veille: Runtime, viewer: Viewer, *, limit: int = 200,
+LIST_LIMIT = 200  # the longest list a page shows
+
+
+def open_tasks(veille: Runtime, viewer: Viewer, *, limit: int = LIST_LIMIT,
                where: BoardFilter = BoardFilter()) -> list[TaskRow]:
     """Open tasks: mine first, then urgent first, then by due time; for a coordinator,
     tasks raised as overdue come first of all."""
@@ -137,6 +144,11 @@ class PaperRow:
     caretaker: str | None
 
 
+def may_act(viewer: Viewer, task: FollowUp) -> bool:
+    """Who may act on a task, and see its tenant's numbers: its holder, or the landlord's staff."""
+    return task.assignee_id == viewer.user_id or viewer.sees_whole_landlord
+
+
 def paper_list(veille: Runtime, viewer: Viewer, now: datetime) -> list[PaperRow]:
     """Open tasks with what is needed to call: a volunteer's own, or a coordinator's whole
     scope. Full numbers only where the card would show them (the task's holder, the landlord's
@@ -151,8 +163,8 @@ def paper_list(veille: Runtime, viewer: Viewer, now: datetime) -> list[PaperRow]
                   actor=session.get(User, viewer.user_id), action="follow_up.exported",
                   subject_type="follow_up", details={"count": len(rows)})
     def numbers(task: FollowUp, tenant: Tenant | None) -> list[str]:
-        shown = tenant is not None and (viewer.sees_whole_landlord or task.assignee_id == viewer.user_id)
-        return [n for n in (tenant.phone, tenant.phone2) if n] if shown else []
+        shown = tenant is not None and may_act(viewer, task)
+        return tenant.numbers if shown else []
 
     return [PaperRow(_name(t.civility, t.first_name, t.last_name) if t else "Appelant inconnu",
                      numbers(task, t), task.reason, task.priority,

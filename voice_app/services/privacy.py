@@ -73,7 +73,7 @@ def rows_about(session: Session, tenant: Tenant) -> RowSet:
     # Their calls, and those from their numbers before they were on file (an inbound call),
     # found once by two indexes; the dependants then look them up by id.
     attempts = CallAttempt.__table__
-    numbers = [n for n in (tenant.phone, tenant.phone2) if n]
+    numbers = tenant.numbers
     unknown_caller = and_(attempts.c.tenant_id.is_(None), attempts.c.to_number.in_(numbers),
                           attempts.c.organisation_id == tenant.organisation_id)
     theirs = attempts.c.tenant_id == tenant.id

@@ -59,7 +59,7 @@ def erase_tenant(veille: Runtime, organisation_id: int, reference: str,
         tenant = find_tenant(session, organisation_id, reference, lock=True)
         reference = tenant.reference
         verify_key(session, organisation_id)  # a hash under another key would recognise nobody
-        numbers = [n for n in (tenant.phone, tenant.phone2) if n]
+        numbers = tenant.numbers
         suppress(session, organisation_id, numbers, reason=ERASURE_REASON)  # first: never dropped unhashed
         rows = rows_about(session, tenant)
         about = audit_subjects(rows)

@@ -92,7 +92,7 @@ def _audit_section(session: Session, rows) -> Section:
 
 
 def _opposition(session: Session, tenant: Tenant) -> Section:
-    numbers = [n for n in (tenant.phone, tenant.phone2) if n]
+    numbers = tenant.numbers
     listed = tenant.opted_out_at is not None or any(is_suppressed(session, tenant.organisation_id, n)
                                                     for n in numbers)
     text = ("oui : ses numéros ne sont plus gardés qu’en empreinte à clé, pour ne plus jamais l’appeler"

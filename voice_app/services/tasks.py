@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
-from db.models import BridgedCall
 from db.models import CallAttempt
 from db.models import FollowUp
 from db.models import KeyPress
@@ -36,6 +35,7 @@ from voice_app.domain.escalation import Reason
 from voice_app.domain.escalation import escalate
 from voice_app.domain.follow_up import COORDINATOR_REASONS
 from voice_app.domain.follow_up import DEFAULT_HUMAN_CALL_DAYS
+from voice_app.domain.follow_up import REFUSALS
 from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Status
 from voice_app.domain.follow_up import TaskEvent
@@ -50,7 +50,9 @@ from voice_app.domain.people import Viewer
 from voice_app.domain.phones import mask_phone
 from voice_app.domain.working_hours import WorkingHours
 from voice_app.services import audit
+from voice_app.services import bridged_calls
 from voice_app.services import figure_counts
+from voice_app.services.follow_ups import may_act
 from voice_app.services.follow_ups import visible
 from voice_app.services.ports import Runtime
 from voice_app.services.volunteers import is_available
@@ -65,10 +67,10 @@ HISTORY = 10
 # second real call to a tenant who did not answer takes longer than that.
 REPEAT_WINDOW = timedelta(minutes=2)
 
-TAKEN = "Ce suivi vient d’être pris par un autre bénévole."
+TAKEN = REFUSALS[TaskEvent.CLAIM]
 REASSIGNED = "Ce suivi a été confié à quelqu’un d’autre."
 RELEASED = "Ce suivi a été remis à tous les bénévoles : prenez-le à nouveau pour continuer."
-CLOSED = "Ce suivi est déjà clos."
+CLOSED = REFUSALS[TaskEvent.COMPLETE]
 NOT_REACHED_NO_CALLS = ("Locataire non joint : il n’a pas pu demander d’appels réguliers ; cochez cette case "
                         "quand vous lui aurez parlé.")
 USE_TRY_LATER = "Locataire non joint : utilisez « réessayer plus tard »."
@@ -177,13 +179,9 @@ def _refusal(viewer: Viewer, task: FollowUp) -> TaskRefused:
     """Why a change found the task otherwise than it was read: closed, or no longer theirs."""
     if task.status == Status.DONE:
         return TaskRefused(CLOSED)
-    if not _may_act(viewer, task):
+    if not may_act(viewer, task):
         return TaskMoved(RELEASED if task.assignee_id is None else REASSIGNED)
     return TaskRefused("Ce suivi vient d’être modifié : rechargez la page.")
-
-
-def _may_act(viewer: Viewer, task: FollowUp) -> bool:
-    return task.assignee_id == viewer.user_id or viewer.sees_whole_landlord
 
 
 def load_card(veille: Runtime, viewer: Viewer, task_id: int) -> TaskCard:
@@ -197,8 +195,7 @@ def load_card(veille: Runtime, viewer: Viewer, task_id: int) -> TaskCard:
         history = list(session.scalars(select(FollowUp).where(
             FollowUp.tenant_id == task.tenant_id, FollowUp.id != task.id)
             .order_by(FollowUp.created_at.desc()).limit(HISTORY))) if tenant else []
-        bridged = list(session.scalars(select(BridgedCall).where(BridgedCall.follow_up_id == task.id)
-                                       .order_by(BridgedCall.id.desc()).limit(5)))
+        bridged = bridged_calls.latest(session, task.id)
         audit.add(session, now, organisation_id=task.organisation_id, actor=_actor(session, viewer),
                   action="follow_up.viewed", subject_type="follow_up", subject_id=task.id)
         state = task_state(task.status, task.assignee_id)
@@ -208,7 +205,7 @@ def load_card(veille: Runtime, viewer: Viewer, task_id: int) -> TaskCard:
             household=HOUSEHOLD_LABELS.get(tenant.household, "") if tenant else "",
             masked_phone=mask_phone(tenant.phone) if tenant and tenant.phone else "aucun numéro",
             assignee_name=assignee.display_name if assignee else None, calls=calls, history=history,
-            bridged=bridged, may_act=_may_act(viewer, task) and state != TaskState.DONE,
+            bridged=bridged, may_act=may_act(viewer, task) and state != TaskState.DONE,
             may_claim=viewer.role == Role.VOLUNTEER and state == TaskState.OFFERED)
 
 
@@ -231,13 +228,13 @@ def reveal_phone(veille: Runtime, viewer: Viewer, task_id: int) -> list[str]:
     """The tenant's numbers in full, for the holder or a coordinator; audited."""
     with veille.session_factory.begin() as session:
         task = _viewer_task(session, viewer, task_id, veille.clock())
-        if not _may_act(viewer, task):
+        if not may_act(viewer, task):
             raise TaskRefused("Prenez ce suivi pour voir le numéro du locataire.")
         tenant = session.get(Tenant, task.tenant_id) if task.tenant_id else None
         audit.add(session, veille.clock(), organisation_id=task.organisation_id,
                   actor=_actor(session, viewer), action="tenant.phone_revealed", subject_type="tenant",
                   subject_id=task.tenant_id)
-        return [n for n in ((tenant.phone, tenant.phone2) if tenant else ()) if n]
+        return tenant.numbers if tenant else []
 
 
 def claim(veille: Runtime, viewer: Viewer, task_id: int, *, keep_tenant: bool = True) -> None:
@@ -280,7 +277,7 @@ def _acting_on(session: Session, viewer: Viewer, task_id: int, now: datetime) ->
     """The task this viewer may act on (its holder, or a landlord's coordinator). A volunteer
     whose task went to someone else, or back to all, meanwhile gets TaskMoved."""
     task = _viewer_task(session, viewer, task_id, now)
-    if not _may_act(viewer, task):
+    if not may_act(viewer, task):
         if viewer.role == Role.VOLUNTEER:  # they see it, so it is offered to all: nothing to hide
             raise TaskMoved(RELEASED)
         raise TaskNotFound(task_id)
@@ -318,10 +315,10 @@ def record_not_reached(veille: Runtime, viewer: Viewer, task_id: int, outcome: O
     return try_again_later(veille, viewer, task_id, note=outcome.note, day=outcome.next_contact_on)
 
 
-def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, when: datetime | None = None, *,
+def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, *,
                     note: str | None = None, day: date | None = None) -> datetime:
-    """Not reached: the holder keeps the task, due again after two working hours, or at `when`,
-    or by the end of the working day `day`. `note`, when given, replaces the task's note. The
+    """Not reached: the holder keeps the task, due again after two working hours, or by the end
+    of the working day `day`. `note`, when given, replaces the task's note. The
     same request sent again within REPEAT_WINDOW counts no second attempt (AlreadyRecorded)."""
     now = veille.clock()
     with veille.session_factory.begin() as session:
@@ -329,7 +326,7 @@ def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, when: datetim
         apply(task_state(task.status, task.assignee_id), TaskEvent.RESCHEDULE)
         if _just_not_reached(session, viewer, task, note, now):
             raise AlreadyRecorded(ALREADY_NOTED, due=task.due_at)
-        due = _retry_due(_hours(session, task.organisation_id), now, when, day)
+        due = _retry_due(_hours(session, task.organisation_id), now, day)
         values = {"due_at": due, "raised_at": None, "contact_attempts": FollowUp.contact_attempts + 1}
         if note is not None:
             values["note"] = note.strip() or None
@@ -345,9 +342,8 @@ def try_again_later(veille: Runtime, viewer: Viewer, task_id: int, when: datetim
     return due
 
 
-def _retry_due(hours: WorkingHours, now: datetime, when: datetime | None, day: date | None) -> datetime:
-    if day is not None:
-        when = hours.end_of_day(hours.opening(day))  # to do that working day (or the next)
+def _retry_due(hours: WorkingHours, now: datetime, day: date | None) -> datetime:
+    when = hours.end_of_day(hours.opening(day)) if day is not None else None  # that working day (or the next)
     return when if when and when > now else hours.add(now, RETRY_DELAY)
 
 
@@ -362,7 +358,7 @@ def _just_not_reached(session: Session, viewer: Viewer, task: FollowUp, note: st
 
 def _retry_lost(session: Session, viewer: Viewer, task_id: int) -> TaskRefused:
     task = _fresh(session, task_id)
-    if task.status != Status.DONE and _may_act(viewer, task):  # a "not reached" sent at the same time
+    if task.status != Status.DONE and may_act(viewer, task):  # a "not reached" sent at the same time
         return AlreadyRecorded(ALREADY_NOTED, due=task.due_at)
     return _refusal(viewer, task)
 

@@ -163,7 +163,7 @@ def card(veille: Runtime, viewer: Viewer, tenant_id: int) -> TenantCard:
             if viewer.sees_whole_landlord else []
         _audit(session, veille, viewer, tenant, "tenant.viewed")
         return TenantCard(tenant, enrolment, away, volunteer,
-                          [mask_phone(n) for n in (tenant.phone, tenant.phone2) if n], tasks, volunteers,
+                          [mask_phone(n) for n in tenant.numbers], tasks, volunteers,
                           viewer.sees_whole_landlord)
 
 

@@ -51,7 +51,7 @@ class SignedIn:
     def get_id(self) -> str:
         """The session's id: sign-out, a new password or deactivation raise the version, which
         ends every session opened before."""
-        return f"{self.id}:{self.session_version}"
+        return session_id(self.id, self.session_version)
 
     @property
     def is_volunteer(self) -> bool:
@@ -73,6 +73,10 @@ class SignedIn:
 
     def as_actor(self) -> User:
         return User(id=self.id, display_name=self.name, organisation_id=self.organisation_id)
+
+
+def session_id(user_id: int, session_version: int) -> str:
+    return f"{user_id}:{session_version}"
 
 
 SIGNED_IN_AT = "signed_in_at"  # in the session cookie: when its sign-in happened (Unix time)

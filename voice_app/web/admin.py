@@ -13,11 +13,13 @@ from datetime import time
 
 from flask import Blueprint
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import EmailField
 from wtforms import IntegerField
 from wtforms import SelectField
@@ -78,17 +80,21 @@ class NumberForm(FlaskForm):
 
 
 def administered() -> list[int]:
-    """The organisations whose accounts, tokens and audit log this admin manages."""
-    with get_veille().session_factory() as session:
-        return administered_organisation_ids(session, session.get(Organisation, me().organisation_id))
+    """The organisations whose accounts, tokens and audit log this admin manages (read once
+    per request)."""
+    if "administered" not in g:
+        with get_veille().session_factory() as session:
+            own = session.get(Organisation, me().organisation_id)
+            g.administered = administered_organisation_ids(session, own)
+    return g.administered
 
 
 def organisation_choices() -> list[SelectChoice]:
     """The organisations an admin may create an account or a token in (a select's choices)."""
-    ids = administered()
-    rows = list_organisations(get_veille(), visible_to=_own_organisation())
-    return [SelectChoice(str(organisation.id), organisation.name) for organisation, _, _ in rows
-            if organisation.id in ids]
+    with get_veille().session_factory() as session:
+        rows = session.execute(select(Organisation.id, Organisation.name)
+                               .where(Organisation.id.in_(administered())).order_by(Organisation.name))
+        return [SelectChoice(str(organisation_id), name) for organisation_id, name in rows]
 
 
 def _submitted(form: FlaskForm) -> bool:

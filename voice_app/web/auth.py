@@ -37,6 +37,7 @@ from voice_app.services.accounts import authenticate
 from voice_app.services.accounts import end_sessions
 from voice_app.services.accounts import invitation_user
 from voice_app.web.access import load_user
+from voice_app.web.access import session_id
 from voice_app.web.access import sign_in_started
 from voice_app.web.extensions import get_veille
 from voice_app.web.extensions import limiter
@@ -90,7 +91,7 @@ def login():
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a fresh session: nothing from before sign-in carries over
         sign_in_started()
-        login_user(load_user(f"{user.id}:{user.session_version}"))
+        login_user(load_user(session_id(user.id, user.session_version)))
         session.permanent = True  # expires after SESSION_IDLE_LIMIT without a request
         return redirect(_after_sign_in())
     return render_template("auth/login.html", form=form)

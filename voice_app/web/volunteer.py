@@ -35,6 +35,7 @@ from voice_app.domain.follow_up import REFERRAL_LABELS
 from voice_app.domain.follow_up import Outcome
 from voice_app.domain.follow_up import Referral
 from voice_app.domain.follow_up import TaskRefused
+from voice_app.services.follow_ups import LIST_LIMIT
 from voice_app.services.follow_ups import BoardFilter
 from voice_app.services.follow_ups import board_options
 from voice_app.services.follow_ups import open_tasks
@@ -103,7 +104,7 @@ def _tasks_page():
     options = board_options(veille, user.viewer) if board else None
     return render_template("volunteer/tasks.html", tasks=open_tasks(veille, user.viewer, where=where),
                            now=veille.clock(), title="Mes suivis" if user.is_volunteer else "Suivis",
-                           board=board, where=where, options=options)
+                           board=board, where=where, options=options, list_limit=LIST_LIMIT)
 
 
 @blueprint.get("/suivis")
@@ -139,9 +140,16 @@ def task(task_id: int):
 def _moved(message: str, form: OutcomeForm | None = None):
     """The task went to someone else since the page was shown: a lost race, not prying, so 409
     and no access.refused line. What they typed is shown back (nothing of it was saved)."""
+    if conflict := _json_conflict(message):
+        return conflict
+    return render_template("volunteer/moved.html", message=message, form=form), 409
+
+
+def _json_conflict(message: str):
+    """A script's request (JSON wanted) gets its 409 as JSON; a browser's, None."""
     if request.accept_mimetypes.best == "application/json":
         return {"error": 409, "message": message}, 409
-    return render_template("volunteer/moved.html", message=message, form=form), 409
+    return None
 
 
 def _typed_outcome(form: OutcomeForm) -> Outcome:
@@ -207,8 +215,8 @@ def take(task_id: int):
     except TaskMoved as moved:
         return _moved(str(moved))
     except TaskRefused as error:
-        if request.accept_mimetypes.best == "application/json":
-            return {"error": 409, "message": str(error)}, 409
+        if conflict := _json_conflict(str(error)):
+            return conflict
         flash(str(error), "error")
         return _card(task_id, status=409)
     flash("Ce suivi est à vous.", "info")
@@ -248,7 +256,7 @@ def _remember_revealed(task_id: int) -> None:
 def _revealed_numbers(card) -> list[str] | None:
     if not card.may_act or card.tenant is None or card.task.id not in session.get(REVEALED, []):
         return None
-    return [n for n in (card.tenant.phone, card.tenant.phone2) if n] or None
+    return card.tenant.numbers or None
 
 
 @blueprint.post("/suivis/<int:task_id>/convivialite")
